@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# nsping: build, test, demo and benchmark entry points.
+
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+BUILD       := build
+CC          ?= gcc
+CLANG       ?= clang
+BPFTOOL     ?= bpftool
+PKGS        := libbpf libnl-3.0 libnl-route-3.0 libconfig libelf zlib
+CFLAGS      ?= -O2 -g
+CFLAGS      += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	       -I$(BUILD)/bpf -Ireconciler -Ibpf \
+	       $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS      += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CORE_SRCS   := $(filter-out reconciler/main.c,$(wildcard reconciler/*.c))
+CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/%.o)
+MAIN_OBJ    := $(BUILD)/reconciler/main.o
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps check unit integration demo bench install clean format lint
+
+all: $(BUILD)/nsping
+
+-include bpf/bpf.mk
+
+$(BUILD)/nsping: $(CORE_OBJS) $(MAIN_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/reconciler/%.o: reconciler/%.c $(wildcard reconciler/*.h) $(BPF_SKELS) | $(BUILD)/reconciler
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/reconciler $(BUILD)/tests:
+	mkdir -p $@
+
+deps:
+	@tests/deps.sh
+
+unit: $(UNIT_BINS) $(BPF_TEST_BINS)
+	@tests/unit/run.sh $(UNIT_BINS) $(BPF_TEST_BINS)
+
+integration: $(BUILD)/nsping
+	@tests/integration/run.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(UNIT_BINS) $(BPF_TEST_BINS)
+	@tests/check.sh $(UNIT_BINS) $(BPF_TEST_BINS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tests/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BPF_BENCH_BINS)
+	@bench/run.sh
+
+install: $(BUILD)/nsping
+	install -D -m 0755 $(BUILD)/nsping $(DESTDIR)$(PREFIX)/sbin/nsping
+	install -D -m 0644 docs/nsping.8 $(DESTDIR)$(PREFIX)/share/man/man8/nsping.8
+	install -D -m 0644 docs/nsping.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/nsping.conf.5
+	install -D -m 0644 examples/nsping.conf $(DESTDIR)$(PREFIX)/share/doc/nsping/nsping.conf.example
+	for u in etc/*.service; do [ -e "$$u" ] || continue; \
+		install -D -m 0644 "$$u" $(DESTDIR)/lib/systemd/system/$$(basename "$$u"); done
+
+format:
+	clang-format -i reconciler/*.[ch] bpf/*.[ch] tests/unit/*.c
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr -Ireconciler reconciler tests/unit
+
+clean:
+	rm -rf $(BUILD)
