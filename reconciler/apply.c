@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Execute a plan: one kernel request per change (a rename takes two), in the
+ * planner's order. Names are resolved to ifindexes at the moment of the
+ * change, since a link created earlier in the same plan has no index before.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ethtool.h"
+#include "kernel.h"
+#include "netns.h"
+#include "render.h"
+
+struct mark_args {
+	const char *instance;
+	unsigned long *requests;
+};
+
+/* Runs inside the new netns before its name is published: label its lo as ours. */
+static int mark_new_netns(void *arg)
+{
+	struct mark_args *a = arg;
+	char mark[NSP_ALIAS_MAX];
+	struct nsp_nl nl;
+	int r;
+
+	r = nsp_nl_open(&nl, -1, a->requests);
+	if (r < 0)
+		return r;
+	nsp_mark(a->instance, mark);
+	r = nsp_nl_link_index(&nl, "lo");
+	if (r >= 0)
+		r = nsp_nl_link_alias(&nl, r, mark);
+	nsp_nl_close(&nl);
+	return r;
+}
+
+static int apply_link(struct nsp_nl *nl, const struct nsp_change *c, const char *instance)
+{
+	char mark[NSP_ALIAS_MAX];
+	int ifindex = nsp_nl_link_index(nl, c->ifname);
+
+	if (ifindex < 0)
+		return ifindex;
+	switch (c->action) {
+	case NSP_ACT_LINK_DELETE:
+		return nsp_nl_link_delete(nl, ifindex);
+	case NSP_ACT_LINK_RENAME:
+		return nsp_nl_link_rename(nl, ifindex, c->new_ifname, true);
+	case NSP_ACT_LINK_MAC:
+		return nsp_nl_link_mac(nl, ifindex, &c->mac);
+	case NSP_ACT_LINK_UP:
+		return nsp_nl_link_up(nl, ifindex);
+	case NSP_ACT_LINK_MARK:
+		nsp_mark(instance, mark);
+		return nsp_nl_link_alias(nl, ifindex, mark);
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * The kernel ignores IFLA_IFALIAS at creation and can't open a veth's peer
+ * before the pair is linked: mark both ends and bring the peer up afterwards.
+ * Were we stopped in between, the peer living in our netns still proves the
+ * pair ours, and the next plan finishes the job.
+ */
+static int create_veth(struct nsp_kernel *k, struct nsp_netns_handles *h,
+		       const struct nsp_change *c, const char *instance)
+{
+	char mark[NSP_ALIAS_MAX];
+	int r, host, peer;
+
+	if (h->netns_fd < 0)
+		return -ENOENT;
+	r = nsp_nl_veth_create(&k->host, c->ifname, c->new_ifname, &c->mac, h->netns_fd);
+	if (r < 0)
+		return r;
+	nsp_mark(instance, mark);
+	host = nsp_nl_link_index(&k->host, c->ifname);
+	if (host < 0)
+		return host;
+	r = nsp_nl_link_alias(&k->host, host, mark);
+	if (r < 0)
+		return r;
+	peer = nsp_nl_link_index(&h->nl, c->new_ifname);
+	if (peer < 0)
+		return peer;
+	r = nsp_nl_link_alias(&h->nl, peer, mark);
+	return r < 0 ? r : nsp_nl_link_up(&h->nl, peer);
+}
+
+static int apply_inside(struct nsp_netns_handles *h, const struct nsp_change *c)
+{
+	int ifindex = 0;
+
+	if (*c->ifname) {
+		ifindex = nsp_nl_link_index(&h->nl, c->ifname);
+		if (ifindex < 0)
+			return ifindex;
+	}
+	switch (c->action) {
+	case NSP_ACT_ADDR_ADD:
+	case NSP_ACT_ADDR_DEL:
+		return nsp_nl_addr(&h->nl, c->action == NSP_ACT_ADDR_ADD, ifindex, c->addr,
+				   c->prefix);
+	case NSP_ACT_ROUTE_REPLACE:
+		return nsp_nl_route(&h->nl, true, ifindex, 0, 0, c->gateway);
+	case NSP_ACT_ROUTE_DEL:
+		return nsp_nl_route(&h->nl, false, 0, c->addr, c->prefix, c->gateway);
+	case NSP_ACT_NEIGH_REPLACE:
+	case NSP_ACT_NEIGH_DEL:
+		return nsp_nl_neigh(&h->nl, c->action == NSP_ACT_NEIGH_REPLACE, ifindex, c->addr,
+				    &c->mac);
+	case NSP_ACT_GRO:
+	case NSP_ACT_TX_CHECKSUM:
+		(*h->nl.requests)++;
+		return nsp_ethtool_set(h->sock, c->ifname,
+				       c->action == NSP_ACT_GRO ? NSP_OFFLOAD_GRO
+								: NSP_OFFLOAD_TX_CHECKSUM,
+				       c->enable);
+	default:
+		return -EINVAL;
+	}
+}
+
+static int apply_one(struct nsp_kernel *k, const struct nsp_config *cfg,
+		     const struct nsp_change *c)
+{
+	const struct nsp_instance *w = &cfg->instances[c->instance];
+	struct nsp_netns_handles *h = &k->ns[c->instance];
+	struct mark_args ma = { .instance = w->name, .requests = &k->requests };
+	int r;
+
+	switch (c->action) {
+	case NSP_ACT_NETNS_CREATE:
+		r = nsp_netns_create(w->netns, mark_new_netns, &ma);
+		return r < 0 ? r : nsp_kernel_reopen_netns(k, c->instance, w->netns);
+	case NSP_ACT_NETNS_DELETE:
+		return nsp_netns_delete(w->netns);
+	case NSP_ACT_VETH_CREATE:
+		return create_veth(k, h, c, w->name);
+	case NSP_ACT_LINK_DELETE:
+	case NSP_ACT_LINK_RENAME:
+	case NSP_ACT_LINK_MAC:
+	case NSP_ACT_LINK_UP:
+	case NSP_ACT_LINK_MARK:
+		if (c->side == NSP_SIDE_HOST)
+			return apply_link(&k->host, c, w->name);
+		if (h->netns_fd < 0)
+			return -ENOENT;
+		return apply_link(&h->nl, c, w->name);
+	case NSP_ACT_PROG_ATTACH:
+	case NSP_ACT_PROG_DETACH:
+		return -EOPNOTSUPP;
+	default:
+		if (h->netns_fd < 0)
+			return -ENOENT;
+		return apply_inside(h, c);
+	}
+}
+
+int nsp_apply(struct nsp_kernel *k, const struct nsp_config *cfg, const struct nsp_plan *plan,
+	      void (*on_change)(const struct nsp_change *c, void *arg), void *arg, char *err,
+	      size_t err_size)
+{
+	for (size_t i = 0; i < plan->n_changes; i++) {
+		const struct nsp_change *c = &plan->changes[i];
+		int r = apply_one(k, cfg, c);
+
+		if (r < 0) {
+			FILE *f = fmemopen(err, err_size, "w");
+
+			if (f) {
+				fprintf(f, "instance %s: ", cfg->instances[c->instance].name);
+				nsp_render_change(f, c);
+				fprintf(f, ": %s", strerror(-r));
+				fclose(f);
+			}
+			return r;
+		}
+		if (on_change)
+			on_change(c, arg);
+	}
+	return 0;
+}

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * validate, plan, apply, status, destroy: the load -> observe -> plan ->
+ * apply -> verify pipeline, and its output for people and for programs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "commands.h"
+#include "kernel.h"
+#include "lock.h"
+#include "render.h"
+
+#define ERR_MAX 512
+
+typedef int (*planner_fn)(const struct nsp_config *, const struct nsp_obs_instance *,
+			  struct nsp_plan *);
+
+/* The handles, the observation and the plan made from it. */
+struct run {
+	struct nsp_kernel k;
+	struct nsp_obs_instance *obs;
+	struct nsp_plan plan;
+};
+
+static void run_free(struct run *r)
+{
+	nsp_plan_free(&r->plan);
+	free(r->obs);
+	nsp_kernel_close(&r->k);
+}
+
+static int observe_and_plan(struct run *r, const struct nsp_config *cfg, planner_fn planner)
+{
+	char err[ERR_MAX];
+	int e;
+
+	nsp_plan_free(&r->plan);
+	e = nsp_observe(&r->k, cfg, r->obs, err, sizeof(err));
+	if (e < 0) {
+		fprintf(stderr, "nsping: %s\n", err);
+		return e;
+	}
+	e = planner(cfg, r->obs, &r->plan);
+	if (e < 0)
+		fprintf(stderr, "nsping: planning: %s\n", strerror(-e));
+	return e;
+}
+
+static int run_open(struct run *r, const struct nsp_config *cfg, planner_fn planner)
+{
+	int e;
+
+	memset(r, 0, sizeof(*r));
+	e = nsp_kernel_open(&r->k, cfg->n_instances);
+	if (e < 0) {
+		fprintf(stderr, "nsping: opening netlink: %s\n", strerror(-e));
+		return e;
+	}
+	r->obs = calloc(cfg->n_instances, sizeof(*r->obs));
+	if (!r->obs) {
+		nsp_kernel_close(&r->k);
+		return -ENOMEM;
+	}
+	e = observe_and_plan(r, cfg, planner);
+	if (e < 0)
+		run_free(r);
+	return e;
+}
+
+static int plan_exit_code(const struct nsp_plan *plan)
+{
+	if (plan->n_conflicts)
+		return NSP_EXIT_CONFLICT;
+	if (plan->n_problems)
+		return NSP_EXIT_FAILURE;
+	return NSP_EXIT_OK;
+}
+
+static void print_plan(const struct nsp_options *o, const struct nsp_config *cfg,
+		       const struct nsp_plan *plan)
+{
+	if (o->json)
+		nsp_render_plan_json(stdout, cfg, plan);
+	else if (o->verbosity != NSP_QUIET)
+		nsp_render_plan_text(stdout, cfg, plan);
+	for (size_t i = 0; i < plan->n_conflicts; i++)
+		if (o->json || o->verbosity == NSP_QUIET)
+			fprintf(stderr, "nsping: instance %s: conflict: %s\n",
+				cfg->instances[plan->conflicts[i].instance].name,
+				plan->conflicts[i].reason);
+	for (size_t i = 0; i < plan->n_problems; i++)
+		if (o->json || o->verbosity == NSP_QUIET)
+			fprintf(stderr, "nsping: instance %s: %s\n",
+				cfg->instances[plan->problems[i].instance].name,
+				plan->problems[i].reason);
+}
+
+int nsp_cmd_validate(const struct nsp_options *o, const struct nsp_config *cfg)
+{
+	if (o->json)
+		printf("{\"valid\":true,\"instances\":%zu}\n", cfg->n_instances);
+	else if (o->verbosity != NSP_QUIET)
+		printf("%s: valid, %zu instance%s\n", cfg->path, cfg->n_instances,
+		       cfg->n_instances == 1 ? "" : "s");
+	return NSP_EXIT_OK;
+}
+
+int nsp_cmd_plan(const struct nsp_options *o, const struct nsp_config *cfg)
+{
+	struct run r;
+	int code;
+
+	if (run_open(&r, cfg, o->destroy ? nsp_plan_destroy : nsp_plan_apply) < 0)
+		return NSP_EXIT_FAILURE;
+	print_plan(o, cfg, &r.plan);
+	code = plan_exit_code(&r.plan);
+	if (code == NSP_EXIT_OK && o->detailed_exitcode && r.plan.n_changes)
+		code = NSP_EXIT_CHANGES;
+	run_free(&r);
+	return code;
+}
+
+static void print_applied(const struct nsp_change *c, void *arg)
+{
+	const struct nsp_options *o = arg;
+
+	if (o->json || o->verbosity == NSP_QUIET)
+		return;
+	fputs("  ", stdout);
+	nsp_render_change(stdout, c);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+/*
+ * apply and destroy: plan, refuse on conflicts, execute, then observe again
+ * and require that the same planner finds nothing left to do.
+ */
+static int converge(const struct nsp_options *o, const struct nsp_config *cfg,
+		    planner_fn planner, const char *verb)
+{
+	struct nsp_json j;
+	struct nsp_plan done = { 0 };
+	struct nsp_summary s;
+	char err[ERR_MAX] = "";
+	int lock, code = NSP_EXIT_OK, e;
+	struct run r;
+
+	lock = nsp_lock_take(o->state_dir, o->lock_wait_ms);
+	if (lock < 0) {
+		fprintf(stderr, "nsping: %s/lock: %s\n", o->state_dir,
+			lock == -EWOULDBLOCK ? "another nsping holds the lock" : strerror(-lock));
+		return lock == -EWOULDBLOCK ? NSP_EXIT_LOCKED : NSP_EXIT_FAILURE;
+	}
+	if (run_open(&r, cfg, planner) < 0) {
+		nsp_lock_release(lock);
+		return NSP_EXIT_FAILURE;
+	}
+	code = plan_exit_code(&r.plan);
+	if (code != NSP_EXIT_OK) {
+		print_plan(o, cfg, &r.plan);
+		goto out;
+	}
+	if (!o->json && o->verbosity != NSP_QUIET && r.plan.n_changes)
+		printf("Applying %zu change%s:\n", r.plan.n_changes,
+		       r.plan.n_changes == 1 ? "" : "s");
+	e = nsp_apply(&r.k, cfg, &r.plan, print_applied, (void *)o, err, sizeof(err));
+	done = r.plan;
+	memset(&r.plan, 0, sizeof(r.plan));
+	if (e < 0) {
+		fprintf(stderr, "nsping: %s failed: %s\n", verb, err);
+		code = NSP_EXIT_FAILURE;
+		goto out;
+	}
+	if (observe_and_plan(&r, cfg, planner) < 0) {
+		code = NSP_EXIT_FAILURE;
+		goto out;
+	}
+	if (!nsp_plan_empty(&r.plan)) {
+		fprintf(stderr, "nsping: %s did not converge; still to do:\n", verb);
+		nsp_render_plan_text(stderr, cfg, &r.plan);
+		code = NSP_EXIT_FAILURE;
+	}
+out:
+	s = nsp_plan_summary(&done);
+	if (o->json && code != NSP_EXIT_CONFLICT) {
+		nsp_json_init(&j, stdout);
+		nsp_json_begin_object(&j, NULL);
+		nsp_render_plan_members(&j, cfg, done.n_changes ? &done : &r.plan);
+		nsp_json_uint(&j, "requests", r.k.requests);
+		nsp_json_bool(&j, "converged", code == NSP_EXIT_OK);
+		nsp_json_end_object(&j);
+	} else if (code == NSP_EXIT_OK && o->verbosity != NSP_QUIET && !o->json) {
+		if (!done.n_changes)
+			printf("No changes. The kernel matches the configuration.\n");
+		else
+			printf("%s complete: %zu created, %zu updated, %zu deleted "
+			       "(%lu kernel requests); verified.\n",
+			       verb, s.create, s.update, s.delete, r.k.requests);
+	}
+	nsp_plan_free(&done);
+	run_free(&r);
+	nsp_lock_release(lock);
+	return code;
+}
+
+int nsp_cmd_apply(const struct nsp_options *o, const struct nsp_config *cfg)
+{
+	return converge(o, cfg, nsp_plan_apply, "Apply");
+}
+
+int nsp_cmd_destroy(const struct nsp_options *o, const struct nsp_config *cfg)
+{
+	return converge(o, cfg, nsp_plan_destroy, "Destroy");
+}
+
+static const char *instance_state(const struct nsp_plan *plan, size_t i)
+{
+	for (size_t k = 0; k < plan->n_problems; k++)
+		if (plan->problems[k].instance == i)
+			return "error";
+	for (size_t k = 0; k < plan->n_conflicts; k++)
+		if (plan->conflicts[k].instance == i)
+			return "conflict";
+	for (size_t k = 0; k < plan->n_changes; k++)
+		if (plan->changes[k].instance == i)
+			return "drifted";
+	return "converged";
+}
+
+static void status_text(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
+			const struct nsp_plan *plan)
+{
+	char a[NSP_PREFIX_STRLEN], m[NSP_MAC_STRLEN], ip[NSP_IPV4_STRLEN];
+
+	for (size_t i = 0; i < cfg->n_instances; i++) {
+		const struct nsp_instance *w = &cfg->instances[i];
+		const struct nsp_obs_instance *x = &obs[i];
+
+		printf("instance %s: %s\n", w->name, instance_state(plan, i));
+		printf("  netns    %s: %s\n", w->netns,
+		       !x->netns_present ? "absent" : x->netns_owned ? "owned" : "not owned");
+		printf("  uplink   %s: %s", w->uplink, x->uplink.present ? "" : "absent");
+		if (x->uplink.present)
+			printf("ifindex %d, mac %s, %s", x->uplink.ifindex,
+			       nsp_mac_format(&x->uplink.mac, m), x->uplink.up ? "up" : "down");
+		putchar('\n');
+		if (x->host.present)
+			printf("  link     %s: ifindex %d, %s\n", x->host.name, x->host.ifindex,
+			       x->host.up ? "up" : "down");
+		if (x->peer.present)
+			printf("  link     %s (in %s): ifindex %d, mac %s, %s\n", x->peer.name,
+			       w->netns, x->peer.ifindex, nsp_mac_format(&x->peer.mac, m),
+			       x->peer.up ? "up" : "down");
+		for (size_t k = 0; k < x->n_addrs; k++)
+			printf("  address  %s\n",
+			       nsp_prefix_format(x->addrs[k].addr, x->addrs[k].prefix, a));
+		for (size_t k = 0; k < x->n_routes; k++)
+			printf("  route    %s via %s proto %u\n",
+			       x->routes[k].dst_len ? nsp_prefix_format(x->routes[k].dst,
+									x->routes[k].dst_len, a)
+						    : "default",
+			       nsp_ipv4_format(x->routes[k].gateway, ip), x->routes[k].protocol);
+		for (size_t k = 0; k < x->n_neighs; k++)
+			printf("  neighbor %s lladdr %s%s\n", nsp_ipv4_format(x->neighs[k].dst, ip),
+			       nsp_mac_format(&x->neighs[k].lladdr, m),
+			       x->neighs[k].permanent ? " permanent" : "");
+		if (x->offload_known)
+			printf("  offload  gro %s, tx-checksumming %s\n", x->gro ? "on" : "off",
+			       x->tx_checksum ? "on" : "off");
+		for (size_t k = 0; k < plan->n_changes; k++) {
+			if (plan->changes[k].instance != i)
+				continue;
+			fputs("  drift:   ", stdout);
+			nsp_render_change(stdout, &plan->changes[k]);
+			putchar('\n');
+		}
+		for (size_t k = 0; k < plan->n_conflicts; k++)
+			if (plan->conflicts[k].instance == i)
+				printf("  conflict: %s\n", plan->conflicts[k].reason);
+		for (size_t k = 0; k < plan->n_problems; k++)
+			if (plan->problems[k].instance == i)
+				printf("  error:   %s\n", plan->problems[k].reason);
+	}
+}
+
+static void json_link(struct nsp_json *j, const char *key, const struct nsp_obs_link *l)
+{
+	char m[NSP_MAC_STRLEN];
+
+	if (!l->present) {
+		nsp_json_null(j, key);
+		return;
+	}
+	nsp_json_begin_object(j, key);
+	nsp_json_string(j, "name", l->name);
+	nsp_json_uint(j, "ifindex", (unsigned)l->ifindex);
+	nsp_json_string(j, "mac", nsp_mac_format(&l->mac, m));
+	nsp_json_bool(j, "up", l->up);
+	nsp_json_string(j, "alias", l->alias);
+	nsp_json_end_object(j);
+}
+
+static void status_json(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
+			const struct nsp_plan *plan)
+{
+	char a[NSP_PREFIX_STRLEN], m[NSP_MAC_STRLEN], ip[NSP_IPV4_STRLEN];
+	struct nsp_json j;
+
+	nsp_json_init(&j, stdout);
+	nsp_json_begin_object(&j, NULL);
+	nsp_json_begin_array(&j, "instances");
+	for (size_t i = 0; i < cfg->n_instances; i++) {
+		const struct nsp_instance *w = &cfg->instances[i];
+		const struct nsp_obs_instance *x = &obs[i];
+
+		nsp_json_begin_object(&j, NULL);
+		nsp_json_string(&j, "name", w->name);
+		nsp_json_string(&j, "state", instance_state(plan, i));
+		nsp_json_begin_object(&j, "netns");
+		nsp_json_string(&j, "name", w->netns);
+		nsp_json_bool(&j, "present", x->netns_present);
+		nsp_json_bool(&j, "owned", x->netns_owned);
+		nsp_json_end_object(&j);
+		json_link(&j, "uplink", &x->uplink);
+		json_link(&j, "host", x->host.present ? &x->host : &x->host_owned);
+		json_link(&j, "peer", &x->peer);
+		nsp_json_begin_array(&j, "addresses");
+		for (size_t k = 0; k < x->n_addrs; k++)
+			nsp_json_string(&j, NULL,
+					nsp_prefix_format(x->addrs[k].addr, x->addrs[k].prefix, a));
+		nsp_json_end_array(&j);
+		nsp_json_begin_array(&j, "routes");
+		for (size_t k = 0; k < x->n_routes; k++) {
+			nsp_json_begin_object(&j, NULL);
+			nsp_json_string(&j, "dst",
+					x->routes[k].dst_len
+						? nsp_prefix_format(x->routes[k].dst,
+								    x->routes[k].dst_len, a)
+						: "default");
+			nsp_json_string(&j, "gateway", nsp_ipv4_format(x->routes[k].gateway, ip));
+			nsp_json_uint(&j, "protocol", x->routes[k].protocol);
+			nsp_json_end_object(&j);
+		}
+		nsp_json_end_array(&j);
+		nsp_json_begin_array(&j, "neighbors");
+		for (size_t k = 0; k < x->n_neighs; k++) {
+			nsp_json_begin_object(&j, NULL);
+			nsp_json_string(&j, "dst", nsp_ipv4_format(x->neighs[k].dst, ip));
+			nsp_json_string(&j, "lladdr", nsp_mac_format(&x->neighs[k].lladdr, m));
+			nsp_json_bool(&j, "permanent", x->neighs[k].permanent);
+			nsp_json_end_object(&j);
+		}
+		nsp_json_end_array(&j);
+		if (x->offload_known) {
+			nsp_json_begin_object(&j, "offload");
+			nsp_json_bool(&j, "gro", x->gro);
+			nsp_json_bool(&j, "tx_checksum", x->tx_checksum);
+			nsp_json_end_object(&j);
+		}
+		nsp_json_end_object(&j);
+	}
+	nsp_json_end_array(&j);
+	nsp_render_plan_members(&j, cfg, plan);
+	nsp_json_end_object(&j);
+}
+
+int nsp_cmd_status(const struct nsp_options *o, const struct nsp_config *cfg)
+{
+	struct run r;
+	int code;
+
+	if (run_open(&r, cfg, nsp_plan_apply) < 0)
+		return NSP_EXIT_FAILURE;
+	if (o->json)
+		status_json(cfg, r.obs, &r.plan);
+	else
+		status_text(cfg, r.obs, &r.plan);
+	code = plan_exit_code(&r.plan);
+	run_free(&r);
+	return code;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The commands of the command line: each returns an exit code of SPEC.md. */
+#ifndef NSPING_COMMANDS_H
+#define NSPING_COMMANDS_H
+
+#include <stdbool.h>
+
+#include "model.h"
+
+enum nsp_exit {
+	NSP_EXIT_OK = 0,
+	NSP_EXIT_FAILURE = 1,
+	NSP_EXIT_CHANGES = 2,
+	NSP_EXIT_CONFLICT = 3,
+	NSP_EXIT_USAGE = 64,
+	NSP_EXIT_CONFIG = 65,
+	NSP_EXIT_LOCKED = 75,
+};
+
+enum nsp_verbosity { NSP_QUIET, NSP_NORMAL, NSP_VERBOSE };
+
+struct nsp_options {
+	const char *config;
+	const char *host_netns;
+	const char *state_dir;
+	unsigned int lock_wait_ms;
+	bool json;
+	enum nsp_verbosity verbosity;
+	/* per command */
+	bool detailed_exitcode;
+	bool destroy;
+	long count;
+};
+
+int nsp_cmd_validate(const struct nsp_options *o, const struct nsp_config *cfg);
+int nsp_cmd_plan(const struct nsp_options *o, const struct nsp_config *cfg);
+int nsp_cmd_apply(const struct nsp_options *o, const struct nsp_config *cfg);
+int nsp_cmd_status(const struct nsp_options *o, const struct nsp_config *cfg);
+int nsp_cmd_destroy(const struct nsp_options *o, const struct nsp_config *cfg);
+
+#endif

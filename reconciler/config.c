@@ -1,0 +1,761 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libconfig -> struct nsp_config. libconfig types stay in this file. Each check
+ * records "FILE:LINE: KEY: message" and validation goes on, so that one run
+ * shows every mistake in the file.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "config.h"
+
+#define DEFAULT_PORT	    10086
+#define DEFAULT_MAGIC	    0x4E535047u
+#define DEFAULT_INTERVAL_MS 1000
+#define DEFAULT_TIMEOUT_MS  1000
+#define DEFAULT_DOWN_AFTER  3
+#define DEFAULT_UP_AFTER    1
+
+struct ctx {
+	const char *file;
+	struct nsp_diag *diag;
+};
+
+__attribute__((format(printf, 4, 5))) static void report(struct ctx *c, int line, const char *key,
+							  const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	nsp_diag_add(c->diag, "%s:%d: %s: %s", c->file, line, key, msg);
+}
+
+static int line_of(const config_setting_t *s)
+{
+	return (int)config_setting_source_line(s);
+}
+
+static const char *type_name(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_GROUP:
+		return "a group";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return "an integer";
+	case CONFIG_TYPE_FLOAT:
+		return "a float";
+	case CONFIG_TYPE_STRING:
+		return "a string";
+	case CONFIG_TYPE_BOOL:
+		return "a boolean";
+	case CONFIG_TYPE_ARRAY:
+		return "an array";
+	case CONFIG_TYPE_LIST:
+		return "a list";
+	}
+	return "a setting";
+}
+
+/* Every member of a group must be one of the known keys. */
+static void check_keys(struct ctx *c, const config_setting_t *group, const char *path,
+		       const char *const *known)
+{
+	for (int i = 0; i < config_setting_length(group); i++) {
+		const config_setting_t *m = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(m);
+		bool ok = false;
+		char key[256];
+
+		for (const char *const *k = known; *k; k++)
+			ok |= !strcmp(name, *k);
+		if (ok)
+			continue;
+		snprintf(key, sizeof(key), "%s%s%s", path, *path ? "." : "", name);
+		report(c, line_of(m), key, "unknown key");
+	}
+}
+
+static void join(char *buf, size_t size, const char *path, const char *key)
+{
+	snprintf(buf, size, "%s%s%s", path, *path ? "." : "", key);
+}
+
+/*
+ * Look up a member of the right type. Returns NULL (and reports) when it is
+ * missing and required, or of another type.
+ */
+static const config_setting_t *member(struct ctx *c, const config_setting_t *group,
+				      const char *path, const char *key, int type,
+				      bool required)
+{
+	const config_setting_t *m = config_setting_get_member(group, key);
+	int t;
+	char full[256];
+
+	join(full, sizeof(full), path, key);
+	if (!m) {
+		if (required)
+			report(c, line_of(group), full, "missing, %s is required",
+			       type_name(type));
+		return NULL;
+	}
+	t = config_setting_type(m);
+	if (t == CONFIG_TYPE_INT64 && type == CONFIG_TYPE_INT)
+		t = CONFIG_TYPE_INT;
+	if (type == CONFIG_TYPE_LIST && t == CONFIG_TYPE_ARRAY)
+		t = CONFIG_TYPE_LIST; /* ( ) and [ ] both read as a list */
+	if (t != type) {
+		report(c, line_of(m), full, "expected %s, got %s", type_name(type), type_name(t));
+		return NULL;
+	}
+	return m;
+}
+
+static const char *get_string(struct ctx *c, const config_setting_t *group, const char *path,
+			      const char *key, bool required, int *ret_line)
+{
+	const config_setting_t *m = member(c, group, path, key, CONFIG_TYPE_STRING, required);
+
+	if (!m)
+		return NULL;
+	*ret_line = line_of(m);
+	return config_setting_get_string(m);
+}
+
+/* An integer in [min, max]; the default when absent; false on error. */
+static bool get_int(struct ctx *c, const config_setting_t *group, const char *path,
+		    const char *key, long long min, long long max, long long def,
+		    long long *ret_value)
+{
+	const config_setting_t *m;
+	long long v;
+	char full[256];
+
+	if (!config_setting_get_member(group, key)) {
+		*ret_value = def;
+		return true;
+	}
+	m = member(c, group, path, key, CONFIG_TYPE_INT, false);
+	if (!m)
+		return false;
+	v = config_setting_get_int64(m);
+	if (v < min || v > max) {
+		join(full, sizeof(full), path, key);
+		report(c, line_of(m), full, "%lld is out of range, expected %lld..%lld", v, min,
+		       max);
+		return false;
+	}
+	*ret_value = v;
+	return true;
+}
+
+static bool get_bool(struct ctx *c, const config_setting_t *group, const char *path,
+		     const char *key, bool def, bool *ret_value)
+{
+	const config_setting_t *m;
+
+	if (!config_setting_get_member(group, key)) {
+		*ret_value = def;
+		return true;
+	}
+	m = member(c, group, path, key, CONFIG_TYPE_BOOL, false);
+	if (!m)
+		return false;
+	*ret_value = config_setting_get_bool(m);
+	return true;
+}
+
+static bool valid_instance_name(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len < 1 || len > NSP_NAME_MAX)
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == len;
+}
+
+/* A file name under /run/netns: no way out of that directory. */
+static bool valid_netns_name(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len < 1 || len > NSP_NETNS_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
+	       len;
+}
+
+static void get_ifname(struct ctx *c, const config_setting_t *group, const char *path,
+		       const char *key, char out[IFNAMSIZ])
+{
+	int line = 0;
+	const char *s = get_string(c, group, path, key, true, &line);
+	char full[256];
+
+	if (!s)
+		return;
+	if (!nsp_ifname_valid(s)) {
+		join(full, sizeof(full), path, key);
+		report(c, line, full,
+		       "\"%s\" is not an interface name (1..15 bytes, no '/', ':' or space, not "
+		       "'.' or '..')",
+		       s);
+		return;
+	}
+	strcpy(out, s);
+}
+
+static void get_unicast_mac(struct ctx *c, int line, const char *key, const char *s,
+			    struct nsp_mac *out)
+{
+	struct nsp_mac mac;
+
+	if (nsp_mac_parse(s, &mac) < 0) {
+		report(c, line, key, "\"%s\" is not a MAC address (xx:xx:xx:xx:xx:xx)", s);
+		return;
+	}
+	if (!nsp_mac_is_unicast(&mac)) {
+		report(c, line, key, "\"%s\" is not a unicast MAC address", s);
+		return;
+	}
+	*out = mac;
+}
+
+static bool ipv4_is_host(uint32_t addr)
+{
+	uint32_t h = ntohl(addr);
+
+	return h != 0 && h != 0xffffffffu && (h >> 28) != 0xe && (h >> 24) != 127;
+}
+
+static void get_host_ipv4(struct ctx *c, int line, const char *key, const char *s,
+			  uint32_t *out)
+{
+	uint32_t addr;
+
+	if (nsp_ipv4_parse(s, &addr) < 0) {
+		report(c, line, key, "\"%s\" is not an IPv4 address (a.b.c.d)", s);
+		return;
+	}
+	if (!ipv4_is_host(addr)) {
+		report(c, line, key, "\"%s\" is not a unicast host address", s);
+		return;
+	}
+	*out = addr;
+}
+
+static void load_veth(struct ctx *c, const config_setting_t *inst, const char *path,
+		      struct nsp_instance *in)
+{
+	static const char *const keys[] = { "host", "peer", NULL };
+	const config_setting_t *v = member(c, inst, path, "veth", CONFIG_TYPE_GROUP, true);
+	char sub[160];
+
+	if (!v)
+		return;
+	join(sub, sizeof(sub), path, "veth");
+	check_keys(c, v, sub, keys);
+	get_ifname(c, v, sub, "host", in->veth_host);
+	get_ifname(c, v, sub, "peer", in->veth_peer);
+}
+
+static void load_gateway(struct ctx *c, const config_setting_t *inst, const char *path,
+			 struct nsp_instance *in)
+{
+	static const char *const keys[] = { "ip", "mac", NULL };
+	const config_setting_t *g = member(c, inst, path, "gateway", CONFIG_TYPE_GROUP, true);
+	const char *s;
+	char sub[160], key[256];
+	int line = 0;
+
+	if (!g)
+		return;
+	join(sub, sizeof(sub), path, "gateway");
+	check_keys(c, g, sub, keys);
+	s = get_string(c, g, sub, "ip", true, &line);
+	if (s) {
+		join(key, sizeof(key), sub, "ip");
+		get_host_ipv4(c, line, key, s, &in->gateway_ip);
+	}
+	s = get_string(c, g, sub, "mac", true, &line);
+	if (s) {
+		join(key, sizeof(key), sub, "mac");
+		get_unicast_mac(c, line, key, s, &in->gateway_mac);
+	}
+}
+
+static void load_mac_address(struct ctx *c, const config_setting_t *inst, const char *path,
+			     struct nsp_instance *in)
+{
+	const char *s;
+	char key[256];
+	int line = 0;
+
+	in->mac_inherit = true;
+	s = get_string(c, inst, path, "mac", false, &line);
+	if (s && strcmp(s, "inherit")) {
+		join(key, sizeof(key), path, "mac");
+		in->mac_inherit = false;
+		get_unicast_mac(c, line, key, s, &in->mac);
+	}
+
+	s = get_string(c, inst, path, "address", true, &line);
+	if (!s)
+		return;
+	join(key, sizeof(key), path, "address");
+	if (!strcmp(s, "inherit")) {
+		in->address_inherit = true;
+		return;
+	}
+	switch (nsp_prefix_parse(s, &in->address, &in->prefix)) {
+	case 0:
+		if (!ipv4_is_host(in->address))
+			report(c, line, key, "\"%s\" is not a unicast host address", s);
+		break;
+	case -ERANGE:
+		report(c, line, key, "\"%s\": the prefix length must be 1..32", s);
+		break;
+	default:
+		report(c, line, key, "\"%s\" is not \"inherit\" or an IPv4 address with prefix (a.b.c.d/p)", s);
+	}
+}
+
+static void load_offload(struct ctx *c, const config_setting_t *inst, const char *path,
+			 struct nsp_instance *in)
+{
+	static const char *const keys[] = { "gro", "tx_checksum", NULL };
+	const config_setting_t *o = member(c, inst, path, "offload", CONFIG_TYPE_GROUP, false);
+	char sub[160];
+
+	in->gro = true;
+	in->tx_checksum = false;
+	if (!o)
+		return;
+	join(sub, sizeof(sub), path, "offload");
+	check_keys(c, o, sub, keys);
+	get_bool(c, o, sub, "gro", true, &in->gro);
+	get_bool(c, o, sub, "tx_checksum", false, &in->tx_checksum);
+}
+
+static int lookup_enum(const char *s, const char *const *names)
+{
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+static const char *const program_names[] = { "tx_ping", "rx_ping", NULL };
+static const char *const mode_names[] = { "auto", "native", "generic", NULL };
+static const char *const attach_names[] = { "xdp", "tc", NULL };
+
+const char *nsp_program_name(enum nsp_program p)
+{
+	return program_names[p];
+}
+
+const char *nsp_mode_name(enum nsp_xdp_mode m)
+{
+	return mode_names[m];
+}
+
+const char *nsp_attach_name(enum nsp_attach a)
+{
+	return attach_names[a];
+}
+
+/* An enum-valued string key; returns false on error, leaves *out at its default if absent. */
+static bool get_enum(struct ctx *c, const config_setting_t *group, const char *path,
+		     const char *key, bool required, const char *const *names, int *out,
+		     int *ret_line)
+{
+	const char *s = get_string(c, group, path, key, required, ret_line);
+	char full[256], expected[96] = "";
+	int v;
+
+	if (!s)
+		return !required && !config_setting_get_member(group, key);
+	v = lookup_enum(s, names);
+	if (v < 0) {
+		for (int i = 0; names[i]; i++)
+			snprintf(expected + strlen(expected), sizeof(expected) - strlen(expected),
+				 "%s\"%s\"", i ? ", " : "", names[i]);
+		join(full, sizeof(full), path, key);
+		report(c, *ret_line, full, "\"%s\" is not one of %s", s, expected);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static void load_binding(struct ctx *c, const config_setting_t *b, const char *path,
+			 struct nsp_instance *in)
+{
+	static const char *const keys[] = { "program", "interface", "mode", "attach", NULL };
+	struct nsp_binding *bd = &in->bindings[in->n_bindings];
+	int program = -1, mode = NSP_MODE_AUTO, attach = NSP_ATTACH_XDP, line = 0;
+
+	if (config_setting_type(b) != CONFIG_TYPE_GROUP) {
+		report(c, line_of(b), path, "expected a group, got %s",
+		       type_name(config_setting_type(b)));
+		return;
+	}
+	check_keys(c, b, path, keys);
+	memset(bd, 0, sizeof(*bd));
+	bd->line = line_of(b);
+	get_enum(c, b, path, "program", true, program_names, &program, &line);
+	get_ifname(c, b, path, "interface", bd->interface);
+	get_enum(c, b, path, "mode", false, mode_names, &mode, &line);
+	get_enum(c, b, path, "attach", false, attach_names, &attach, &line);
+	if (program < 0)
+		return;
+	bd->program = program;
+	bd->mode = mode;
+	bd->attach = attach;
+	in->n_bindings++;
+}
+
+static void load_bindings(struct ctx *c, const config_setting_t *inst, const char *path,
+			  struct nsp_instance *in)
+{
+	const config_setting_t *l = member(c, inst, path, "xdp", CONFIG_TYPE_LIST, false);
+	char sub[160];
+	int n;
+
+	if (!l)
+		return;
+	n = config_setting_length(l);
+	if (n > NSP_MAX_BINDINGS) {
+		join(sub, sizeof(sub), path, "xdp");
+		report(c, line_of(l), sub, "%d bindings, at most %d are allowed", n,
+		       NSP_MAX_BINDINGS);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(sub, sizeof(sub), "%s.xdp[%d]", path, i);
+		load_binding(c, config_setting_get_elem(l, (unsigned)i), sub, in);
+	}
+}
+
+/* The bindings make sense for this instance: each program once, on its interface. */
+static void check_bindings(struct ctx *c, const char *path, const struct nsp_instance *in)
+{
+	bool seen[2] = { false, false };
+	char key[256];
+
+	for (size_t i = 0; i < in->n_bindings; i++) {
+		const struct nsp_binding *b = &in->bindings[i];
+		const char *want = b->program == NSP_PROG_TX_PING ? in->veth_host : in->uplink;
+
+		snprintf(key, sizeof(key), "%s.xdp[%zu].program", path, i);
+		if (seen[b->program])
+			report(c, b->line, key, "%s is bound twice", nsp_program_name(b->program));
+		seen[b->program] = true;
+		snprintf(key, sizeof(key), "%s.xdp[%zu].interface", path, i);
+		if (*b->interface && *want && strcmp(b->interface, want))
+			report(c, b->line, key, "%s must be bound to %s (%s), not \"%s\"",
+			       nsp_program_name(b->program),
+			       b->program == NSP_PROG_TX_PING ? "veth.host" : "uplink", want,
+			       b->interface);
+	}
+}
+
+static void load_ping(struct ctx *c, const config_setting_t *inst, const char *path,
+		      struct nsp_instance *in)
+{
+	static const char *const keys[] = { "port",	   "magic",	 "interval_ms",
+					    "timeout_ms",  "targets",	 "down_after",
+					    "up_after",	   NULL };
+	const config_setting_t *p = member(c, inst, path, "ping", CONFIG_TYPE_GROUP, false);
+	struct nsp_ping *ping = &in->ping;
+	const config_setting_t *t;
+	long long v;
+	char sub[160], key[256];
+
+	ping->port = DEFAULT_PORT;
+	ping->magic = DEFAULT_MAGIC;
+	ping->interval_ms = DEFAULT_INTERVAL_MS;
+	ping->timeout_ms = DEFAULT_TIMEOUT_MS;
+	ping->down_after = DEFAULT_DOWN_AFTER;
+	ping->up_after = DEFAULT_UP_AFTER;
+	if (p) {
+		join(sub, sizeof(sub), path, "ping");
+		check_keys(c, p, sub, keys);
+		if (get_int(c, p, sub, "port", 1, 65535, DEFAULT_PORT, &v))
+			ping->port = (uint16_t)v;
+		if (get_int(c, p, sub, "magic", 0, 0xffffffffLL, DEFAULT_MAGIC, &v))
+			ping->magic = (uint32_t)v;
+		if (get_int(c, p, sub, "interval_ms", 10, 3600000, DEFAULT_INTERVAL_MS, &v))
+			ping->interval_ms = (uint32_t)v;
+		if (get_int(c, p, sub, "timeout_ms", 10, 60000, DEFAULT_TIMEOUT_MS, &v))
+			ping->timeout_ms = (uint32_t)v;
+		if (get_int(c, p, sub, "down_after", 1, 100, DEFAULT_DOWN_AFTER, &v))
+			ping->down_after = (uint32_t)v;
+		if (get_int(c, p, sub, "up_after", 1, 100, DEFAULT_UP_AFTER, &v))
+			ping->up_after = (uint32_t)v;
+		t = member(c, p, sub, "targets", CONFIG_TYPE_LIST, false);
+		if (t) {
+			int n = config_setting_length(t);
+
+			join(key, sizeof(key), sub, "targets");
+			if (n < 1 || n > NSP_MAX_TARGETS) {
+				report(c, line_of(t), key, "%d targets, expected 1..%d", n,
+				       NSP_MAX_TARGETS);
+				return;
+			}
+			ping->targets = calloc((size_t)n, sizeof(*ping->targets));
+			if (!ping->targets) {
+				report(c, line_of(t), key, "out of memory");
+				return;
+			}
+			for (int i = 0; i < n; i++) {
+				const config_setting_t *e = config_setting_get_elem(t, (unsigned)i);
+				const char *s = config_setting_get_string(e);
+
+				snprintf(key, sizeof(key), "%s.targets[%d]", sub, i);
+				if (!s) {
+					report(c, line_of(e), key, "expected a string, got %s",
+					       type_name(config_setting_type(e)));
+					continue;
+				}
+				get_host_ipv4(c, line_of(e), key, s, &ping->targets[i]);
+			}
+			ping->n_targets = (size_t)n;
+			return;
+		}
+	}
+	/* By default the instance pings its own gateway. */
+	ping->targets = calloc(1, sizeof(*ping->targets));
+	if (ping->targets) {
+		ping->targets[0] = in->gateway_ip;
+		ping->n_targets = 1;
+	}
+}
+
+static void load_instance(struct ctx *c, const config_setting_t *inst, const char *path,
+			  struct nsp_instance *in)
+{
+	static const char *const keys[] = { "name",    "netns",	  "uplink", "veth",
+					    "mac",     "address", "gateway", "offload",
+					    "xdp",     "ping",	  NULL };
+	const char *s;
+	char key[256];
+	int line = 0;
+
+	in->line = line_of(inst);
+	check_keys(c, inst, path, keys);
+
+	s = get_string(c, inst, path, "name", true, &line);
+	join(key, sizeof(key), path, "name");
+	if (s && !valid_instance_name(s))
+		report(c, line, key, "\"%s\" must be 1..%d characters of [a-z0-9_-]", s,
+		       NSP_NAME_MAX);
+	else if (s)
+		strcpy(in->name, s);
+
+	s = get_string(c, inst, path, "netns", true, &line);
+	join(key, sizeof(key), path, "netns");
+	if (s && !valid_netns_name(s))
+		report(c, line, key,
+		       "\"%s\" must be 1..%d characters of [A-Za-z0-9_.-], not '.' or '..'", s,
+		       NSP_NETNS_MAX);
+	else if (s)
+		strcpy(in->netns, s);
+
+	get_ifname(c, inst, path, "uplink", in->uplink);
+	load_veth(c, inst, path, in);
+	load_mac_address(c, inst, path, in);
+	load_gateway(c, inst, path, in);
+	load_offload(c, inst, path, in);
+	load_bindings(c, inst, path, in);
+	check_bindings(c, path, in);
+	load_ping(c, inst, path, in);
+}
+
+
+/* Line of instance i's member key, for clash messages. */
+static int member_line(config_setting_t *list, size_t i, const char *key)
+{
+	config_setting_t *inst = config_setting_get_elem(list, (unsigned)i);
+	const config_setting_t *m = config_setting_lookup(inst, key);
+
+	return m ? line_of(m) : line_of(inst);
+}
+
+/* Names that must differ between instances; the later one is reported. */
+static void check_clashes(struct ctx *c, config_setting_t *list,
+			  const struct nsp_config *cfg)
+{
+	char key[256];
+
+	for (size_t j = 0; j < cfg->n_instances; j++) {
+		const struct nsp_instance *b = &cfg->instances[j];
+
+		for (size_t i = 0; i < j; i++) {
+			const struct nsp_instance *a = &cfg->instances[i];
+
+			if (*b->name && !strcmp(a->name, b->name)) {
+				snprintf(key, sizeof(key), "instances[%zu].name", j);
+				report(c, member_line(list, j, "name"), key,
+				       "\"%s\" is already the name of instances[%zu]", b->name, i);
+			}
+			if (*b->netns && !strcmp(a->netns, b->netns)) {
+				snprintf(key, sizeof(key), "instances[%zu].netns", j);
+				report(c, member_line(list, j, "netns"), key,
+				       "\"%s\" is already the netns of instances[%zu]", b->netns,
+				       i);
+			}
+			if (*b->veth_host && (!strcmp(a->veth_host, b->veth_host) ||
+					      !strcmp(a->uplink, b->veth_host))) {
+				snprintf(key, sizeof(key), "instances[%zu].veth.host", j);
+				report(c, member_line(list, j, "veth.host"), key,
+				       "\"%s\" is already used by instances[%zu]", b->veth_host,
+				       i);
+			}
+			if (*b->uplink && !strcmp(a->veth_host, b->uplink)) {
+				snprintf(key, sizeof(key), "instances[%zu].uplink", j);
+				report(c, member_line(list, j, "uplink"), key,
+				       "\"%s\" is the host veth of instances[%zu]", b->uplink, i);
+			}
+			if (*b->veth_peer && !strcmp(a->veth_peer, b->veth_peer)) {
+				snprintf(key, sizeof(key), "instances[%zu].veth.peer", j);
+				report(c, member_line(list, j, "veth.peer"), key,
+				       "\"%s\" is already the peer of instances[%zu]",
+				       b->veth_peer, i);
+			}
+			/* One XDP program per interface: two bindings there can't coexist. */
+			for (size_t x = 0; x < b->n_bindings; x++) {
+				const struct nsp_binding *bx = &b->bindings[x];
+
+				if (bx->attach != NSP_ATTACH_XDP)
+					continue;
+				for (size_t y = 0; y < a->n_bindings; y++) {
+					const struct nsp_binding *ay = &a->bindings[y];
+
+					if (ay->attach != NSP_ATTACH_XDP ||
+					    strcmp(ay->interface, bx->interface))
+						continue;
+					snprintf(key, sizeof(key), "instances[%zu].xdp[%zu].interface",
+						 j, x);
+					report(c, bx->line, key,
+					       "instances[%zu] already binds XDP to \"%s\"", i,
+					       bx->interface);
+				}
+			}
+		}
+		if (*b->veth_host && !strcmp(b->veth_host, b->uplink)) {
+			snprintf(key, sizeof(key), "instances[%zu].veth.host", j);
+			report(c, member_line(list, j, "veth.host"), key,
+			       "\"%s\" is also the uplink", b->veth_host);
+		}
+	}
+}
+
+static int load(config_t *cf, const char *file, bool read_ok, struct nsp_config *ret_cfg,
+		struct nsp_diag *diag)
+{
+	static const char *const keys[] = { "version", "instances", NULL };
+	struct ctx c = { .file = file, .diag = diag };
+	struct nsp_config cfg = { 0 };
+	const config_setting_t *root, *v;
+	config_setting_t *list;
+	size_t before = diag->n;
+	int n;
+
+	if (!read_ok) {
+		report(&c, config_error_line(cf), "syntax", "%s", config_error_text(cf));
+		return -EINVAL;
+	}
+	snprintf(cfg.path, sizeof(cfg.path), "%s", file);
+	root = config_root_setting(cf);
+	check_keys(&c, root, "", keys);
+
+	v = member(&c, root, "", "version", CONFIG_TYPE_INT, true);
+	if (v) {
+		cfg.version = config_setting_get_int(v);
+		if (cfg.version != 1)
+			report(&c, line_of(v), "version", "%d is not supported, expected 1",
+			       cfg.version);
+	}
+
+	list = (config_setting_t *)member(&c, root, "", "instances", CONFIG_TYPE_LIST, true);
+	if (list) {
+		n = config_setting_length(list);
+		if (n < 1 || n > NSP_MAX_INSTANCES) {
+			report(&c, line_of(list), "instances", "%d instances, expected 1..%d", n,
+			       NSP_MAX_INSTANCES);
+		} else {
+			cfg.instances = calloc((size_t)n, sizeof(*cfg.instances));
+			if (!cfg.instances)
+				return -ENOMEM;
+			cfg.n_instances = (size_t)n;
+			for (int i = 0; i < n; i++) {
+				const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+				char path[32];
+
+				snprintf(path, sizeof(path), "instances[%d]", i);
+				if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
+					report(&c, line_of(e), path, "expected a group, got %s",
+					       type_name(config_setting_type(e)));
+					continue;
+				}
+				load_instance(&c, e, path, &cfg.instances[i]);
+			}
+			check_clashes(&c, list, &cfg);
+		}
+	}
+
+	if (diag->n != before) {
+		nsp_config_free(&cfg);
+		return -EINVAL;
+	}
+	*ret_cfg = cfg;
+	return 0;
+}
+
+int nsp_config_load(const char *path, struct nsp_config *ret_cfg, struct nsp_diag *diag)
+{
+	config_t cf;
+	FILE *f;
+	int r;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	config_init(&cf);
+	r = load(&cf, path, config_read(&cf, f) == CONFIG_TRUE, ret_cfg, diag);
+	config_destroy(&cf);
+	fclose(f);
+	return r;
+}
+
+int nsp_config_load_string(const char *text, const char *name, struct nsp_config *ret_cfg,
+			   struct nsp_diag *diag)
+{
+	config_t cf;
+	int r;
+
+	config_init(&cf);
+	r = load(&cf, name, config_read_string(&cf, text) == CONFIG_TRUE, ret_cfg, diag);
+	config_destroy(&cf);
+	return r;
+}
+
+void nsp_config_free(struct nsp_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_instances; i++)
+		free(cfg->instances[i].ping.targets);
+	free(cfg->instances);
+	cfg->instances = NULL;
+	cfg->n_instances = 0;
+}

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* One nsping at a time: an flock on STATE_DIR/lock, waited for a bounded time. */
+#ifndef NSPING_LOCK_H
+#define NSPING_LOCK_H
+
+/* The locked fd, or -EWOULDBLOCK past wait_ms, or another -errno. */
+int nsp_lock_take(const char *state_dir, unsigned int wait_ms);
+void nsp_lock_release(int fd);
+
+#endif

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * nsping: the command line. Parses the options, loads the configuration,
+ * enters the host netns and dispatches to a command; the only place that exits.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "config.h"
+#include "netns.h"
+
+#define DEFAULT_CONFIG	  "/etc/nsping/nsping.conf"
+#define DEFAULT_STATE_DIR "/run/nsping"
+#define DEFAULT_LOCK_WAIT 10
+
+struct command {
+	const char *name;
+	int (*run)(const struct nsp_options *o, const struct nsp_config *cfg);
+	bool kernel; /* needs the host netns */
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "validate", nsp_cmd_validate, false, "check the file only; touches no kernel state" },
+	{ "plan", nsp_cmd_plan, true, "show what apply would change; changes nothing" },
+	{ "apply", nsp_cmd_apply, true, "make the kernel match the file, then verify" },
+	{ "status", nsp_cmd_status, true, "live state, drift and details per instance" },
+	{ "destroy", nsp_cmd_destroy, true, "remove everything the file's instances own" },
+	{ "ping", NULL, true, "run the ping worker in the foreground" },
+	{ "run", NULL, true, "apply, verify, then hand off to the ping worker" },
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: nsping [-c FILE] [--host-netns NS] [--json] [-v|-q] [--state-dir DIR]\n"
+	      "              [--lock-wait SEC] COMMAND [ARGS]\n\ncommands:\n",
+	      f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fputs("\nplan: [--detailed-exitcode] [--destroy]   ping: [--count N]\n"
+	      "exit codes: 0 ok, 1 failure, 2 plan found changes (--detailed-exitcode),\n"
+	      "3 conflict with a foreign object, 64 usage, 65 invalid config, 75 locked\n",
+	      f);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static bool parse_uint(const char *s, long max, long *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
+/* Global options stop at the command; the command's own options follow it. */
+static int parse_global(int argc, char **argv, struct nsp_options *o)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "host-netns", required_argument, NULL, 'N' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "lock-wait", required_argument, NULL, 'W' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+c:jvqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'N':
+			o->host_netns = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'v':
+			o->verbosity = NSP_VERBOSE;
+			break;
+		case 'q':
+			o->verbosity = NSP_QUIET;
+			break;
+		case 'S':
+			o->state_dir = optarg;
+			break;
+		case 'W':
+			if (!parse_uint(optarg, 3600, &v)) {
+				fprintf(stderr, "nsping: --lock-wait: \"%s\" is not 0..3600 seconds\n",
+					optarg);
+				return -EINVAL;
+			}
+			o->lock_wait_ms = (unsigned int)v * 1000;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(NSP_EXIT_OK);
+		default:
+			return -EINVAL;
+		}
+	}
+	return optind;
+}
+
+static int parse_command_options(const struct command *cmd, int argc, char **argv,
+				 struct nsp_options *o)
+{
+	static const struct option opts[] = {
+		{ "detailed-exitcode", no_argument, NULL, 'd' },
+		{ "destroy", no_argument, NULL, 'D' },
+		{ "count", required_argument, NULL, 'n' },
+		{ 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		bool is_plan = !strcmp(cmd->name, "plan");
+
+		if ((c == 'd' || c == 'D') && is_plan) {
+			o->detailed_exitcode |= c == 'd';
+			o->destroy |= c == 'D';
+		} else if (c == 'n' && !strcmp(cmd->name, "ping")) {
+			if (!parse_uint(optarg, 1000000000L, &o->count) || o->count < 1) {
+				fprintf(stderr, "nsping: --count: \"%s\" is not a positive number\n",
+					optarg);
+				return -EINVAL;
+			}
+		} else {
+			if (c != '?')
+				fprintf(stderr, "nsping: %s: unknown option \"%s\"\n", cmd->name,
+					argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "nsping: %s: unexpected argument \"%s\"\n", cmd->name,
+			argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int enter_host_netns(const char *name)
+{
+	int fd = nsp_netns_open(name), r;
+
+	if (fd < 0) {
+		fprintf(stderr, "nsping: --host-netns %s: %s\n", name, strerror(-fd));
+		return fd;
+	}
+	r = nsp_netns_enter(fd);
+	close(fd);
+	if (r < 0)
+		fprintf(stderr, "nsping: entering netns %s: %s\n", name, strerror(-r));
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct nsp_options o = {
+		.config = DEFAULT_CONFIG,
+		.state_dir = DEFAULT_STATE_DIR,
+		.lock_wait_ms = DEFAULT_LOCK_WAIT * 1000,
+		.verbosity = NSP_NORMAL,
+	};
+	struct nsp_config cfg = { 0 };
+	struct nsp_diag diag = { 0 };
+	const struct command *cmd;
+	int first, r;
+
+	first = parse_global(argc, argv, &o);
+	if (first < 0 || first >= argc) {
+		usage(stderr);
+		return NSP_EXIT_USAGE;
+	}
+	cmd = find_command(argv[first]);
+	if (!cmd) {
+		fprintf(stderr, "nsping: unknown command \"%s\"\n", argv[first]);
+		usage(stderr);
+		return NSP_EXIT_USAGE;
+	}
+	if (parse_command_options(cmd, argc - first, argv + first, &o) < 0)
+		return NSP_EXIT_USAGE;
+
+	r = nsp_config_load(o.config, &cfg, &diag);
+	if (r == -EINVAL) {
+		for (size_t i = 0; i < diag.n; i++)
+			fprintf(stderr, "%s\n", diag.msgs[i]);
+		nsp_diag_free(&diag);
+		return NSP_EXIT_CONFIG;
+	}
+	if (r < 0) {
+		fprintf(stderr, "%s: cannot read the configuration: %s\n", o.config, strerror(-r));
+		return NSP_EXIT_CONFIG;
+	}
+	if (!cmd->run) {
+		fprintf(stderr, "nsping: %s: the ping worker is not part of this build yet\n",
+			cmd->name);
+		nsp_config_free(&cfg);
+		return NSP_EXIT_FAILURE;
+	}
+	if (cmd->kernel && o.host_netns && enter_host_netns(o.host_netns) < 0) {
+		nsp_config_free(&cfg);
+		return NSP_EXIT_FAILURE;
+	}
+	r = cmd->run(&o, &cfg);
+	nsp_config_free(&cfg);
+	return r;
+}

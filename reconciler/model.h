@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The desired state, as read from the configuration file. Plain values only:
+ * no libconfig, libnl or libbpf type appears here, so the planner and its
+ * tests can build one by hand.
+ */
+#ifndef NSPING_MODEL_H
+#define NSPING_MODEL_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NSP_NAME_MAX	  15
+#define NSP_NETNS_MAX	  64
+#define NSP_MAX_INSTANCES 64
+#define NSP_MAX_BINDINGS  4
+#define NSP_MAX_TARGETS	  65536
+#define NSP_RTPROT	  78 /* route protocol that marks nsping's routes */
+#define NSP_MARK_PREFIX	  "nsping:"
+
+enum nsp_program { NSP_PROG_TX_PING, NSP_PROG_RX_PING };
+enum nsp_xdp_mode { NSP_MODE_AUTO, NSP_MODE_NATIVE, NSP_MODE_GENERIC };
+enum nsp_attach { NSP_ATTACH_XDP, NSP_ATTACH_TC };
+
+struct nsp_mac {
+	uint8_t b[6];
+};
+
+struct nsp_binding {
+	enum nsp_program program;
+	char interface[IFNAMSIZ];
+	enum nsp_xdp_mode mode;
+	enum nsp_attach attach;
+	int line;
+};
+
+struct nsp_ping {
+	uint16_t port;
+	uint32_t magic;
+	uint32_t interval_ms;
+	uint32_t timeout_ms;
+	uint32_t *targets; /* IPv4, network order */
+	size_t n_targets;
+	uint32_t down_after;
+	uint32_t up_after;
+};
+
+struct nsp_instance {
+	char name[NSP_NAME_MAX + 1];
+	char netns[NSP_NETNS_MAX + 1];
+	char uplink[IFNAMSIZ];
+	char veth_host[IFNAMSIZ];
+	char veth_peer[IFNAMSIZ];
+	bool mac_inherit;
+	struct nsp_mac mac;
+	bool address_inherit;
+	uint32_t address; /* network order */
+	uint8_t prefix;
+	uint32_t gateway_ip; /* network order */
+	struct nsp_mac gateway_mac;
+	bool gro;
+	bool tx_checksum;
+	struct nsp_binding bindings[NSP_MAX_BINDINGS];
+	size_t n_bindings;
+	struct nsp_ping ping;
+	int line;
+};
+
+struct nsp_config {
+	char path[PATH_MAX];
+	int version;
+	struct nsp_instance *instances;
+	size_t n_instances;
+};
+
+void nsp_config_free(struct nsp_config *cfg);
+
+const char *nsp_program_name(enum nsp_program p);
+const char *nsp_mode_name(enum nsp_xdp_mode m);
+const char *nsp_attach_name(enum nsp_attach a);
+
+#endif

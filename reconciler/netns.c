@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "netns.h"
+
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC 0x6e736673
+#endif
+
+static void netns_path(const char *name, char buf[PATH_MAX])
+{
+	if (strchr(name, '/'))
+		snprintf(buf, PATH_MAX, "%s", name);
+	else
+		snprintf(buf, PATH_MAX, NSP_NETNS_DIR "/%s", name);
+}
+
+int nsp_netns_open(const char *name_or_path)
+{
+	char path[PATH_MAX];
+	struct statfs st;
+	int fd;
+
+	netns_path(name_or_path, path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* A plain file left by an interrupted "ip netns add" is not a namespace. */
+	if (fstatfs(fd, &st) < 0 || st.f_type != NSFS_MAGIC) {
+		close(fd);
+		return -ENOENT;
+	}
+	return fd;
+}
+
+int nsp_netns_enter(int fd)
+{
+	return setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
+}
+
+int nsp_netns_run(int fd, int (*fn)(void *arg), void *arg)
+{
+	int home, r, back;
+
+	home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (home < 0)
+		return -errno;
+	r = nsp_netns_enter(fd);
+	if (r == 0) {
+		r = fn(arg);
+		back = nsp_netns_enter(home);
+		if (back < 0)
+			r = back;
+	}
+	close(home);
+	return r;
+}
+
+/* What "ip netns add" does first, so both tools share one view of /run/netns. */
+static int prepare_dir(void)
+{
+	bool bound = false;
+
+	if (mkdir(NSP_NETNS_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	while (mount("", NSP_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
+		if (errno != EINVAL || bound)
+			return -errno;
+		if (mount(NSP_NETNS_DIR, NSP_NETNS_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
+			return -errno;
+		bound = true;
+	}
+	return 0;
+}
+
+int nsp_netns_create(const char *name, int (*init)(void *arg), void *arg)
+{
+	char path[PATH_MAX];
+	int home, fd, r;
+	struct stat st;
+
+	r = prepare_dir();
+	if (r < 0)
+		return r;
+	netns_path(name, path);
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0) {
+		/* Reuse an empty mount point left behind by an interrupted create. */
+		if (errno != EEXIST || stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_size != 0 || nsp_netns_open(path) != -ENOENT)
+			return -EEXIST;
+	} else {
+		close(fd);
+	}
+
+	home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (home < 0) {
+		r = -errno;
+		goto out_unlink;
+	}
+	if (unshare(CLONE_NEWNET) < 0) {
+		r = -errno;
+		goto out_close;
+	}
+	r = init ? init(arg) : 0;
+	if (r == 0 && mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0)
+		r = -errno;
+	if (nsp_netns_enter(home) < 0 && r == 0)
+		r = -errno;
+out_close:
+	close(home);
+out_unlink:
+	if (r < 0)
+		unlink(path);
+	return r;
+}
+
+int nsp_netns_delete(const char *name)
+{
+	char path[PATH_MAX];
+
+	netns_path(name, path);
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return -errno;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}

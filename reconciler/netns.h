@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Named network namespaces, iproute2-compatible: a bind mount of the namespace
+ * file at /run/netns/NAME, on a shared mount so other mount namespaces see it.
+ */
+#ifndef NSPING_NETNS_H
+#define NSPING_NETNS_H
+
+#define NSP_NETNS_DIR "/run/netns"
+
+/* An fd for a netns given by name (under /run/netns) or by path; -errno. */
+int nsp_netns_open(const char *name_or_path);
+/* Move the calling thread into the netns of fd. */
+int nsp_netns_enter(int fd);
+/*
+ * Create /run/netns/NAME. init(arg) runs inside the new namespace before the
+ * name is published, so a crash can't leave a named netns without its mark.
+ * The calling thread is back in its own netns on return.
+ */
+int nsp_netns_create(const char *name, int (*init)(void *arg), void *arg);
+int nsp_netns_delete(const char *name);
+/* Run fn(arg) inside the netns of fd and come back; returns fn's result or -errno. */
+int nsp_netns_run(int fd, int (*fn)(void *arg), void *arg);
+
+#endif

@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <linux/if_link.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <net/if.h>
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/neighbour.h>
+#include <netlink/route/route.h>
+#include <netlink/socket.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "netns.h"
+#include "nl.h"
+
+/* libnl speaks -NLE_*; everything past this file speaks -errno. */
+static int nl_to_errno(int nle)
+{
+	switch (nle < 0 ? -nle : nle) {
+	case 0:
+		return 0;
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_EXIST:
+		return -EEXIST;
+	case NLE_OBJ_NOTFOUND:
+		return -ENOENT;
+	case NLE_NODEV:
+		return -ENODEV;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_NOACCESS:
+		return -EACCES;
+	case NLE_INVAL:
+		return -EINVAL;
+	case NLE_RANGE:
+		return -ERANGE;
+	case NLE_BUSY:
+		return -EBUSY;
+	case NLE_AGAIN:
+		return -EAGAIN;
+	case NLE_OPNOTSUPP:
+		return -EOPNOTSUPP;
+	case NLE_NOADDR:
+		return -EADDRNOTAVAIL;
+	case NLE_AF_NOSUPPORT:
+		return -EAFNOSUPPORT;
+	case NLE_MSGSIZE:
+		return -EMSGSIZE;
+	case NLE_BAD_SOCK:
+		return -EBADF;
+	default:
+		return -EIO;
+	}
+}
+
+struct open_args {
+	struct nl_sock *sk;
+};
+
+/* Keep the kernel's own errno: libnl folds many of them into NLE_FAILURE. */
+static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct nsp_nl *nl = arg;
+
+	(void)who;
+	nl->last_error = e->error < 0 ? e->error : -EIO;
+	return NL_STOP;
+}
+
+static int connect_here(void *arg)
+{
+	struct open_args *a = arg;
+
+	return nl_to_errno(nl_connect(a->sk, NETLINK_ROUTE));
+}
+
+int nsp_nl_open(struct nsp_nl *nl, int netns_fd, unsigned long *requests)
+{
+	struct open_args a = { .sk = nl_socket_alloc() };
+	int r;
+
+	if (!a.sk)
+		return -ENOMEM;
+	/* A netlink socket stays bound to the netns it was made in. */
+	r = netns_fd >= 0 ? nsp_netns_run(netns_fd, connect_here, &a) : connect_here(&a);
+	if (r < 0) {
+		nl_socket_free(a.sk);
+		return r;
+	}
+	nl->sk = a.sk;
+	nl->requests = requests;
+	nl->last_error = 0;
+	nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, on_error, nl);
+	return 0;
+}
+
+void nsp_nl_close(struct nsp_nl *nl)
+{
+	if (nl->sk)
+		nl_socket_free(nl->sk);
+	nl->sk = NULL;
+}
+
+static bool binary_addr(struct nl_addr *a, void *out, size_t len)
+{
+	if (!a || nl_addr_get_len(a) != len)
+		return false;
+	memcpy(out, nl_addr_get_binary_addr(a), len);
+	return true;
+}
+
+static void *grow(void *arr, size_t n, size_t size)
+{
+	return realloc(arr, (n + 1) * size);
+}
+
+int nsp_nl_dump_links(struct nsp_nl *nl, struct nsp_obs_link **ret, size_t *ret_n)
+{
+	struct nl_cache *cache;
+	struct nsp_obs_link *arr = NULL, *tmp;
+	size_t n = 0;
+	int r;
+
+	r = rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache);
+	if (r < 0)
+		return nl_to_errno(r);
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		const char *type = rtnl_link_get_type(l);
+		const char *alias = rtnl_link_get_ifalias(l);
+		struct nsp_obs_link *x;
+
+		tmp = grow(arr, n, sizeof(*arr));
+		if (!tmp) {
+			free(arr);
+			nl_cache_free(cache);
+			return -ENOMEM;
+		}
+		arr = tmp;
+		x = &arr[n++];
+		memset(x, 0, sizeof(*x));
+		x->present = true;
+		x->ifindex = rtnl_link_get_ifindex(l);
+		snprintf(x->name, sizeof(x->name), "%s", rtnl_link_get_name(l));
+		snprintf(x->alias, sizeof(x->alias), "%s", alias ? alias : "");
+		binary_addr(rtnl_link_get_addr(l), x->mac.b, sizeof(x->mac.b));
+		x->up = rtnl_link_get_flags(l) & IFF_UP;
+		x->is_veth = type && !strcmp(type, "veth");
+		x->peer_ifindex = (int)rtnl_link_get_link(l);
+		x->mtu = rtnl_link_get_mtu(l);
+	}
+	nl_cache_free(cache);
+	*ret = arr;
+	*ret_n = n;
+	return 0;
+}
+
+int nsp_nl_dump_addrs(struct nsp_nl *nl, struct nsp_nl_addr **ret, size_t *ret_n)
+{
+	struct nl_cache *cache;
+	struct nsp_nl_addr *arr = NULL, *tmp;
+	size_t n = 0;
+	int r;
+
+	r = rtnl_addr_alloc_cache(nl->sk, &cache);
+	if (r < 0)
+		return nl_to_errno(r);
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		struct nsp_nl_addr x = { 0 };
+
+		if (rtnl_addr_get_family(a) != AF_INET ||
+		    !binary_addr(rtnl_addr_get_local(a), &x.addr, sizeof(x.addr)))
+			continue;
+		x.ifindex = rtnl_addr_get_ifindex(a);
+		x.prefix = (uint8_t)rtnl_addr_get_prefixlen(a);
+		x.secondary = rtnl_addr_get_flags(a) & IFA_F_SECONDARY;
+		tmp = grow(arr, n, sizeof(*arr));
+		if (!tmp) {
+			free(arr);
+			nl_cache_free(cache);
+			return -ENOMEM;
+		}
+		arr = tmp;
+		arr[n++] = x;
+	}
+	nl_cache_free(cache);
+	*ret = arr;
+	*ret_n = n;
+	return 0;
+}
+
+int nsp_nl_dump_routes(struct nsp_nl *nl, struct nsp_obs_route **ret, size_t *ret_n)
+{
+	struct nl_cache *cache;
+	struct nsp_obs_route *arr = NULL, *tmp;
+	size_t n = 0;
+	int r;
+
+	r = rtnl_route_alloc_cache(nl->sk, AF_INET, 0, &cache);
+	if (r < 0)
+		return nl_to_errno(r);
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_route *rt = (struct rtnl_route *)o;
+		struct rtnl_nexthop *nh;
+		struct nl_addr *dst = rtnl_route_get_dst(rt);
+		struct nsp_obs_route x = { 0 };
+
+		if (rtnl_route_get_table(rt) != RT_TABLE_MAIN ||
+		    rtnl_route_get_protocol(rt) == RTPROT_KERNEL ||
+		    rtnl_route_get_type(rt) != RTN_UNICAST)
+			continue;
+		x.protocol = rtnl_route_get_protocol(rt);
+		x.dst_len = dst ? (uint8_t)nl_addr_get_prefixlen(dst) : 0;
+		if (x.dst_len)
+			binary_addr(dst, &x.dst, sizeof(x.dst));
+		nh = rtnl_route_get_nnexthops(rt) > 0 ? rtnl_route_nexthop_n(rt, 0) : NULL;
+		if (nh) {
+			binary_addr(rtnl_route_nh_get_gateway(nh), &x.gateway, sizeof(x.gateway));
+			x.oif = rtnl_route_nh_get_ifindex(nh);
+		}
+		tmp = grow(arr, n, sizeof(*arr));
+		if (!tmp) {
+			free(arr);
+			nl_cache_free(cache);
+			return -ENOMEM;
+		}
+		arr = tmp;
+		arr[n++] = x;
+	}
+	nl_cache_free(cache);
+	*ret = arr;
+	*ret_n = n;
+	return 0;
+}
+
+int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret_n)
+{
+	struct nl_cache *cache;
+	struct nsp_nl_neigh *arr = NULL, *tmp;
+	size_t n = 0;
+	int r;
+
+	r = rtnl_neigh_alloc_cache(nl->sk, &cache);
+	if (r < 0)
+		return nl_to_errno(r);
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_neigh *ne = (struct rtnl_neigh *)o;
+		struct nsp_nl_neigh x = { 0 };
+		int state = rtnl_neigh_get_state(ne);
+
+		if (rtnl_neigh_get_family(ne) != AF_INET || (state & NUD_NOARP) ||
+		    !binary_addr(rtnl_neigh_get_dst(ne), &x.neigh.dst, sizeof(x.neigh.dst)))
+			continue;
+		x.ifindex = rtnl_neigh_get_ifindex(ne);
+		x.neigh.has_lladdr = binary_addr(rtnl_neigh_get_lladdr(ne), x.neigh.lladdr.b,
+						 sizeof(x.neigh.lladdr.b));
+		x.neigh.permanent = state & NUD_PERMANENT;
+		tmp = grow(arr, n, sizeof(*arr));
+		if (!tmp) {
+			free(arr);
+			nl_cache_free(cache);
+			return -ENOMEM;
+		}
+		arr = tmp;
+		arr[n++] = x;
+	}
+	nl_cache_free(cache);
+	*ret = arr;
+	*ret_n = n;
+	return 0;
+}
+
+int nsp_nl_link_index(struct nsp_nl *nl, const char *name)
+{
+	struct rtnl_link *l;
+	int r, ifindex;
+
+	r = rtnl_link_get_kernel(nl->sk, 0, name, &l);
+	if (r < 0)
+		return r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV ? -ENODEV : nl_to_errno(r);
+	ifindex = rtnl_link_get_ifindex(l);
+	rtnl_link_put(l);
+	return ifindex;
+}
+
+/* Send one changing request and wait for the kernel's answer. */
+static int transact(struct nsp_nl *nl, struct nl_msg *msg)
+{
+	int r;
+
+	nl->last_error = 0;
+	r = nl_send_sync(nl->sk, msg); /* frees msg */
+	if (nl->requests)
+		(*nl->requests)++;
+	if (nl->last_error)
+		return nl->last_error;
+	return nl_to_errno(r);
+}
+
+static struct nl_msg *link_msg(int type, int flags, int ifindex, unsigned up)
+{
+	struct ifinfomsg ifi = {
+		.ifi_family = AF_UNSPEC,
+		.ifi_index = ifindex,
+		.ifi_flags = up ? IFF_UP : 0,
+		.ifi_change = up ? IFF_UP : 0,
+	};
+	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
+
+	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+int nsp_nl_veth_create(struct nsp_nl *nl, const char *host, const char *peer,
+		       const struct nsp_mac *peer_mac, int peer_netns_fd)
+{
+	/* No IFF_UP for the peer here: veth can't open it before the pair is linked. */
+	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC };
+	struct nl_msg *msg = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0, 1);
+	struct nlattr *info, *data, *p;
+
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_string(msg, IFLA_IFNAME, host) < 0 ||
+	    !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
+	    nla_put_string(msg, IFLA_INFO_KIND, "veth") < 0 ||
+	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
+	    !(p = nla_nest_start(msg, VETH_INFO_PEER)) ||
+	    nlmsg_append(msg, &peer_ifi, sizeof(peer_ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, IFLA_IFNAME, peer) < 0 ||
+	    nla_put(msg, IFLA_ADDRESS, sizeof(peer_mac->b), peer_mac->b) < 0 ||
+	    nla_put_u32(msg, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	/* The peer is an ifinfomsg followed by attributes, not a plain nest. */
+	p->nla_type &= ~NLA_F_NESTED;
+	nla_nest_end(msg, p);
+	nla_nest_end(msg, data);
+	nla_nest_end(msg, info);
+	return transact(nl, msg);
+}
+
+int nsp_nl_link_delete(struct nsp_nl *nl, int ifindex)
+{
+	struct nl_msg *msg = link_msg(RTM_DELLINK, 0, ifindex, 0);
+
+	return msg ? transact(nl, msg) : -ENOMEM;
+}
+
+int nsp_nl_link_up(struct nsp_nl *nl, int ifindex)
+{
+	struct nl_msg *msg = link_msg(RTM_NEWLINK, 0, ifindex, 1);
+
+	return msg ? transact(nl, msg) : -ENOMEM;
+}
+
+int nsp_nl_link_mac(struct nsp_nl *nl, int ifindex, const struct nsp_mac *mac)
+{
+	struct nl_msg *msg = link_msg(RTM_NEWLINK, 0, ifindex, 0);
+
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put(msg, IFLA_ADDRESS, sizeof(mac->b), mac->b) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return transact(nl, msg);
+}
+
+int nsp_nl_link_alias(struct nsp_nl *nl, int ifindex, const char *alias)
+{
+	struct nl_msg *msg = link_msg(RTM_NEWLINK, 0, ifindex, 0);
+
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_string(msg, IFLA_IFALIAS, alias) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return transact(nl, msg);
+}
+
+int nsp_nl_link_rename(struct nsp_nl *nl, int ifindex, const char *new_name, bool was_up)
+{
+	struct ifinfomsg down = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex,
+				  .ifi_change = IFF_UP };
+	struct nl_msg *msg;
+	int r;
+
+	if (was_up) {
+		msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+		if (!msg || nlmsg_append(msg, &down, sizeof(down), NLMSG_ALIGNTO) < 0) {
+			nlmsg_free(msg);
+			return -ENOMEM;
+		}
+		r = transact(nl, msg);
+		if (r < 0)
+			return r;
+	}
+	msg = link_msg(RTM_NEWLINK, 0, ifindex, was_up);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_string(msg, IFLA_IFNAME, new_name) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return transact(nl, msg);
+}
+
+int nsp_nl_addr(struct nsp_nl *nl, bool add, int ifindex, uint32_t addr, uint8_t prefix)
+{
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET,
+				 .ifa_prefixlen = prefix,
+				 .ifa_index = (unsigned)ifindex };
+	struct nl_msg *msg = nlmsg_alloc_simple(add ? RTM_NEWADDR : RTM_DELADDR,
+						add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	uint32_t brd = addr | htonl(prefix >= 32 ? 0 : 0xffffffffu >> prefix);
+
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(msg, IFA_LOCAL, addr) < 0 || nla_put_u32(msg, IFA_ADDRESS, addr) < 0 ||
+	    (add && prefix < 31 && nla_put_u32(msg, IFA_BROADCAST, brd) < 0)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return transact(nl, msg);
+}
+
+int nsp_nl_route(struct nsp_nl *nl, bool replace, int oif, uint32_t dst, uint8_t dst_len,
+		 uint32_t gateway)
+{
+	struct rtmsg rtm = {
+		.rtm_family = AF_INET,
+		.rtm_dst_len = dst_len,
+		.rtm_table = RT_TABLE_MAIN,
+		.rtm_protocol = replace ? NSP_RTPROT : 0,
+		.rtm_scope = replace ? RT_SCOPE_UNIVERSE : RT_SCOPE_NOWHERE,
+		.rtm_type = replace ? RTN_UNICAST : 0,
+		/* onlink: the gateway need not sit inside the address's prefix */
+		.rtm_flags = replace ? RTNH_F_ONLINK : 0,
+	};
+	struct nl_msg *msg = nlmsg_alloc_simple(replace ? RTM_NEWROUTE : RTM_DELROUTE,
+						replace ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
+	    (dst_len && nla_put_u32(msg, RTA_DST, dst) < 0) ||
+	    (replace && nla_put_u32(msg, RTA_GATEWAY, gateway) < 0) ||
+	    (replace && nla_put_u32(msg, RTA_OIF, (uint32_t)oif) < 0)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return transact(nl, msg);
+}
+
+int nsp_nl_neigh(struct nsp_nl *nl, bool replace, int ifindex, uint32_t dst,
+		 const struct nsp_mac *lladdr)
+{
+	struct ndmsg ndm = { .ndm_family = AF_INET,
+			     .ndm_ifindex = ifindex,
+			     .ndm_state = replace ? NUD_PERMANENT : 0 };
+	struct nl_msg *msg = nlmsg_alloc_simple(replace ? RTM_NEWNEIGH : RTM_DELNEIGH,
+						replace ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(msg, NDA_DST, dst) < 0 ||
+	    (replace && nla_put(msg, NDA_LLADDR, sizeof(lladdr->b), lladdr->b) < 0)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return transact(nl, msg);
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The rtnetlink adapter. libnl types stay in nl.c; callers see plain values
+ * and -errno. Every request that changes kernel state is counted, so that a
+ * rerun on a converged system can prove it sent none.
+ */
+#ifndef NSPING_NL_H
+#define NSPING_NL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state.h"
+
+struct nl_sock;
+
+struct nsp_nl {
+	struct nl_sock *sk;
+	unsigned long *requests; /* shared counter of changing requests */
+	int last_error;		 /* -errno of the last request the kernel refused */
+};
+
+struct nsp_nl_addr {
+	int ifindex;
+	uint32_t addr;
+	uint8_t prefix;
+	bool secondary;
+};
+
+struct nsp_nl_neigh {
+	int ifindex;
+	struct nsp_obs_neigh neigh;
+};
+
+/*
+ * A socket in the calling thread's netns, or in the netns of netns_fd (>= 0).
+ * nl must stay at its address while open: the error callback points at it.
+ */
+int nsp_nl_open(struct nsp_nl *nl, int netns_fd, unsigned long *requests);
+void nsp_nl_close(struct nsp_nl *nl);
+
+int nsp_nl_dump_links(struct nsp_nl *nl, struct nsp_obs_link **ret, size_t *ret_n);
+int nsp_nl_dump_addrs(struct nsp_nl *nl, struct nsp_nl_addr **ret, size_t *ret_n);
+/* IPv4 unicast routes of the main table, except the kernel's own (proto kernel). */
+int nsp_nl_dump_routes(struct nsp_nl *nl, struct nsp_obs_route **ret, size_t *ret_n);
+int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret_n);
+
+/* The ifindex of a link by name (a read, not counted). */
+int nsp_nl_link_index(struct nsp_nl *nl, const char *name);
+
+int nsp_nl_veth_create(struct nsp_nl *nl, const char *host, const char *peer,
+		       const struct nsp_mac *peer_mac, int peer_netns_fd);
+int nsp_nl_link_delete(struct nsp_nl *nl, int ifindex);
+int nsp_nl_link_up(struct nsp_nl *nl, int ifindex);
+int nsp_nl_link_mac(struct nsp_nl *nl, int ifindex, const struct nsp_mac *mac);
+int nsp_nl_link_alias(struct nsp_nl *nl, int ifindex, const char *alias);
+/* A rename needs the link down; it is brought back up if it was up. */
+int nsp_nl_link_rename(struct nsp_nl *nl, int ifindex, const char *new_name, bool was_up);
+int nsp_nl_addr(struct nsp_nl *nl, bool add, int ifindex, uint32_t addr, uint8_t prefix);
+/* replace: create or replace "dst/len via gw dev oif onlink proto nsping" */
+int nsp_nl_route(struct nsp_nl *nl, bool replace, int oif, uint32_t dst, uint8_t dst_len,
+		 uint32_t gateway);
+/* replace: create or replace a permanent entry; else delete */
+int nsp_nl_neigh(struct nsp_nl *nl, bool replace, int ifindex, uint32_t dst,
+		 const struct nsp_mac *lladdr);
+
+#endif

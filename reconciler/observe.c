@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Read the live state of every instance: the host netns once, then each
+ * instance's netns through sockets made inside it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ethtool.h"
+#include "kernel.h"
+#include "netns.h"
+
+static int make_inet_socket(void *arg)
+{
+	int *fd = arg;
+
+	*fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	return *fd < 0 ? -errno : 0;
+}
+
+static void handles_close(struct nsp_netns_handles *h)
+{
+	nsp_nl_close(&h->nl);
+	if (h->sock >= 0)
+		close(h->sock);
+	if (h->netns_fd >= 0)
+		close(h->netns_fd);
+	h->sock = -1;
+	h->netns_fd = -1;
+}
+
+/* (Re)open the handles of a netns by name; -ENOENT when it does not exist. */
+static int handles_open(struct nsp_kernel *k, struct nsp_netns_handles *h, const char *netns)
+{
+	int r;
+
+	handles_close(h);
+	r = nsp_netns_open(netns);
+	if (r < 0)
+		return r;
+	h->netns_fd = r;
+	r = nsp_nl_open(&h->nl, h->netns_fd, &k->requests);
+	if (r == 0)
+		r = nsp_netns_run(h->netns_fd, make_inet_socket, &h->sock);
+	if (r < 0)
+		handles_close(h);
+	return r;
+}
+
+int nsp_kernel_open(struct nsp_kernel *k, size_t n_instances)
+{
+	int r;
+
+	memset(k, 0, sizeof(*k));
+	k->host_sock = -1;
+	k->ns = calloc(n_instances ? n_instances : 1, sizeof(*k->ns));
+	if (!k->ns)
+		return -ENOMEM;
+	k->n = n_instances;
+	for (size_t i = 0; i < n_instances; i++)
+		k->ns[i].netns_fd = k->ns[i].sock = -1;
+	r = nsp_nl_open(&k->host, -1, &k->requests);
+	if (r == 0)
+		r = make_inet_socket(&k->host_sock);
+	if (r < 0)
+		nsp_kernel_close(k);
+	return r;
+}
+
+void nsp_kernel_close(struct nsp_kernel *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		handles_close(&k->ns[i]);
+	free(k->ns);
+	k->ns = NULL;
+	k->n = 0;
+	nsp_nl_close(&k->host);
+	if (k->host_sock >= 0)
+		close(k->host_sock);
+	k->host_sock = -1;
+}
+
+int nsp_kernel_reopen_netns(struct nsp_kernel *k, size_t i, const char *netns)
+{
+	return handles_open(k, &k->ns[i], netns);
+}
+
+static const struct nsp_obs_link *find_by_name(const struct nsp_obs_link *links, size_t n,
+					       const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(links[i].name, name))
+			return &links[i];
+	return NULL;
+}
+
+static const struct nsp_obs_link *find_owned_veth(const struct nsp_obs_link *links, size_t n,
+						  const char *instance)
+{
+	for (size_t i = 0; i < n; i++)
+		if (links[i].is_veth && nsp_is_marked(links[i].alias, instance))
+			return &links[i];
+	return NULL;
+}
+
+struct host_view {
+	struct nsp_obs_link *links;
+	size_t n_links;
+	struct nsp_nl_addr *addrs;
+	size_t n_addrs;
+};
+
+static void observe_host(const struct host_view *hv, const struct nsp_instance *w,
+			 struct nsp_obs_instance *o)
+{
+	const struct nsp_obs_link *l;
+
+	l = find_by_name(hv->links, hv->n_links, w->uplink);
+	if (l) {
+		o->uplink = *l;
+		for (size_t i = 0; i < hv->n_addrs; i++) {
+			const struct nsp_nl_addr *a = &hv->addrs[i];
+
+			if (a->ifindex != l->ifindex || a->secondary)
+				continue;
+			o->uplink_has_address = true;
+			o->uplink_address = a->addr;
+			o->uplink_prefix = a->prefix;
+			break;
+		}
+	}
+	l = find_by_name(hv->links, hv->n_links, w->veth_host);
+	if (l)
+		o->host = *l;
+	else if ((l = find_owned_veth(hv->links, hv->n_links, w->name)))
+		o->host_owned = *l;
+}
+
+/* Inside the instance's netns: the lo mark, the peer, its addresses, routes, neighbors. */
+static int observe_netns(struct nsp_netns_handles *h, const struct nsp_instance *w,
+			 struct nsp_obs_instance *o)
+{
+	const struct nsp_obs_link *host = o->host.present ? &o->host : &o->host_owned;
+	struct nsp_obs_link *links = NULL;
+	struct nsp_nl_addr *addrs = NULL;
+	struct nsp_obs_route *routes = NULL;
+	struct nsp_nl_neigh *neighs = NULL;
+	size_t n_links, n_addrs, n_routes, n_neighs;
+	int r;
+
+	r = nsp_nl_dump_links(&h->nl, &links, &n_links);
+	if (r < 0)
+		goto out;
+	o->netns_present = true;
+	for (size_t i = 0; i < n_links; i++) {
+		const struct nsp_obs_link *l = &links[i];
+
+		if (!strcmp(l->name, "lo")) {
+			o->netns_owned = nsp_is_marked(l->alias, w->name);
+			o->netns_lo_up = l->up;
+		}
+		/* The two ends name each other; ifindexes alone could coincide. */
+		if (host->present && host->is_veth && l->is_veth &&
+		    l->peer_ifindex == host->ifindex && host->peer_ifindex == l->ifindex)
+			o->peer = *l;
+		else if (!strcmp(l->name, w->veth_peer))
+			o->peer_named = *l;
+	}
+	if (!o->peer.present)
+		goto out;
+
+	r = nsp_nl_dump_addrs(&h->nl, &addrs, &n_addrs);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < n_addrs && o->n_addrs < NSP_MAX_OBS_ADDRS; i++)
+		if (addrs[i].ifindex == o->peer.ifindex)
+			o->addrs[o->n_addrs++] =
+				(struct nsp_obs_addr){ addrs[i].addr, addrs[i].prefix };
+
+	r = nsp_nl_dump_routes(&h->nl, &routes, &n_routes);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < n_routes && o->n_routes < NSP_MAX_OBS_ROUTES; i++)
+		o->routes[o->n_routes++] = routes[i];
+
+	r = nsp_nl_dump_neighs(&h->nl, &neighs, &n_neighs);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < n_neighs && o->n_neighs < NSP_MAX_OBS_NEIGHS; i++)
+		if (neighs[i].ifindex == o->peer.ifindex)
+			o->neighs[o->n_neighs++] = neighs[i].neigh;
+
+	o->offload_known = nsp_ethtool_get(h->sock, o->peer.name, NSP_OFFLOAD_GRO, &o->gro) == 0 &&
+			   nsp_ethtool_get(h->sock, o->peer.name, NSP_OFFLOAD_TX_CHECKSUM,
+					   &o->tx_checksum) == 0;
+out:
+	free(links);
+	free(addrs);
+	free(routes);
+	free(neighs);
+	return r;
+}
+
+int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_obs_instance *obs,
+		char *err, size_t err_size)
+{
+	struct host_view hv = { 0 };
+	int r;
+
+	r = nsp_nl_dump_links(&k->host, &hv.links, &hv.n_links);
+	if (r == 0)
+		r = nsp_nl_dump_addrs(&k->host, &hv.addrs, &hv.n_addrs);
+	if (r < 0) {
+		snprintf(err, err_size, "reading the host netns: %s", strerror(-r));
+		goto out;
+	}
+	for (size_t i = 0; i < cfg->n_instances; i++) {
+		const struct nsp_instance *w = &cfg->instances[i];
+
+		memset(&obs[i], 0, sizeof(obs[i]));
+		observe_host(&hv, w, &obs[i]);
+		r = handles_open(k, &k->ns[i], w->netns);
+		if (r == -ENOENT) {
+			r = 0;
+			continue;
+		}
+		if (r == 0)
+			r = observe_netns(&k->ns[i], w, &obs[i]);
+		if (r < 0) {
+			snprintf(err, err_size, "reading netns %s: %s", w->netns, strerror(-r));
+			goto out;
+		}
+	}
+out:
+	free(hv.links);
+	free(hv.addrs);
+	return r;
+}

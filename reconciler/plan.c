@@ -1,0 +1,716 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The planner. For each instance it walks the objects in dependency order
+ * (netns, veth pair, link attributes, addresses, route, neighbor, offloads,
+ * programs) and emits the smallest change that makes each one match. An object
+ * that exists and cannot be proven ours stops the instance with a conflict.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "plan.h"
+
+struct planner {
+	struct nsp_plan *plan;
+	const struct nsp_instance *want;
+	const struct nsp_obs_instance *obs;
+	size_t idx;
+	struct nsp_mac mac;   /* resolved: inherit -> the uplink's */
+	uint32_t address;     /* resolved: inherit -> the uplink's */
+	uint8_t prefix;
+	int err;
+};
+
+static const char *const op_names[] = { "create", "update", "delete" };
+static const char *const kind_names[] = { "netns",    "link",	 "address", "route",
+					  "neighbor", "offload", "xdp",	    "tc" };
+
+const char *nsp_op_name(enum nsp_op op)
+{
+	return op_names[op];
+}
+
+const char *nsp_kind_name(enum nsp_kind kind)
+{
+	return kind_names[kind];
+}
+
+void nsp_mark(const char *instance, char buf[NSP_ALIAS_MAX])
+{
+	snprintf(buf, NSP_ALIAS_MAX, NSP_MARK_PREFIX "%s", instance);
+}
+
+bool nsp_is_marked(const char *alias, const char *instance)
+{
+	char mark[NSP_ALIAS_MAX];
+
+	nsp_mark(instance, mark);
+	return !strcmp(alias, mark);
+}
+
+static void *grow(void *arr, size_t n, size_t size)
+{
+	return realloc(arr, (n + 1) * size);
+}
+
+/* Append a change; the caller fills the action's parameters. NULL after ENOMEM. */
+__attribute__((format(printf, 5, 6))) static struct nsp_change *
+add(struct planner *p, enum nsp_op op, enum nsp_kind kind, enum nsp_action action,
+    const char *object_fmt, ...)
+{
+	struct nsp_plan *plan = p->plan;
+	struct nsp_change *c, *arr;
+	va_list ap;
+
+	if (p->err)
+		return NULL;
+	arr = grow(plan->changes, plan->n_changes, sizeof(*arr));
+	if (!arr) {
+		p->err = -ENOMEM;
+		return NULL;
+	}
+	plan->changes = arr;
+	c = &arr[plan->n_changes++];
+	memset(c, 0, sizeof(*c));
+	c->op = op;
+	c->kind = kind;
+	c->action = action;
+	c->instance = p->idx;
+	c->side = NSP_SIDE_NETNS;
+	va_start(ap, object_fmt);
+	vsnprintf(c->object, sizeof(c->object), object_fmt, ap);
+	va_end(ap);
+	return c;
+}
+
+__attribute__((format(printf, 4, 5))) static void conflict(struct planner *p, enum nsp_kind kind,
+							   const char *object, const char *fmt,
+							   ...)
+{
+	struct nsp_plan *plan = p->plan;
+	struct nsp_conflict *arr, *c;
+	va_list ap;
+
+	arr = grow(plan->conflicts, plan->n_conflicts, sizeof(*arr));
+	if (!arr) {
+		p->err = -ENOMEM;
+		return;
+	}
+	plan->conflicts = arr;
+	c = &arr[plan->n_conflicts++];
+	c->kind = kind;
+	c->instance = p->idx;
+	snprintf(c->object, sizeof(c->object), "%s", object);
+	va_start(ap, fmt);
+	vsnprintf(c->reason, sizeof(c->reason), fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 2, 3))) static void problem(struct planner *p, const char *fmt, ...)
+{
+	struct nsp_plan *plan = p->plan;
+	struct nsp_problem *arr, *pr;
+	va_list ap;
+
+	arr = grow(plan->problems, plan->n_problems, sizeof(*arr));
+	if (!arr) {
+		p->err = -ENOMEM;
+		return;
+	}
+	plan->problems = arr;
+	pr = &arr[plan->n_problems++];
+	pr->instance = p->idx;
+	va_start(ap, fmt);
+	vsnprintf(pr->reason, sizeof(pr->reason), fmt, ap);
+	va_end(ap);
+}
+
+static void set_text(char dst[NSP_TEXT_MAX], const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void set_text(char dst[NSP_TEXT_MAX], const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(dst, NSP_TEXT_MAX, fmt, ap);
+	va_end(ap);
+}
+
+/* mac and address "inherit" take the uplink's values; false if they can't. */
+static bool resolve(struct planner *p)
+{
+	const struct nsp_instance *w = p->want;
+	const struct nsp_obs_instance *o = p->obs;
+
+	if (!o->uplink.present) {
+		problem(p, "uplink %s not found in the host netns", w->uplink);
+		return false;
+	}
+	p->mac = w->mac_inherit ? o->uplink.mac : w->mac;
+	if (!w->address_inherit) {
+		p->address = w->address;
+		p->prefix = w->prefix;
+	} else if (o->uplink_has_address) {
+		p->address = o->uplink_address;
+		p->prefix = o->uplink_prefix;
+	} else {
+		problem(p, "address = \"inherit\", but uplink %s has no IPv4 address", w->uplink);
+		return false;
+	}
+	return true;
+}
+
+static void plan_address_create(struct planner *p)
+{
+	char a[NSP_PREFIX_STRLEN];
+	struct nsp_change *c;
+
+	nsp_prefix_format(p->address, p->prefix, a);
+	c = add(p, NSP_OP_CREATE, NSP_KIND_ADDRESS, NSP_ACT_ADDR_ADD, "%s dev %s", a,
+		p->want->veth_peer);
+	if (!c)
+		return;
+	set_text(c->to, "%s", a);
+	strcpy(c->ifname, p->want->veth_peer);
+	c->addr = p->address;
+	c->prefix = p->prefix;
+}
+
+static void route_text(char dst[NSP_TEXT_MAX], uint32_t gateway)
+{
+	char gw[NSP_IPV4_STRLEN];
+
+	set_text(dst, "via %s", nsp_ipv4_format(gateway, gw));
+}
+
+static struct nsp_change *plan_route_replace(struct planner *p, enum nsp_op op)
+{
+	struct nsp_change *c;
+
+	c = add(p, op, NSP_KIND_ROUTE, NSP_ACT_ROUTE_REPLACE, "default dev %s",
+		p->want->veth_peer);
+	if (!c)
+		return NULL;
+	route_text(c->to, p->want->gateway_ip);
+	strcpy(c->ifname, p->want->veth_peer);
+	c->gateway = p->want->gateway_ip;
+	return c;
+}
+
+static void neigh_text(char dst[NSP_TEXT_MAX], const struct nsp_mac *mac, bool permanent)
+{
+	char m[NSP_MAC_STRLEN];
+
+	set_text(dst, "lladdr %s%s", nsp_mac_format(mac, m), permanent ? " permanent" : "");
+}
+
+static struct nsp_change *plan_neigh_replace(struct planner *p, enum nsp_op op)
+{
+	char gw[NSP_IPV4_STRLEN];
+	struct nsp_change *c;
+
+	c = add(p, op, NSP_KIND_NEIGHBOR, NSP_ACT_NEIGH_REPLACE, "%s dev %s",
+		nsp_ipv4_format(p->want->gateway_ip, gw), p->want->veth_peer);
+	if (!c)
+		return NULL;
+	neigh_text(c->to, &p->want->gateway_mac, true);
+	strcpy(c->ifname, p->want->veth_peer);
+	c->addr = p->want->gateway_ip;
+	c->mac = p->want->gateway_mac;
+	return c;
+}
+
+static const char *onoff(bool v)
+{
+	return v ? "on" : "off";
+}
+
+/* One change per offload switch that differs; on a new veth "from" is unknown. */
+static void plan_offloads(struct planner *p, bool fresh)
+{
+	const struct nsp_obs_instance *o = p->obs;
+	const struct nsp_instance *w = p->want;
+	struct nsp_change *c;
+
+	if (fresh || !o->offload_known || o->gro != w->gro) {
+		c = add(p, NSP_OP_UPDATE, NSP_KIND_OFFLOAD, NSP_ACT_GRO, "%s", w->veth_peer);
+		if (c) {
+			strcpy(c->attribute, "gro");
+			if (!fresh && o->offload_known)
+				set_text(c->from, "%s", onoff(o->gro));
+			set_text(c->to, "%s", onoff(w->gro));
+			strcpy(c->ifname, w->veth_peer);
+			c->enable = w->gro;
+		}
+	}
+	if (fresh || !o->offload_known || o->tx_checksum != w->tx_checksum) {
+		c = add(p, NSP_OP_UPDATE, NSP_KIND_OFFLOAD, NSP_ACT_TX_CHECKSUM, "%s",
+			w->veth_peer);
+		if (c) {
+			strcpy(c->attribute, "tx-checksumming");
+			if (!fresh && o->offload_known)
+				set_text(c->from, "%s", onoff(o->tx_checksum));
+			set_text(c->to, "%s", onoff(w->tx_checksum));
+			strcpy(c->ifname, w->veth_peer);
+			c->enable = w->tx_checksum;
+		}
+	}
+}
+
+/* Everything inside the netns, when the veth pair is (about to be) new. */
+static void plan_fresh_inside(struct planner *p)
+{
+	plan_address_create(p);
+	plan_route_replace(p, NSP_OP_CREATE);
+	plan_neigh_replace(p, NSP_OP_CREATE);
+	plan_offloads(p, true);
+}
+
+static void plan_veth_create(struct planner *p)
+{
+	char m[NSP_MAC_STRLEN];
+	struct nsp_change *c;
+
+	c = add(p, NSP_OP_CREATE, NSP_KIND_LINK, NSP_ACT_VETH_CREATE, "%s", p->want->veth_host);
+	if (!c)
+		return;
+	set_text(c->to, "veth peer %s in %s, mac %s", p->want->veth_peer, p->want->netns,
+		 nsp_mac_format(&p->mac, m));
+	c->side = NSP_SIDE_HOST;
+	strcpy(c->ifname, p->want->veth_host);
+	strcpy(c->new_ifname, p->want->veth_peer);
+	c->mac = p->mac;
+}
+
+static void plan_link_up(struct planner *p, enum nsp_side side, const char *name)
+{
+	struct nsp_change *c;
+
+	c = add(p, NSP_OP_UPDATE, NSP_KIND_LINK, NSP_ACT_LINK_UP, "%s", name);
+	if (!c)
+		return;
+	strcpy(c->attribute, "state");
+	set_text(c->from, "down");
+	set_text(c->to, "up");
+	c->side = side;
+	strcpy(c->ifname, name);
+}
+
+static void plan_rename(struct planner *p, enum nsp_side side, const char *from, const char *to)
+{
+	struct nsp_change *c;
+
+	c = add(p, NSP_OP_UPDATE, NSP_KIND_LINK, NSP_ACT_LINK_RENAME, "%s", to);
+	if (!c)
+		return;
+	strcpy(c->attribute, "name");
+	set_text(c->from, "%s", from);
+	set_text(c->to, "%s", to);
+	c->side = side;
+	strcpy(c->ifname, from);
+	strcpy(c->new_ifname, to);
+}
+
+static void plan_mark(struct planner *p, enum nsp_side side, const struct nsp_obs_link *l,
+		      const char *name)
+{
+	struct nsp_change *c;
+
+	if (nsp_is_marked(l->alias, p->want->name))
+		return;
+	c = add(p, NSP_OP_UPDATE, NSP_KIND_LINK, NSP_ACT_LINK_MARK, "%s", name);
+	if (!c)
+		return;
+	strcpy(c->attribute, "alias");
+	set_text(c->from, "%s", l->alias);
+	nsp_mark(p->want->name, c->to);
+	c->side = side;
+	strcpy(c->ifname, name);
+}
+
+static bool addr_wanted(const struct planner *p, const struct nsp_obs_addr *a)
+{
+	return a->addr == p->address && a->prefix == p->prefix;
+}
+
+/* Stale addresses go first: a wrong prefix of the same address is a delete and a create. */
+static void plan_addresses(struct planner *p)
+{
+	const struct nsp_obs_instance *o = p->obs;
+	bool have = false;
+	char a[NSP_PREFIX_STRLEN];
+
+	for (size_t i = 0; i < o->n_addrs; i++) {
+		struct nsp_change *c;
+
+		if (addr_wanted(p, &o->addrs[i])) {
+			have = true;
+			continue;
+		}
+		nsp_prefix_format(o->addrs[i].addr, o->addrs[i].prefix, a);
+		c = add(p, NSP_OP_DELETE, NSP_KIND_ADDRESS, NSP_ACT_ADDR_DEL, "%s dev %s", a,
+			p->want->veth_peer);
+		if (!c)
+			return;
+		set_text(c->from, "%s", a);
+		strcpy(c->ifname, p->want->veth_peer);
+		c->addr = o->addrs[i].addr;
+		c->prefix = o->addrs[i].prefix;
+	}
+	if (!have)
+		plan_address_create(p);
+}
+
+static void plan_routes(struct planner *p)
+{
+	const struct nsp_obs_instance *o = p->obs;
+	const struct nsp_obs_route *def = NULL;
+	char d[NSP_PREFIX_STRLEN];
+
+	for (size_t i = 0; i < o->n_routes; i++) {
+		const struct nsp_obs_route *r = &o->routes[i];
+		struct nsp_change *c;
+
+		if (r->dst_len == 0 && !def) {
+			def = r;
+			continue;
+		}
+		nsp_prefix_format(r->dst, r->dst_len, d);
+		c = add(p, NSP_OP_DELETE, NSP_KIND_ROUTE, NSP_ACT_ROUTE_DEL, "%s",
+			r->dst_len ? d : "default");
+		if (!c)
+			return;
+		route_text(c->from, r->gateway);
+		c->addr = r->dst;
+		c->prefix = r->dst_len;
+		c->gateway = r->gateway;
+	}
+	if (!def) {
+		plan_route_replace(p, NSP_OP_CREATE);
+	} else if (def->gateway != p->want->gateway_ip || def->oif != o->peer.ifindex ||
+		   def->protocol != NSP_RTPROT) {
+		struct nsp_change *c = plan_route_replace(p, NSP_OP_UPDATE);
+
+		if (c)
+			route_text(c->from, def->gateway);
+	}
+}
+
+static void plan_neighbors(struct planner *p)
+{
+	const struct nsp_obs_instance *o = p->obs;
+	const struct nsp_obs_neigh *gw = NULL;
+	char ip[NSP_IPV4_STRLEN];
+
+	for (size_t i = 0; i < o->n_neighs; i++) {
+		const struct nsp_obs_neigh *n = &o->neighs[i];
+		struct nsp_change *c;
+
+		if (n->dst == p->want->gateway_ip) {
+			gw = n;
+			continue;
+		}
+		if (!n->permanent)
+			continue; /* the kernel's own resolution, not configuration */
+		c = add(p, NSP_OP_DELETE, NSP_KIND_NEIGHBOR, NSP_ACT_NEIGH_DEL, "%s dev %s",
+			nsp_ipv4_format(n->dst, ip), p->want->veth_peer);
+		if (!c)
+			return;
+		neigh_text(c->from, &n->lladdr, n->permanent);
+		strcpy(c->ifname, p->want->veth_peer);
+		c->addr = n->dst;
+	}
+	if (!gw) {
+		plan_neigh_replace(p, NSP_OP_CREATE);
+	} else if (!gw->permanent || !gw->has_lladdr ||
+		   !nsp_mac_equal(&gw->lladdr, &p->want->gateway_mac)) {
+		struct nsp_change *c = plan_neigh_replace(p, NSP_OP_UPDATE);
+
+		if (c)
+			neigh_text(c->from, &gw->lladdr, gw->permanent);
+	}
+}
+
+/* The peer end exists and is ours: bring its attributes and contents in line. */
+static void plan_existing_pair(struct planner *p, const struct nsp_obs_link *host)
+{
+	const struct nsp_instance *w = p->want;
+	const struct nsp_obs_instance *o = p->obs;
+	const struct nsp_obs_link *peer = &o->peer;
+	char from[NSP_MAC_STRLEN], to[NSP_MAC_STRLEN];
+	struct nsp_change *c;
+
+	plan_mark(p, NSP_SIDE_HOST, host, w->veth_host);
+	if (!host->up)
+		plan_link_up(p, NSP_SIDE_HOST, w->veth_host);
+	if (strcmp(peer->name, w->veth_peer)) {
+		if (o->peer_named.present) {
+			conflict(p, NSP_KIND_LINK, w->veth_peer,
+				 "another link named %s exists in netns %s", w->veth_peer,
+				 w->netns);
+			return;
+		}
+		plan_rename(p, NSP_SIDE_NETNS, peer->name, w->veth_peer);
+	}
+	plan_mark(p, NSP_SIDE_NETNS, peer, w->veth_peer);
+	if (!nsp_mac_equal(&peer->mac, &p->mac)) {
+		c = add(p, NSP_OP_UPDATE, NSP_KIND_LINK, NSP_ACT_LINK_MAC, "%s", w->veth_peer);
+		if (c) {
+			strcpy(c->attribute, "mac");
+			set_text(c->from, "%s", nsp_mac_format(&peer->mac, from));
+			set_text(c->to, "%s", nsp_mac_format(&p->mac, to));
+			strcpy(c->ifname, w->veth_peer);
+			c->mac = p->mac;
+		}
+	}
+	if (!peer->up)
+		plan_link_up(p, NSP_SIDE_NETNS, w->veth_peer);
+	plan_addresses(p);
+	plan_routes(p);
+	plan_neighbors(p);
+	plan_offloads(p, false);
+}
+
+/*
+ * A veth is ours when it carries our mark, or when its other end lives in our
+ * netns (a mark lost to a crash between create and label).
+ */
+static bool veth_is_ours(const struct planner *p, const struct nsp_obs_link *l)
+{
+	return nsp_is_marked(l->alias, p->want->name) ||
+	       (l->is_veth && p->obs->netns_owned && p->obs->peer.present);
+}
+
+static void plan_links(struct planner *p, bool fresh_netns)
+{
+	const struct nsp_instance *w = p->want;
+	const struct nsp_obs_instance *o = p->obs;
+	const struct nsp_obs_link *host = NULL;
+
+	if (o->host.present) {
+		if (!o->host.is_veth || !veth_is_ours(p, &o->host)) {
+			conflict(p, NSP_KIND_LINK, w->veth_host,
+				 "link %s exists in the host netns and is not owned by nsping",
+				 w->veth_host);
+			return;
+		}
+		host = &o->host;
+	} else if (o->host_owned.present) {
+		plan_rename(p, NSP_SIDE_HOST, o->host_owned.name, w->veth_host);
+		host = &o->host_owned;
+	}
+
+	if (host && !fresh_netns && o->peer.present) {
+		plan_existing_pair(p, host);
+		return;
+	}
+	if (o->peer_named.present && !fresh_netns) {
+		conflict(p, NSP_KIND_LINK, w->veth_peer,
+			 "link %s exists in netns %s and is not the peer of %s", w->veth_peer,
+			 w->netns, w->veth_host);
+		return;
+	}
+	/* Our veth whose other end is gone from our netns: the pair must be rebuilt. */
+	if (host) {
+		struct nsp_change *c = add(p, NSP_OP_DELETE, NSP_KIND_LINK, NSP_ACT_LINK_DELETE,
+					   "%s", w->veth_host);
+
+		if (c) {
+			set_text(c->from, "veth without its peer in %s", w->netns);
+			c->side = NSP_SIDE_HOST;
+			strcpy(c->ifname, host->name);
+		}
+	}
+	plan_veth_create(p);
+	plan_fresh_inside(p);
+}
+
+static void plan_bindings(struct planner *p)
+{
+	const struct nsp_instance *w = p->want;
+
+	for (size_t i = 0; i < w->n_bindings; i++) {
+		const struct nsp_binding *b = &w->bindings[i];
+		const struct nsp_obs_prog *o = &p->obs->progs[i];
+		enum nsp_kind kind = b->attach == NSP_ATTACH_TC ? NSP_KIND_TC : NSP_KIND_XDP;
+		const char *prog = nsp_program_name(b->program);
+		struct nsp_change *c;
+
+		if (o->present && !o->ours) {
+			conflict(p, kind, b->interface,
+				 "foreign program id %u \"%s\" (%s) is attached to %s", o->id,
+				 o->name, nsp_mode_name(o->mode), b->interface);
+			continue;
+		}
+		if (o->present && o->current)
+			continue;
+		c = add(p, o->present ? NSP_OP_UPDATE : NSP_OP_CREATE, kind, NSP_ACT_PROG_ATTACH,
+			"%s on %s", prog, b->interface);
+		if (!c)
+			return;
+		if (o->present)
+			set_text(c->from, "id %u (stale)", o->id);
+		set_text(c->to, "%s %s", prog, nsp_mode_name(b->mode));
+		c->side = NSP_SIDE_HOST;
+		strcpy(c->ifname, b->interface);
+		c->binding = i;
+		c->old_prog_id = o->present ? o->id : 0;
+	}
+}
+
+static void plan_instance(struct planner *p)
+{
+	const struct nsp_instance *w = p->want;
+	const struct nsp_obs_instance *o = p->obs;
+	size_t conflicts = p->plan->n_conflicts;
+	size_t first_change = p->plan->n_changes;
+	bool fresh_netns = false;
+	struct nsp_change *c;
+
+	if (!resolve(p))
+		return;
+	if (!o->netns_present) {
+		c = add(p, NSP_OP_CREATE, NSP_KIND_NETNS, NSP_ACT_NETNS_CREATE, "%s", w->netns);
+		if (c)
+			set_text(c->to, "/run/netns/%s", w->netns);
+		fresh_netns = true;
+	} else if (!o->netns_owned) {
+		conflict(p, NSP_KIND_NETNS, w->netns,
+			 "netns %s exists and is not owned by nsping", w->netns);
+		return;
+	}
+	plan_links(p, fresh_netns);
+	if (p->plan->n_conflicts != conflicts) {
+		/* Nothing of a blocked instance changes: drop what was planned for it. */
+		p->plan->n_changes = first_change;
+		return;
+	}
+	plan_bindings(p);
+	if (p->plan->n_conflicts != conflicts)
+		p->plan->n_changes = first_change;
+}
+
+int nsp_plan_apply(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
+		   struct nsp_plan *ret_plan)
+{
+	struct nsp_plan plan = { 0 };
+
+	for (size_t i = 0; i < cfg->n_instances; i++) {
+		struct planner p = {
+			.plan = &plan, .want = &cfg->instances[i], .obs = &obs[i], .idx = i
+		};
+
+		plan_instance(&p);
+		if (p.err) {
+			nsp_plan_free(&plan);
+			return p.err;
+		}
+	}
+	*ret_plan = plan;
+	return 0;
+}
+
+/* Programs first (they point at the links), then the veth pair, then the netns. */
+static void plan_destroy_instance(struct planner *p)
+{
+	const struct nsp_instance *w = p->want;
+	const struct nsp_obs_instance *o = p->obs;
+	const struct nsp_obs_link *host = NULL;
+	struct nsp_change *c;
+
+	for (size_t i = 0; i < w->n_bindings; i++) {
+		const struct nsp_obs_prog *pr = &o->progs[i];
+		const struct nsp_binding *b = &w->bindings[i];
+
+		if (!pr->present || !pr->ours)
+			continue;
+		c = add(p, NSP_OP_DELETE,
+			b->attach == NSP_ATTACH_TC ? NSP_KIND_TC : NSP_KIND_XDP,
+			NSP_ACT_PROG_DETACH, "%s on %s", nsp_program_name(b->program),
+			b->interface);
+		if (!c)
+			return;
+		set_text(c->from, "id %u", pr->id);
+		c->side = NSP_SIDE_HOST;
+		strcpy(c->ifname, b->interface);
+		c->binding = i;
+		c->old_prog_id = pr->id;
+	}
+	if (o->host.present && o->host.is_veth && veth_is_ours(p, &o->host))
+		host = &o->host;
+	else if (o->host_owned.present)
+		host = &o->host_owned;
+	if (host) {
+		c = add(p, NSP_OP_DELETE, NSP_KIND_LINK, NSP_ACT_LINK_DELETE, "%s", host->name);
+		if (c) {
+			set_text(c->from, "veth");
+			c->side = NSP_SIDE_HOST;
+			strcpy(c->ifname, host->name);
+		}
+	}
+	if (o->netns_present && o->netns_owned) {
+		c = add(p, NSP_OP_DELETE, NSP_KIND_NETNS, NSP_ACT_NETNS_DELETE, "%s", w->netns);
+		if (c) {
+			set_text(c->from, "/run/netns/%s", w->netns);
+			c->side = NSP_SIDE_HOST;
+		}
+	}
+}
+
+int nsp_plan_destroy(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
+		     struct nsp_plan *ret_plan)
+{
+	struct nsp_plan plan = { 0 };
+
+	for (size_t i = 0; i < cfg->n_instances; i++) {
+		struct planner p = {
+			.plan = &plan, .want = &cfg->instances[i], .obs = &obs[i], .idx = i
+		};
+
+		plan_destroy_instance(&p);
+		if (p.err) {
+			nsp_plan_free(&plan);
+			return p.err;
+		}
+	}
+	*ret_plan = plan;
+	return 0;
+}
+
+void nsp_plan_free(struct nsp_plan *plan)
+{
+	free(plan->changes);
+	free(plan->conflicts);
+	free(plan->problems);
+	memset(plan, 0, sizeof(*plan));
+}
+
+bool nsp_plan_empty(const struct nsp_plan *plan)
+{
+	return !plan->n_changes && !plan->n_conflicts && !plan->n_problems;
+}
+
+struct nsp_summary nsp_plan_summary(const struct nsp_plan *plan)
+{
+	struct nsp_summary s = { 0 };
+
+	for (size_t i = 0; i < plan->n_changes; i++) {
+		switch (plan->changes[i].op) {
+		case NSP_OP_CREATE:
+			s.create++;
+			break;
+		case NSP_OP_UPDATE:
+			s.update++;
+			break;
+		case NSP_OP_DELETE:
+			s.delete++;
+			break;
+		}
+	}
+	return s;
+}

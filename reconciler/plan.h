@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * plan(desired, observed) -> ordered changes. Pure: no syscalls, no library
+ * types; apply.c turns each change into one kernel request.
+ */
+#ifndef NSPING_PLAN_H
+#define NSPING_PLAN_H
+
+#include "model.h"
+#include "state.h"
+
+enum nsp_op { NSP_OP_CREATE, NSP_OP_UPDATE, NSP_OP_DELETE };
+
+enum nsp_kind {
+	NSP_KIND_NETNS,
+	NSP_KIND_LINK,
+	NSP_KIND_ADDRESS,
+	NSP_KIND_ROUTE,
+	NSP_KIND_NEIGHBOR,
+	NSP_KIND_OFFLOAD,
+	NSP_KIND_XDP,
+	NSP_KIND_TC,
+};
+
+enum nsp_action {
+	NSP_ACT_NETNS_CREATE,
+	NSP_ACT_NETNS_DELETE,
+	NSP_ACT_VETH_CREATE,
+	NSP_ACT_LINK_DELETE,
+	NSP_ACT_LINK_RENAME,
+	NSP_ACT_LINK_MAC,
+	NSP_ACT_LINK_UP,
+	NSP_ACT_LINK_MARK,
+	NSP_ACT_ADDR_ADD,
+	NSP_ACT_ADDR_DEL,
+	NSP_ACT_ROUTE_REPLACE,
+	NSP_ACT_ROUTE_DEL,
+	NSP_ACT_NEIGH_REPLACE,
+	NSP_ACT_NEIGH_DEL,
+	NSP_ACT_GRO,
+	NSP_ACT_TX_CHECKSUM,
+	NSP_ACT_PROG_ATTACH,
+	NSP_ACT_PROG_DETACH,
+};
+
+/* Where a change acts: the host netns or the instance's netns. */
+enum nsp_side { NSP_SIDE_HOST, NSP_SIDE_NETNS };
+
+#define NSP_TEXT_MAX 96
+
+struct nsp_change {
+	enum nsp_op op;
+	enum nsp_kind kind;
+	enum nsp_action action;
+	size_t instance;
+	char object[NSP_TEXT_MAX];
+	char attribute[16]; /* "" for whole objects */
+	char from[NSP_TEXT_MAX]; /* "" = none (JSON null) */
+	char to[NSP_TEXT_MAX];
+
+	/* what apply needs; only the fields of the action are set */
+	enum nsp_side side;
+	char ifname[IFNAMSIZ];
+	char new_ifname[IFNAMSIZ];
+	struct nsp_mac mac;
+	uint32_t addr;
+	uint8_t prefix;
+	uint32_t gateway;
+	bool enable;
+	size_t binding;
+	uint32_t old_prog_id;
+};
+
+struct nsp_conflict {
+	enum nsp_kind kind;
+	size_t instance;
+	char object[NSP_TEXT_MAX];
+	char reason[160];
+};
+
+/* A problem that stops the plan for an instance and is not a conflict (exit 1). */
+struct nsp_problem {
+	size_t instance;
+	char reason[160];
+};
+
+struct nsp_plan {
+	struct nsp_change *changes;
+	size_t n_changes;
+	struct nsp_conflict *conflicts;
+	size_t n_conflicts;
+	struct nsp_problem *problems;
+	size_t n_problems;
+};
+
+struct nsp_summary {
+	size_t create, update, delete;
+};
+
+/* obs has cfg->n_instances entries. 0 or -ENOMEM. */
+int nsp_plan_apply(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
+		   struct nsp_plan *ret_plan);
+int nsp_plan_destroy(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
+		     struct nsp_plan *ret_plan);
+void nsp_plan_free(struct nsp_plan *plan);
+bool nsp_plan_empty(const struct nsp_plan *plan);
+struct nsp_summary nsp_plan_summary(const struct nsp_plan *plan);
+
+const char *nsp_op_name(enum nsp_op op);
+const char *nsp_kind_name(enum nsp_kind kind);
+
+#endif

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "render.h"
+
+static char op_sign(enum nsp_op op)
+{
+	return op == NSP_OP_CREATE ? '+' : op == NSP_OP_UPDATE ? '~' : '-';
+}
+
+void nsp_render_change(FILE *f, const struct nsp_change *c)
+{
+	fprintf(f, "%c %s %s", op_sign(c->op), nsp_kind_name(c->kind), c->object);
+	if (*c->attribute)
+		fprintf(f, " %s: %s -> %s", c->attribute, *c->from ? c->from : "(unknown)",
+			c->to);
+	else if (c->op == NSP_OP_CREATE && *c->to)
+		fprintf(f, " (%s)", c->to);
+	else if (c->op == NSP_OP_UPDATE)
+		fprintf(f, ": %s -> %s", c->from, c->to);
+	else if (c->op == NSP_OP_DELETE && *c->from)
+		fprintf(f, " (%s)", c->from);
+}
+
+void nsp_render_plan_text(FILE *f, const struct nsp_config *cfg, const struct nsp_plan *plan)
+{
+	struct nsp_summary s = nsp_plan_summary(plan);
+
+	for (size_t i = 0; i < cfg->n_instances; i++) {
+		bool header = false;
+
+		for (size_t k = 0; k < plan->n_changes; k++) {
+			const struct nsp_change *c = &plan->changes[k];
+
+			if (c->instance != i)
+				continue;
+			if (!header)
+				fprintf(f, "instance %s:\n", cfg->instances[i].name);
+			header = true;
+			fputs("  ", f);
+			nsp_render_change(f, c);
+			fputc('\n', f);
+		}
+		for (size_t k = 0; k < plan->n_conflicts; k++) {
+			const struct nsp_conflict *c = &plan->conflicts[k];
+
+			if (c->instance != i)
+				continue;
+			if (!header)
+				fprintf(f, "instance %s:\n", cfg->instances[i].name);
+			header = true;
+			fprintf(f, "  ! conflict: %s\n", c->reason);
+		}
+		for (size_t k = 0; k < plan->n_problems; k++) {
+			const struct nsp_problem *pr = &plan->problems[k];
+
+			if (pr->instance != i)
+				continue;
+			if (!header)
+				fprintf(f, "instance %s:\n", cfg->instances[i].name);
+			header = true;
+			fprintf(f, "  ! error: %s\n", pr->reason);
+		}
+	}
+	if (nsp_plan_empty(plan)) {
+		fputs("No changes. The kernel matches the configuration.\n", f);
+		return;
+	}
+	fprintf(f, "Plan: %zu to create, %zu to update, %zu to delete.", s.create, s.update,
+		s.delete);
+	if (plan->n_conflicts)
+		fprintf(f, " %zu conflict%s: nothing will be changed.", plan->n_conflicts,
+			plan->n_conflicts == 1 ? "" : "s");
+	if (plan->n_problems)
+		fprintf(f, " %zu error%s.", plan->n_problems, plan->n_problems == 1 ? "" : "s");
+	fputc('\n', f);
+}
+
+void nsp_render_plan_members(struct nsp_json *j, const struct nsp_config *cfg,
+			     const struct nsp_plan *plan)
+{
+	struct nsp_summary s = nsp_plan_summary(plan);
+
+	nsp_json_begin_array(j, "changes");
+	for (size_t k = 0; k < plan->n_changes; k++) {
+		const struct nsp_change *c = &plan->changes[k];
+
+		nsp_json_begin_object(j, NULL);
+		nsp_json_string(j, "op", nsp_op_name(c->op));
+		nsp_json_string(j, "kind", nsp_kind_name(c->kind));
+		nsp_json_string(j, "instance", cfg->instances[c->instance].name);
+		nsp_json_string(j, "object", c->object);
+		if (*c->attribute)
+			nsp_json_string(j, "attribute", c->attribute);
+		nsp_json_string_or_null(j, "from", c->from);
+		nsp_json_string_or_null(j, "to", c->to);
+		nsp_json_end_object(j);
+	}
+	nsp_json_end_array(j);
+	nsp_json_begin_object(j, "summary");
+	nsp_json_uint(j, "create", s.create);
+	nsp_json_uint(j, "update", s.update);
+	nsp_json_uint(j, "delete", s.delete);
+	nsp_json_end_object(j);
+	nsp_json_begin_array(j, "conflicts");
+	for (size_t k = 0; k < plan->n_conflicts; k++) {
+		const struct nsp_conflict *c = &plan->conflicts[k];
+
+		nsp_json_begin_object(j, NULL);
+		nsp_json_string(j, "kind", nsp_kind_name(c->kind));
+		nsp_json_string(j, "instance", cfg->instances[c->instance].name);
+		nsp_json_string(j, "object", c->object);
+		nsp_json_string(j, "reason", c->reason);
+		nsp_json_end_object(j);
+	}
+	nsp_json_end_array(j);
+	nsp_json_begin_array(j, "errors");
+	for (size_t k = 0; k < plan->n_problems; k++) {
+		nsp_json_begin_object(j, NULL);
+		nsp_json_string(j, "instance", cfg->instances[plan->problems[k].instance].name);
+		nsp_json_string(j, "reason", plan->problems[k].reason);
+		nsp_json_end_object(j);
+	}
+	nsp_json_end_array(j);
+}
+
+void nsp_render_plan_json(FILE *f, const struct nsp_config *cfg, const struct nsp_plan *plan)
+{
+	struct nsp_json j;
+
+	nsp_json_init(&j, f);
+	nsp_json_begin_object(&j, NULL);
+	nsp_render_plan_members(&j, cfg, plan);
+	nsp_json_end_object(&j);
+}

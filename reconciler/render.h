@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Plans for people (terraform's + ~ -) and for programs (SPEC.md's JSON). */
+#ifndef NSPING_RENDER_H
+#define NSPING_RENDER_H
+
+#include <stdio.h>
+
+#include "json.h"
+#include "plan.h"
+
+void nsp_render_plan_text(FILE *f, const struct nsp_config *cfg, const struct nsp_plan *plan);
+/* The plan's members (changes, summary, conflicts, errors) inside an open object. */
+void nsp_render_plan_members(struct nsp_json *j, const struct nsp_config *cfg,
+			     const struct nsp_plan *plan);
+void nsp_render_plan_json(FILE *f, const struct nsp_config *cfg, const struct nsp_plan *plan);
+/* One line for a change, without the trailing newline: "+ netns ns-ping". */
+void nsp_render_change(FILE *f, const struct nsp_change *c);
+
+#endif

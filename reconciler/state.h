@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The observed state: what the kernel holds for one instance, as plain values.
+ * observe.c fills it from netlink, ethtool and bpf queries; plan.c reads it.
+ */
+#ifndef NSPING_STATE_H
+#define NSPING_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model.h"
+
+#define NSP_MAX_OBS_ADDRS  16
+#define NSP_MAX_OBS_ROUTES 16
+#define NSP_MAX_OBS_NEIGHS 32
+#define NSP_ALIAS_MAX	   64
+
+struct nsp_obs_link {
+	bool present;
+	int ifindex;
+	char name[IFNAMSIZ];
+	char alias[NSP_ALIAS_MAX];
+	struct nsp_mac mac;
+	bool up;
+	bool is_veth;
+	int peer_ifindex; /* IFLA_LINK: the other end of a veth */
+	unsigned int mtu;
+};
+
+struct nsp_obs_addr {
+	uint32_t addr; /* network order */
+	uint8_t prefix;
+};
+
+struct nsp_obs_route {
+	uint32_t dst; /* network order */
+	uint8_t dst_len;
+	uint32_t gateway;
+	int oif;
+	uint8_t protocol;
+};
+
+struct nsp_obs_neigh {
+	uint32_t dst;
+	struct nsp_mac lladdr;
+	bool has_lladdr;
+	bool permanent;
+};
+
+/* What the bpf query says is attached to an interface, and whether it is ours. */
+struct nsp_obs_prog {
+	bool present;
+	uint32_t id;
+	char name[16];
+	enum nsp_xdp_mode mode; /* effective: native or generic */
+	bool ours;		/* our program, for this instance */
+	bool current;		/* ours, same build and same parameters */
+};
+
+struct nsp_obs_instance {
+	/* host side */
+	struct nsp_obs_link uplink;
+	bool uplink_has_address;
+	uint32_t uplink_address;
+	uint8_t uplink_prefix;
+	struct nsp_obs_link host;	/* the link named veth.host */
+	struct nsp_obs_link host_owned; /* our veth under another name (a rename) */
+
+	/* the isolated netns */
+	bool netns_present;
+	bool netns_owned; /* its lo carries our mark */
+	bool netns_lo_up;
+	struct nsp_obs_link peer;	/* the other end of host (or host_owned) */
+	struct nsp_obs_link peer_named; /* whatever is named veth.peer in the netns */
+	struct nsp_obs_addr addrs[NSP_MAX_OBS_ADDRS]; /* IPv4 on peer */
+	size_t n_addrs;
+	struct nsp_obs_route routes[NSP_MAX_OBS_ROUTES]; /* main table, not proto kernel */
+	size_t n_routes;
+	struct nsp_obs_neigh neighs[NSP_MAX_OBS_NEIGHS]; /* on peer */
+	size_t n_neighs;
+	bool offload_known;
+	bool gro;
+	bool tx_checksum;
+
+	/* datapath, per binding of the instance */
+	struct nsp_obs_prog progs[NSP_MAX_BINDINGS];
+};
+
+/* The mark nsping puts on what it creates: "nsping:<instance>". */
+void nsp_mark(const char *instance, char buf[NSP_ALIAS_MAX]);
+bool nsp_is_marked(const char *alias, const char *instance);
+
+#endif
