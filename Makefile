@@ -42,7 +42,7 @@ deps:
 	@tests/deps.sh
 
 unit: $(UNIT_BINS) $(BPF_TEST_BINS)
-	@tests/unit/run.sh $(UNIT_BINS) $(BPF_TEST_BINS)
+	@set -e; for t in $^; do $$t; done
 
 integration: $(BUILD)/nsping
 	@tests/integration/run.sh

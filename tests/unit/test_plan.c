@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The planner, table-driven over hand-built observed states: each case starts
+ * from a converged instance, breaks one thing, and names the exact changes
+ * (or conflicts) the plan must contain, in order.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "plan.h"
+
+#define HOST_IF 7
+#define PEER_IF 2
+
+static const struct nsp_mac uplink_mac = { { 0x02, 0, 0, 0, 0, 0x10 } };
+static const struct nsp_mac gw_mac = { { 0x02, 0, 0, 0, 0, 0x01 } };
+static const struct nsp_mac other_mac = { { 0x02, 0, 0, 0, 0, 0x99 } };
+
+static uint32_t ip(const char *s)
+{
+	return inet_addr(s);
+}
+
+static void want_init(struct nsp_instance *w, const char *name)
+{
+	memset(w, 0, sizeof(*w));
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	snprintf(w->netns, sizeof(w->netns), "ns-%s", name);
+	strcpy(w->uplink, "eth0");
+	snprintf(w->veth_host, sizeof(w->veth_host), "%sh", name);
+	snprintf(w->veth_peer, sizeof(w->veth_peer), "%sn", name);
+	w->mac_inherit = true;
+	w->address = ip("10.99.0.2");
+	w->prefix = 24;
+	w->gateway_ip = ip("10.99.0.1");
+	w->gateway_mac = gw_mac;
+	w->gro = true;
+	w->tx_checksum = false;
+}
+
+static struct nsp_obs_link link_(const char *name, int ifindex, int peer, const char *alias)
+{
+	struct nsp_obs_link l = { .present = true, .ifindex = ifindex, .up = true,
+				  .is_veth = true, .peer_ifindex = peer, .mac = uplink_mac };
+
+	snprintf(l.name, sizeof(l.name), "%s", name);
+	snprintf(l.alias, sizeof(l.alias), "%s", alias);
+	return l;
+}
+
+/* What the kernel holds after a successful apply of w. */
+static void obs_converged(struct nsp_obs_instance *o, const struct nsp_instance *w)
+{
+	char mark[NSP_ALIAS_MAX];
+
+	nsp_mark(w->name, mark);
+	memset(o, 0, sizeof(*o));
+	o->uplink = link_("eth0", 2, 0, "");
+	o->uplink.is_veth = false;
+	o->uplink_has_address = true;
+	o->uplink_address = ip("192.0.2.10");
+	o->uplink_prefix = 24;
+	o->host = link_(w->veth_host, HOST_IF, PEER_IF, mark);
+	o->netns_present = o->netns_owned = true;
+	o->peer = link_(w->veth_peer, PEER_IF, HOST_IF, mark);
+	o->addrs[o->n_addrs++] = (struct nsp_obs_addr){ w->address, w->prefix };
+	o->routes[o->n_routes++] = (struct nsp_obs_route){
+		.gateway = w->gateway_ip, .oif = PEER_IF, .protocol = NSP_RTPROT
+	};
+	o->neighs[o->n_neighs++] = (struct nsp_obs_neigh){
+		.dst = w->gateway_ip, .lladdr = gw_mac, .has_lladdr = true, .permanent = true
+	};
+	o->offload_known = true;
+	o->gro = true;
+	o->tx_checksum = false;
+}
+
+static void obs_empty(struct nsp_obs_instance *o)
+{
+	struct nsp_obs_instance e = { 0 };
+
+	e.uplink = link_("eth0", 2, 0, "");
+	e.uplink.is_veth = false;
+	*o = e;
+}
+
+struct expect {
+	enum nsp_op op;
+	enum nsp_kind kind;
+	enum nsp_action action;
+};
+
+#define MAX_EXPECT 10
+
+struct plan_case {
+	const char *name;
+	void (*setup)(struct nsp_instance *w, struct nsp_obs_instance *o);
+	struct expect changes[MAX_EXPECT];
+	size_t n_changes;
+	size_t n_conflicts;
+	size_t n_problems;
+};
+
+static void s_converged(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	(void)o;
+}
+
+static void s_empty_host(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	obs_empty(o);
+}
+
+static void s_neigh_deleted(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->n_neighs = 0;
+}
+
+static void s_neigh_wrong_mac(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->neighs[0].lladdr = other_mac;
+}
+
+static void s_neigh_not_permanent(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->neighs[0].permanent = false;
+}
+
+static void s_neigh_extra(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->neighs[o->n_neighs++] = (struct nsp_obs_neigh){ .dst = ip("10.99.0.7"),
+							   .lladdr = other_mac,
+							   .has_lladdr = true,
+							   .permanent = true };
+	/* a neighbor the kernel resolved itself is left alone */
+	o->neighs[o->n_neighs++] = (struct nsp_obs_neigh){ .dst = ip("10.99.0.8"),
+							   .lladdr = other_mac,
+							   .has_lladdr = true };
+}
+
+static void s_peer_mac(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->peer.mac = other_mac;
+}
+
+static void s_config_mac(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)o;
+	w->mac_inherit = false;
+	w->mac = other_mac;
+}
+
+static void s_peer_down(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->peer.up = false;
+}
+
+static void s_host_down(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->host.up = false;
+}
+
+static void s_addr_deleted(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->n_addrs = 0;
+}
+
+static void s_addr_extra(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->addrs[o->n_addrs++] = (struct nsp_obs_addr){ ip("10.1.1.1"), 24 };
+}
+
+static void s_addr_prefix(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->addrs[0].prefix = 16;
+}
+
+static void s_route_deleted(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->n_routes = 0;
+}
+
+static void s_route_other_gw(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->routes[0].gateway = ip("10.99.0.254");
+}
+
+static void s_route_foreign_proto(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->routes[0].protocol = 3; /* boot: added by hand with ip route */
+}
+
+static void s_route_extra(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->routes[o->n_routes++] = (struct nsp_obs_route){
+		.dst = ip("172.16.0.0"), .dst_len = 12, .gateway = ip("10.99.0.1"), .oif = PEER_IF,
+		.protocol = 3
+	};
+}
+
+static void s_gro_off(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->gro = false;
+}
+
+static void s_txcsum_on(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->tx_checksum = true;
+}
+
+static void s_host_mark_lost(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->host.alias[0] = '\0';
+	o->peer.alias[0] = '\0';
+}
+
+static void s_host_foreign(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	obs_empty(o);
+	o->host = link_(w->veth_host, HOST_IF, 0, "");
+	o->host.is_veth = false;
+}
+
+static void s_host_foreign_veth_netns_missing(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	obs_empty(o);
+	o->host = link_(w->veth_host, HOST_IF, 40, "someone-else");
+}
+
+static void s_netns_foreign(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	obs_empty(o);
+	o->netns_present = true;
+}
+
+static void s_renamed_host(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	o->host_owned = o->host;
+	memset(&o->host, 0, sizeof(o->host));
+	strcpy(w->veth_host, "renamedh");
+}
+
+static void s_renamed_peer(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)o;
+	strcpy(w->veth_peer, "renamedn");
+}
+
+static void s_peer_gone(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	memset(&o->peer, 0, sizeof(o->peer));
+	o->n_addrs = o->n_routes = o->n_neighs = 0;
+	o->offload_known = false;
+}
+
+static void s_netns_gone(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	o->netns_present = o->netns_owned = false;
+	memset(&o->peer, 0, sizeof(o->peer));
+	o->n_addrs = o->n_routes = o->n_neighs = 0;
+	o->offload_known = false;
+}
+
+static void s_uplink_missing(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	memset(&o->uplink, 0, sizeof(o->uplink));
+}
+
+static void s_inherit_address(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)o;
+	w->address_inherit = true; /* uplink has 192.0.2.10/24, the peer 10.99.0.2/24 */
+}
+
+static void s_inherit_no_address(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	w->address_inherit = true;
+	o->uplink_has_address = false;
+}
+
+static void s_xdp_new(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)o;
+	w->bindings[0] = (struct nsp_binding){ .program = NSP_PROG_RX_PING, .interface = "eth0" };
+	w->n_bindings = 1;
+}
+
+static void s_xdp_current(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_xdp_new(w, o);
+	o->progs[0] = (struct nsp_obs_prog){ .present = true, .id = 10, .ours = true,
+					     .current = true };
+}
+
+static void s_xdp_stale(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_xdp_current(w, o);
+	o->progs[0].current = false;
+}
+
+static void s_xdp_foreign(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_xdp_current(w, o);
+	o->progs[0].ours = o->progs[0].current = false;
+	o->n_neighs = 0; /* drift elsewhere is not repaired while blocked */
+}
+
+#define C(op, kind, act) { NSP_OP_##op, NSP_KIND_##kind, NSP_ACT_##act }
+
+static const struct plan_case cases[] = {
+	{ "converged", s_converged, {}, 0, 0, 0 },
+	{ "empty host",
+	  s_empty_host,
+	  { C(CREATE, NETNS, NETNS_CREATE), C(CREATE, LINK, VETH_CREATE),
+	    C(CREATE, ADDRESS, ADDR_ADD), C(CREATE, ROUTE, ROUTE_REPLACE),
+	    C(CREATE, NEIGHBOR, NEIGH_REPLACE), C(UPDATE, OFFLOAD, GRO),
+	    C(UPDATE, OFFLOAD, TX_CHECKSUM) },
+	  7, 0, 0 },
+	{ "neighbor deleted", s_neigh_deleted, { C(CREATE, NEIGHBOR, NEIGH_REPLACE) }, 1, 0, 0 },
+	{ "neighbor wrong mac", s_neigh_wrong_mac, { C(UPDATE, NEIGHBOR, NEIGH_REPLACE) }, 1, 0, 0 },
+	{ "neighbor not permanent",
+	  s_neigh_not_permanent,
+	  { C(UPDATE, NEIGHBOR, NEIGH_REPLACE) },
+	  1, 0, 0 },
+	{ "extra permanent neighbor", s_neigh_extra, { C(DELETE, NEIGHBOR, NEIGH_DEL) }, 1, 0, 0 },
+	{ "peer mac drifted", s_peer_mac, { C(UPDATE, LINK, LINK_MAC) }, 1, 0, 0 },
+	{ "mac changed in config", s_config_mac, { C(UPDATE, LINK, LINK_MAC) }, 1, 0, 0 },
+	{ "peer down", s_peer_down, { C(UPDATE, LINK, LINK_UP) }, 1, 0, 0 },
+	{ "host veth down", s_host_down, { C(UPDATE, LINK, LINK_UP) }, 1, 0, 0 },
+	{ "address deleted", s_addr_deleted, { C(CREATE, ADDRESS, ADDR_ADD) }, 1, 0, 0 },
+	{ "extra address", s_addr_extra, { C(DELETE, ADDRESS, ADDR_DEL) }, 1, 0, 0 },
+	{ "address prefix changed",
+	  s_addr_prefix,
+	  { C(DELETE, ADDRESS, ADDR_DEL), C(CREATE, ADDRESS, ADDR_ADD) },
+	  2, 0, 0 },
+	{ "route deleted", s_route_deleted, { C(CREATE, ROUTE, ROUTE_REPLACE) }, 1, 0, 0 },
+	{ "route other gateway", s_route_other_gw, { C(UPDATE, ROUTE, ROUTE_REPLACE) }, 1, 0, 0 },
+	{ "route not ours", s_route_foreign_proto, { C(UPDATE, ROUTE, ROUTE_REPLACE) }, 1, 0, 0 },
+	{ "extra route", s_route_extra, { C(DELETE, ROUTE, ROUTE_DEL) }, 1, 0, 0 },
+	{ "gro off", s_gro_off, { C(UPDATE, OFFLOAD, GRO) }, 1, 0, 0 },
+	{ "tx checksum on", s_txcsum_on, { C(UPDATE, OFFLOAD, TX_CHECKSUM) }, 1, 0, 0 },
+	{ "marks lost, pair still ours",
+	  s_host_mark_lost,
+	  { C(UPDATE, LINK, LINK_MARK), C(UPDATE, LINK, LINK_MARK) },
+	  2, 0, 0 },
+	{ "foreign link with the host veth's name", s_host_foreign, {}, 0, 1, 0 },
+	{ "foreign veth, our netns absent", s_host_foreign_veth_netns_missing, {}, 0, 1, 0 },
+	{ "foreign netns", s_netns_foreign, {}, 0, 1, 0 },
+	{ "host veth renamed in config", s_renamed_host, { C(UPDATE, LINK, LINK_RENAME) }, 1, 0, 0 },
+	{ "peer renamed in config", s_renamed_peer, { C(UPDATE, LINK, LINK_RENAME) }, 1, 0, 0 },
+	{ "peer gone from the netns",
+	  s_peer_gone,
+	  { C(DELETE, LINK, LINK_DELETE), C(CREATE, LINK, VETH_CREATE),
+	    C(CREATE, ADDRESS, ADDR_ADD), C(CREATE, ROUTE, ROUTE_REPLACE),
+	    C(CREATE, NEIGHBOR, NEIGH_REPLACE), C(UPDATE, OFFLOAD, GRO),
+	    C(UPDATE, OFFLOAD, TX_CHECKSUM) },
+	  7, 0, 0 },
+	{ "netns deleted under us",
+	  s_netns_gone,
+	  { C(CREATE, NETNS, NETNS_CREATE), C(DELETE, LINK, LINK_DELETE),
+	    C(CREATE, LINK, VETH_CREATE), C(CREATE, ADDRESS, ADDR_ADD),
+	    C(CREATE, ROUTE, ROUTE_REPLACE), C(CREATE, NEIGHBOR, NEIGH_REPLACE),
+	    C(UPDATE, OFFLOAD, GRO), C(UPDATE, OFFLOAD, TX_CHECKSUM) },
+	  8, 0, 0 },
+	{ "uplink missing", s_uplink_missing, {}, 0, 0, 1 },
+	{ "address inherit",
+	  s_inherit_address,
+	  { C(DELETE, ADDRESS, ADDR_DEL), C(CREATE, ADDRESS, ADDR_ADD) },
+	  2, 0, 0 },
+	{ "address inherit, uplink has none", s_inherit_no_address, {}, 0, 0, 1 },
+	{ "xdp binding new", s_xdp_new, { C(CREATE, XDP, PROG_ATTACH) }, 1, 0, 0 },
+	{ "xdp binding current", s_xdp_current, {}, 0, 0, 0 },
+	{ "xdp binding stale", s_xdp_stale, { C(UPDATE, XDP, PROG_ATTACH) }, 1, 0, 0 },
+	{ "xdp foreign program", s_xdp_foreign, {}, 0, 1, 0 },
+};
+
+static void run_case(const struct plan_case *tc)
+{
+	struct nsp_instance w;
+	struct nsp_obs_instance o;
+	struct nsp_config cfg = { .instances = &w, .n_instances = 1 };
+	struct nsp_plan plan;
+	char why[256];
+
+	want_init(&w, "gwping");
+	obs_converged(&o, &w);
+	tc->setup(&w, &o);
+	assert_int_equal(nsp_plan_apply(&cfg, &o, &plan), 0);
+	snprintf(why, sizeof(why), "case \"%s\": %zu changes, %zu conflicts, %zu problems",
+		 tc->name, plan.n_changes, plan.n_conflicts, plan.n_problems);
+	if (plan.n_changes != tc->n_changes || plan.n_conflicts != tc->n_conflicts ||
+	    plan.n_problems != tc->n_problems)
+		fail_msg("%s; expected %zu/%zu/%zu", why, tc->n_changes, tc->n_conflicts,
+			 tc->n_problems);
+	for (size_t i = 0; i < tc->n_changes; i++) {
+		const struct nsp_change *c = &plan.changes[i];
+		const struct expect *e = &tc->changes[i];
+
+		if (c->op != e->op || c->kind != e->kind || c->action != e->action)
+			fail_msg("case \"%s\": change %zu is %s %s (action %d), expected %s %s "
+				 "(action %d)",
+				 tc->name, i, nsp_op_name(c->op), nsp_kind_name(c->kind),
+				 c->action, nsp_op_name(e->op), nsp_kind_name(e->kind), e->action);
+		assert_int_equal(c->instance, 0);
+	}
+	nsp_plan_free(&plan);
+}
+
+static void test_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_case(&cases[i]);
+}
+
+/* The inherited MAC is the uplink's; the created veth carries it. */
+static void test_inherit_mac(void **state)
+{
+	struct nsp_instance w;
+	struct nsp_obs_instance o;
+	struct nsp_config cfg = { .instances = &w, .n_instances = 1 };
+	struct nsp_plan plan;
+
+	(void)state;
+	want_init(&w, "gwping");
+	obs_empty(&o);
+	assert_int_equal(nsp_plan_apply(&cfg, &o, &plan), 0);
+	assert_int_equal(plan.changes[1].action, NSP_ACT_VETH_CREATE);
+	assert_memory_equal(plan.changes[1].mac.b, uplink_mac.b, 6);
+	assert_string_equal(plan.changes[1].ifname, "gwpingh");
+	assert_string_equal(plan.changes[1].new_ifname, "gwpingn");
+	nsp_plan_free(&plan);
+}
+
+/* Two instances: one converged, one new, one blocked; only the new one changes. */
+static void test_several_instances(void **state)
+{
+	struct nsp_instance w[3];
+	struct nsp_obs_instance o[3];
+	struct nsp_config cfg = { .instances = w, .n_instances = 3 };
+	struct nsp_plan plan;
+
+	(void)state;
+	want_init(&w[0], "a");
+	want_init(&w[1], "b");
+	want_init(&w[2], "c");
+	obs_converged(&o[0], &w[0]);
+	obs_empty(&o[1]);
+	s_netns_foreign(&w[2], &o[2]);
+	assert_int_equal(nsp_plan_apply(&cfg, o, &plan), 0);
+	assert_int_equal(plan.n_changes, 7);
+	for (size_t i = 0; i < plan.n_changes; i++)
+		assert_int_equal(plan.changes[i].instance, 1);
+	assert_int_equal(plan.n_conflicts, 1);
+	assert_int_equal(plan.conflicts[0].instance, 2);
+	nsp_plan_free(&plan);
+}
+
+static void test_destroy(void **state)
+{
+	struct nsp_instance w;
+	struct nsp_obs_instance o;
+	struct nsp_config cfg = { .instances = &w, .n_instances = 1 };
+	struct nsp_plan plan;
+
+	(void)state;
+	want_init(&w, "gwping");
+	s_xdp_current(&w, &o);
+	obs_converged(&o, &w);
+	o.progs[0] = (struct nsp_obs_prog){ .present = true, .id = 10, .ours = true };
+	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(plan.n_changes, 3);
+	assert_int_equal(plan.changes[0].action, NSP_ACT_PROG_DETACH);
+	assert_int_equal(plan.changes[0].old_prog_id, 10);
+	assert_int_equal(plan.changes[1].action, NSP_ACT_LINK_DELETE);
+	assert_int_equal(plan.changes[2].action, NSP_ACT_NETNS_DELETE);
+	nsp_plan_free(&plan);
+
+	/* nothing of ours left: a second destroy is empty */
+	obs_empty(&o);
+	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_true(nsp_plan_empty(&plan));
+	nsp_plan_free(&plan);
+
+	/* foreign objects with our names are never destroyed */
+	s_host_foreign(&w, &o);
+	o.netns_present = true;
+	o.progs[0] = (struct nsp_obs_prog){ .present = true, .id = 11 };
+	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_true(nsp_plan_empty(&plan));
+	nsp_plan_free(&plan);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_inherit_mac),
+		cmocka_unit_test(test_several_instances),
+		cmocka_unit_test(test_destroy),
+	};
+
+	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
+}

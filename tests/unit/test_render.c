@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The plan as people and programs read it: exact bytes for a known plan. */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "render.h"
+
+static struct nsp_instance inst = { .name = "gwping" };
+static struct nsp_config cfg = { .instances = &inst, .n_instances = 1 };
+
+static struct nsp_change changes[] = {
+	{ .op = NSP_OP_CREATE, .kind = NSP_KIND_NETNS, .object = "ns-ping",
+	  .to = "/run/netns/ns-ping" },
+	{ .op = NSP_OP_UPDATE, .kind = NSP_KIND_LINK, .object = "vpingn", .attribute = "mac",
+	  .from = "02:00:00:00:00:09", .to = "02:00:00:00:00:02" },
+	{ .op = NSP_OP_DELETE, .kind = NSP_KIND_ADDRESS, .object = "10.1.1.1/24 dev vpingn",
+	  .from = "10.1.1.1/24" },
+	{ .op = NSP_OP_UPDATE, .kind = NSP_KIND_OFFLOAD, .object = "vpingn", .attribute = "gro",
+	  .to = "on" },
+};
+
+static char *render(void (*fn)(FILE *, const struct nsp_config *, const struct nsp_plan *),
+		    const struct nsp_plan *plan)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	fn(f, &cfg, plan);
+	fclose(f);
+	return buf;
+}
+
+static void test_text(void **state)
+{
+	struct nsp_plan plan = { .changes = changes, .n_changes = 4 };
+	char *out;
+
+	(void)state;
+	out = render(nsp_render_plan_text, &plan);
+	assert_string_equal(out, "instance gwping:\n"
+				 "  + netns ns-ping (/run/netns/ns-ping)\n"
+				 "  ~ link vpingn mac: 02:00:00:00:00:09 -> 02:00:00:00:00:02\n"
+				 "  - address 10.1.1.1/24 dev vpingn (10.1.1.1/24)\n"
+				 "  ~ offload vpingn gro: (unknown) -> on\n"
+				 "Plan: 1 to create, 2 to update, 1 to delete.\n");
+	free(out);
+
+	plan.n_changes = 0;
+	out = render(nsp_render_plan_text, &plan);
+	assert_string_equal(out, "No changes. The kernel matches the configuration.\n");
+	free(out);
+}
+
+static void test_json(void **state)
+{
+	struct nsp_conflict conflict = { .kind = NSP_KIND_LINK, .object = "vpingh",
+					 .reason = "link \"vpingh\" is not ours" };
+	struct nsp_plan plan = { .changes = changes, .n_changes = 2, .conflicts = &conflict,
+				 .n_conflicts = 1 };
+	char *out;
+
+	(void)state;
+	out = render(nsp_render_plan_json, &plan);
+	assert_string_equal(
+		out,
+		"{\"changes\":["
+		"{\"op\":\"create\",\"kind\":\"netns\",\"instance\":\"gwping\",\"object\":\"ns-ping\","
+		"\"from\":null,\"to\":\"/run/netns/ns-ping\"},"
+		"{\"op\":\"update\",\"kind\":\"link\",\"instance\":\"gwping\",\"object\":\"vpingn\","
+		"\"attribute\":\"mac\",\"from\":\"02:00:00:00:00:09\",\"to\":\"02:00:00:00:00:02\"}],"
+		"\"summary\":{\"create\":1,\"update\":1,\"delete\":0},"
+		"\"conflicts\":[{\"kind\":\"link\",\"instance\":\"gwping\",\"object\":\"vpingh\","
+		"\"reason\":\"link \\\"vpingh\\\" is not ours\"}],"
+		"\"errors\":[]}\n");
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_json),
+	};
+
+	return cmocka_run_group_tests_name("render", tests, NULL, NULL);
+}
