@@ -149,6 +149,10 @@ static bool get_int(struct ctx *c, const config_setting_t *group, const char *pa
 	if (!m)
 		return false;
 	v = config_setting_get_int64(m);
+	/* libconfig reads 0x80000000..0xffffffff into a negative int: take the bits. */
+	if (v < 0 && config_setting_type(m) == CONFIG_TYPE_INT &&
+	    config_setting_get_format(m) == CONFIG_FORMAT_HEX)
+		v = (uint32_t)v;
 	if (v < min || v > max) {
 		join(full, sizeof(full), path, key);
 		report(c, line_of(m), full, "%lld is out of range, expected %lld..%lld", v, min,
