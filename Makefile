@@ -25,6 +25,7 @@ UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 all: $(BUILD)/nsping
 
 -include bpf/bpf.mk
+-include tests/tools/tools.mk
 
 $(BUILD)/nsping: $(CORE_OBJS) $(MAIN_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -49,7 +50,7 @@ integration: $(BUILD)/nsping
 
 check: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory $(UNIT_BINS) $(BPF_TEST_BINS)
+	@$(MAKE) --no-print-directory $(UNIT_BINS) $(BPF_TEST_BINS) $(TOOLS_BINS)
 	@tests/check.sh $(UNIT_BINS) $(BPF_TEST_BINS)
 
 demo: deps

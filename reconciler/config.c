@@ -33,10 +33,18 @@ __attribute__((format(printf, 4, 5))) static void report(struct ctx *c, int line
 	char msg[256];
 	va_list ap;
 
+	char safe[sizeof(msg) * 4];
+	size_t n = 0;
+
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	nsp_diag_add(c->diag, "%s:%d: %s: %s", c->file, line, key, msg);
+	/* One line per error: control characters from the file are shown escaped. */
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
+		n += (size_t)snprintf(safe + n, sizeof(safe) - n,
+				      *p < 0x20 || *p == 0x7f ? "\\x%02x" : "%c", *p);
+	/* The root group has no line of its own: its keys are missing "at line 1". */
+	nsp_diag_add(c->diag, "%s:%d: %s: %s", c->file, line > 0 ? line : 1, key, safe);
 }
 
 static int line_of(const config_setting_t *s)
@@ -407,6 +415,7 @@ static void load_binding(struct ctx *c, const config_setting_t *b, const char *p
 {
 	static const char *const keys[] = { "program", "interface", "mode", "attach", NULL };
 	struct nsp_binding *bd = &in->bindings[in->n_bindings];
+	const config_setting_t *m;
 	int program = -1, mode = NSP_MODE_AUTO, attach = NSP_ATTACH_XDP, line = 0;
 
 	if (config_setting_type(b) != CONFIG_TYPE_GROUP) {
@@ -418,7 +427,11 @@ static void load_binding(struct ctx *c, const config_setting_t *b, const char *p
 	memset(bd, 0, sizeof(*bd));
 	bd->line = line_of(b);
 	get_enum(c, b, path, "program", true, program_names, &program, &line);
+	bd->program_line = line ? line : bd->line;
+	line = 0;
 	get_ifname(c, b, path, "interface", bd->interface);
+	m = config_setting_get_member(b, "interface");
+	bd->interface_line = m ? line_of(m) : bd->line;
 	get_enum(c, b, path, "mode", false, mode_names, &mode, &line);
 	get_enum(c, b, path, "attach", false, attach_names, &attach, &line);
 	if (program < 0)
@@ -463,11 +476,11 @@ static void check_bindings(struct ctx *c, const char *path, const struct nsp_ins
 
 		snprintf(key, sizeof(key), "%s.xdp[%zu].program", path, i);
 		if (seen[b->program])
-			report(c, b->line, key, "%s is bound twice", nsp_program_name(b->program));
+			report(c, b->program_line, key, "%s is bound twice", nsp_program_name(b->program));
 		seen[b->program] = true;
 		snprintf(key, sizeof(key), "%s.xdp[%zu].interface", path, i);
 		if (*b->interface && *want && strcmp(b->interface, want))
-			report(c, b->line, key, "%s must be bound to %s (%s), not \"%s\"",
+			report(c, b->interface_line, key, "%s must be bound to %s (%s), not \"%s\"",
 			       nsp_program_name(b->program),
 			       b->program == NSP_PROG_TX_PING ? "veth.host" : "uplink", want,
 			       b->interface);
@@ -651,7 +664,7 @@ static void check_clashes(struct ctx *c, config_setting_t *list,
 						continue;
 					snprintf(key, sizeof(key), "instances[%zu].xdp[%zu].interface",
 						 j, x);
-					report(c, bx->line, key,
+					report(c, bx->interface_line, key,
 					       "instances[%zu] already binds XDP to \"%s\"", i,
 					       bx->interface);
 				}

@@ -34,7 +34,9 @@ struct nsp_binding {
 	char interface[IFNAMSIZ];
 	enum nsp_xdp_mode mode;
 	enum nsp_attach attach;
-	int line;
+	int line; /* of the entry, its program and its interface key */
+	int program_line;
+	int interface_line;
 };
 
 struct nsp_ping {

@@ -109,10 +109,10 @@ struct bad_case {
 
 static const struct bad_case bad[] = {
 	{ "syntax", "version = 1;\ninstances = = ();\n", "t.conf:2: syntax: " },
-	{ "no version", "instances = (\n" GOOD_INSTANCE ");\n", "t.conf:0: version: missing" },
+	{ "no version", "instances = (\n" GOOD_INSTANCE ");\n", "t.conf:1: version: missing" },
 	{ "version 2", "version = 2;\ninstances = (\n" GOOD_INSTANCE ");\n",
 	  "t.conf:1: version: 2 is not supported" },
-	{ "no instances", "version = 1;\n", "t.conf:0: instances: missing" },
+	{ "no instances", "version = 1;\n", "t.conf:1: instances: missing" },
 	{ "empty instances", "version = 1;\ninstances = ();\n", "t.conf:2: instances: 0 instances" },
 	{ "unknown top key", "version = 1;\nfoo = 1;\ninstances = (\n" GOOD_INSTANCE ");\n",
 	  "t.conf:2: foo: unknown key" },
