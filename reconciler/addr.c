@@ -100,7 +100,7 @@ int nsp_prefix_parse(const char *s, uint32_t *ret_addr, uint8_t *ret_prefix)
 
 char *nsp_ipv4_format(uint32_t addr, char buf[NSP_IPV4_STRLEN])
 {
-	struct in_addr a = { .s_addr = addr };
+	struct in_addr a = {.s_addr = addr};
 
 	inet_ntop(AF_INET, &a, buf, NSP_IPV4_STRLEN);
 	return buf;

@@ -126,12 +126,11 @@ static int apply_inside(struct nsp_netns_handles *h, const struct nsp_change *c)
 	}
 }
 
-static int apply_one(struct nsp_kernel *k, const struct nsp_config *cfg,
-		     const struct nsp_change *c)
+static int apply_one(struct nsp_kernel *k, const struct nsp_config *cfg, const struct nsp_change *c)
 {
 	const struct nsp_instance *w = &cfg->instances[c->instance];
 	struct nsp_netns_handles *h = &k->ns[c->instance];
-	struct mark_args ma = { .instance = w->name, .requests = &k->requests };
+	struct mark_args ma = {.instance = w->name, .requests = &k->requests};
 	int r;
 
 	switch (c->action) {

@@ -140,11 +140,11 @@ static void print_applied(const struct nsp_change *c, void *arg)
  * apply and destroy: plan, refuse on conflicts, execute, then observe again
  * and require that the same planner finds nothing left to do.
  */
-static int converge(const struct nsp_options *o, const struct nsp_config *cfg,
-		    planner_fn planner, const char *verb)
+static int converge(const struct nsp_options *o, const struct nsp_config *cfg, planner_fn planner,
+		    const char *verb)
 {
 	struct nsp_json j;
-	struct nsp_plan done = { 0 };
+	struct nsp_plan done = {0};
 	struct nsp_summary s;
 	char err[ERR_MAX] = "";
 	int lock, code = NSP_EXIT_OK, e;
@@ -243,7 +243,9 @@ static void status_text(const struct nsp_config *cfg, const struct nsp_obs_insta
 
 		printf("instance %s: %s\n", w->name, instance_state(plan, i));
 		printf("  netns    %s: %s\n", w->netns,
-		       !x->netns_present ? "absent" : x->netns_owned ? "owned" : "not owned");
+		       !x->netns_present ? "absent"
+		       : x->netns_owned	 ? "owned"
+					 : "not owned");
 		printf("  uplink   %s: %s", w->uplink, x->uplink.present ? "" : "absent");
 		if (x->uplink.present)
 			printf("ifindex %d, mac %s, %s", x->uplink.ifindex,

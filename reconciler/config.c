@@ -28,7 +28,7 @@ struct ctx {
 };
 
 __attribute__((format(printf, 4, 5))) static void report(struct ctx *c, int line, const char *key,
-							  const char *fmt, ...)
+							 const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -103,8 +103,7 @@ static void join(char *buf, size_t size, const char *path, const char *key)
  * missing and required, or of another type.
  */
 static const config_setting_t *member(struct ctx *c, const config_setting_t *group,
-				      const char *path, const char *key, int type,
-				      bool required)
+				      const char *path, const char *key, int type, bool required)
 {
 	const config_setting_t *m = config_setting_get_member(group, key);
 	int t;
@@ -113,8 +112,7 @@ static const config_setting_t *member(struct ctx *c, const config_setting_t *gro
 	join(full, sizeof(full), path, key);
 	if (!m) {
 		if (required)
-			report(c, line_of(group), full, "missing, %s is required",
-			       type_name(type));
+			report(c, line_of(group), full, "missing, %s is required", type_name(type));
 		return NULL;
 	}
 	t = config_setting_type(m);
@@ -141,9 +139,8 @@ static const char *get_string(struct ctx *c, const config_setting_t *group, cons
 }
 
 /* An integer in [min, max]; the default when absent; false on error. */
-static bool get_int(struct ctx *c, const config_setting_t *group, const char *path,
-		    const char *key, long long min, long long max, long long def,
-		    long long *ret_value)
+static bool get_int(struct ctx *c, const config_setting_t *group, const char *path, const char *key,
+		    long long min, long long max, long long def, long long *ret_value)
 {
 	const config_setting_t *m;
 	long long v;
@@ -250,8 +247,7 @@ static bool ipv4_is_host(uint32_t addr)
 	return h != 0 && h != 0xffffffffu && (h >> 28) != 0xe && (h >> 24) != 127;
 }
 
-static void get_host_ipv4(struct ctx *c, int line, const char *key, const char *s,
-			  uint32_t *out)
+static void get_host_ipv4(struct ctx *c, int line, const char *key, const char *s, uint32_t *out)
 {
 	uint32_t addr;
 
@@ -269,7 +265,7 @@ static void get_host_ipv4(struct ctx *c, int line, const char *key, const char *
 static void load_veth(struct ctx *c, const config_setting_t *inst, const char *path,
 		      struct nsp_instance *in)
 {
-	static const char *const keys[] = { "host", "peer", NULL };
+	static const char *const keys[] = {"host", "peer", NULL};
 	const config_setting_t *v = member(c, inst, path, "veth", CONFIG_TYPE_GROUP, true);
 	char sub[160];
 
@@ -284,7 +280,7 @@ static void load_veth(struct ctx *c, const config_setting_t *inst, const char *p
 static void load_gateway(struct ctx *c, const config_setting_t *inst, const char *path,
 			 struct nsp_instance *in)
 {
-	static const char *const keys[] = { "ip", "mac", NULL };
+	static const char *const keys[] = {"ip", "mac", NULL};
 	const config_setting_t *g = member(c, inst, path, "gateway", CONFIG_TYPE_GROUP, true);
 	const char *s;
 	char sub[160], key[256];
@@ -338,14 +334,15 @@ static void load_mac_address(struct ctx *c, const config_setting_t *inst, const 
 		report(c, line, key, "\"%s\": the prefix length must be 1..32", s);
 		break;
 	default:
-		report(c, line, key, "\"%s\" is not \"inherit\" or an IPv4 address with prefix (a.b.c.d/p)", s);
+		report(c, line, key,
+		       "\"%s\" is not \"inherit\" or an IPv4 address with prefix (a.b.c.d/p)", s);
 	}
 }
 
 static void load_offload(struct ctx *c, const config_setting_t *inst, const char *path,
 			 struct nsp_instance *in)
 {
-	static const char *const keys[] = { "gro", "tx_checksum", NULL };
+	static const char *const keys[] = {"gro", "tx_checksum", NULL};
 	const config_setting_t *o = member(c, inst, path, "offload", CONFIG_TYPE_GROUP, false);
 	char sub[160];
 
@@ -367,9 +364,9 @@ static int lookup_enum(const char *s, const char *const *names)
 	return -1;
 }
 
-static const char *const program_names[] = { "tx_ping", "rx_ping", NULL };
-static const char *const mode_names[] = { "auto", "native", "generic", NULL };
-static const char *const attach_names[] = { "xdp", "tc", NULL };
+static const char *const program_names[] = {"tx_ping", "rx_ping", NULL};
+static const char *const mode_names[] = {"auto", "native", "generic", NULL};
+static const char *const attach_names[] = {"xdp", "tc", NULL};
 
 const char *nsp_program_name(enum nsp_program p)
 {
@@ -413,7 +410,7 @@ static bool get_enum(struct ctx *c, const config_setting_t *group, const char *p
 static void load_binding(struct ctx *c, const config_setting_t *b, const char *path,
 			 struct nsp_instance *in)
 {
-	static const char *const keys[] = { "program", "interface", "mode", "attach", NULL };
+	static const char *const keys[] = {"program", "interface", "mode", "attach", NULL};
 	struct nsp_binding *bd = &in->bindings[in->n_bindings];
 	const config_setting_t *m;
 	int program = -1, mode = NSP_MODE_AUTO, attach = NSP_ATTACH_XDP, line = 0;
@@ -467,7 +464,7 @@ static void load_bindings(struct ctx *c, const config_setting_t *inst, const cha
 /* The bindings make sense for this instance: each program once, on its interface. */
 static void check_bindings(struct ctx *c, const char *path, const struct nsp_instance *in)
 {
-	bool seen[2] = { false, false };
+	bool seen[2] = {false, false};
 	char key[256];
 
 	for (size_t i = 0; i < in->n_bindings; i++) {
@@ -476,7 +473,8 @@ static void check_bindings(struct ctx *c, const char *path, const struct nsp_ins
 
 		snprintf(key, sizeof(key), "%s.xdp[%zu].program", path, i);
 		if (seen[b->program])
-			report(c, b->program_line, key, "%s is bound twice", nsp_program_name(b->program));
+			report(c, b->program_line, key, "%s is bound twice",
+			       nsp_program_name(b->program));
 		seen[b->program] = true;
 		snprintf(key, sizeof(key), "%s.xdp[%zu].interface", path, i);
 		if (*b->interface && *want && strcmp(b->interface, want))
@@ -490,9 +488,8 @@ static void check_bindings(struct ctx *c, const char *path, const struct nsp_ins
 static void load_ping(struct ctx *c, const config_setting_t *inst, const char *path,
 		      struct nsp_instance *in)
 {
-	static const char *const keys[] = { "port",	   "magic",	 "interval_ms",
-					    "timeout_ms",  "targets",	 "down_after",
-					    "up_after",	   NULL };
+	static const char *const keys[] = {"port",    "magic",	    "interval_ms", "timeout_ms",
+					   "targets", "down_after", "up_after",	   NULL};
 	const config_setting_t *p = member(c, inst, path, "ping", CONFIG_TYPE_GROUP, false);
 	struct nsp_ping *ping = &in->ping;
 	const config_setting_t *t;
@@ -562,9 +559,8 @@ static void load_ping(struct ctx *c, const config_setting_t *inst, const char *p
 static void load_instance(struct ctx *c, const config_setting_t *inst, const char *path,
 			  struct nsp_instance *in)
 {
-	static const char *const keys[] = { "name",    "netns",	  "uplink", "veth",
-					    "mac",     "address", "gateway", "offload",
-					    "xdp",     "ping",	  NULL };
+	static const char *const keys[] = {"name",    "netns",	 "uplink", "veth", "mac", "address",
+					   "gateway", "offload", "xdp",	   "ping", NULL};
 	const char *s;
 	char key[256];
 	int line = 0;
@@ -599,7 +595,6 @@ static void load_instance(struct ctx *c, const config_setting_t *inst, const cha
 	load_ping(c, inst, path, in);
 }
 
-
 /* Line of instance i's member key, for clash messages. */
 static int member_line(config_setting_t *list, size_t i, const char *key)
 {
@@ -610,8 +605,7 @@ static int member_line(config_setting_t *list, size_t i, const char *key)
 }
 
 /* Names that must differ between instances; the later one is reported. */
-static void check_clashes(struct ctx *c, config_setting_t *list,
-			  const struct nsp_config *cfg)
+static void check_clashes(struct ctx *c, config_setting_t *list, const struct nsp_config *cfg)
 {
 	char key[256];
 
@@ -636,8 +630,7 @@ static void check_clashes(struct ctx *c, config_setting_t *list,
 					      !strcmp(a->uplink, b->veth_host))) {
 				snprintf(key, sizeof(key), "instances[%zu].veth.host", j);
 				report(c, member_line(list, j, "veth.host"), key,
-				       "\"%s\" is already used by instances[%zu]", b->veth_host,
-				       i);
+				       "\"%s\" is already used by instances[%zu]", b->veth_host, i);
 			}
 			if (*b->uplink && !strcmp(a->veth_host, b->uplink)) {
 				snprintf(key, sizeof(key), "instances[%zu].uplink", j);
@@ -647,8 +640,8 @@ static void check_clashes(struct ctx *c, config_setting_t *list,
 			if (*b->veth_peer && !strcmp(a->veth_peer, b->veth_peer)) {
 				snprintf(key, sizeof(key), "instances[%zu].veth.peer", j);
 				report(c, member_line(list, j, "veth.peer"), key,
-				       "\"%s\" is already the peer of instances[%zu]",
-				       b->veth_peer, i);
+				       "\"%s\" is already the peer of instances[%zu]", b->veth_peer,
+				       i);
 			}
 			/* One XDP program per interface: two bindings there can't coexist. */
 			for (size_t x = 0; x < b->n_bindings; x++) {
@@ -662,8 +655,8 @@ static void check_clashes(struct ctx *c, config_setting_t *list,
 					if (ay->attach != NSP_ATTACH_XDP ||
 					    strcmp(ay->interface, bx->interface))
 						continue;
-					snprintf(key, sizeof(key), "instances[%zu].xdp[%zu].interface",
-						 j, x);
+					snprintf(key, sizeof(key),
+						 "instances[%zu].xdp[%zu].interface", j, x);
 					report(c, bx->interface_line, key,
 					       "instances[%zu] already binds XDP to \"%s\"", i,
 					       bx->interface);
@@ -681,9 +674,9 @@ static void check_clashes(struct ctx *c, config_setting_t *list,
 static int load(config_t *cf, const char *file, bool read_ok, struct nsp_config *ret_cfg,
 		struct nsp_diag *diag)
 {
-	static const char *const keys[] = { "version", "instances", NULL };
-	struct ctx c = { .file = file, .diag = diag };
-	struct nsp_config cfg = { 0 };
+	static const char *const keys[] = {"version", "instances", NULL};
+	struct ctx c = {.file = file, .diag = diag};
+	struct nsp_config cfg = {0};
 	const config_setting_t *root, *v;
 	config_setting_t *list;
 	size_t before = diag->n;
@@ -717,7 +710,8 @@ static int load(config_t *cf, const char *file, bool read_ok, struct nsp_config 
 				return -ENOMEM;
 			cfg.n_instances = (size_t)n;
 			for (int i = 0; i < n; i++) {
-				const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+				const config_setting_t *e =
+					config_setting_get_elem(list, (unsigned)i);
 				char path[32];
 
 				snprintf(path, sizeof(path), "instances[%d]", i);

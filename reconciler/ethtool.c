@@ -11,8 +11,8 @@
 
 static int ethtool_value(int fd, const char *ifname, __u32 cmd, __u32 *data)
 {
-	struct ethtool_value v = { .cmd = cmd, .data = *data };
-	struct ifreq ifr = { 0 };
+	struct ethtool_value v = {.cmd = cmd, .data = *data};
+	struct ifreq ifr = {0};
 
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	ifr.ifr_data = (void *)&v;
@@ -39,6 +39,6 @@ int nsp_ethtool_set(int fd, const char *ifname, enum nsp_offload which, bool on)
 {
 	__u32 data = on;
 
-	return ethtool_value(fd, ifname,
-			     which == NSP_OFFLOAD_GRO ? ETHTOOL_SGRO : ETHTOOL_STXCSUM, &data);
+	return ethtool_value(fd, ifname, which == NSP_OFFLOAD_GRO ? ETHTOOL_SGRO : ETHTOOL_STXCSUM,
+			     &data);
 }

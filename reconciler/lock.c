@@ -25,7 +25,7 @@ int nsp_lock_take(const char *state_dir, unsigned int wait_ms)
 	if (fd < 0)
 		return -errno;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		struct timespec ts = { 0, POLL_MS * 1000000L };
+		struct timespec ts = {0, POLL_MS * 1000000L};
 
 		if (errno != EWOULDBLOCK || waited >= wait_ms) {
 			int r = errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;

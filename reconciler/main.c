@@ -26,13 +26,13 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "validate", nsp_cmd_validate, false, "check the file only; touches no kernel state" },
-	{ "plan", nsp_cmd_plan, true, "show what apply would change; changes nothing" },
-	{ "apply", nsp_cmd_apply, true, "make the kernel match the file, then verify" },
-	{ "status", nsp_cmd_status, true, "live state, drift and details per instance" },
-	{ "destroy", nsp_cmd_destroy, true, "remove everything the file's instances own" },
-	{ "ping", NULL, true, "run the ping worker in the foreground" },
-	{ "run", NULL, true, "apply, verify, then hand off to the ping worker" },
+	{"validate", nsp_cmd_validate, false, "check the file only; touches no kernel state"},
+	{"plan", nsp_cmd_plan, true, "show what apply would change; changes nothing"},
+	{"apply", nsp_cmd_apply, true, "make the kernel match the file, then verify"},
+	{"status", nsp_cmd_status, true, "live state, drift and details per instance"},
+	{"destroy", nsp_cmd_destroy, true, "remove everything the file's instances own"},
+	{"ping", NULL, true, "run the ping worker in the foreground"},
+	{"run", NULL, true, "apply, verify, then hand off to the ping worker"},
 };
 
 static void usage(FILE *f)
@@ -73,15 +73,15 @@ static bool parse_uint(const char *s, long max, long *ret)
 static int parse_global(int argc, char **argv, struct nsp_options *o)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "host-netns", required_argument, NULL, 'N' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "state-dir", required_argument, NULL, 'S' },
-		{ "lock-wait", required_argument, NULL, 'W' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"config", required_argument, NULL, 'c'},
+		{"host-netns", required_argument, NULL, 'N'},
+		{"json", no_argument, NULL, 'j'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"state-dir", required_argument, NULL, 'S'},
+		{"lock-wait", required_argument, NULL, 'W'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	long v;
 	int c;
@@ -108,7 +108,8 @@ static int parse_global(int argc, char **argv, struct nsp_options *o)
 			break;
 		case 'W':
 			if (!parse_uint(optarg, 3600, &v)) {
-				fprintf(stderr, "nsping: --lock-wait: \"%s\" is not 0..3600 seconds\n",
+				fprintf(stderr,
+					"nsping: --lock-wait: \"%s\" is not 0..3600 seconds\n",
 					optarg);
 				return -EINVAL;
 			}
@@ -128,10 +129,10 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 				 struct nsp_options *o)
 {
 	static const struct option opts[] = {
-		{ "detailed-exitcode", no_argument, NULL, 'd' },
-		{ "destroy", no_argument, NULL, 'D' },
-		{ "count", required_argument, NULL, 'n' },
-		{ 0 },
+		{"detailed-exitcode", no_argument, NULL, 'd'},
+		{"destroy", no_argument, NULL, 'D'},
+		{"count", required_argument, NULL, 'n'},
+		{0},
 	};
 	int c;
 
@@ -144,7 +145,8 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 			o->destroy |= c == 'D';
 		} else if (c == 'n' && !strcmp(cmd->name, "ping")) {
 			if (!parse_uint(optarg, 1000000000L, &o->count) || o->count < 1) {
-				fprintf(stderr, "nsping: --count: \"%s\" is not a positive number\n",
+				fprintf(stderr,
+					"nsping: --count: \"%s\" is not a positive number\n",
 					optarg);
 				return -EINVAL;
 			}
@@ -186,8 +188,8 @@ int main(int argc, char **argv)
 		.lock_wait_ms = DEFAULT_LOCK_WAIT * 1000,
 		.verbosity = NSP_NORMAL,
 	};
-	struct nsp_config cfg = { 0 };
-	struct nsp_diag diag = { 0 };
+	struct nsp_config cfg = {0};
+	struct nsp_diag diag = {0};
 	const struct command *cmd;
 	int first, r;
 

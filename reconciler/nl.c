@@ -84,7 +84,7 @@ static int connect_here(void *arg)
 
 int nsp_nl_open(struct nsp_nl *nl, int netns_fd, unsigned long *requests)
 {
-	struct open_args a = { .sk = nl_socket_alloc() };
+	struct open_args a = {.sk = nl_socket_alloc()};
 	int r;
 
 	if (!a.sk)
@@ -175,7 +175,7 @@ int nsp_nl_dump_addrs(struct nsp_nl *nl, struct nsp_nl_addr **ret, size_t *ret_n
 		return nl_to_errno(r);
 	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_addr *a = (struct rtnl_addr *)o;
-		struct nsp_nl_addr x = { 0 };
+		struct nsp_nl_addr x = {0};
 
 		if (rtnl_addr_get_family(a) != AF_INET ||
 		    !binary_addr(rtnl_addr_get_local(a), &x.addr, sizeof(x.addr)))
@@ -212,7 +212,7 @@ int nsp_nl_dump_routes(struct nsp_nl *nl, struct nsp_obs_route **ret, size_t *re
 		struct rtnl_route *rt = (struct rtnl_route *)o;
 		struct rtnl_nexthop *nh;
 		struct nl_addr *dst = rtnl_route_get_dst(rt);
-		struct nsp_obs_route x = { 0 };
+		struct nsp_obs_route x = {0};
 
 		if (rtnl_route_get_table(rt) != RT_TABLE_MAIN ||
 		    rtnl_route_get_protocol(rt) == RTPROT_KERNEL ||
@@ -254,7 +254,7 @@ int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret
 		return nl_to_errno(r);
 	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_neigh *ne = (struct rtnl_neigh *)o;
-		struct nsp_nl_neigh x = { 0 };
+		struct nsp_nl_neigh x = {0};
 		int state = rtnl_neigh_get_state(ne);
 
 		if (rtnl_neigh_get_family(ne) != AF_INET || (state & NUD_NOARP) ||
@@ -327,7 +327,7 @@ int nsp_nl_veth_create(struct nsp_nl *nl, const char *host, const char *peer,
 		       const struct nsp_mac *peer_mac, int peer_netns_fd)
 {
 	/* No IFF_UP for the peer here: veth can't open it before the pair is linked. */
-	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC };
+	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
 	struct nl_msg *msg = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0, 1);
 	struct nlattr *info, *data, *p;
 
@@ -395,8 +395,8 @@ int nsp_nl_link_alias(struct nsp_nl *nl, int ifindex, const char *alias)
 
 int nsp_nl_link_rename(struct nsp_nl *nl, int ifindex, const char *new_name, bool was_up)
 {
-	struct ifinfomsg down = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex,
-				  .ifi_change = IFF_UP };
+	struct ifinfomsg down = {
+		.ifi_family = AF_UNSPEC, .ifi_index = ifindex, .ifi_change = IFF_UP};
 	struct nl_msg *msg;
 	int r;
 
@@ -422,9 +422,8 @@ int nsp_nl_link_rename(struct nsp_nl *nl, int ifindex, const char *new_name, boo
 
 int nsp_nl_addr(struct nsp_nl *nl, bool add, int ifindex, uint32_t addr, uint8_t prefix)
 {
-	struct ifaddrmsg ifa = { .ifa_family = AF_INET,
-				 .ifa_prefixlen = prefix,
-				 .ifa_index = (unsigned)ifindex };
+	struct ifaddrmsg ifa = {
+		.ifa_family = AF_INET, .ifa_prefixlen = prefix, .ifa_index = (unsigned)ifindex};
 	struct nl_msg *msg = nlmsg_alloc_simple(add ? RTM_NEWADDR : RTM_DELADDR,
 						add ? NLM_F_CREATE | NLM_F_EXCL : 0);
 	uint32_t brd = addr | htonl(prefix >= 32 ? 0 : 0xffffffffu >> prefix);
@@ -471,9 +470,9 @@ int nsp_nl_route(struct nsp_nl *nl, bool replace, int oif, uint32_t dst, uint8_t
 int nsp_nl_neigh(struct nsp_nl *nl, bool replace, int ifindex, uint32_t dst,
 		 const struct nsp_mac *lladdr)
 {
-	struct ndmsg ndm = { .ndm_family = AF_INET,
-			     .ndm_ifindex = ifindex,
-			     .ndm_state = replace ? NUD_PERMANENT : 0 };
+	struct ndmsg ndm = {.ndm_family = AF_INET,
+			    .ndm_ifindex = ifindex,
+			    .ndm_state = replace ? NUD_PERMANENT : 0};
 	struct nl_msg *msg = nlmsg_alloc_simple(replace ? RTM_NEWNEIGH : RTM_DELNEIGH,
 						replace ? NLM_F_CREATE | NLM_F_REPLACE : 0);
 

@@ -179,7 +179,7 @@ static int observe_netns(struct nsp_netns_handles *h, const struct nsp_instance 
 	for (size_t i = 0; i < n_addrs && o->n_addrs < NSP_MAX_OBS_ADDRS; i++)
 		if (addrs[i].ifindex == o->peer.ifindex)
 			o->addrs[o->n_addrs++] =
-				(struct nsp_obs_addr){ addrs[i].addr, addrs[i].prefix };
+				(struct nsp_obs_addr){addrs[i].addr, addrs[i].prefix};
 
 	r = nsp_nl_dump_routes(&h->nl, &routes, &n_routes);
 	if (r < 0)
@@ -208,7 +208,7 @@ out:
 int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_obs_instance *obs,
 		char *err, size_t err_size)
 {
-	struct host_view hv = { 0 };
+	struct host_view hv = {0};
 	int r;
 
 	r = nsp_nl_dump_links(&k->host, &hv.links, &hv.n_links);

@@ -20,15 +20,15 @@ struct planner {
 	const struct nsp_instance *want;
 	const struct nsp_obs_instance *obs;
 	size_t idx;
-	struct nsp_mac mac;   /* resolved: inherit -> the uplink's */
-	uint32_t address;     /* resolved: inherit -> the uplink's */
+	struct nsp_mac mac; /* resolved: inherit -> the uplink's */
+	uint32_t address;   /* resolved: inherit -> the uplink's */
 	uint8_t prefix;
 	int err;
 };
 
-static const char *const op_names[] = { "create", "update", "delete" };
-static const char *const kind_names[] = { "netns",    "link",	 "address", "route",
-					  "neighbor", "offload", "xdp",	    "tc" };
+static const char *const op_names[] = {"create", "update", "delete"};
+static const char *const kind_names[] = {"netns",    "link",	"address", "route",
+					 "neighbor", "offload", "xdp",	   "tc"};
 
 const char *nsp_op_name(enum nsp_op op)
 {
@@ -89,8 +89,7 @@ add(struct planner *p, enum nsp_op op, enum nsp_kind kind, enum nsp_action actio
 }
 
 __attribute__((format(printf, 4, 5))) static void conflict(struct planner *p, enum nsp_kind kind,
-							   const char *object, const char *fmt,
-							   ...)
+							   const char *object, const char *fmt, ...)
 {
 	struct nsp_plan *plan = p->plan;
 	struct nsp_conflict *arr, *c;
@@ -192,8 +191,7 @@ static struct nsp_change *plan_route_replace(struct planner *p, enum nsp_op op)
 {
 	struct nsp_change *c;
 
-	c = add(p, op, NSP_KIND_ROUTE, NSP_ACT_ROUTE_REPLACE, "default dev %s",
-		p->want->veth_peer);
+	c = add(p, op, NSP_KIND_ROUTE, NSP_ACT_ROUTE_REPLACE, "default dev %s", p->want->veth_peer);
 	if (!c)
 		return NULL;
 	route_text(c->to, p->want->gateway_ip);
@@ -580,8 +578,8 @@ static void plan_instance(struct planner *p)
 			set_text(c->to, "/run/netns/%s", w->netns);
 		fresh_netns = true;
 	} else if (!o->netns_owned) {
-		conflict(p, NSP_KIND_NETNS, w->netns,
-			 "netns %s exists and is not owned by nsping", w->netns);
+		conflict(p, NSP_KIND_NETNS, w->netns, "netns %s exists and is not owned by nsping",
+			 w->netns);
 		return;
 	}
 	plan_links(p, fresh_netns);
@@ -598,12 +596,11 @@ static void plan_instance(struct planner *p)
 int nsp_plan_apply(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
 		   struct nsp_plan *ret_plan)
 {
-	struct nsp_plan plan = { 0 };
+	struct nsp_plan plan = {0};
 
 	for (size_t i = 0; i < cfg->n_instances; i++) {
 		struct planner p = {
-			.plan = &plan, .want = &cfg->instances[i], .obs = &obs[i], .idx = i
-		};
+			.plan = &plan, .want = &cfg->instances[i], .obs = &obs[i], .idx = i};
 
 		plan_instance(&p);
 		if (p.err) {
@@ -629,8 +626,7 @@ static void plan_destroy_instance(struct planner *p)
 
 		if (!pr->present || !pr->ours)
 			continue;
-		c = add(p, NSP_OP_DELETE,
-			b->attach == NSP_ATTACH_TC ? NSP_KIND_TC : NSP_KIND_XDP,
+		c = add(p, NSP_OP_DELETE, b->attach == NSP_ATTACH_TC ? NSP_KIND_TC : NSP_KIND_XDP,
 			NSP_ACT_PROG_DETACH, "%s on %s", nsp_program_name(b->program),
 			b->interface);
 		if (!c)
@@ -665,12 +661,11 @@ static void plan_destroy_instance(struct planner *p)
 int nsp_plan_destroy(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
 		     struct nsp_plan *ret_plan)
 {
-	struct nsp_plan plan = { 0 };
+	struct nsp_plan plan = {0};
 
 	for (size_t i = 0; i < cfg->n_instances; i++) {
 		struct planner p = {
-			.plan = &plan, .want = &cfg->instances[i], .obs = &obs[i], .idx = i
-		};
+			.plan = &plan, .want = &cfg->instances[i], .obs = &obs[i], .idx = i};
 
 		plan_destroy_instance(&p);
 		if (p.err) {
@@ -697,7 +692,7 @@ bool nsp_plan_empty(const struct nsp_plan *plan)
 
 struct nsp_summary nsp_plan_summary(const struct nsp_plan *plan)
 {
-	struct nsp_summary s = { 0 };
+	struct nsp_summary s = {0};
 
 	for (size_t i = 0; i < plan->n_changes; i++) {
 		switch (plan->changes[i].op) {
@@ -708,7 +703,7 @@ struct nsp_summary nsp_plan_summary(const struct nsp_plan *plan)
 			s.update++;
 			break;
 		case NSP_OP_DELETE:
-			s.delete++;
+			s.delete ++;
 			break;
 		}
 	}

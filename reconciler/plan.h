@@ -54,7 +54,7 @@ struct nsp_change {
 	enum nsp_action action;
 	size_t instance;
 	char object[NSP_TEXT_MAX];
-	char attribute[16]; /* "" for whole objects */
+	char attribute[16];	 /* "" for whole objects */
 	char from[NSP_TEXT_MAX]; /* "" = none (JSON null) */
 	char to[NSP_TEXT_MAX];
 

@@ -10,8 +10,7 @@ void nsp_render_change(FILE *f, const struct nsp_change *c)
 {
 	fprintf(f, "%c %s %s", op_sign(c->op), nsp_kind_name(c->kind), c->object);
 	if (*c->attribute)
-		fprintf(f, " %s: %s -> %s", c->attribute, *c->from ? c->from : "(unknown)",
-			c->to);
+		fprintf(f, " %s: %s -> %s", c->attribute, *c->from ? c->from : "(unknown)", c->to);
 	else if (c->op == NSP_OP_CREATE && *c->to)
 		fprintf(f, " (%s)", c->to);
 	else if (c->op == NSP_OP_UPDATE)

@@ -71,8 +71,8 @@ struct nsp_obs_instance {
 	bool netns_present;
 	bool netns_owned; /* its lo carries our mark */
 	bool netns_lo_up;
-	struct nsp_obs_link peer;	/* the other end of host (or host_owned) */
-	struct nsp_obs_link peer_named; /* whatever is named veth.peer in the netns */
+	struct nsp_obs_link peer;		      /* the other end of host (or host_owned) */
+	struct nsp_obs_link peer_named;		      /* whatever is named veth.peer in the netns */
 	struct nsp_obs_addr addrs[NSP_MAX_OBS_ADDRS]; /* IPv4 on peer */
 	size_t n_addrs;
 	struct nsp_obs_route routes[NSP_MAX_OBS_ROUTES]; /* main table, not proto kernel */

@@ -17,17 +17,17 @@
 
 #include "config.h"
 
-#define GOOD_INSTANCE                                                                    \
-	"  { name = \"gwping\"; netns = \"ns-ping\"; uplink = \"eth0\";\n"                \
-	"    veth = { host = \"vpingh\"; peer = \"vpingn\"; };\n"                           \
-	"    address = \"10.99.0.2/24\";\n"                                                 \
+#define GOOD_INSTANCE                                                                              \
+	"  { name = \"gwping\"; netns = \"ns-ping\"; uplink = \"eth0\";\n"                         \
+	"    veth = { host = \"vpingh\"; peer = \"vpingn\"; };\n"                                  \
+	"    address = \"10.99.0.2/24\";\n"                                                        \
 	"    gateway = { ip = \"10.99.0.1\"; mac = \"02:00:00:00:00:01\"; }; }\n"
 
 static void test_defaults(void **state)
 {
 	const char *text = "version = 1;\ninstances = (\n" GOOD_INSTANCE ");\n";
 	struct nsp_config cfg;
-	struct nsp_diag d = { 0 };
+	struct nsp_diag d = {0};
 	const struct nsp_instance *in;
 
 	(void)state;
@@ -68,10 +68,11 @@ static void test_full(void **state)
 		"  xdp = ( { program = \"tx_ping\"; interface = \"vah\"; mode = \"native\"; },\n"
 		"          { program = \"rx_ping\"; interface = \"eth0\"; attach = \"tc\"; } );\n"
 		"  ping = { port = 80; magic = 0xDEADBEEF; interval_ms = 200; timeout_ms = 500;\n"
-		"           targets = ( \"10.0.0.1\", \"10.0.0.2\" ); down_after = 5; up_after = 2; };\n"
+		"           targets = ( \"10.0.0.1\", \"10.0.0.2\" ); down_after = 5; up_after = "
+		"2; };\n"
 		"} );\n";
 	struct nsp_config cfg;
-	struct nsp_diag d = { 0 };
+	struct nsp_diag d = {0};
 	const struct nsp_instance *in;
 
 	(void)state;
@@ -101,52 +102,56 @@ struct bad_case {
 	const char *expect; /* the start of the first message */
 };
 
-#define INST(body)                                                                     \
-	"version = 1;\ninstances = (\n  { name = \"gwping\"; netns = \"ns-ping\"; "       \
-	"uplink = \"eth0\";\n    veth = { host = \"vpingh\"; peer = \"vpingn\"; };\n"       \
-	"    address = \"10.99.0.2/24\";\n"                                                 \
+#define INST(body)                                                                                 \
+	"version = 1;\ninstances = (\n  { name = \"gwping\"; netns = \"ns-ping\"; "                \
+	"uplink = \"eth0\";\n    veth = { host = \"vpingh\"; peer = \"vpingn\"; };\n"              \
+	"    address = \"10.99.0.2/24\";\n"                                                        \
 	"    gateway = { ip = \"10.99.0.1\"; mac = \"02:00:00:00:00:01\"; };\n" body "  }\n);\n"
 
 static const struct bad_case bad[] = {
-	{ "syntax", "version = 1;\ninstances = = ();\n", "t.conf:2: syntax: " },
-	{ "no version", "instances = (\n" GOOD_INSTANCE ");\n", "t.conf:1: version: missing" },
-	{ "version 2", "version = 2;\ninstances = (\n" GOOD_INSTANCE ");\n",
-	  "t.conf:1: version: 2 is not supported" },
-	{ "no instances", "version = 1;\n", "t.conf:1: instances: missing" },
-	{ "empty instances", "version = 1;\ninstances = ();\n", "t.conf:2: instances: 0 instances" },
-	{ "unknown top key", "version = 1;\nfoo = 1;\ninstances = (\n" GOOD_INSTANCE ");\n",
-	  "t.conf:2: foo: unknown key" },
-	{ "unknown instance key", INST("    colour = \"red\";\n"),
-	  "t.conf:7: instances[0].colour: unknown key" },
-	{ "bad mac", INST("    mac = \"01:00:5e:00:00:01\";\n"),
-	  "t.conf:7: instances[0].mac: \"01:00:5e:00:00:01\" is not a unicast" },
-	{ "mac malformed", INST("    mac = \"02:00:00:00:00\";\n"),
-	  "t.conf:7: instances[0].mac: \"02:00:00:00:00\" is not a MAC" },
-	{ "port range", INST("    ping = { port = 0; };\n"),
-	  "t.conf:7: instances[0].ping.port: 0 is out of range" },
-	{ "port type", INST("    ping = { port = \"http\"; };\n"),
-	  "t.conf:7: instances[0].ping.port: expected an integer, got a string" },
-	{ "mode", INST("    xdp = ( { program = \"rx_ping\"; interface = \"eth0\"; mode = \"fast\"; } );\n"),
-	  "t.conf:7: instances[0].xdp[0].mode: \"fast\" is not one of" },
-	{ "tx_ping on uplink", INST("    xdp = ( { program = \"tx_ping\"; interface = \"eth0\"; } );\n"),
-	  "t.conf:7: instances[0].xdp[0].interface: tx_ping must be bound to veth.host" },
-	{ "target", INST("    ping = { targets = ( \"10.0.0.300\" ); };\n"),
-	  "t.conf:7: instances[0].ping.targets[0]: \"10.0.0.300\" is not an IPv4" },
-	{ "long ifname",
-	  "version = 1;\ninstances = ( { name = \"a\"; netns = \"n\"; uplink = \"eth0\";\n"
-	  "  veth = { host = \"abcdefghijklmnop\"; peer = \"p\"; };\n"
-	  "  address = \"10.0.0.2/24\"; gateway = { ip = \"10.0.0.1\"; mac = \"02:00:00:00:00:01\"; }; } );\n",
-	  "t.conf:3: instances[0].veth.host: \"abcdefghijklmnop\" is not an interface name" },
-	{ "netns escape",
-	  "version = 1;\ninstances = ( { name = \"a\"; netns = \"..\"; uplink = \"eth0\";\n"
-	  "  veth = { host = \"h\"; peer = \"p\"; };\n"
-	  "  address = \"10.0.0.2/24\"; gateway = { ip = \"10.0.0.1\"; mac = \"02:00:00:00:00:01\"; }; } );\n",
-	  "t.conf:2: instances[0].netns: \"..\" must be" },
-	{ "prefix 33",
-	  "version = 1;\ninstances = ( { name = \"a\"; netns = \"n\"; uplink = \"eth0\";\n"
-	  "  veth = { host = \"h\"; peer = \"p\"; }; address = \"10.0.0.2/33\";\n"
-	  "  gateway = { ip = \"10.0.0.1\"; mac = \"02:00:00:00:00:01\"; }; } );\n",
-	  "t.conf:3: instances[0].address: \"10.0.0.2/33\": the prefix length must be 1..32" },
+	{"syntax", "version = 1;\ninstances = = ();\n", "t.conf:2: syntax: "},
+	{"no version", "instances = (\n" GOOD_INSTANCE ");\n", "t.conf:1: version: missing"},
+	{"version 2", "version = 2;\ninstances = (\n" GOOD_INSTANCE ");\n",
+	 "t.conf:1: version: 2 is not supported"},
+	{"no instances", "version = 1;\n", "t.conf:1: instances: missing"},
+	{"empty instances", "version = 1;\ninstances = ();\n", "t.conf:2: instances: 0 instances"},
+	{"unknown top key", "version = 1;\nfoo = 1;\ninstances = (\n" GOOD_INSTANCE ");\n",
+	 "t.conf:2: foo: unknown key"},
+	{"unknown instance key", INST("    colour = \"red\";\n"),
+	 "t.conf:7: instances[0].colour: unknown key"},
+	{"bad mac", INST("    mac = \"01:00:5e:00:00:01\";\n"),
+	 "t.conf:7: instances[0].mac: \"01:00:5e:00:00:01\" is not a unicast"},
+	{"mac malformed", INST("    mac = \"02:00:00:00:00\";\n"),
+	 "t.conf:7: instances[0].mac: \"02:00:00:00:00\" is not a MAC"},
+	{"port range", INST("    ping = { port = 0; };\n"),
+	 "t.conf:7: instances[0].ping.port: 0 is out of range"},
+	{"port type", INST("    ping = { port = \"http\"; };\n"),
+	 "t.conf:7: instances[0].ping.port: expected an integer, got a string"},
+	{"mode",
+	 INST("    xdp = ( { program = \"rx_ping\"; interface = \"eth0\"; mode = \"fast\"; } );\n"),
+	 "t.conf:7: instances[0].xdp[0].mode: \"fast\" is not one of"},
+	{"tx_ping on uplink",
+	 INST("    xdp = ( { program = \"tx_ping\"; interface = \"eth0\"; } );\n"),
+	 "t.conf:7: instances[0].xdp[0].interface: tx_ping must be bound to veth.host"},
+	{"target", INST("    ping = { targets = ( \"10.0.0.300\" ); };\n"),
+	 "t.conf:7: instances[0].ping.targets[0]: \"10.0.0.300\" is not an IPv4"},
+	{"long ifname",
+	 "version = 1;\ninstances = ( { name = \"a\"; netns = \"n\"; uplink = \"eth0\";\n"
+	 "  veth = { host = \"abcdefghijklmnop\"; peer = \"p\"; };\n"
+	 "  address = \"10.0.0.2/24\"; gateway = { ip = \"10.0.0.1\"; mac = \"02:00:00:00:00:01\"; "
+	 "}; } );\n",
+	 "t.conf:3: instances[0].veth.host: \"abcdefghijklmnop\" is not an interface name"},
+	{"netns escape",
+	 "version = 1;\ninstances = ( { name = \"a\"; netns = \"..\"; uplink = \"eth0\";\n"
+	 "  veth = { host = \"h\"; peer = \"p\"; };\n"
+	 "  address = \"10.0.0.2/24\"; gateway = { ip = \"10.0.0.1\"; mac = \"02:00:00:00:00:01\"; "
+	 "}; } );\n",
+	 "t.conf:2: instances[0].netns: \"..\" must be"},
+	{"prefix 33",
+	 "version = 1;\ninstances = ( { name = \"a\"; netns = \"n\"; uplink = \"eth0\";\n"
+	 "  veth = { host = \"h\"; peer = \"p\"; }; address = \"10.0.0.2/33\";\n"
+	 "  gateway = { ip = \"10.0.0.1\"; mac = \"02:00:00:00:00:01\"; }; } );\n",
+	 "t.conf:3: instances[0].address: \"10.0.0.2/33\": the prefix length must be 1..32"},
 };
 
 static void test_bad(void **state)
@@ -154,7 +159,7 @@ static void test_bad(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct nsp_config cfg;
-		struct nsp_diag d = { 0 };
+		struct nsp_diag d = {0};
 		int r;
 
 		if (!bad[i].expect)
@@ -174,10 +179,10 @@ static void test_clashes(void **state)
 {
 	const char *text = "version = 1;\ninstances = (\n" GOOD_INSTANCE "," GOOD_INSTANCE ");\n";
 	struct nsp_config cfg;
-	struct nsp_diag d = { 0 };
-	const char *want[] = { "t.conf:7: instances[1].name:", "t.conf:7: instances[1].netns:",
-			       "t.conf:8: instances[1].veth.host:",
-			       "t.conf:8: instances[1].veth.peer:" };
+	struct nsp_diag d = {0};
+	const char *want[] = {
+		"t.conf:7: instances[1].name:", "t.conf:7: instances[1].netns:",
+		"t.conf:8: instances[1].veth.host:", "t.conf:8: instances[1].veth.peer:"};
 
 	(void)state;
 	assert_int_equal(nsp_config_load_string(text, "t.conf", &cfg, &d), -EINVAL);

@@ -18,9 +18,9 @@
 #define HOST_IF 7
 #define PEER_IF 2
 
-static const struct nsp_mac uplink_mac = { { 0x02, 0, 0, 0, 0, 0x10 } };
-static const struct nsp_mac gw_mac = { { 0x02, 0, 0, 0, 0, 0x01 } };
-static const struct nsp_mac other_mac = { { 0x02, 0, 0, 0, 0, 0x99 } };
+static const struct nsp_mac uplink_mac = {{0x02, 0, 0, 0, 0, 0x10}};
+static const struct nsp_mac gw_mac = {{0x02, 0, 0, 0, 0, 0x01}};
+static const struct nsp_mac other_mac = {{0x02, 0, 0, 0, 0, 0x99}};
 
 static uint32_t ip(const char *s)
 {
@@ -46,8 +46,12 @@ static void want_init(struct nsp_instance *w, const char *name)
 
 static struct nsp_obs_link link_(const char *name, int ifindex, int peer, const char *alias)
 {
-	struct nsp_obs_link l = { .present = true, .ifindex = ifindex, .up = true,
-				  .is_veth = true, .peer_ifindex = peer, .mac = uplink_mac };
+	struct nsp_obs_link l = {.present = true,
+				 .ifindex = ifindex,
+				 .up = true,
+				 .is_veth = true,
+				 .peer_ifindex = peer,
+				 .mac = uplink_mac};
 
 	snprintf(l.name, sizeof(l.name), "%s", name);
 	snprintf(l.alias, sizeof(l.alias), "%s", alias);
@@ -69,13 +73,11 @@ static void obs_converged(struct nsp_obs_instance *o, const struct nsp_instance 
 	o->host = link_(w->veth_host, HOST_IF, PEER_IF, mark);
 	o->netns_present = o->netns_owned = true;
 	o->peer = link_(w->veth_peer, PEER_IF, HOST_IF, mark);
-	o->addrs[o->n_addrs++] = (struct nsp_obs_addr){ w->address, w->prefix };
+	o->addrs[o->n_addrs++] = (struct nsp_obs_addr){w->address, w->prefix};
 	o->routes[o->n_routes++] = (struct nsp_obs_route){
-		.gateway = w->gateway_ip, .oif = PEER_IF, .protocol = NSP_RTPROT
-	};
+		.gateway = w->gateway_ip, .oif = PEER_IF, .protocol = NSP_RTPROT};
 	o->neighs[o->n_neighs++] = (struct nsp_obs_neigh){
-		.dst = w->gateway_ip, .lladdr = gw_mac, .has_lladdr = true, .permanent = true
-	};
+		.dst = w->gateway_ip, .lladdr = gw_mac, .has_lladdr = true, .permanent = true};
 	o->offload_known = true;
 	o->gro = true;
 	o->tx_checksum = false;
@@ -83,7 +85,7 @@ static void obs_converged(struct nsp_obs_instance *o, const struct nsp_instance 
 
 static void obs_empty(struct nsp_obs_instance *o)
 {
-	struct nsp_obs_instance e = { 0 };
+	struct nsp_obs_instance e = {0};
 
 	e.uplink = link_("eth0", 2, 0, "");
 	e.uplink.is_veth = false;
@@ -140,14 +142,11 @@ static void s_neigh_not_permanent(struct nsp_instance *w, struct nsp_obs_instanc
 static void s_neigh_extra(struct nsp_instance *w, struct nsp_obs_instance *o)
 {
 	(void)w;
-	o->neighs[o->n_neighs++] = (struct nsp_obs_neigh){ .dst = ip("10.99.0.7"),
-							   .lladdr = other_mac,
-							   .has_lladdr = true,
-							   .permanent = true };
+	o->neighs[o->n_neighs++] = (struct nsp_obs_neigh){
+		.dst = ip("10.99.0.7"), .lladdr = other_mac, .has_lladdr = true, .permanent = true};
 	/* a neighbor the kernel resolved itself is left alone */
-	o->neighs[o->n_neighs++] = (struct nsp_obs_neigh){ .dst = ip("10.99.0.8"),
-							   .lladdr = other_mac,
-							   .has_lladdr = true };
+	o->neighs[o->n_neighs++] = (struct nsp_obs_neigh){
+		.dst = ip("10.99.0.8"), .lladdr = other_mac, .has_lladdr = true};
 }
 
 static void s_peer_mac(struct nsp_instance *w, struct nsp_obs_instance *o)
@@ -184,7 +183,7 @@ static void s_addr_deleted(struct nsp_instance *w, struct nsp_obs_instance *o)
 static void s_addr_extra(struct nsp_instance *w, struct nsp_obs_instance *o)
 {
 	(void)w;
-	o->addrs[o->n_addrs++] = (struct nsp_obs_addr){ ip("10.1.1.1"), 24 };
+	o->addrs[o->n_addrs++] = (struct nsp_obs_addr){ip("10.1.1.1"), 24};
 }
 
 static void s_addr_prefix(struct nsp_instance *w, struct nsp_obs_instance *o)
@@ -214,10 +213,11 @@ static void s_route_foreign_proto(struct nsp_instance *w, struct nsp_obs_instanc
 static void s_route_extra(struct nsp_instance *w, struct nsp_obs_instance *o)
 {
 	(void)w;
-	o->routes[o->n_routes++] = (struct nsp_obs_route){
-		.dst = ip("172.16.0.0"), .dst_len = 12, .gateway = ip("10.99.0.1"), .oif = PEER_IF,
-		.protocol = 3
-	};
+	o->routes[o->n_routes++] = (struct nsp_obs_route){.dst = ip("172.16.0.0"),
+							  .dst_len = 12,
+							  .gateway = ip("10.99.0.1"),
+							  .oif = PEER_IF,
+							  .protocol = 3};
 }
 
 static void s_gro_off(struct nsp_instance *w, struct nsp_obs_instance *o)
@@ -310,15 +310,15 @@ static void s_inherit_no_address(struct nsp_instance *w, struct nsp_obs_instance
 static void s_xdp_new(struct nsp_instance *w, struct nsp_obs_instance *o)
 {
 	(void)o;
-	w->bindings[0] = (struct nsp_binding){ .program = NSP_PROG_RX_PING, .interface = "eth0" };
+	w->bindings[0] = (struct nsp_binding){.program = NSP_PROG_RX_PING, .interface = "eth0"};
 	w->n_bindings = 1;
 }
 
 static void s_xdp_current(struct nsp_instance *w, struct nsp_obs_instance *o)
 {
 	s_xdp_new(w, o);
-	o->progs[0] = (struct nsp_obs_prog){ .present = true, .id = 10, .ours = true,
-					     .current = true };
+	o->progs[0] =
+		(struct nsp_obs_prog){.present = true, .id = 10, .ours = true, .current = true};
 }
 
 static void s_xdp_stale(struct nsp_instance *w, struct nsp_obs_instance *o)
@@ -334,80 +334,96 @@ static void s_xdp_foreign(struct nsp_instance *w, struct nsp_obs_instance *o)
 	o->n_neighs = 0; /* drift elsewhere is not repaired while blocked */
 }
 
-#define C(op, kind, act) { NSP_OP_##op, NSP_KIND_##kind, NSP_ACT_##act }
+#define C(op, kind, act)                                                                           \
+	{                                                                                          \
+		NSP_OP_##op, NSP_KIND_##kind, NSP_ACT_##act                                        \
+	}
 
 static const struct plan_case cases[] = {
-	{ "converged", s_converged, {}, 0, 0, 0 },
-	{ "empty host",
-	  s_empty_host,
-	  { C(CREATE, NETNS, NETNS_CREATE), C(CREATE, LINK, VETH_CREATE),
-	    C(CREATE, ADDRESS, ADDR_ADD), C(CREATE, ROUTE, ROUTE_REPLACE),
-	    C(CREATE, NEIGHBOR, NEIGH_REPLACE), C(UPDATE, OFFLOAD, GRO),
-	    C(UPDATE, OFFLOAD, TX_CHECKSUM) },
-	  7, 0, 0 },
-	{ "neighbor deleted", s_neigh_deleted, { C(CREATE, NEIGHBOR, NEIGH_REPLACE) }, 1, 0, 0 },
-	{ "neighbor wrong mac", s_neigh_wrong_mac, { C(UPDATE, NEIGHBOR, NEIGH_REPLACE) }, 1, 0, 0 },
-	{ "neighbor not permanent",
-	  s_neigh_not_permanent,
-	  { C(UPDATE, NEIGHBOR, NEIGH_REPLACE) },
-	  1, 0, 0 },
-	{ "extra permanent neighbor", s_neigh_extra, { C(DELETE, NEIGHBOR, NEIGH_DEL) }, 1, 0, 0 },
-	{ "peer mac drifted", s_peer_mac, { C(UPDATE, LINK, LINK_MAC) }, 1, 0, 0 },
-	{ "mac changed in config", s_config_mac, { C(UPDATE, LINK, LINK_MAC) }, 1, 0, 0 },
-	{ "peer down", s_peer_down, { C(UPDATE, LINK, LINK_UP) }, 1, 0, 0 },
-	{ "host veth down", s_host_down, { C(UPDATE, LINK, LINK_UP) }, 1, 0, 0 },
-	{ "address deleted", s_addr_deleted, { C(CREATE, ADDRESS, ADDR_ADD) }, 1, 0, 0 },
-	{ "extra address", s_addr_extra, { C(DELETE, ADDRESS, ADDR_DEL) }, 1, 0, 0 },
-	{ "address prefix changed",
-	  s_addr_prefix,
-	  { C(DELETE, ADDRESS, ADDR_DEL), C(CREATE, ADDRESS, ADDR_ADD) },
-	  2, 0, 0 },
-	{ "route deleted", s_route_deleted, { C(CREATE, ROUTE, ROUTE_REPLACE) }, 1, 0, 0 },
-	{ "route other gateway", s_route_other_gw, { C(UPDATE, ROUTE, ROUTE_REPLACE) }, 1, 0, 0 },
-	{ "route not ours", s_route_foreign_proto, { C(UPDATE, ROUTE, ROUTE_REPLACE) }, 1, 0, 0 },
-	{ "extra route", s_route_extra, { C(DELETE, ROUTE, ROUTE_DEL) }, 1, 0, 0 },
-	{ "gro off", s_gro_off, { C(UPDATE, OFFLOAD, GRO) }, 1, 0, 0 },
-	{ "tx checksum on", s_txcsum_on, { C(UPDATE, OFFLOAD, TX_CHECKSUM) }, 1, 0, 0 },
-	{ "marks lost, pair still ours",
-	  s_host_mark_lost,
-	  { C(UPDATE, LINK, LINK_MARK), C(UPDATE, LINK, LINK_MARK) },
-	  2, 0, 0 },
-	{ "foreign link with the host veth's name", s_host_foreign, {}, 0, 1, 0 },
-	{ "foreign veth, our netns absent", s_host_foreign_veth_netns_missing, {}, 0, 1, 0 },
-	{ "foreign netns", s_netns_foreign, {}, 0, 1, 0 },
-	{ "host veth renamed in config", s_renamed_host, { C(UPDATE, LINK, LINK_RENAME) }, 1, 0, 0 },
-	{ "peer renamed in config", s_renamed_peer, { C(UPDATE, LINK, LINK_RENAME) }, 1, 0, 0 },
-	{ "peer gone from the netns",
-	  s_peer_gone,
-	  { C(DELETE, LINK, LINK_DELETE), C(CREATE, LINK, VETH_CREATE),
-	    C(CREATE, ADDRESS, ADDR_ADD), C(CREATE, ROUTE, ROUTE_REPLACE),
-	    C(CREATE, NEIGHBOR, NEIGH_REPLACE), C(UPDATE, OFFLOAD, GRO),
-	    C(UPDATE, OFFLOAD, TX_CHECKSUM) },
-	  7, 0, 0 },
-	{ "netns deleted under us",
-	  s_netns_gone,
-	  { C(CREATE, NETNS, NETNS_CREATE), C(DELETE, LINK, LINK_DELETE),
-	    C(CREATE, LINK, VETH_CREATE), C(CREATE, ADDRESS, ADDR_ADD),
-	    C(CREATE, ROUTE, ROUTE_REPLACE), C(CREATE, NEIGHBOR, NEIGH_REPLACE),
-	    C(UPDATE, OFFLOAD, GRO), C(UPDATE, OFFLOAD, TX_CHECKSUM) },
-	  8, 0, 0 },
-	{ "uplink missing", s_uplink_missing, {}, 0, 0, 1 },
-	{ "address inherit",
-	  s_inherit_address,
-	  { C(DELETE, ADDRESS, ADDR_DEL), C(CREATE, ADDRESS, ADDR_ADD) },
-	  2, 0, 0 },
-	{ "address inherit, uplink has none", s_inherit_no_address, {}, 0, 0, 1 },
-	{ "xdp binding new", s_xdp_new, { C(CREATE, XDP, PROG_ATTACH) }, 1, 0, 0 },
-	{ "xdp binding current", s_xdp_current, {}, 0, 0, 0 },
-	{ "xdp binding stale", s_xdp_stale, { C(UPDATE, XDP, PROG_ATTACH) }, 1, 0, 0 },
-	{ "xdp foreign program", s_xdp_foreign, {}, 0, 1, 0 },
+	{"converged", s_converged, {}, 0, 0, 0},
+	{"empty host",
+	 s_empty_host,
+	 {C(CREATE, NETNS, NETNS_CREATE), C(CREATE, LINK, VETH_CREATE),
+	  C(CREATE, ADDRESS, ADDR_ADD), C(CREATE, ROUTE, ROUTE_REPLACE),
+	  C(CREATE, NEIGHBOR, NEIGH_REPLACE), C(UPDATE, OFFLOAD, GRO),
+	  C(UPDATE, OFFLOAD, TX_CHECKSUM)},
+	 7,
+	 0,
+	 0},
+	{"neighbor deleted", s_neigh_deleted, {C(CREATE, NEIGHBOR, NEIGH_REPLACE)}, 1, 0, 0},
+	{"neighbor wrong mac", s_neigh_wrong_mac, {C(UPDATE, NEIGHBOR, NEIGH_REPLACE)}, 1, 0, 0},
+	{"neighbor not permanent",
+	 s_neigh_not_permanent,
+	 {C(UPDATE, NEIGHBOR, NEIGH_REPLACE)},
+	 1,
+	 0,
+	 0},
+	{"extra permanent neighbor", s_neigh_extra, {C(DELETE, NEIGHBOR, NEIGH_DEL)}, 1, 0, 0},
+	{"peer mac drifted", s_peer_mac, {C(UPDATE, LINK, LINK_MAC)}, 1, 0, 0},
+	{"mac changed in config", s_config_mac, {C(UPDATE, LINK, LINK_MAC)}, 1, 0, 0},
+	{"peer down", s_peer_down, {C(UPDATE, LINK, LINK_UP)}, 1, 0, 0},
+	{"host veth down", s_host_down, {C(UPDATE, LINK, LINK_UP)}, 1, 0, 0},
+	{"address deleted", s_addr_deleted, {C(CREATE, ADDRESS, ADDR_ADD)}, 1, 0, 0},
+	{"extra address", s_addr_extra, {C(DELETE, ADDRESS, ADDR_DEL)}, 1, 0, 0},
+	{"address prefix changed",
+	 s_addr_prefix,
+	 {C(DELETE, ADDRESS, ADDR_DEL), C(CREATE, ADDRESS, ADDR_ADD)},
+	 2,
+	 0,
+	 0},
+	{"route deleted", s_route_deleted, {C(CREATE, ROUTE, ROUTE_REPLACE)}, 1, 0, 0},
+	{"route other gateway", s_route_other_gw, {C(UPDATE, ROUTE, ROUTE_REPLACE)}, 1, 0, 0},
+	{"route not ours", s_route_foreign_proto, {C(UPDATE, ROUTE, ROUTE_REPLACE)}, 1, 0, 0},
+	{"extra route", s_route_extra, {C(DELETE, ROUTE, ROUTE_DEL)}, 1, 0, 0},
+	{"gro off", s_gro_off, {C(UPDATE, OFFLOAD, GRO)}, 1, 0, 0},
+	{"tx checksum on", s_txcsum_on, {C(UPDATE, OFFLOAD, TX_CHECKSUM)}, 1, 0, 0},
+	{"marks lost, pair still ours",
+	 s_host_mark_lost,
+	 {C(UPDATE, LINK, LINK_MARK), C(UPDATE, LINK, LINK_MARK)},
+	 2,
+	 0,
+	 0},
+	{"foreign link with the host veth's name", s_host_foreign, {}, 0, 1, 0},
+	{"foreign veth, our netns absent", s_host_foreign_veth_netns_missing, {}, 0, 1, 0},
+	{"foreign netns", s_netns_foreign, {}, 0, 1, 0},
+	{"host veth renamed in config", s_renamed_host, {C(UPDATE, LINK, LINK_RENAME)}, 1, 0, 0},
+	{"peer renamed in config", s_renamed_peer, {C(UPDATE, LINK, LINK_RENAME)}, 1, 0, 0},
+	{"peer gone from the netns",
+	 s_peer_gone,
+	 {C(DELETE, LINK, LINK_DELETE), C(CREATE, LINK, VETH_CREATE), C(CREATE, ADDRESS, ADDR_ADD),
+	  C(CREATE, ROUTE, ROUTE_REPLACE), C(CREATE, NEIGHBOR, NEIGH_REPLACE),
+	  C(UPDATE, OFFLOAD, GRO), C(UPDATE, OFFLOAD, TX_CHECKSUM)},
+	 7,
+	 0,
+	 0},
+	{"netns deleted under us",
+	 s_netns_gone,
+	 {C(CREATE, NETNS, NETNS_CREATE), C(DELETE, LINK, LINK_DELETE),
+	  C(CREATE, LINK, VETH_CREATE), C(CREATE, ADDRESS, ADDR_ADD),
+	  C(CREATE, ROUTE, ROUTE_REPLACE), C(CREATE, NEIGHBOR, NEIGH_REPLACE),
+	  C(UPDATE, OFFLOAD, GRO), C(UPDATE, OFFLOAD, TX_CHECKSUM)},
+	 8,
+	 0,
+	 0},
+	{"uplink missing", s_uplink_missing, {}, 0, 0, 1},
+	{"address inherit",
+	 s_inherit_address,
+	 {C(DELETE, ADDRESS, ADDR_DEL), C(CREATE, ADDRESS, ADDR_ADD)},
+	 2,
+	 0,
+	 0},
+	{"address inherit, uplink has none", s_inherit_no_address, {}, 0, 0, 1},
+	{"xdp binding new", s_xdp_new, {C(CREATE, XDP, PROG_ATTACH)}, 1, 0, 0},
+	{"xdp binding current", s_xdp_current, {}, 0, 0, 0},
+	{"xdp binding stale", s_xdp_stale, {C(UPDATE, XDP, PROG_ATTACH)}, 1, 0, 0},
+	{"xdp foreign program", s_xdp_foreign, {}, 0, 1, 0},
 };
 
 static void run_case(const struct plan_case *tc)
 {
 	struct nsp_instance w;
 	struct nsp_obs_instance o;
-	struct nsp_config cfg = { .instances = &w, .n_instances = 1 };
+	struct nsp_config cfg = {.instances = &w, .n_instances = 1};
 	struct nsp_plan plan;
 	char why[256];
 
@@ -428,8 +444,8 @@ static void run_case(const struct plan_case *tc)
 		if (c->op != e->op || c->kind != e->kind || c->action != e->action)
 			fail_msg("case \"%s\": change %zu is %s %s (action %d), expected %s %s "
 				 "(action %d)",
-				 tc->name, i, nsp_op_name(c->op), nsp_kind_name(c->kind),
-				 c->action, nsp_op_name(e->op), nsp_kind_name(e->kind), e->action);
+				 tc->name, i, nsp_op_name(c->op), nsp_kind_name(c->kind), c->action,
+				 nsp_op_name(e->op), nsp_kind_name(e->kind), e->action);
 		assert_int_equal(c->instance, 0);
 	}
 	nsp_plan_free(&plan);
@@ -447,7 +463,7 @@ static void test_inherit_mac(void **state)
 {
 	struct nsp_instance w;
 	struct nsp_obs_instance o;
-	struct nsp_config cfg = { .instances = &w, .n_instances = 1 };
+	struct nsp_config cfg = {.instances = &w, .n_instances = 1};
 	struct nsp_plan plan;
 
 	(void)state;
@@ -466,7 +482,7 @@ static void test_several_instances(void **state)
 {
 	struct nsp_instance w[3];
 	struct nsp_obs_instance o[3];
-	struct nsp_config cfg = { .instances = w, .n_instances = 3 };
+	struct nsp_config cfg = {.instances = w, .n_instances = 3};
 	struct nsp_plan plan;
 
 	(void)state;
@@ -489,14 +505,14 @@ static void test_destroy(void **state)
 {
 	struct nsp_instance w;
 	struct nsp_obs_instance o;
-	struct nsp_config cfg = { .instances = &w, .n_instances = 1 };
+	struct nsp_config cfg = {.instances = &w, .n_instances = 1};
 	struct nsp_plan plan;
 
 	(void)state;
 	want_init(&w, "gwping");
 	s_xdp_current(&w, &o);
 	obs_converged(&o, &w);
-	o.progs[0] = (struct nsp_obs_prog){ .present = true, .id = 10, .ours = true };
+	o.progs[0] = (struct nsp_obs_prog){.present = true, .id = 10, .ours = true};
 	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
 	assert_int_equal(plan.n_changes, 3);
 	assert_int_equal(plan.changes[0].action, NSP_ACT_PROG_DETACH);
@@ -514,7 +530,7 @@ static void test_destroy(void **state)
 	/* foreign objects with our names are never destroyed */
 	s_host_foreign(&w, &o);
 	o.netns_present = true;
-	o.progs[0] = (struct nsp_obs_prog){ .present = true, .id = 11 };
+	o.progs[0] = (struct nsp_obs_prog){.present = true, .id = 11};
 	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
 	assert_true(nsp_plan_empty(&plan));
 	nsp_plan_free(&plan);

@@ -12,18 +12,29 @@
 
 #include "render.h"
 
-static struct nsp_instance inst = { .name = "gwping" };
-static struct nsp_config cfg = { .instances = &inst, .n_instances = 1 };
+static struct nsp_instance inst = {.name = "gwping"};
+static struct nsp_config cfg = {.instances = &inst, .n_instances = 1};
 
 static struct nsp_change changes[] = {
-	{ .op = NSP_OP_CREATE, .kind = NSP_KIND_NETNS, .object = "ns-ping",
-	  .to = "/run/netns/ns-ping" },
-	{ .op = NSP_OP_UPDATE, .kind = NSP_KIND_LINK, .object = "vpingn", .attribute = "mac",
-	  .from = "02:00:00:00:00:09", .to = "02:00:00:00:00:02" },
-	{ .op = NSP_OP_DELETE, .kind = NSP_KIND_ADDRESS, .object = "10.1.1.1/24 dev vpingn",
-	  .from = "10.1.1.1/24" },
-	{ .op = NSP_OP_UPDATE, .kind = NSP_KIND_OFFLOAD, .object = "vpingn", .attribute = "gro",
-	  .to = "on" },
+	{.op = NSP_OP_CREATE,
+	 .kind = NSP_KIND_NETNS,
+	 .object = "ns-ping",
+	 .to = "/run/netns/ns-ping"},
+	{.op = NSP_OP_UPDATE,
+	 .kind = NSP_KIND_LINK,
+	 .object = "vpingn",
+	 .attribute = "mac",
+	 .from = "02:00:00:00:00:09",
+	 .to = "02:00:00:00:00:02"},
+	{.op = NSP_OP_DELETE,
+	 .kind = NSP_KIND_ADDRESS,
+	 .object = "10.1.1.1/24 dev vpingn",
+	 .from = "10.1.1.1/24"},
+	{.op = NSP_OP_UPDATE,
+	 .kind = NSP_KIND_OFFLOAD,
+	 .object = "vpingn",
+	 .attribute = "gro",
+	 .to = "on"},
 };
 
 static char *render(void (*fn)(FILE *, const struct nsp_config *, const struct nsp_plan *),
@@ -41,7 +52,7 @@ static char *render(void (*fn)(FILE *, const struct nsp_config *, const struct n
 
 static void test_text(void **state)
 {
-	struct nsp_plan plan = { .changes = changes, .n_changes = 4 };
+	struct nsp_plan plan = {.changes = changes, .n_changes = 4};
 	char *out;
 
 	(void)state;
@@ -62,10 +73,10 @@ static void test_text(void **state)
 
 static void test_json(void **state)
 {
-	struct nsp_conflict conflict = { .kind = NSP_KIND_LINK, .object = "vpingh",
-					 .reason = "link \"vpingh\" is not ours" };
-	struct nsp_plan plan = { .changes = changes, .n_changes = 2, .conflicts = &conflict,
-				 .n_conflicts = 1 };
+	struct nsp_conflict conflict = {
+		.kind = NSP_KIND_LINK, .object = "vpingh", .reason = "link \"vpingh\" is not ours"};
+	struct nsp_plan plan = {
+		.changes = changes, .n_changes = 2, .conflicts = &conflict, .n_conflicts = 1};
 	char *out;
 
 	(void)state;
@@ -73,10 +84,13 @@ static void test_json(void **state)
 	assert_string_equal(
 		out,
 		"{\"changes\":["
-		"{\"op\":\"create\",\"kind\":\"netns\",\"instance\":\"gwping\",\"object\":\"ns-ping\","
+		"{\"op\":\"create\",\"kind\":\"netns\",\"instance\":\"gwping\",\"object\":\"ns-"
+		"ping\","
 		"\"from\":null,\"to\":\"/run/netns/ns-ping\"},"
-		"{\"op\":\"update\",\"kind\":\"link\",\"instance\":\"gwping\",\"object\":\"vpingn\","
-		"\"attribute\":\"mac\",\"from\":\"02:00:00:00:00:09\",\"to\":\"02:00:00:00:00:02\"}],"
+		"{\"op\":\"update\",\"kind\":\"link\",\"instance\":\"gwping\",\"object\":"
+		"\"vpingn\","
+		"\"attribute\":\"mac\",\"from\":\"02:00:00:00:00:09\",\"to\":\"02:00:00:00:00:02\"}"
+		"],"
 		"\"summary\":{\"create\":1,\"update\":1,\"delete\":0},"
 		"\"conflicts\":[{\"kind\":\"link\",\"instance\":\"gwping\",\"object\":\"vpingh\","
 		"\"reason\":\"link \\\"vpingh\\\" is not ours\"}],"
