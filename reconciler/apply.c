@@ -12,6 +12,7 @@
 #include "kernel.h"
 #include "netns.h"
 #include "render.h"
+#include "xdp.h"
 
 struct mark_args {
 	const char *instance;
@@ -92,6 +93,32 @@ static int create_veth(struct nsp_kernel *k, struct nsp_netns_handles *h,
 	return r < 0 ? r : nsp_nl_link_up(&h->nl, peer);
 }
 
+/* Ifindexes are read now: the veth may have been created earlier in this plan. */
+static int attach_prog(struct nsp_kernel *k, const struct nsp_instance *w,
+		       const struct nsp_change *c)
+{
+	const struct nsp_binding *b = &w->bindings[c->binding];
+	struct nsp_prog_params p = {0};
+	int ifindex, uplink, veth;
+
+	if (b->attach != NSP_ATTACH_XDP)
+		return -EOPNOTSUPP;
+	ifindex = nsp_nl_link_index(&k->host, c->ifname);
+	uplink = nsp_nl_link_index(&k->host, w->uplink);
+	veth = nsp_nl_link_index(&k->host, w->veth_host);
+	if (ifindex < 0 || uplink < 0 || veth < 0)
+		return -ENODEV;
+	snprintf(p.instance, sizeof(p.instance), "%s", w->name);
+	p.uplink_ifindex = (uint32_t)uplink;
+	p.veth_ifindex = (uint32_t)veth;
+	p.build_id = nsp_prog_build_id(b->program);
+	p.port = w->ping.port;
+	p.addr = c->addr;
+	p.uplink_mac = c->mac;
+	k->requests++;
+	return nsp_xdp_attach(ifindex, b->program, b->mode, &p, c->old_prog_id, c->old_mode);
+}
+
 static int apply_inside(struct nsp_netns_handles *h, const struct nsp_change *c)
 {
 	int ifindex = 0;
@@ -152,8 +179,10 @@ static int apply_one(struct nsp_kernel *k, const struct nsp_config *cfg, const s
 			return -ENOENT;
 		return apply_link(&h->nl, c, w->name);
 	case NSP_ACT_PROG_ATTACH:
+		return attach_prog(k, w, c);
 	case NSP_ACT_PROG_DETACH:
-		return -EOPNOTSUPP;
+		r = nsp_nl_link_index(&k->host, c->ifname);
+		return r < 0 ? r : nsp_xdp_detach(r, c->old_prog_id, c->old_mode);
 	default:
 		if (h->netns_fd < 0)
 			return -ENOENT;

@@ -13,6 +13,7 @@
 #include "ethtool.h"
 #include "kernel.h"
 #include "netns.h"
+#include "xdp.h"
 
 static int make_inet_socket(void *arg)
 {
@@ -140,6 +141,26 @@ static void observe_host(const struct host_view *hv, const struct nsp_instance *
 		o->host_owned = *l;
 }
 
+/* The program on each bound interface; a renamed veth is looked up under its old name. */
+static int observe_bindings(const struct host_view *hv, const struct nsp_instance *w,
+			    struct nsp_obs_instance *o)
+{
+	for (size_t i = 0; i < w->n_bindings; i++) {
+		const struct nsp_binding *b = &w->bindings[i];
+		const struct nsp_obs_link *l = find_by_name(hv->links, hv->n_links, b->interface);
+		int r;
+
+		if (!l && !strcmp(b->interface, w->veth_host) && o->host_owned.present)
+			l = &o->host_owned;
+		if (!l || b->attach != NSP_ATTACH_XDP)
+			continue;
+		r = nsp_xdp_observe(l->ifindex, w->name, b->program, &o->progs[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* Inside the instance's netns: the lo mark, the peer, its addresses, routes, neighbors. */
 static int observe_netns(struct nsp_netns_handles *h, const struct nsp_instance *w,
 			 struct nsp_obs_instance *o)
@@ -223,6 +244,12 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 
 		memset(&obs[i], 0, sizeof(obs[i]));
 		observe_host(&hv, w, &obs[i]);
+		r = observe_bindings(&hv, w, &obs[i]);
+		if (r < 0) {
+			snprintf(err, err_size, "querying XDP programs of %s: %s", w->name,
+				 strerror(-r));
+			goto out;
+		}
 		r = handles_open(k, &k->ns[i], w->netns);
 		if (r == -ENOENT) {
 			r = 0;

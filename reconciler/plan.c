@@ -528,7 +528,42 @@ static void plan_links(struct planner *p, bool fresh_netns)
 	plan_fresh_inside(p);
 }
 
-static void plan_bindings(struct planner *p)
+/* The read-only data our program for this instance must carry, from what is observed now. */
+static struct nsp_prog_params wanted_params(const struct planner *p, const struct nsp_obs_prog *o)
+{
+	const struct nsp_obs_instance *obs = p->obs;
+	struct nsp_prog_params w = {0};
+
+	snprintf(w.instance, sizeof(w.instance), "%s", p->want->name);
+	w.uplink_ifindex = (uint32_t)obs->uplink.ifindex;
+	w.veth_ifindex =
+		(uint32_t)(obs->host.present ? obs->host.ifindex : obs->host_owned.ifindex);
+	w.build_id = o->build_id;
+	w.port = p->want->ping.port;
+	w.addr = p->address;
+	w.uplink_mac = p->mac;
+	return w;
+}
+
+static bool params_equal(const struct nsp_prog_params *a, const struct nsp_prog_params *b)
+{
+	return !strncmp(a->instance, b->instance, sizeof(a->instance)) &&
+	       a->uplink_ifindex == b->uplink_ifindex && a->veth_ifindex == b->veth_ifindex &&
+	       a->build_id == b->build_id && a->port == b->port && a->addr == b->addr &&
+	       nsp_mac_equal(&a->uplink_mac, &b->uplink_mac);
+}
+
+/* Ours, same build, same inputs, in the mode asked for: nothing to do. */
+static bool prog_current(const struct planner *p, const struct nsp_binding *b,
+			 const struct nsp_obs_prog *o, bool veth_rebuilt)
+{
+	struct nsp_prog_params w = wanted_params(p, o);
+
+	return o->present && o->ours && !veth_rebuilt && params_equal(&o->params, &w) &&
+	       (b->mode == NSP_MODE_AUTO || b->mode == o->mode);
+}
+
+static void plan_bindings(struct planner *p, bool veth_rebuilt)
 {
 	const struct nsp_instance *w = p->want;
 
@@ -537,27 +572,35 @@ static void plan_bindings(struct planner *p)
 		const struct nsp_obs_prog *o = &p->obs->progs[i];
 		enum nsp_kind kind = b->attach == NSP_ATTACH_TC ? NSP_KIND_TC : NSP_KIND_XDP;
 		const char *prog = nsp_program_name(b->program);
+		/* A new veth carries no program: whatever the old one had went with it. */
+		bool on_new_link = veth_rebuilt && b->program == NSP_PROG_TX_PING;
+		bool replace = o->present && !on_new_link;
 		struct nsp_change *c;
 
-		if (o->present && !o->ours) {
+		if (o->present && !o->ours && !on_new_link) {
 			conflict(p, kind, b->interface,
 				 "foreign program id %u \"%s\" (%s) is attached to %s", o->id,
-				 o->name, nsp_mode_name(o->mode), b->interface);
+				 o->name, o->mode == NSP_MODE_GENERIC ? "generic" : "native",
+				 b->interface);
 			continue;
 		}
-		if (o->present && o->current)
+		if (prog_current(p, b, o, veth_rebuilt))
 			continue;
-		c = add(p, o->present ? NSP_OP_UPDATE : NSP_OP_CREATE, kind, NSP_ACT_PROG_ATTACH,
+		c = add(p, replace ? NSP_OP_UPDATE : NSP_OP_CREATE, kind, NSP_ACT_PROG_ATTACH,
 			"%s on %s", prog, b->interface);
 		if (!c)
 			return;
-		if (o->present)
-			set_text(c->from, "id %u (stale)", o->id);
+		if (replace)
+			set_text(c->from, "id %u %s", o->id,
+				 o->mode == NSP_MODE_GENERIC ? "generic" : "native");
 		set_text(c->to, "%s %s", prog, nsp_mode_name(b->mode));
 		c->side = NSP_SIDE_HOST;
 		strcpy(c->ifname, b->interface);
 		c->binding = i;
-		c->old_prog_id = o->present ? o->id : 0;
+		c->old_prog_id = replace ? o->id : 0;
+		c->old_mode = o->mode;
+		c->addr = p->address;
+		c->mac = p->mac;
 	}
 }
 
@@ -567,7 +610,7 @@ static void plan_instance(struct planner *p)
 	const struct nsp_obs_instance *o = p->obs;
 	size_t conflicts = p->plan->n_conflicts;
 	size_t first_change = p->plan->n_changes;
-	bool fresh_netns = false;
+	bool fresh_netns = false, veth_rebuilt = false;
 	struct nsp_change *c;
 
 	if (!resolve(p))
@@ -588,7 +631,9 @@ static void plan_instance(struct planner *p)
 		p->plan->n_changes = first_change;
 		return;
 	}
-	plan_bindings(p);
+	for (size_t i = first_change; i < p->plan->n_changes; i++)
+		veth_rebuilt |= p->plan->changes[i].action == NSP_ACT_VETH_CREATE;
+	plan_bindings(p, veth_rebuilt);
 	if (p->plan->n_conflicts != conflicts)
 		p->plan->n_changes = first_change;
 }
@@ -636,6 +681,7 @@ static void plan_destroy_instance(struct planner *p)
 		strcpy(c->ifname, b->interface);
 		c->binding = i;
 		c->old_prog_id = pr->id;
+		c->old_mode = pr->mode;
 	}
 	if (o->host.present && o->host.is_veth && veth_is_ours(p, &o->host))
 		host = &o->host;

@@ -69,6 +69,7 @@ struct nsp_change {
 	bool enable;
 	size_t binding;
 	uint32_t old_prog_id;
+	enum nsp_xdp_mode old_mode;
 };
 
 struct nsp_conflict {

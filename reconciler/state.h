@@ -48,14 +48,26 @@ struct nsp_obs_neigh {
 	bool permanent;
 };
 
+/* The read-only data an nsping program is loaded with: its identity and inputs. */
+struct nsp_prog_params {
+	char instance[16];
+	uint32_t uplink_ifindex;
+	uint32_t veth_ifindex;
+	uint64_t build_id;
+	uint16_t port;
+	uint32_t addr; /* network order */
+	struct nsp_mac uplink_mac;
+};
+
 /* What the bpf query says is attached to an interface, and whether it is ours. */
 struct nsp_obs_prog {
 	bool present;
 	uint32_t id;
 	char name[16];
 	enum nsp_xdp_mode mode; /* effective: native or generic */
-	bool ours;		/* our program, for this instance */
-	bool current;		/* ours, same build and same parameters */
+	bool ours;		/* our program's name and this instance's name in its rodata */
+	struct nsp_prog_params params; /* read back from its rodata, when ours */
+	uint64_t build_id;	       /* of the program this binary would load */
 };
 
 struct nsp_obs_instance {

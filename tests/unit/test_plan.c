@@ -42,6 +42,7 @@ static void want_init(struct nsp_instance *w, const char *name)
 	w->gateway_mac = gw_mac;
 	w->gro = true;
 	w->tx_checksum = false;
+	w->ping.port = 10086;
 }
 
 static struct nsp_obs_link link_(const char *name, int ifindex, int peer, const char *alias)
@@ -98,7 +99,7 @@ struct expect {
 	enum nsp_action action;
 };
 
-#define MAX_EXPECT 10
+#define MAX_EXPECT 10 /* changes a case may expect */
 
 struct plan_case {
 	const char *name;
@@ -314,23 +315,61 @@ static void s_xdp_new(struct nsp_instance *w, struct nsp_obs_instance *o)
 	w->n_bindings = 1;
 }
 
+/* Our program, loaded by this build with this instance's inputs. */
 static void s_xdp_current(struct nsp_instance *w, struct nsp_obs_instance *o)
 {
 	s_xdp_new(w, o);
-	o->progs[0] =
-		(struct nsp_obs_prog){.present = true, .id = 10, .ours = true, .current = true};
+	o->progs[0] = (struct nsp_obs_prog){
+		.present = true,
+		.id = 10,
+		.mode = NSP_MODE_NATIVE,
+		.ours = true,
+		.build_id = 42,
+		.params = {.instance = "gwping",
+			   .uplink_ifindex = 2,
+			   .veth_ifindex = HOST_IF,
+			   .build_id = 42,
+			   .port = 10086,
+			   .addr = w->address,
+			   .uplink_mac = uplink_mac},
+	};
 }
 
 static void s_xdp_stale(struct nsp_instance *w, struct nsp_obs_instance *o)
 {
 	s_xdp_current(w, o);
-	o->progs[0].current = false;
+	o->progs[0].build_id = 43; /* this binary would load another object */
+}
+
+static void s_xdp_stale_ifindex(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_xdp_current(w, o);
+	o->progs[0].params.veth_ifindex = HOST_IF + 1; /* the veth was recreated */
+}
+
+static void s_xdp_other_mode(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_xdp_current(w, o);
+	w->bindings[0].mode = NSP_MODE_GENERIC;
+}
+
+static void s_xdp_veth_rebuilt(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_xdp_current(w, o);
+	s_peer_gone(w, o);
+}
+
+static void s_xdp_other_instance(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_xdp_current(w, o);
+	o->progs[0].ours = false; /* rx_ping of another instance: not ours to replace */
+	strcpy(o->progs[0].name, "rx_ping");
 }
 
 static void s_xdp_foreign(struct nsp_instance *w, struct nsp_obs_instance *o)
 {
 	s_xdp_current(w, o);
-	o->progs[0].ours = o->progs[0].current = false;
+	o->progs[0].ours = false;
 	o->n_neighs = 0; /* drift elsewhere is not repaired while blocked */
 }
 
@@ -416,6 +455,17 @@ static const struct plan_case cases[] = {
 	{"xdp binding new", s_xdp_new, {C(CREATE, XDP, PROG_ATTACH)}, 1, 0, 0},
 	{"xdp binding current", s_xdp_current, {}, 0, 0, 0},
 	{"xdp binding stale", s_xdp_stale, {C(UPDATE, XDP, PROG_ATTACH)}, 1, 0, 0},
+	{"xdp stale ifindex", s_xdp_stale_ifindex, {C(UPDATE, XDP, PROG_ATTACH)}, 1, 0, 0},
+	{"xdp other mode", s_xdp_other_mode, {C(UPDATE, XDP, PROG_ATTACH)}, 1, 0, 0},
+	{"xdp after veth rebuilt",
+	 s_xdp_veth_rebuilt,
+	 {C(DELETE, LINK, LINK_DELETE), C(CREATE, LINK, VETH_CREATE), C(CREATE, ADDRESS, ADDR_ADD),
+	  C(CREATE, ROUTE, ROUTE_REPLACE), C(CREATE, NEIGHBOR, NEIGH_REPLACE),
+	  C(UPDATE, OFFLOAD, GRO), C(UPDATE, OFFLOAD, TX_CHECKSUM), C(UPDATE, XDP, PROG_ATTACH)},
+	 8,
+	 0,
+	 0},
+	{"xdp program of another instance", s_xdp_other_instance, {}, 0, 1, 0},
 	{"xdp foreign program", s_xdp_foreign, {}, 0, 1, 0},
 };
 

@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# BPF objects, their skeletons, the BPF unit tests and the XDP benchmark.
+# Included by the top-level Makefile (-include bpf/bpf.mk); uses its BUILD,
+# CLANG, BPFTOOL, CC and CFLAGS.
+#
+#   $(BUILD)/bpf/NAME.bpf.o      clang -target bpf, with BTF
+#   $(BUILD)/bpf/NAME.skel.h     bpftool gen skeleton; struct NAME_bpf
+#   BPF_SKELS                    every product skeleton
+#   BPF_TEST_BINS                cmocka tests (test_bpf_xdp_prog needs root)
+#   BPF_BENCH_BINS               bench_xdp (root)
+
+BPF_PROGS        := tx_ping rx_ping tx_ping_tc rx_ping_tc xdp_pass
+BPF_OBJS         := $(BPF_PROGS:%=$(BUILD)/bpf/%.bpf.o)
+BPF_SKELS        := $(BPF_PROGS:%=$(BUILD)/bpf/%.skel.h)
+BPF_HDRS         := $(wildcard bpf/*.h)
+BPF_TARGET_ARCH  ?= x86
+BPF_CFLAGS       := -O2 -g -target bpf -D__TARGET_ARCH_$(BPF_TARGET_ARCH) \
+		    -I/usr/include/$(shell gcc -dumpmachine) -Ibpf -Wall -Wextra -Werror
+
+# Test-only BPF: packet sinks that record what reaches the far end of a veth.
+BPF_TEST_OBJS    := $(BUILD)/tests/bpf/sink.bpf.o
+BPF_TEST_SKELS   := $(BUILD)/tests/bpf/sink.skel.h
+
+BPF_TEST_BINS    := $(BUILD)/tests/test_bpf_parse $(BUILD)/tests/test_bpf_xdp_prog
+BPF_BENCH_BINS   := $(BUILD)/bench/bench_xdp
+
+BPF_USER_CFLAGS   = $(CFLAGS) -I$(BUILD)/bpf -I$(BUILD)/tests/bpf -Ibpf
+BPF_USER_LDLIBS  := $(or $(shell pkg-config --libs libbpf 2>/dev/null),-lbpf)
+
+# The objects are intermediates of the skeletons; keep them.
+.SECONDARY: $(BPF_OBJS) $(BPF_TEST_OBJS)
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(BPF_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+%.skel.h: %.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(notdir $*)_bpf > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/tests/test_bpf_parse: tests/bpf/test_parse.c $(BPF_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(BPF_USER_CFLAGS) -o $@ $< -lcmocka
+
+$(BUILD)/tests/test_bpf_xdp_prog: tests/bpf/test_xdp_prog.c $(BPF_SKELS) $(BPF_TEST_SKELS) $(BPF_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(BPF_USER_CFLAGS) -o $@ $< $(BPF_USER_LDLIBS) -lcmocka
+
+$(BUILD)/bench/bench_xdp: tests/bpf/bench_xdp.c $(BPF_SKELS) $(BPF_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(BPF_USER_CFLAGS) -o $@ $< $(BPF_USER_LDLIBS)

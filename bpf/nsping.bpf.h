@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What every nsping BPF object carries: the read-only data that the
+ * reconciler writes before load (and reads back from an attached program
+ * to prove that it is ours and current), and the counters map.
+ * Include from exactly one .bpf.c per object.
+ *
+ * The names and types are the same in every object, so one piece of
+ * user-space code can read any of them through the skeleton or the map's
+ * BTF.  Unused fields stay in the object on purpose: they are ownership
+ * marks, not inputs.
+ */
+#ifndef NSPING_BPF_H
+#define NSPING_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "nsping_magic.h"
+#include "nsping_counters.h"
+
+/* nsping instance name, NUL-padded (DESIGN.md: at most 15 chars). */
+const volatile char instance[16] = {};
+/* The uplink NIC (tx_ping's redirect target), host netns. */
+const volatile __u32 uplink_ifindex = 0;
+/* The host-side veth (rx_ping's redirect target), host netns. */
+const volatile __u32 veth_ifindex = 0;
+/* Identifies the nsping build that loaded the object. */
+const volatile __u64 build_id = 0;
+/* Probe TCP port, host order; replies come from it. */
+const volatile __u16 port = NSP_DEFAULT_PORT;
+/* The instance's IPv4 address, network order. */
+const volatile __be32 addr = 0;
+/* The uplink's MAC (also the netns-side veth's MAC). */
+const volatile __u8 uplink_mac[6] = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NSP_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} nsp_counters SEC(".maps");
+
+static __always_inline void nsp_count(__u32 idx)
+{
+	__u64 *val = bpf_map_lookup_elem(&nsp_counters, &idx);
+
+	/* per-CPU slot: no other writer, no atomic needed */
+	if (val)
+		*val += 1;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+
+#endif /* NSPING_BPF_H */

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * rx_ping: XDP on the uplink.  Steals the replies to the probes (TCP from
+ * the probe port, to the instance's IPv4 address and the uplink's MAC) and
+ * redirects them to the host-side veth, whose peer in the isolated netns
+ * receives them before any netfilter rule of the node can see them.
+ * Everything else goes on to the node's stack untouched.
+ */
+#include "nsping.bpf.h"
+#include "parse.h"
+
+SEC("xdp")
+int rx_ping(struct xdp_md *ctx)
+{
+	const void *data = (const void *)(long)ctx->data;
+	const void *data_end = (const void *)(long)ctx->data_end;
+	const struct nsp_match m = {
+		.sport = nsp_htons(port),
+		.daddr = addr,
+		.dmac = uplink_mac,
+	};
+	__u32 target = veth_ifindex;
+	__u32 verdict;
+
+	verdict = nsp_classify(data, data_end, &m);
+	if (verdict != NSP_CNT_REDIRECTED) {
+		nsp_count(verdict);
+		return XDP_PASS;
+	}
+	/* An unset target must not eat the replies (the seed dropped them). */
+	if (!target) {
+		nsp_count(NSP_CNT_PASS_UNCONFIGURED);
+		return XDP_PASS;
+	}
+	if (bpf_redirect(target, 0) != XDP_REDIRECT) {
+		nsp_count(NSP_CNT_REDIRECT_ERROR);
+		return XDP_PASS;
+	}
+	nsp_count(NSP_CNT_REDIRECTED);
+	return XDP_REDIRECT;
+}

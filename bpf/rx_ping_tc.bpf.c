@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * rx_ping_tc: the tc alternative to rx_ping (attach = "tc"), for tc ingress
+ * on the uplink.  Same match and counters as rx_ping; a match goes through
+ * bpf_redirect_peer(), Cilium's fast path into a pod: its argument is the
+ * host-side veth, and the frame arrives on the ingress of that veth's peer
+ * in the isolated netns without a trip through the CPU backlog queue.
+ */
+#include <linux/pkt_cls.h>
+
+#include "nsping.bpf.h"
+#include "parse.h"
+
+/*
+ * The netns-side veth's ifindex, inside the isolated netns.  Not used to
+ * redirect (bpf_redirect_peer() takes the host side); it is an ownership
+ * mark that lets the reconciler check the pair the program was built for.
+ */
+const volatile __u32 peer_ifindex = 0;
+
+/* Ethernet + two VLAN tags + IPv4 and TCP with maximal options. */
+#define NSP_MAX_HDR_LEN (14 + 2 * 4 + 60 + 60)
+
+static __always_inline __u32 classify_skb(struct __sk_buff *skb, const struct nsp_match *m)
+{
+	return nsp_classify((const void *)(long)skb->data, (const void *)(long)skb->data_end, m);
+}
+
+SEC("tc")
+int rx_ping_tc(struct __sk_buff *skb)
+{
+	const struct nsp_match m = {
+		.sport = nsp_htons(port),
+		.daddr = addr,
+		.dmac = uplink_mac,
+	};
+	__u32 target = veth_ifindex;
+	__u32 verdict;
+
+	verdict = classify_skb(skb, &m);
+	/*
+	 * Unlike an XDP buffer, an skb may keep headers in paged data.  Make
+	 * them linear once, and only for frames that looked short.
+	 */
+	if (verdict == NSP_CNT_PASS_TRUNCATED && skb->len > ETH_HLEN &&
+	    bpf_skb_pull_data(skb, skb->len < NSP_MAX_HDR_LEN ? skb->len : NSP_MAX_HDR_LEN) == 0)
+		verdict = classify_skb(skb, &m);
+	if (verdict != NSP_CNT_REDIRECTED) {
+		nsp_count(verdict);
+		return TC_ACT_OK;
+	}
+	if (!target) {
+		nsp_count(NSP_CNT_PASS_UNCONFIGURED);
+		return TC_ACT_OK;
+	}
+	if (bpf_redirect_peer(target, 0) != TC_ACT_REDIRECT) {
+		nsp_count(NSP_CNT_REDIRECT_ERROR);
+		return TC_ACT_OK;
+	}
+	nsp_count(NSP_CNT_REDIRECTED);
+	return TC_ACT_REDIRECT;
+}

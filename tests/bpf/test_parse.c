@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The datapath's pure parts, in user space and without root: the MAGIC
+ * arithmetic of nsping_magic.h, the counter names, and bpf/parse.h's
+ * classifier over every case of frames.h and over every prefix of the
+ * matching frames (including the lengths below an Ethernet header, which
+ * BPF_PROG_RUN refuses to run).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "parse.h"
+#include "frames.h"
+
+static const struct nsp_match t_match = {
+	.sport = NSP_HTONS(T_PORT),
+	.daddr = NSP_HTONL(T_ADDR),
+	.dmac = t_uplink_mac,
+};
+
+static void test_byte_order(void **state)
+{
+	(void)state;
+	assert_int_equal(nsp_htons(0x1234), htons(0x1234));
+	assert_int_equal(nsp_ntohs(htons(0xabcd)), 0xabcd);
+	assert_int_equal(nsp_htonl(0x12345678), htonl(0x12345678));
+	assert_int_equal(nsp_ntohl(htonl(0x9abcdef0)), 0x9abcdef0);
+	assert_int_equal(NSP_HTONS(ETH_P_IP), htons(ETH_P_IP));
+}
+
+/* The gateway, written byte by byte so that it does not depend on our CPU. */
+static void gateway_decrement(__u8 b[4])
+{
+	__u32 le = (__u32)b[0] | (__u32)b[1] << 8 | (__u32)b[2] << 16 | (__u32)b[3] << 24;
+
+	le -= 1;
+	b[0] = (__u8)le;
+	b[1] = (__u8)(le >> 8);
+	b[2] = (__u8)(le >> 16);
+	b[3] = (__u8)(le >> 24);
+}
+
+struct magic_case {
+	__u32 magic;
+	__u8 wire[4];	 /* TSval bytes of the probe */
+	__u8 passed[4]; /* TSval bytes after the gateway's decrement */
+};
+
+static const struct magic_case magic_cases[] = {
+	{NSP_DEFAULT_MAGIC, {0x4e, 0x53, 0x50, 0x47}, {0x4d, 0x53, 0x50, 0x47}},
+	{0x00000001, {0x00, 0x00, 0x00, 0x01}, {0xff, 0xff, 0xff, 0x00}},
+	{0x00000100, {0x00, 0x00, 0x01, 0x00}, {0xff, 0xff, 0x00, 0x00}},
+	{0x01000000, {0x01, 0x00, 0x00, 0x00}, {0x00, 0x00, 0x00, 0x00}},
+	{0x00000000, {0x00, 0x00, 0x00, 0x00}, {0xff, 0xff, 0xff, 0xff}},
+	{0xffffffff, {0xff, 0xff, 0xff, 0xff}, {0xfe, 0xff, 0xff, 0xff}},
+};
+
+static void test_magic_trap(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(magic_cases) / sizeof(magic_cases[0]); i++) {
+		const struct magic_case *c = &magic_cases[i];
+		__u32 raw = nsp_magic_raw(c->magic), passed = nsp_magic_pass_raw(c->magic);
+		__u8 gw[4];
+
+		print_message("magic 0x%08x\n", c->magic);
+		assert_memory_equal(&raw, c->wire, 4);
+		assert_memory_equal(&passed, c->passed, 4);
+		memcpy(gw, c->wire, 4);
+		gateway_decrement(gw);
+		assert_memory_equal(gw, c->passed, 4);
+		assert_int_equal(nsp_magic_gw_decrement(raw), passed);
+
+		assert_true(nsp_magic_is_probe(raw, c->magic));
+		assert_false(nsp_magic_is_answered_probe(raw, c->magic));
+		assert_true(nsp_magic_is_answered_probe(passed, c->magic));
+		assert_false(nsp_magic_is_probe(passed, c->magic));
+	}
+	/* the trap itself: the answered value is not ntohl(TSval) - 1 */
+	assert_int_equal(nsp_ntohl(nsp_magic_pass_raw(NSP_DEFAULT_MAGIC)), 0x4d535047);
+	assert_int_not_equal(nsp_magic_pass_raw(NSP_DEFAULT_MAGIC),
+			     nsp_htonl(NSP_DEFAULT_MAGIC - 1));
+}
+
+static __u16 tcp_csum_of(const __u8 *frame, size_t l3, size_t l4, size_t len)
+{
+	__u32 sum = csum_add(0, frame + l3 + 12, 8) + 6 + (__u32)(len - l4);
+	__u8 seg[T_FRAME_MAX];
+
+	memcpy(seg, frame + l4, len - l4);
+	seg[16] = 0;
+	seg[17] = 0;
+	return csum_fold(csum_add(sum, seg, len - l4));
+}
+
+/* The gateway's incremental checksum update equals a full recomputation. */
+static void test_csum_replace(void **state)
+{
+	const struct frame_spec spec = {0};
+	const size_t l3 = 14, l4 = 34, tsval = l4 + 24;
+	size_t i, len;
+	__u8 f[T_FRAME_MAX];
+
+	(void)state;
+	for (i = 0; i < sizeof(magic_cases) / sizeof(magic_cases[0]); i++) {
+		__u32 raw = nsp_magic_raw(magic_cases[i].magic);
+		__u32 dec = nsp_magic_gw_decrement(raw);
+		__u16 csum, want;
+
+		len = build_frame(&spec, f);
+		assert_int_equal(f[l4 + 22], NSP_TCPOPT_TIMESTAMP);
+		memcpy(f + tsval, &raw, 4);
+		put16(f + l4 + 16, tcp_csum_of(f, l3, l4, len));
+
+		memcpy(&csum, f + l4 + 16, 2);
+		csum = nsp_csum_replace_raw32(csum, raw, dec);
+		memcpy(f + tsval, &dec, 4);
+		want = htons(tcp_csum_of(f, l3, l4, len));
+		assert_int_equal(csum, want);
+	}
+}
+
+static void test_counter_names(void **state)
+{
+	unsigned int i, j;
+
+	(void)state;
+	for (i = 0; i < NSP_CNT_MAX; i++) {
+		assert_non_null(nsp_counter_name(i));
+		assert_true(strlen(nsp_counter_name(i)) > 0);
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(nsp_counter_name(i), nsp_counter_name(j));
+	}
+	assert_string_equal(nsp_counter_name(NSP_CNT_REDIRECTED), "redirected");
+	assert_string_equal(nsp_counter_name(NSP_CNT_MAX), "unknown");
+}
+
+static void test_classify_cases(void **state)
+{
+	size_t i, len;
+	__u8 f[T_FRAME_MAX];
+	int bad = 0;
+
+	(void)state;
+	for (i = 0; i < N_FRAME_CASES; i++) {
+		const struct frame_case *c = &frame_cases[i];
+		__u32 got;
+
+		len = build_frame(&c->spec, f);
+		got = nsp_classify(f, f + len, &t_match);
+		if (got != c->reason) {
+			print_error("case \"%s\" (%zu bytes): got %s, want %s\n", c->name, len,
+				    nsp_counter_name(got), nsp_counter_name(c->reason));
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* Every strict prefix of a matching frame is truncated; padding is fine. */
+static void test_classify_prefixes(void **state)
+{
+	size_t i, len, cut;
+	__u8 f[T_FRAME_MAX + 32];
+	int bad = 0, frames = 0;
+
+	(void)state;
+	for (i = 0; i < N_FRAME_CASES; i++) {
+		const struct frame_case *c = &frame_cases[i];
+
+		if (c->reason != NSP_CNT_REDIRECTED)
+			continue;
+		frames++;
+		len = build_frame(&c->spec, f);
+		for (cut = 0; cut < len; cut++) {
+			__u32 got = nsp_classify(f, f + cut, &t_match);
+
+			if (got != NSP_CNT_PASS_TRUNCATED) {
+				print_error("case \"%s\" cut at %zu of %zu: got %s\n", c->name, cut,
+					    len, nsp_counter_name(got));
+				bad++;
+			}
+		}
+		memset(f + len, 0, 32);
+		if (nsp_classify(f, f + len + 32, &t_match) != NSP_CNT_REDIRECTED) {
+			print_error("case \"%s\" with 32 bytes of padding: not matched\n", c->name);
+			bad++;
+		}
+	}
+	assert_true(frames >= 5);
+	assert_int_equal(bad, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_byte_order),	   cmocka_unit_test(test_magic_trap),
+		cmocka_unit_test(test_csum_replace),	   cmocka_unit_test(test_counter_names),
+		cmocka_unit_test(test_classify_cases),	   cmocka_unit_test(test_classify_prefixes),
+	};
+
+	return cmocka_run_group_tests_name("bpf_parse", tests, NULL, NULL);
+}

@@ -1,0 +1,757 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The datapath programs under BPF_PROG_RUN, table-driven (frames.h).
+ *
+ * For every case and program this asserts the verdict, that the frame is
+ * untouched, and which counter moved.  The redirect target is not part of
+ * BPF_PROG_RUN's answer, so every XDP case runs a second time with
+ * BPF_F_TEST_XDP_LIVE_FRAMES, where XDP_REDIRECT really transmits: the
+ * rodata ifindexes name veth devices whose far ends carry a test-only sink
+ * program (sink.bpf.c), and the test checks which sink got the frame, and
+ * that it got it unchanged.  The tc programs get the same table through the
+ * skb BPF_PROG_RUN, and their targets a live check: frames sent into tc
+ * ingress with a packet socket, received by the same sinks.  The sink on the
+ * netns side tells an XDP arrival (redirect into the veth) from a tc-ingress
+ * arrival (bpf_redirect_peer()).
+ *
+ * Topology, all in namespaces created here (unshare(2), so they have no
+ * name to leak and vanish with the process, even if it crashes):
+ *
+ *   netns A: up0 ==veth== up1 [sink]       up0 plays the uplink
+ *            vh  ==veth==+                  vh plays the host-side veth
+ *   netns B:             +== vn [sink]      vn plays the netns-side veth
+ *
+ * Needs root.  Never touches the namespace it was started in.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <netpacket/packet.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <linux/bpf.h>
+#include <linux/if_link.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "rx_ping.skel.h"
+#include "tx_ping.skel.h"
+#include "rx_ping_tc.skel.h"
+#include "tx_ping_tc.skel.h"
+#include "sink.skel.h"
+#include "frames.h"
+
+#define T_INSTANCE "bpftest"
+#define T_BUILD_ID 0x6e7370696e67ULL
+
+enum target { TGT_NONE = 0, TGT_VETH, TGT_UPLINK };
+
+static const char *const target_names[] = {"none", "veth", "uplink"};
+
+/* One program instance under test. */
+struct prog_ref {
+	const char *name;
+	int prog_fd;
+	int counters_fd;
+	int is_tc;
+	int ingress_ifindex; /* where its frames come from (live runs) */
+};
+
+struct tcase {
+	char *name;
+	const struct prog_ref *prog;
+	const struct frame_case *fc;
+	__u32 reason;	    /* counter that must move by one */
+	enum target target; /* where the frame must go */
+};
+
+static struct {
+	ino_t runner_ns;
+	int ns_a, ns_b;
+	int if_up0, if_up1, if_vh, if_vn; /* if_vn is an index in netns B */
+	int ncpus;
+	struct sink_bpf *sink_up, *sink_vn;
+	struct rx_ping_bpf *rx, *rx_unset;
+	struct tx_ping_bpf *tx, *tx_unset;
+	struct rx_ping_tc_bpf *rxtc, *rxtc_unset;
+	struct tx_ping_tc_bpf *txtc, *txtc_unset;
+	struct prog_ref p_rx, p_rx_unset, p_tx, p_tx_unset;
+	struct prog_ref p_rxtc, p_rxtc_unset, p_txtc, p_txtc_unset;
+} env;
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "test_bpf_xdp_prog: FATAL: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+static ino_t current_netns(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st))
+		die("stat /proc/self/ns/net: %s", strerror(errno));
+	return st.st_ino;
+}
+
+/* Everything that changes a link runs behind this check. */
+static void assert_not_runner_netns(void)
+{
+	if (current_netns() == env.runner_ns)
+		die("refusing to touch the namespace the test was started in");
+}
+
+static void enter_ns(int fd)
+{
+	if (setns(fd, CLONE_NEWNET))
+		die("setns: %s", strerror(errno));
+	assert_not_runner_netns();
+}
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	assert_not_runner_netns();
+	rc = system(cmd);
+	if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0)
+		die("command failed (%d): %s", rc, cmd);
+}
+
+/* No IPv6 on the test links: no DAD or router solicitations on the wires. */
+static void quiet_ipv6(void)
+{
+	static const char *const knobs[] = {"/proc/sys/net/ipv6/conf/all/disable_ipv6",
+					    "/proc/sys/net/ipv6/conf/default/disable_ipv6"};
+	size_t i;
+
+	assert_not_runner_netns();
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		FILE *f = fopen(knobs[i], "w");
+
+		if (!f)
+			continue; /* no IPv6 in this kernel */
+		fputs("1\n", f);
+		fclose(f);
+	}
+}
+
+static int ifindex_of(const char *name)
+{
+	unsigned int idx = if_nametoindex(name);
+
+	if (!idx)
+		die("if_nametoindex %s: %s", name, strerror(errno));
+	return (int)idx;
+}
+
+static struct sink_bpf *load_sink(void)
+{
+	struct sink_bpf *s = sink_bpf__open();
+
+	if (!s)
+		die("open sink: %s", strerror(errno));
+	memcpy(s->rodata->test_src_mac, t_src_mac, 6);
+	if (sink_bpf__load(s))
+		die("load sink: %s", strerror(errno));
+	return s;
+}
+
+static void attach_xdp(int ifindex, int prog_fd)
+{
+	int err;
+
+	assert_not_runner_netns();
+	err = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, NULL);
+	if (err)
+		die("attach XDP sink to ifindex %d: %s", ifindex, strerror(-err));
+}
+
+static void tc_ingress(int ifindex, int prog_fd)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd);
+	int err;
+
+	assert_not_runner_netns();
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		die("clsact on ifindex %d: %s", ifindex, strerror(-err));
+	err = bpf_tc_attach(&hook, &opts);
+	if (err)
+		die("tc attach on ifindex %d: %s", ifindex, strerror(-err));
+}
+
+static void tc_clear(int ifindex)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	assert_not_runner_netns();
+	bpf_tc_hook_destroy(&hook);
+}
+
+#define SET_RODATA(skel, uplink, veth)                                                             \
+	do {                                                                                       \
+		snprintf((char *)(skel)->rodata->instance, sizeof((skel)->rodata->instance), "%s", \
+			 T_INSTANCE);                                                              \
+		(skel)->rodata->uplink_ifindex = (uplink);                                         \
+		(skel)->rodata->veth_ifindex = (veth);                                             \
+		(skel)->rodata->build_id = T_BUILD_ID;                                             \
+		(skel)->rodata->port = T_PORT;                                                     \
+		(skel)->rodata->addr = nsp_htonl(T_ADDR);                                          \
+		memcpy((skel)->rodata->uplink_mac, t_uplink_mac, 6);                               \
+	} while (0)
+
+#define LOAD_PROG(type, skel, uplink, veth, extra)                                                 \
+	do {                                                                                       \
+		(skel) = type##__open();                                                           \
+		if (!(skel))                                                                       \
+			die("open " #type ": %s", strerror(errno));                                \
+		SET_RODATA(skel, uplink, veth);                                                    \
+		extra;                                                                             \
+		if (type##__load(skel))                                                            \
+			die("load " #type ": %s", strerror(errno));                                \
+	} while (0)
+
+static void set_ref(struct prog_ref *r, const char *name, const struct bpf_program *prog,
+		    const struct bpf_map *counters, int is_tc, int ingress)
+{
+	r->name = name;
+	r->prog_fd = bpf_program__fd(prog);
+	r->counters_fd = bpf_map__fd(counters);
+	r->is_tc = is_tc;
+	r->ingress_ifindex = ingress;
+}
+
+static void setup_env(void)
+{
+	if (geteuid() != 0)
+		die("must run as root: it creates network namespaces and loads BPF programs");
+	env.ncpus = libbpf_num_possible_cpus();
+	if (env.ncpus <= 0)
+		die("libbpf_num_possible_cpus: %d", env.ncpus);
+
+	/* netns A, then B; the runner's namespace is left at once */
+	env.runner_ns = current_netns();
+	if (unshare(CLONE_NEWNET))
+		die("unshare(CLONE_NEWNET): %s", strerror(errno));
+	assert_not_runner_netns();
+	env.ns_a = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (unshare(CLONE_NEWNET))
+		die("unshare(CLONE_NEWNET): %s", strerror(errno));
+	env.ns_b = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (env.ns_a < 0 || env.ns_b < 0)
+		die("open netns: %s", strerror(errno));
+	quiet_ipv6();
+	enter_ns(env.ns_a);
+	quiet_ipv6();
+
+	sh("ip link set lo up");
+	sh("ip link add up0 type veth peer name up1");
+	sh("ip link add vh type veth peer name vn netns /proc/%d/fd/%d", (int)getpid(), env.ns_b);
+	sh("ip link set up0 up && ip link set up1 up && ip link set vh up");
+	env.if_up0 = ifindex_of("up0");
+	env.if_up1 = ifindex_of("up1");
+	env.if_vh = ifindex_of("vh");
+
+	env.sink_up = load_sink();
+	env.sink_vn = load_sink();
+	attach_xdp(env.if_up1, bpf_program__fd(env.sink_up->progs.sink_xdp));
+
+	enter_ns(env.ns_b);
+	sh("ip link set lo up && ip link set vn up");
+	env.if_vn = ifindex_of("vn");
+	attach_xdp(env.if_vn, bpf_program__fd(env.sink_vn->progs.sink_xdp));
+	tc_ingress(env.if_vn, bpf_program__fd(env.sink_vn->progs.sink_tc));
+	enter_ns(env.ns_a);
+
+	LOAD_PROG(rx_ping_bpf, env.rx, env.if_up0, env.if_vh, (void)0);
+	LOAD_PROG(rx_ping_bpf, env.rx_unset, env.if_up0, 0, (void)0);
+	LOAD_PROG(tx_ping_bpf, env.tx, env.if_up0, env.if_vh, (void)0);
+	LOAD_PROG(tx_ping_bpf, env.tx_unset, 0, env.if_vh, (void)0);
+	LOAD_PROG(rx_ping_tc_bpf, env.rxtc, env.if_up0, env.if_vh,
+		  env.rxtc->rodata->peer_ifindex = env.if_vn);
+	LOAD_PROG(rx_ping_tc_bpf, env.rxtc_unset, env.if_up0, 0, (void)0);
+	LOAD_PROG(tx_ping_tc_bpf, env.txtc, env.if_up0, env.if_vh,
+		  env.txtc->rodata->peer_ifindex = env.if_vn);
+	LOAD_PROG(tx_ping_tc_bpf, env.txtc_unset, 0, env.if_vh, (void)0);
+
+	set_ref(&env.p_rx, "rx_ping", env.rx->progs.rx_ping, env.rx->maps.nsp_counters, 0,
+		env.if_up0);
+	set_ref(&env.p_rx_unset, "rx_ping(unset)", env.rx_unset->progs.rx_ping,
+		env.rx_unset->maps.nsp_counters, 0, env.if_up0);
+	set_ref(&env.p_tx, "tx_ping", env.tx->progs.tx_ping, env.tx->maps.nsp_counters, 0,
+		env.if_vh);
+	set_ref(&env.p_tx_unset, "tx_ping(unset)", env.tx_unset->progs.tx_ping,
+		env.tx_unset->maps.nsp_counters, 0, env.if_vh);
+	set_ref(&env.p_rxtc, "rx_ping_tc", env.rxtc->progs.rx_ping_tc,
+		env.rxtc->maps.nsp_counters, 1, env.if_up0);
+	set_ref(&env.p_rxtc_unset, "rx_ping_tc(unset)", env.rxtc_unset->progs.rx_ping_tc,
+		env.rxtc_unset->maps.nsp_counters, 1, env.if_up0);
+	set_ref(&env.p_txtc, "tx_ping_tc", env.txtc->progs.tx_ping_tc,
+		env.txtc->maps.nsp_counters, 1, env.if_vh);
+	set_ref(&env.p_txtc_unset, "tx_ping_tc(unset)", env.txtc_unset->progs.tx_ping_tc,
+		env.txtc_unset->maps.nsp_counters, 1, env.if_vh);
+}
+
+/* ---- checks ---------------------------------------------------------- */
+
+#define EXPECT(name, cond, ...)                                                                    \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			print_error("FAILED %s: ", (name));                                        \
+			print_error(__VA_ARGS__);                                                  \
+			print_error("\n");                                                         \
+			fail();                                                                    \
+		}                                                                                  \
+	} while (0)
+
+static void read_counters(int fd, __u64 out[NSP_CNT_MAX])
+{
+	__u64 *vals = calloc((size_t)env.ncpus, sizeof(*vals));
+	__u32 idx;
+	int cpu;
+
+	assert_non_null(vals);
+	for (idx = 0; idx < NSP_CNT_MAX; idx++) {
+		assert_int_equal(bpf_map_lookup_elem(fd, &idx, vals), 0);
+		out[idx] = 0;
+		for (cpu = 0; cpu < env.ncpus; cpu++)
+			out[idx] += vals[cpu];
+	}
+	free(vals);
+}
+
+/* Exactly one run, counted in exactly the slot 'reason'. */
+static void check_counters(const char *name, const __u64 before[NSP_CNT_MAX],
+			   const __u64 after[NSP_CNT_MAX], __u32 reason)
+{
+	unsigned int i;
+
+	for (i = 0; i < NSP_CNT_MAX; i++) {
+		__u64 want = i == reason ? 1 : 0;
+
+		EXPECT(name, after[i] - before[i] == want,
+		       "counter %s moved by %llu, want %llu (expected reason %s)",
+		       nsp_counter_name(i), (unsigned long long)(after[i] - before[i]),
+		       (unsigned long long)want, nsp_counter_name(reason));
+	}
+}
+
+static __u64 rd(const volatile __u64 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+
+static void reset_sink(struct sink_bpf *s)
+{
+	__atomic_store_n(&s->bss->xdp_packets, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->bss->tc_packets, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->bss->last_len, 0, __ATOMIC_SEQ_CST);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * The sinks run in the veth's NAPI poll, normally before BPF_PROG_RUN or
+ * sendto() returns; poll for up to a second, then leave time for a stray
+ * second copy or a frame that went to the wrong place.
+ */
+static void wait_sinks(enum target want)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		__u64 up = rd(&env.sink_up->bss->xdp_packets);
+		__u64 vn = rd(&env.sink_vn->bss->xdp_packets) + rd(&env.sink_vn->bss->tc_packets);
+
+		if ((want == TGT_UPLINK && up) || (want == TGT_VETH && vn))
+			break;
+		if (want == TGT_NONE && i >= 20)
+			break;
+		sleep_ms(1);
+	}
+	sleep_ms(10);
+}
+
+/*
+ * Which sink received the frame, through which hook, and was it intact.
+ * via_tc: the frame must reach vn at tc ingress (bpf_redirect_peer()),
+ * not through its XDP (a transmit on vh).
+ */
+static void check_sinks(const char *name, enum target want, int via_tc, const __u8 *f,
+			size_t len)
+{
+	__u64 up = rd(&env.sink_up->bss->xdp_packets);
+	__u64 vn_xdp = rd(&env.sink_vn->bss->xdp_packets);
+	__u64 vn_tc = rd(&env.sink_vn->bss->tc_packets);
+	struct sink_bpf *got = NULL;
+	size_t n;
+
+	EXPECT(name, up == (want == TGT_UPLINK),
+	       "uplink's far end received %llu frame(s), want target %s", (unsigned long long)up,
+	       target_names[want]);
+	EXPECT(name, vn_xdp == (want == TGT_VETH && !via_tc),
+	       "netns veth received %llu frame(s) through XDP, want target %s%s",
+	       (unsigned long long)vn_xdp, target_names[want], via_tc ? " via tc ingress" : "");
+	EXPECT(name, vn_tc == (want == TGT_VETH && via_tc),
+	       "netns veth received %llu frame(s) at tc ingress, want target %s%s",
+	       (unsigned long long)vn_tc, target_names[want], via_tc ? " via tc ingress" : "");
+	if (want == TGT_UPLINK)
+		got = env.sink_up;
+	else if (want == TGT_VETH)
+		got = env.sink_vn;
+	if (!got)
+		return;
+	n = len < sizeof(got->bss->last) ? len : sizeof(got->bss->last);
+	EXPECT(name, got->bss->last_len == len, "received %u bytes, sent %zu", got->bss->last_len,
+	       len);
+	EXPECT(name, memcmp((const void *)got->bss->last, f, n) == 0,
+	       "received frame differs from the one sent");
+}
+
+static int expected_retval(const struct prog_ref *p, enum target t)
+{
+	if (p->is_tc)
+		return t == TGT_NONE ? TC_ACT_OK : TC_ACT_REDIRECT;
+	return t == TGT_NONE ? XDP_PASS : XDP_REDIRECT;
+}
+
+static const char *retval_name(const struct prog_ref *p, int rv)
+{
+	if (p->is_tc)
+		return rv == TC_ACT_OK ? "TC_ACT_OK" : rv == TC_ACT_REDIRECT ? "TC_ACT_REDIRECT" : "?";
+	return rv == XDP_PASS ? "XDP_PASS" : rv == XDP_REDIRECT ? "XDP_REDIRECT" : "?";
+}
+
+/*
+ * Frames that BPF_PROG_RUN refuses (EINVAL) before the program runs: any
+ * shorter than an Ethernet header, and for the skb flavour an outer IPv4 or
+ * IPv6 ethertype without room for the network header.  The classifier's
+ * answer for them is covered in user space by test_bpf_parse.
+ */
+static int prog_run_refuses(const struct prog_ref *p, const __u8 *f, size_t len)
+{
+	__u16 proto;
+
+	if (len < ETH_HLEN)
+		return 1;
+	if (!p->is_tc)
+		return 0;
+	proto = (__u16)(f[12] << 8 | f[13]);
+	return (proto == ETH_P_IP && len < ETH_HLEN + 20) ||
+	       (proto == ETH_P_IPV6 && len < ETH_HLEN + 40);
+}
+
+/* BPF_PROG_RUN once: verdict, untouched frame, counters. */
+static void run_plain(const char *name, const struct prog_ref *p, const __u8 *f, size_t len,
+		      __u32 reason, enum target want)
+{
+	__u8 out[T_FRAME_MAX + 512];
+	__u64 before[NSP_CNT_MAX], after[NSP_CNT_MAX];
+	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f, .data_size_in = (__u32)len,
+			    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+	int err;
+
+	read_counters(p->counters_fd, before);
+	err = bpf_prog_test_run_opts(p->prog_fd, &opts);
+	read_counters(p->counters_fd, after);
+	if (prog_run_refuses(p, f, len)) {
+		EXPECT(name, err == -EINVAL, "BPF_PROG_RUN of %s took a %zu-byte frame: %d",
+		       p->name, len, err);
+		check_counters(name, before, after, NSP_CNT_MAX);
+		return;
+	}
+	EXPECT(name, err == 0, "%s: BPF_PROG_RUN: %s", p->name, strerror(-err));
+	EXPECT(name, (int)opts.retval == expected_retval(p, want), "%s returned %s (%u), want %s",
+	       p->name, retval_name(p, (int)opts.retval), opts.retval,
+	       retval_name(p, expected_retval(p, want)));
+	EXPECT(name, opts.data_size_out == len && memcmp(out, f, len) == 0,
+	       "%s changed the frame (%u bytes out, %zu in)", p->name, opts.data_size_out, len);
+	check_counters(name, before, after, reason);
+}
+
+/* BPF_PROG_RUN with live frames: where XDP_REDIRECT really sends it. */
+static void run_live(const char *name, const struct prog_ref *p, const __u8 *f, size_t len,
+		     __u32 reason, enum target want)
+{
+	/* BPF_PROG_RUN wants data_end to match the frame it is given */
+	struct xdp_md ctx = {.data_end = (__u32)len, .ingress_ifindex = (__u32)p->ingress_ifindex};
+	__u64 before[NSP_CNT_MAX], after[NSP_CNT_MAX];
+	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f, .data_size_in = (__u32)len,
+			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .repeat = 1);
+	int err;
+
+	reset_sink(env.sink_up);
+	reset_sink(env.sink_vn);
+	read_counters(p->counters_fd, before);
+	err = bpf_prog_test_run_opts(p->prog_fd, &opts);
+	EXPECT(name, err == 0, "%s: live BPF_PROG_RUN: %s", p->name, strerror(-err));
+	wait_sinks(want);
+	read_counters(p->counters_fd, after);
+	check_counters(name, before, after, reason);
+	check_sinks(name, want, 0, f, len);
+}
+
+static void test_case(void **state)
+{
+	const struct tcase *tc = *state;
+	__u8 f[T_FRAME_MAX];
+	size_t len = build_frame(&tc->fc->spec, f);
+
+	run_plain(tc->name, tc->prog, f, len, tc->reason, tc->target);
+	if (!tc->prog->is_tc && len >= ETH_HLEN)
+		run_live(tc->name, tc->prog, f, len, tc->reason, tc->target);
+}
+
+/* Every prefix of the matching frames, down to 0 bytes, is passed. */
+static void test_prefixes(void **state)
+{
+	const struct prog_ref *p = *state;
+	__u8 f[T_FRAME_MAX];
+	char name[160];
+	size_t i, len, cut;
+
+	for (i = 0; i < N_FRAME_CASES; i++) {
+		if (frame_cases[i].reason != NSP_CNT_REDIRECTED)
+			continue;
+		len = build_frame(&frame_cases[i].spec, f);
+		for (cut = 0; cut < len; cut++) {
+			snprintf(name, sizeof(name), "%s: \"%s\" cut at %zu of %zu", p->name,
+				 frame_cases[i].name, cut, len);
+			run_plain(name, p, f, cut, NSP_CNT_PASS_TRUNCATED, TGT_NONE);
+		}
+	}
+}
+
+/* ---- tc, live ---------------------------------------------------------- */
+
+static void send_frame(int ns_fd, int ifindex, const __u8 *f, size_t len)
+{
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET,
+				  .sll_ifindex = ifindex,
+				  .sll_halen = ETH_ALEN};
+	ssize_t n;
+	int s;
+
+	enter_ns(ns_fd);
+	s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	enter_ns(env.ns_a);
+	assert_true(s >= 0);
+	memcpy(sll.sll_addr, f, ETH_ALEN);
+	n = sendto(s, f, len, 0, (const struct sockaddr *)&sll, sizeof(sll));
+	close(s);
+	assert_int_equal(n, (ssize_t)len);
+}
+
+struct live_tc_case {
+	const char *name;
+	const struct prog_ref *prog;
+	int attach_ifindex; /* tc ingress of this device, in netns A */
+	int from_ns, from_ifindex;
+	struct frame_spec spec;
+	__u32 reason;
+	enum target target;
+	int via_tc;
+};
+
+static void test_tc_live(void **state)
+{
+	const struct live_tc_case *c = *state;
+	__u64 before[NSP_CNT_MAX], after[NSP_CNT_MAX];
+	__u8 f[T_FRAME_MAX];
+	size_t len = build_frame(&c->spec, f);
+
+	tc_ingress(c->attach_ifindex, c->prog->prog_fd);
+	reset_sink(env.sink_up);
+	reset_sink(env.sink_vn);
+	read_counters(c->prog->counters_fd, before);
+	send_frame(c->from_ns, c->from_ifindex, f, len);
+	wait_sinks(c->target);
+	read_counters(c->prog->counters_fd, after);
+	tc_clear(c->attach_ifindex);
+	check_counters(c->name, before, after, c->reason);
+	check_sinks(c->name, c->target, c->via_tc, f, len);
+}
+
+/* ---- the tables ------------------------------------------------------- */
+
+static struct CMUnitTest *group;
+static size_t group_len;
+
+static void add(char *name, CMUnitTestFunction fn, void *state)
+{
+	group = realloc(group, (group_len + 1) * sizeof(*group));
+	if (!group)
+		die("out of memory");
+	group[group_len++] = (struct CMUnitTest){
+		.name = name,
+		.test_func = fn,
+		.initial_state = state,
+	};
+}
+
+static char *fmt_name(const char *a, const char *b)
+{
+	char *s;
+
+	if (asprintf(&s, "%s: %s", a, b) < 0)
+		die("out of memory");
+	return s;
+}
+
+static void add_case(const struct prog_ref *p, const struct frame_case *fc, __u32 reason,
+		     enum target t)
+{
+	struct tcase *tc = calloc(1, sizeof(*tc));
+
+	if (!tc)
+		die("out of memory");
+	tc->name = fmt_name(p->name, fc->name);
+	tc->prog = p;
+	tc->fc = fc;
+	tc->reason = reason;
+	tc->target = t;
+	add(tc->name, test_case, tc);
+}
+
+/* The receive side: the full table, configured and with the target unset. */
+static void add_rx_cases(const struct prog_ref *p, const struct prog_ref *unset)
+{
+	size_t i;
+
+	for (i = 0; i < N_FRAME_CASES; i++) {
+		const struct frame_case *fc = &frame_cases[i];
+		int match = fc->reason == NSP_CNT_REDIRECTED;
+
+		add_case(p, fc, fc->reason, match ? TGT_VETH : TGT_NONE);
+	}
+	for (i = 0; i < N_FRAME_CASES; i++) {
+		const struct frame_case *fc = &frame_cases[i];
+		int match = fc->reason == NSP_CNT_REDIRECTED;
+
+		add_case(unset, fc, match ? NSP_CNT_PASS_UNCONFIGURED : fc->reason, TGT_NONE);
+	}
+}
+
+/* The send side redirects whatever it gets; a sample of the table. */
+static void add_tx_cases(const struct prog_ref *p, const struct prog_ref *unset)
+{
+	size_t i;
+
+	for (i = 0; i < N_FRAME_CASES; i++) {
+		const struct frame_case *fc = &frame_cases[i];
+
+		if (fc->spec.cut == CUT_IN_ETH)
+			continue;
+		if (i % 4 && fc->spec.kind == FK_IPV4 && fc->spec.cut == CUT_NONE)
+			continue;
+		add_case(p, fc, NSP_CNT_REDIRECTED, TGT_UPLINK);
+		add_case(unset, fc, NSP_CNT_PASS_UNCONFIGURED, TGT_NONE);
+	}
+}
+
+static int run_group(const char *name)
+{
+	int failed = _cmocka_run_group_tests(name, group, group_len, NULL, NULL);
+
+	group_len = 0;
+	return failed;
+}
+
+int main(void)
+{
+	static struct live_tc_case live[3];
+	int failed = 0;
+	size_t i;
+
+	setup_env();
+
+	add_rx_cases(&env.p_rx, &env.p_rx_unset);
+	failed += run_group("rx_ping (XDP)");
+
+	add_tx_cases(&env.p_tx, &env.p_tx_unset);
+	failed += run_group("tx_ping (XDP)");
+
+	add_rx_cases(&env.p_rxtc, &env.p_rxtc_unset);
+	failed += run_group("rx_ping_tc (tc, BPF_PROG_RUN)");
+
+	add_tx_cases(&env.p_txtc, &env.p_txtc_unset);
+	failed += run_group("tx_ping_tc (tc, BPF_PROG_RUN)");
+
+	add("rx_ping: every prefix of the matching frames", test_prefixes, &env.p_rx);
+	add("rx_ping_tc: every prefix of the matching frames", test_prefixes, &env.p_rxtc);
+	failed += run_group("truncation");
+
+	live[0] = (struct live_tc_case){"tx_ping_tc live: netns frame leaves by the uplink",
+					&env.p_txtc,
+					env.if_vh,
+					env.ns_b,
+					env.if_vn,
+					{.kind = FK_ARP},
+					NSP_CNT_REDIRECTED,
+					TGT_UPLINK,
+					0};
+	live[1] = (struct live_tc_case){"rx_ping_tc live: reply enters the netns by the peer",
+					&env.p_rxtc,
+					env.if_up0,
+					env.ns_a,
+					env.if_up1,
+					{0},
+					NSP_CNT_REDIRECTED,
+					TGT_VETH,
+					1};
+	live[2] = (struct live_tc_case){"rx_ping_tc live: other port stays on the node",
+					&env.p_rxtc,
+					env.if_up0,
+					env.ns_a,
+					env.if_up1,
+					{.sport = 80},
+					NSP_CNT_PASS_WRONG_PORT,
+					TGT_NONE,
+					0};
+	for (i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+		add((char *)live[i].name, test_tc_live, &live[i]);
+	failed += run_group("tc live");
+
+	free(group);
+	return failed ? 1 : 0;
+}
