@@ -176,7 +176,8 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg, p
 		code = NSP_EXIT_FAILURE;
 		goto out;
 	}
-	if (observe_and_plan(&r, cfg, planner) < 0) {
+	/* Verify what changed; a run that changed nothing has just observed. */
+	if (done.n_changes && observe_and_plan(&r, cfg, planner) < 0) {
 		code = NSP_EXIT_FAILURE;
 		goto out;
 	}

@@ -399,13 +399,17 @@ static void plan_routes(struct planner *p)
 	}
 }
 
-static void plan_neighbors(struct planner *p)
+/*
+ * flushed: a MAC change is planned, and the kernel drops every neighbor of a
+ * device whose address changes (permanent ones too): plan them as new.
+ */
+static void plan_neighbors(struct planner *p, bool flushed)
 {
 	const struct nsp_obs_instance *o = p->obs;
 	const struct nsp_obs_neigh *gw = NULL;
 	char ip[NSP_IPV4_STRLEN];
 
-	for (size_t i = 0; i < o->n_neighs; i++) {
+	for (size_t i = 0; i < o->n_neighs && !flushed; i++) {
 		const struct nsp_obs_neigh *n = &o->neighs[i];
 		struct nsp_change *c;
 
@@ -442,6 +446,7 @@ static void plan_existing_pair(struct planner *p, const struct nsp_obs_link *hos
 	const struct nsp_obs_link *peer = &o->peer;
 	char from[NSP_MAC_STRLEN], to[NSP_MAC_STRLEN];
 	struct nsp_change *c;
+	bool mac_changes;
 
 	plan_mark(p, NSP_SIDE_HOST, host, w->veth_host);
 	if (!host->up)
@@ -456,7 +461,8 @@ static void plan_existing_pair(struct planner *p, const struct nsp_obs_link *hos
 		plan_rename(p, NSP_SIDE_NETNS, peer->name, w->veth_peer);
 	}
 	plan_mark(p, NSP_SIDE_NETNS, peer, w->veth_peer);
-	if (!nsp_mac_equal(&peer->mac, &p->mac)) {
+	mac_changes = !nsp_mac_equal(&peer->mac, &p->mac);
+	if (mac_changes) {
 		c = add(p, NSP_OP_UPDATE, NSP_KIND_LINK, NSP_ACT_LINK_MAC, "%s", w->veth_peer);
 		if (c) {
 			strcpy(c->attribute, "mac");
@@ -470,7 +476,7 @@ static void plan_existing_pair(struct planner *p, const struct nsp_obs_link *hos
 		plan_link_up(p, NSP_SIDE_NETNS, w->veth_peer);
 	plan_addresses(p);
 	plan_routes(p);
-	plan_neighbors(p);
+	plan_neighbors(p, mac_changes);
 	plan_offloads(p, false);
 }
 

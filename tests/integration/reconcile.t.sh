@@ -1,0 +1,220 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The reconciler against a real kernel, observed with ip -j, ethtool and strace.
+
+test_apply_from_scratch() {
+	write_conf
+	expect_rc 0 nsping apply
+	[ -e "/run/netns/$PINGNS" ] || fail "no /run/netns/$PINGNS"
+	ip -n "$NODE" -j link show "$HOSTVETH" | jq -e '.[0].flags | index("UP")' >/dev/null ||
+		fail "host veth not up"
+	ip -n "$NODE" -j link show "$HOSTVETH" | jq -e ".[0].ifalias == \"nsping:t$ID\"" >/dev/null ||
+		fail "host veth not marked"
+	peer_json | jq -e ".address == \"$NODE_MAC\" and (.flags | index(\"UP\")) and .ifalias == \"nsping:t$ID\"" >/dev/null ||
+		fail "peer: $(peer_json)"
+	ip -n "$PINGNS" -j link show lo | jq -e ".[0].ifalias == \"nsping:t$ID\"" >/dev/null ||
+		fail "netns not marked"
+	ip -n "$PINGNS" -j addr show "$PEER" |
+		jq -e '[.[0].addr_info[] | select(.family == "inet") | "\(.local)/\(.prefixlen)"] == ["10.99.0.2/24"]' >/dev/null ||
+		fail "address: $(ip -n "$PINGNS" -br addr)"
+	ip -n "$PINGNS" -j route show default |
+		jq -e ".[0].gateway == \"10.99.0.1\" and .[0].dev == \"$PEER\" and .[0].protocol == \"78\"" >/dev/null ||
+		fail "route: $(ip -n "$PINGNS" route)"
+	ip -n "$PINGNS" -j neigh show 10.99.0.1 |
+		jq -e ".[0].lladdr == \"$GW_MAC\" and (.[0].state | index(\"PERMANENT\"))" >/dev/null ||
+		fail "neighbor: $(ip -n "$PINGNS" neigh)"
+	ip netns exec "$PINGNS" ethtool -k "$PEER" | grep -q '^generic-receive-offload: on' ||
+		fail "GRO not on"
+	ip netns exec "$PINGNS" ethtool -k "$PEER" | grep -q '^tx-checksumming: off' ||
+		fail "tx checksumming not off"
+	expect_rc 0 nsping plan --detailed-exitcode
+	grep -q "No changes" "$STATE/out" || fail "plan after apply: $(cat "$STATE/out")"
+}
+
+test_noop_rerun_sends_nothing() {
+	write_conf
+	expect_rc 0 nsping apply
+	expect_rc 0 nsping --json apply
+	jq -e '.requests == 0 and .converged and (.changes | length) == 0' "$STATE/out" >/dev/null ||
+		fail "rerun: $(cat "$STATE/out")"
+	# An independent count: no changing netlink message and no ethtool set leaves the process.
+	strace -f -qq -e trace=sendmsg,sendto,ioctl -o "$STATE/strace" \
+		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply >/dev/null ||
+		fail "apply under strace failed"
+	# strace can't name the types of sockets made in another netns: match numbers too
+	# (RTM_GETLINK 0x12; NEW/DEL/SET LINK 0x10 0x11 0x13, ADDR 0x14 0x15,
+	# ROUTE 0x18 0x19, NEIGH 0x1c 0x1d)
+	grep -qE 'RTM_GETLINK|nlmsg_type=0x12' "$STATE/strace" || fail "strace saw no netlink at all"
+	if grep -E 'RTM_(NEW|DEL|SET)|nlmsg_type=0x1[0134589cd][^0-9a-f]' "$STATE/strace"; then
+		fail "a converged rerun sent changing requests"
+	fi
+}
+
+# drift_case SETUP EXPECTED_OPS: break one thing, expect exactly that plan, repair it.
+drift_case() {
+	local inode ifindex
+	write_conf
+	expect_rc 0 nsping apply
+	inode=$(netns_inode) ifindex=$(host_ifindex)
+	eval "$1" || fail "could not make the drift: $1"
+	[ "$(plan_ops)" = "$2" ] || fail "after '$1' the plan is '$(plan_ops)', expected '$2'"
+	expect_rc 0 nsping apply
+	[ "$(plan_ops)" = "" ] || fail "not converged after repair: $(plan_ops)"
+	[ "$(netns_inode)" = "$inode" ] || fail "the netns was recreated"
+	[ "$(host_ifindex)" = "$ifindex" ] || fail "the veth was recreated"
+}
+
+test_drift_neighbor_deleted() {
+	drift_case 'ip -n $PINGNS neigh del 10.99.0.1 dev $PEER' 'create neighbor;'
+}
+
+test_drift_neighbor_mac() {
+	drift_case 'ip -n $PINGNS neigh replace 10.99.0.1 dev $PEER lladdr 02:00:00:00:00:77 nud permanent' 'update neighbor;'
+}
+
+test_drift_peer_mac() {
+	# the kernel flushes the neighbors of a device whose address changes
+	drift_case 'ip -n $PINGNS link set $PEER address 02:00:00:00:00:09' 'create neighbor;update link;'
+	peer_json | jq -e ".address == \"$NODE_MAC\"" >/dev/null || fail "MAC not restored"
+}
+
+test_drift_peer_down() {
+	# a device going down loses its routes and neighbors in the kernel
+	drift_case 'ip -n $PINGNS link set $PEER down' 'create neighbor;create route;update link;'
+}
+
+test_drift_host_down() {
+	drift_case 'ip -n $NODE link set $HOSTVETH down' 'update link;'
+}
+
+test_drift_address_deleted() {
+	# the kernel takes the route and the neighbor with the last address
+	drift_case 'ip -n $PINGNS addr del 10.99.0.2/24 dev $PEER' 'create address;create neighbor;create route;'
+}
+
+test_drift_extra_address() {
+	drift_case 'ip -n $PINGNS addr add 10.1.1.1/24 dev $PEER' 'delete address;'
+}
+
+test_drift_route_deleted() {
+	drift_case 'ip -n $PINGNS route del default' 'create route;'
+}
+
+test_drift_route_other_gateway() {
+	drift_case 'ip -n $PINGNS route replace default via 10.99.0.254 dev $PEER onlink proto 78' 'update route;'
+}
+
+test_drift_gro_off() {
+	drift_case 'ip netns exec $PINGNS ethtool -K $PEER gro off' 'update offload;'
+}
+
+test_drift_tx_checksum_on() {
+	drift_case 'ip netns exec $PINGNS ethtool -K $PEER tx on' 'update offload;'
+}
+
+test_config_change_mac() {
+	write_conf
+	expect_rc 0 nsping apply
+	write_conf 'mac = "02:00:00:00:00:42";'
+	[ "$(plan_ops)" = "create neighbor;update link;" ] || fail "plan: $(plan_ops)"
+	expect_rc 0 nsping apply
+	peer_json | jq -e '.address == "02:00:00:00:00:42"' >/dev/null || fail "MAC: $(peer_json)"
+}
+
+test_two_instances_and_destroy() {
+	local before
+	before=$(snapshot "$NODE")
+	write_conf "" 1
+	expect_rc 0 nsping apply
+	ip -n "${PINGNS}2" -j addr show "wn$ID" | jq -e '.[0].addr_info[] | select(.local == "10.99.0.3")' >/dev/null ||
+		fail "second instance missing"
+	ip -n "$PINGNS" -j link show "wn$ID" >/dev/null 2>&1 && fail "instances share a netns"
+	expect_rc 0 nsping destroy
+	[ -e "/run/netns/$PINGNS" ] && fail "netns left after destroy"
+	[ -e "/run/netns/${PINGNS}2" ] && fail "second netns left after destroy"
+	[ "$(snapshot "$NODE")" = "$before" ] || fail "destroy left the node different"
+	expect_rc 0 nsping --json destroy
+	jq -e '.requests == 0 and (.changes | length) == 0' "$STATE/out" >/dev/null ||
+		fail "second destroy: $(cat "$STATE/out")"
+}
+
+test_foreign_link_is_a_conflict() {
+	local before
+	write_conf
+	ip -n "$NODE" link add "$HOSTVETH" type veth peer name "x$ID"
+	before=$(snapshot "$NODE")
+	expect_rc 3 nsping plan
+	grep -q "conflict" "$STATE/out" || fail "plan shows no conflict"
+	expect_rc 3 nsping apply
+	[ "$(snapshot "$NODE")" = "$before" ] || fail "apply changed the node"
+	[ -e "/run/netns/$PINGNS" ] && fail "apply created the netns despite the conflict"
+	expect_rc 0 nsping destroy
+	ip -n "$NODE" link show "$HOSTVETH" >/dev/null 2>&1 || fail "destroy removed a foreign link"
+}
+
+test_foreign_netns_is_a_conflict() {
+	local before
+	write_conf
+	ip netns add "$PINGNS"
+	before=$(snapshot "$PINGNS")
+	expect_rc 3 nsping apply
+	[ "$(snapshot "$PINGNS")" = "$before" ] || fail "apply changed the foreign netns"
+	ip -n "$NODE" link show "$HOSTVETH" >/dev/null 2>&1 && fail "apply created the veth"
+	expect_rc 0 nsping destroy
+	[ -e "/run/netns/$PINGNS" ] || fail "destroy removed a foreign netns"
+}
+
+test_bad_configs_change_nothing() {
+	local before f
+	before=$(snapshot "$NODE")
+	for f in tests/configs/bad/syntax-*.conf tests/configs/bad/*unknown*.conf tests/configs/bad/mac-*.conf; do
+		[ -e "$f" ] || continue
+		"$NSPING" -c "$f" --host-netns "$NODE" --state-dir "$STATE" apply >/dev/null 2>"$STATE/err"
+		[ $? -eq 65 ] || fail "$f: not exit 65"
+		grep -qE "^$f:[0-9]+: " "$STATE/err" || fail "$f: no FILE:LINE in: $(cat "$STATE/err")"
+	done
+	[ "$(snapshot "$NODE")" = "$before" ] || fail "a bad config changed the node"
+}
+
+# A kernel request fails in the middle of apply (strace injects EIO into the
+# 6th sendmsg); the next run completes the job.
+test_failure_mid_apply_is_repaired() {
+	write_conf
+	strace -f -qq -o /dev/null -e trace=sendmsg -e inject=sendmsg:error=EIO:when=6 \
+		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply >/dev/null 2>&1
+	[ $? -eq 1 ] || fail "the injected failure did not fail apply"
+	[ -n "$(plan_ops)" ] || fail "nothing left to do after a failed apply?"
+	expect_rc 0 nsping apply
+	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
+}
+
+test_lock_bounded_wait() {
+	write_conf
+	flock "$STATE/lock" sleep 5 &
+	sleep 0.3
+	expect_rc 75 "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" --lock-wait 1 apply
+	kill %1 2>/dev/null
+	wait
+}
+
+test_validate_touches_nothing() {
+	local before
+	write_conf
+	before=$(snapshot "$NODE")
+	expect_rc 0 nsping validate
+	[ "$(snapshot "$NODE")" = "$before" ] || fail "validate changed the node"
+	[ -e "/run/netns/$PINGNS" ] && fail "validate created the netns"
+	true
+}
+
+test_plan_json_matches_schema() {
+	write_conf
+	nsping --json plan >"$STATE/plan.json"
+	/usr/bin/python3 tests/schema/check_json.py schema/plan.schema.json "$STATE/plan.json" ||
+		fail "plan JSON does not match the schema"
+	jq -e '(.summary.create == ([.changes[] | select(.op == "create")] | length)) and
+	       (.summary.update == ([.changes[] | select(.op == "update")] | length))' \
+		"$STATE/plan.json" >/dev/null || fail "summary disagrees with changes"
+	expect_rc 0 nsping --json apply
+	/usr/bin/python3 tests/schema/check_json.py schema/plan.schema.json "$STATE/out" ||
+		fail "apply JSON does not match the schema"
+}
