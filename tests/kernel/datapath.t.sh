@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The XDP bindings on a real kernel: the probe path through the node's DROP
+# rules, program identity across reruns, drift, foreign programs, destroy.
+
+xdp_conf() {
+	write_conf "xdp = ( { program = \"tx_ping\"; interface = \"vh$ID\"; },
+	                    { program = \"rx_ping\"; interface = \"eth0\"; } );"
+}
+
+xdp_id() { ip -n "$1" -j -d link show "$2" | jq -r '.[0].xdp.prog.id // empty'; }
+
+# tcp_connect NS: a TCP handshake to the gateway's port 10086 from NS.
+tcp_connect() {
+	ip netns exec "$1" /usr/bin/python3 -c '
+import socket, sys
+try:
+    socket.create_connection(("10.99.0.1", 10086), timeout=2).close()
+except OSError as e:
+    sys.exit(1)'
+}
+
+gw_listen() {
+	ip netns exec "$GW" /usr/bin/python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.99.0.1", 10086)); s.listen(16); s.settimeout(20)
+try:
+    while True:
+        s.accept()[0].close()
+except OSError:
+    pass' &
+	sleep 0.3
+}
+
+test_probe_passes_node_drop_rules() {
+	xdp_conf
+	ip netns exec "$NODE" iptables -A OUTPUT -p tcp --dport 10086 -j DROP
+	ip netns exec "$NODE" iptables -A INPUT -p tcp --sport 10086 -j DROP
+	expect_rc 0 nsping apply
+	gw_listen
+	tcp_connect "$NODE" && fail "the control: a connect from the node passed its DROP rules"
+	tcp_connect "$PINGNS" || fail "no handshake from the isolated netns through XDP"
+	nsping --json status | jq -e '.instances[0].state == "converged"' >/dev/null ||
+		fail "status: $(nsping status)"
+	kill %1 2>/dev/null
+	true
+}
+
+test_rerun_keeps_program_ids() {
+	local tx rx
+	xdp_conf
+	expect_rc 0 nsping apply
+	tx=$(xdp_id "$NODE" "vh$ID") rx=$(xdp_id "$NODE" eth0)
+	[ -n "$tx" ] && [ -n "$rx" ] || fail "programs not attached"
+	expect_rc 0 nsping --json apply
+	jq -e '.requests == 0' "$STATE/out" >/dev/null || fail "rerun: $(cat "$STATE/out")"
+	[ "$(xdp_id "$NODE" "vh$ID")" = "$tx" ] && [ "$(xdp_id "$NODE" eth0)" = "$rx" ] ||
+		fail "program ids changed on a rerun"
+}
+
+test_detached_program_comes_back() {
+	xdp_conf
+	expect_rc 0 nsping apply
+	ip -n "$NODE" link set eth0 xdp off
+	[ "$(plan_ops)" = "create xdp;" ] || fail "plan: $(plan_ops)"
+	expect_rc 0 nsping apply
+	[ -n "$(xdp_id "$NODE" eth0)" ] || fail "rx_ping not reattached"
+}
+
+test_foreign_program_is_a_conflict() {
+	local foreign
+	xdp_conf
+	ip -n "$NODE" link set eth0 xdp obj build/bpf/xdp_pass.bpf.o sec xdp ||
+		fail "could not attach the foreign program"
+	foreign=$(xdp_id "$NODE" eth0)
+	expect_rc 3 nsping apply
+	grep -q "foreign program id $foreign" "$STATE/err" "$STATE/out" ||
+		fail "no conflict naming id $foreign: $(cat "$STATE/out" "$STATE/err")"
+	[ "$(xdp_id "$NODE" eth0)" = "$foreign" ] || fail "the foreign program was replaced"
+	[ -e "/run/netns/$PINGNS" ] && fail "apply changed things despite the conflict"
+	expect_rc 0 nsping destroy
+	[ "$(xdp_id "$NODE" eth0)" = "$foreign" ] || fail "destroy detached a foreign program"
+}
+
+test_destroy_detaches_ours() {
+	xdp_conf
+	expect_rc 0 nsping apply
+	expect_rc 0 nsping destroy
+	[ -z "$(xdp_id "$NODE" eth0)" ] || fail "rx_ping left on eth0"
+	[ -e "/run/netns/$PINGNS" ] && fail "netns left"
+	ip -n "$NODE" link show "vh$ID" >/dev/null 2>&1 && fail "veth left"
+	true
+}
