@@ -12,7 +12,9 @@
 #include "commands.h"
 #include "kernel.h"
 #include "lock.h"
+#include "nsping_counters.h"
 #include "render.h"
+#include "xdp.h"
 
 #define ERR_MAX 512
 
@@ -233,6 +235,51 @@ static const char *instance_state(const struct nsp_plan *plan, size_t i)
 	return "converged";
 }
 
+/* The datapath counters of an attached program of ours, only the non-zero ones. */
+static void status_prog_text(const struct nsp_binding *b, const struct nsp_obs_prog *o)
+{
+	uint64_t cnt[NSP_CNT_MAX];
+
+	printf("  %-8s %s on %s: ", b->attach == NSP_ATTACH_TC ? "tc" : "xdp",
+	       nsp_program_name(b->program), b->interface);
+	if (!o->present) {
+		printf("not attached\n");
+		return;
+	}
+	printf("id %u %s%s", o->id, o->mode == NSP_MODE_GENERIC ? "generic" : "native",
+	       o->ours ? "" : ", not ours");
+	if (o->ours && nsp_prog_counters(o->id, cnt, NSP_CNT_MAX) == 0)
+		for (unsigned int i = 0; i < NSP_CNT_MAX; i++)
+			if (cnt[i])
+				printf(", %s %llu", nsp_counter_name(i),
+				       (unsigned long long)cnt[i]);
+	putchar('\n');
+}
+
+static void status_prog_json(struct nsp_json *j, const struct nsp_binding *b,
+			     const struct nsp_obs_prog *o)
+{
+	uint64_t cnt[NSP_CNT_MAX];
+
+	nsp_json_begin_object(j, NULL);
+	nsp_json_string(j, "program", nsp_program_name(b->program));
+	nsp_json_string(j, "interface", b->interface);
+	nsp_json_string(j, "attach", nsp_attach_name(b->attach));
+	nsp_json_bool(j, "attached", o->present);
+	if (o->present) {
+		nsp_json_uint(j, "id", o->id);
+		nsp_json_string(j, "mode", o->mode == NSP_MODE_GENERIC ? "generic" : "native");
+		nsp_json_bool(j, "ours", o->ours);
+	}
+	if (o->present && o->ours && nsp_prog_counters(o->id, cnt, NSP_CNT_MAX) == 0) {
+		nsp_json_begin_object(j, "counters");
+		for (unsigned int i = 0; i < NSP_CNT_MAX; i++)
+			nsp_json_uint(j, nsp_counter_name(i), cnt[i]);
+		nsp_json_end_object(j);
+	}
+	nsp_json_end_object(j);
+}
+
 static void status_text(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
 			const struct nsp_plan *plan)
 {
@@ -275,6 +322,8 @@ static void status_text(const struct nsp_config *cfg, const struct nsp_obs_insta
 		if (x->offload_known)
 			printf("  offload  gro %s, tx-checksumming %s\n", x->gro ? "on" : "off",
 			       x->tx_checksum ? "on" : "off");
+		for (size_t k = 0; k < w->n_bindings; k++)
+			status_prog_text(&w->bindings[k], &x->progs[k]);
 		for (size_t k = 0; k < plan->n_changes; k++) {
 			if (plan->changes[k].instance != i)
 				continue;
@@ -365,6 +414,10 @@ static void status_json(const struct nsp_config *cfg, const struct nsp_obs_insta
 			nsp_json_bool(&j, "tx_checksum", x->tx_checksum);
 			nsp_json_end_object(&j);
 		}
+		nsp_json_begin_array(&j, "bindings");
+		for (size_t k = 0; k < w->n_bindings; k++)
+			status_prog_json(&j, &w->bindings[k], &x->progs[k]);
+		nsp_json_end_array(&j);
 		nsp_json_end_object(&j);
 	}
 	nsp_json_end_array(&j);

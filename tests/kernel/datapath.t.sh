@@ -42,6 +42,9 @@ test_probe_passes_node_drop_rules() {
 	tcp_connect "$PINGNS" || fail "no handshake from the isolated netns through XDP"
 	nsping --json status | jq -e '.instances[0].state == "converged"' >/dev/null ||
 		fail "status: $(nsping status)"
+	# the reply came back through rx_ping, the SYN left through tx_ping
+	nsping --json status | jq -e '[.instances[0].bindings[].counters.redirected] | all(. >= 1)' >/dev/null ||
+		fail "counters: $(nsping status)"
 	kill %1 2>/dev/null
 	true
 }
