@@ -12,7 +12,9 @@ CFLAGS      ?= -O2 -g
 CFLAGS      += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	       -I$(BUILD)/bpf -Ireconciler -Ibpf \
 	       $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS      += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Linked statically: one self-contained binary (SPEC.md), and no dynamic loader
+# work on every boot-time or cron rerun (it was a third of a no-op apply).
+LDLIBS      += -Wl,-Bstatic -lbpf -lnl-route-3 -lnl-3 -lconfig -lelf -lz -Wl,-Bdynamic -lpthread
 
 CORE_SRCS   := $(filter-out reconciler/main.c,$(wildcard reconciler/*.c))
 CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/%.o)

@@ -8,7 +8,7 @@ NSPING=${NSPING:-$PWD/build/nsping}
 # lab_up: netns NODE (eth0 10.99.0.2/24) wired to netns GW (eth0 10.99.0.1/24).
 lab_up() {
 	ID=$(printf '%04x%02x' $$ $((RANDOM % 256)))
-	NODE=nspt${ID}n GW=nspt${ID}g PINGNS=nspt${ID}p
+	NODE=nspk${ID}n GW=nspk${ID}g PINGNS=nspk${ID}p
 	STATE=$(mktemp -d) CONF=$STATE/nsping.conf
 	trap lab_down EXIT
 	ip netns add "$NODE" && ip netns add "$GW" || return 1
@@ -86,7 +86,7 @@ snapshot() {
 		ip -n "$1" -j addr show
 		ip -n "$1" -j route show table all
 	} 2>/dev/null
-	ip netns list | grep -F "nspt$ID" | sort
+	ip netns list | grep -F "nspk$ID" | sort
 }
 
 peer_json() { ip -n "$PINGNS" -j link show "$PEER" | jq '.[0]'; }

@@ -26,7 +26,7 @@ for t in "${tests[@]}"; do
 		failed=$((failed + 1))
 	fi
 done
-left=$(ip netns list | grep -c '^nspt' || true)
+left=$(ip netns list | grep -c '^nspk' || true)
 if [ "$left" -ne 0 ]; then
 	echo "FAIL cleanup: $left test namespaces left behind"
 	failed=$((failed + 1))
