@@ -4,8 +4,10 @@
  * NSP_COUNTERS_MAP ("nsp_counters", key __u32, value __u64 per CPU) of every
  * nsping BPF object.  User space sums the per-CPU values of a slot.
  *
- * Every run of a program counts exactly one slot.  The indexes are ABI
- * between the programs and `nsping status`: append, never renumber.
+ * Every run of a program counts exactly one slot; a frame wrong in two ways
+ * counts under the first test it fails (the order is in parse.h).  The
+ * indexes are ABI between the programs and `nsping status`: append, never
+ * renumber.
  */
 #ifndef NSPING_COUNTERS_H
 #define NSPING_COUNTERS_H

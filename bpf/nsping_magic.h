@@ -53,12 +53,12 @@
 
 /* Byte order, usable from BPF C and user-space C; constant-folded at -O2. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define NSP_HTONS(x) ((__u16)__builtin_bswap16((__u16)(x)))
-#define NSP_HTONL(x) ((__u32)__builtin_bswap32((__u32)(x)))
+#define NSP_HTONS(x)   ((__u16)__builtin_bswap16((__u16)(x)))
+#define NSP_HTONL(x)   ((__u32)__builtin_bswap32((__u32)(x)))
 #define NSP_TO_LE32(x) ((__u32)(x))
 #elif __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define NSP_HTONS(x) ((__u16)(x))
-#define NSP_HTONL(x) ((__u32)(x))
+#define NSP_HTONS(x)   ((__u16)(x))
+#define NSP_HTONL(x)   ((__u32)(x))
 #define NSP_TO_LE32(x) ((__u32)__builtin_bswap32((__u32)(x)))
 #else
 #error "unsupported byte order"
@@ -141,7 +141,7 @@ NSP_INLINE __u16 nsp_csum_replace_raw32(__u16 csum_raw, __u32 old_raw, __u32 new
 	__u32 sum = (__u16)~csum_raw;
 
 	sum += (__u16)~old_raw;
-	sum += (__u16)~(old_raw >> 16);
+	sum += (__u16) ~(old_raw >> 16);
 	sum += (__u16)new_raw;
 	sum += (__u16)(new_raw >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);

@@ -15,11 +15,11 @@ int rx_ping(struct xdp_md *ctx)
 	const void *data = (const void *)(long)ctx->data;
 	const void *data_end = (const void *)(long)ctx->data_end;
 	const struct nsp_match m = {
-		.sport = nsp_htons(port),
-		.daddr = addr,
-		.dmac = uplink_mac,
+		.port = &port,
+		.addr = &addr,
+		.mac = uplink_mac,
 	};
-	__u32 target = veth_ifindex;
+	__u32 target;
 	__u32 verdict;
 
 	verdict = nsp_classify(data, data_end, &m);
@@ -28,6 +28,7 @@ int rx_ping(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	/* An unset target must not eat the replies (the seed dropped them). */
+	target = veth_ifindex;
 	if (!target) {
 		nsp_count(NSP_CNT_PASS_UNCONFIGURED);
 		return XDP_PASS;

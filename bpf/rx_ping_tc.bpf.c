@@ -30,11 +30,11 @@ SEC("tc")
 int rx_ping_tc(struct __sk_buff *skb)
 {
 	const struct nsp_match m = {
-		.sport = nsp_htons(port),
-		.daddr = addr,
-		.dmac = uplink_mac,
+		.port = &port,
+		.addr = &addr,
+		.mac = uplink_mac,
 	};
-	__u32 target = veth_ifindex;
+	__u32 target;
 	__u32 verdict;
 
 	verdict = classify_skb(skb, &m);
@@ -49,6 +49,7 @@ int rx_ping_tc(struct __sk_buff *skb)
 		nsp_count(verdict);
 		return TC_ACT_OK;
 	}
+	target = veth_ifindex;
 	if (!target) {
 		nsp_count(NSP_CNT_PASS_UNCONFIGURED);
 		return TC_ACT_OK;

@@ -21,10 +21,10 @@
 #include "nsping_counters.h"
 
 #define T_PORT	    NSP_DEFAULT_PORT
-#define T_DPORT	    40000		  /* the worker's source port */
-#define T_ADDR	    0x0a630002U		  /* 10.99.0.2, the instance */
-#define T_OTHER_IP  0x0a630003U		  /* 10.99.0.3 */
-#define T_GW_ADDR   0x0a630001U		  /* 10.99.0.1, the gateway */
+#define T_DPORT	    40000	/* the worker's source port */
+#define T_ADDR	    0x0a630002U /* 10.99.0.2, the instance */
+#define T_OTHER_IP  0x0a630003U /* 10.99.0.3 */
+#define T_GW_ADDR   0x0a630001U /* 10.99.0.1, the gateway */
 #define T_FRAME_MAX 256
 
 /* The uplink's MAC; the frames' source MAC is the sinks' marker. */
@@ -125,13 +125,15 @@ static inline size_t build_frame(const struct frame_spec *s, __u8 *buf)
 		put16(buf + off + 2, (__u16)(100 + i)); /* VID */
 		off += 4;
 	}
-	put16(buf + off, s->kind == FK_IPV6 ? ETH_P_IPV6 : s->kind == FK_ARP ? ETH_P_ARP : ETH_P_IP);
+	put16(buf + off, s->kind == FK_IPV6  ? ETH_P_IPV6
+			 : s->kind == FK_ARP ? ETH_P_ARP
+					     : ETH_P_IP);
 	l3 = off + 2;
 
 	if (s->kind == FK_ARP) {
 		__u8 *a = buf + l3;
 
-		put16(a, 1);	       /* Ethernet */
+		put16(a, 1); /* Ethernet */
 		put16(a + 2, ETH_P_IP);
 		a[4] = 6;
 		a[5] = 4;

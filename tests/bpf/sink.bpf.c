@@ -16,8 +16,8 @@
 /* Source MAC of every frame that the test injects. */
 const volatile __u8 test_src_mac[6] = {};
 
-__u64 xdp_packets = 0;	/* arrived through XDP (redirect into the veth) */
-__u64 tc_packets = 0;	/* arrived at tc ingress (e.g. bpf_redirect_peer) */
+__u64 xdp_packets = 0;	 /* arrived through XDP (redirect into the veth) */
+__u64 tc_packets = 0;	 /* arrived at tc ingress (e.g. bpf_redirect_peer) */
 __u64 other_packets = 0; /* not ours */
 __u32 last_len = 0;
 __u8 last[SINK_COPY] = {};

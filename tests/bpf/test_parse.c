@@ -18,10 +18,12 @@
 #include "parse.h"
 #include "frames.h"
 
+static const __u16 t_port = T_PORT;
+static const __be32 t_addr = NSP_HTONL(T_ADDR);
 static const struct nsp_match t_match = {
-	.sport = NSP_HTONS(T_PORT),
-	.daddr = NSP_HTONL(T_ADDR),
-	.dmac = t_uplink_mac,
+	.port = &t_port,
+	.addr = &t_addr,
+	.mac = t_uplink_mac,
 };
 
 static void test_byte_order(void **state)
@@ -48,7 +50,7 @@ static void gateway_decrement(__u8 b[4])
 
 struct magic_case {
 	__u32 magic;
-	__u8 wire[4];	 /* TSval bytes of the probe */
+	__u8 wire[4];	/* TSval bytes of the probe */
 	__u8 passed[4]; /* TSval bytes after the gateway's decrement */
 };
 
@@ -106,16 +108,16 @@ static void test_csum_replace(void **state)
 {
 	const struct frame_spec spec = {0};
 	const size_t l3 = 14, l4 = 34, tsval = l4 + 24;
-	size_t i, len;
 	__u8 f[T_FRAME_MAX];
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(magic_cases) / sizeof(magic_cases[0]); i++) {
 		__u32 raw = nsp_magic_raw(magic_cases[i].magic);
 		__u32 dec = nsp_magic_gw_decrement(raw);
+		size_t len = build_frame(&spec, f);
 		__u16 csum, want;
 
-		len = build_frame(&spec, f);
 		assert_int_equal(f[l4 + 22], NSP_TCPOPT_TIMESTAMP);
 		memcpy(f + tsval, &raw, 4);
 		put16(f + l4 + 16, tcp_csum_of(f, l3, l4, len));
@@ -145,17 +147,16 @@ static void test_counter_names(void **state)
 
 static void test_classify_cases(void **state)
 {
-	size_t i, len;
 	__u8 f[T_FRAME_MAX];
 	int bad = 0;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < N_FRAME_CASES; i++) {
 		const struct frame_case *c = &frame_cases[i];
-		__u32 got;
+		size_t len = build_frame(&c->spec, f);
+		__u32 got = nsp_classify(f, f + len, &t_match);
 
-		len = build_frame(&c->spec, f);
-		got = nsp_classify(f, f + len, &t_match);
 		if (got != c->reason) {
 			print_error("case \"%s\" (%zu bytes): got %s, want %s\n", c->name, len,
 				    nsp_counter_name(got), nsp_counter_name(c->reason));
@@ -202,9 +203,9 @@ static void test_classify_prefixes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_byte_order),	   cmocka_unit_test(test_magic_trap),
-		cmocka_unit_test(test_csum_replace),	   cmocka_unit_test(test_counter_names),
-		cmocka_unit_test(test_classify_cases),	   cmocka_unit_test(test_classify_prefixes),
+		cmocka_unit_test(test_byte_order),     cmocka_unit_test(test_magic_trap),
+		cmocka_unit_test(test_csum_replace),   cmocka_unit_test(test_counter_names),
+		cmocka_unit_test(test_classify_cases), cmocka_unit_test(test_classify_prefixes),
 	};
 
 	return cmocka_run_group_tests_name("bpf_parse", tests, NULL, NULL);

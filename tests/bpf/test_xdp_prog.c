@@ -199,9 +199,8 @@ static void attach_xdp(int ifindex, int prog_fd)
 
 static void tc_ingress(int ifindex, int prog_fd)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = BPF_TC_INGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd);
 	int err;
 
 	assert_not_runner_netns();
@@ -215,8 +214,8 @@ static void tc_ingress(int ifindex, int prog_fd)
 
 static void tc_clear(int ifindex)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
 
 	assert_not_runner_netns();
 	bpf_tc_hook_destroy(&hook);
@@ -316,12 +315,12 @@ static void setup_env(void)
 		env.if_vh);
 	set_ref(&env.p_tx_unset, "tx_ping(unset)", env.tx_unset->progs.tx_ping,
 		env.tx_unset->maps.nsp_counters, 0, env.if_vh);
-	set_ref(&env.p_rxtc, "rx_ping_tc", env.rxtc->progs.rx_ping_tc,
-		env.rxtc->maps.nsp_counters, 1, env.if_up0);
+	set_ref(&env.p_rxtc, "rx_ping_tc", env.rxtc->progs.rx_ping_tc, env.rxtc->maps.nsp_counters,
+		1, env.if_up0);
 	set_ref(&env.p_rxtc_unset, "rx_ping_tc(unset)", env.rxtc_unset->progs.rx_ping_tc,
 		env.rxtc_unset->maps.nsp_counters, 1, env.if_up0);
-	set_ref(&env.p_txtc, "tx_ping_tc", env.txtc->progs.tx_ping_tc,
-		env.txtc->maps.nsp_counters, 1, env.if_vh);
+	set_ref(&env.p_txtc, "tx_ping_tc", env.txtc->progs.tx_ping_tc, env.txtc->maps.nsp_counters,
+		1, env.if_vh);
 	set_ref(&env.p_txtc_unset, "tx_ping_tc(unset)", env.txtc_unset->progs.tx_ping_tc,
 		env.txtc_unset->maps.nsp_counters, 1, env.if_vh);
 }
@@ -416,8 +415,7 @@ static void wait_sinks(enum target want)
  * via_tc: the frame must reach vn at tc ingress (bpf_redirect_peer()),
  * not through its XDP (a transmit on vh).
  */
-static void check_sinks(const char *name, enum target want, int via_tc, const __u8 *f,
-			size_t len)
+static void check_sinks(const char *name, enum target want, int via_tc, const __u8 *f, size_t len)
 {
 	__u64 up = rd(&env.sink_up->bss->xdp_packets);
 	__u64 vn_xdp = rd(&env.sink_vn->bss->xdp_packets);
@@ -456,9 +454,15 @@ static int expected_retval(const struct prog_ref *p, enum target t)
 
 static const char *retval_name(const struct prog_ref *p, int rv)
 {
+	static const char *const xdp[] = {"XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX",
+					  "XDP_REDIRECT"};
+
 	if (p->is_tc)
-		return rv == TC_ACT_OK ? "TC_ACT_OK" : rv == TC_ACT_REDIRECT ? "TC_ACT_REDIRECT" : "?";
-	return rv == XDP_PASS ? "XDP_PASS" : rv == XDP_REDIRECT ? "XDP_REDIRECT" : "?";
+		return rv == TC_ACT_OK	       ? "TC_ACT_OK"
+		       : rv == TC_ACT_REDIRECT ? "TC_ACT_REDIRECT"
+		       : rv == TC_ACT_SHOT     ? "TC_ACT_SHOT"
+					       : "TC_ACT_?";
+	return rv >= 0 && rv < (int)(sizeof(xdp) / sizeof(xdp[0])) ? xdp[rv] : "XDP_?";
 }
 
 /*
@@ -486,8 +490,8 @@ static void run_plain(const char *name, const struct prog_ref *p, const __u8 *f,
 {
 	__u8 out[T_FRAME_MAX + 512];
 	__u64 before[NSP_CNT_MAX], after[NSP_CNT_MAX];
-	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f, .data_size_in = (__u32)len,
-			    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f, .data_size_in = (__u32)len,
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
 	int err;
 
 	read_counters(p->counters_fd, before);
@@ -515,9 +519,9 @@ static void run_live(const char *name, const struct prog_ref *p, const __u8 *f, 
 	/* BPF_PROG_RUN wants data_end to match the frame it is given */
 	struct xdp_md ctx = {.data_end = (__u32)len, .ingress_ifindex = (__u32)p->ingress_ifindex};
 	__u64 before[NSP_CNT_MAX], after[NSP_CNT_MAX];
-	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f, .data_size_in = (__u32)len,
-			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f, .data_size_in = (__u32)len,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+		    .repeat = 1);
 	int err;
 
 	reset_sink(env.sink_up);
@@ -566,9 +570,8 @@ static void test_prefixes(void **state)
 
 static void send_frame(int ns_fd, int ifindex, const __u8 *f, size_t len)
 {
-	struct sockaddr_ll sll = {.sll_family = AF_PACKET,
-				  .sll_ifindex = ifindex,
-				  .sll_halen = ETH_ALEN};
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET, .sll_ifindex = ifindex, .sll_halen = ETH_ALEN};
 	ssize_t n;
 	int s;
 
@@ -585,13 +588,38 @@ static void send_frame(int ns_fd, int ifindex, const __u8 *f, size_t len)
 struct live_tc_case {
 	const char *name;
 	const struct prog_ref *prog;
-	int attach_ifindex; /* tc ingress of this device, in netns A */
-	int from_ns, from_ifindex;
+	const int *attach_ifindex; /* tc ingress of this device, in netns A */
+	const int *from_ns, *from_ifindex;
 	struct frame_spec spec;
 	__u32 reason;
 	enum target target;
 	int via_tc;
 };
+
+/* clang-format off */
+static const struct live_tc_case live_tc_cases[] = {
+	{ .name = "tx_ping_tc live: netns frame leaves by the uplink",
+	  .prog = &env.p_txtc, .attach_ifindex = &env.if_vh,
+	  .from_ns = &env.ns_b, .from_ifindex = &env.if_vn,
+	  .spec = { .kind = FK_ARP }, .reason = NSP_CNT_REDIRECTED, .target = TGT_UPLINK },
+	{ .name = "tx_ping_tc(unset) live: netns frame stays on the host veth",
+	  .prog = &env.p_txtc_unset, .attach_ifindex = &env.if_vh,
+	  .from_ns = &env.ns_b, .from_ifindex = &env.if_vn,
+	  .spec = { .kind = FK_ARP }, .reason = NSP_CNT_PASS_UNCONFIGURED, .target = TGT_NONE },
+	{ .name = "rx_ping_tc live: reply enters the netns by the peer",
+	  .prog = &env.p_rxtc, .attach_ifindex = &env.if_up0,
+	  .from_ns = &env.ns_a, .from_ifindex = &env.if_up1,
+	  .spec = { 0 }, .reason = NSP_CNT_REDIRECTED, .target = TGT_VETH, .via_tc = 1 },
+	{ .name = "rx_ping_tc live: other port stays on the node",
+	  .prog = &env.p_rxtc, .attach_ifindex = &env.if_up0,
+	  .from_ns = &env.ns_a, .from_ifindex = &env.if_up1,
+	  .spec = { .sport = 80 }, .reason = NSP_CNT_PASS_WRONG_PORT, .target = TGT_NONE },
+	{ .name = "rx_ping_tc(unset) live: reply stays on the node",
+	  .prog = &env.p_rxtc_unset, .attach_ifindex = &env.if_up0,
+	  .from_ns = &env.ns_a, .from_ifindex = &env.if_up1,
+	  .spec = { 0 }, .reason = NSP_CNT_PASS_UNCONFIGURED, .target = TGT_NONE },
+};
+/* clang-format on */
 
 static void test_tc_live(void **state)
 {
@@ -600,14 +628,14 @@ static void test_tc_live(void **state)
 	__u8 f[T_FRAME_MAX];
 	size_t len = build_frame(&c->spec, f);
 
-	tc_ingress(c->attach_ifindex, c->prog->prog_fd);
+	tc_ingress(*c->attach_ifindex, c->prog->prog_fd);
 	reset_sink(env.sink_up);
 	reset_sink(env.sink_vn);
 	read_counters(c->prog->counters_fd, before);
-	send_frame(c->from_ns, c->from_ifindex, f, len);
+	send_frame(*c->from_ns, *c->from_ifindex, f, len);
 	wait_sinks(c->target);
 	read_counters(c->prog->counters_fd, after);
-	tc_clear(c->attach_ifindex);
+	tc_clear(*c->attach_ifindex);
 	check_counters(c->name, before, after, c->reason);
 	check_sinks(c->name, c->target, c->via_tc, f, len);
 }
@@ -699,7 +727,6 @@ static int run_group(const char *name)
 
 int main(void)
 {
-	static struct live_tc_case live[3];
 	int failed = 0;
 	size_t i;
 
@@ -721,35 +748,8 @@ int main(void)
 	add("rx_ping_tc: every prefix of the matching frames", test_prefixes, &env.p_rxtc);
 	failed += run_group("truncation");
 
-	live[0] = (struct live_tc_case){"tx_ping_tc live: netns frame leaves by the uplink",
-					&env.p_txtc,
-					env.if_vh,
-					env.ns_b,
-					env.if_vn,
-					{.kind = FK_ARP},
-					NSP_CNT_REDIRECTED,
-					TGT_UPLINK,
-					0};
-	live[1] = (struct live_tc_case){"rx_ping_tc live: reply enters the netns by the peer",
-					&env.p_rxtc,
-					env.if_up0,
-					env.ns_a,
-					env.if_up1,
-					{0},
-					NSP_CNT_REDIRECTED,
-					TGT_VETH,
-					1};
-	live[2] = (struct live_tc_case){"rx_ping_tc live: other port stays on the node",
-					&env.p_rxtc,
-					env.if_up0,
-					env.ns_a,
-					env.if_up1,
-					{.sport = 80},
-					NSP_CNT_PASS_WRONG_PORT,
-					TGT_NONE,
-					0};
-	for (i = 0; i < sizeof(live) / sizeof(live[0]); i++)
-		add((char *)live[i].name, test_tc_live, &live[i]);
+	for (i = 0; i < sizeof(live_tc_cases) / sizeof(live_tc_cases[0]); i++)
+		add((char *)live_tc_cases[i].name, test_tc_live, (void *)&live_tc_cases[i]);
 	failed += run_group("tc live");
 
 	free(group);

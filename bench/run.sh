@@ -1,0 +1,401 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# make bench: nsping against the seed's shell script, on a lab of namespaces.
+#
+# Lab: netns NODE (the business node: eth0, 10.99.0.2/16) wired by a veth to netns
+# GW (10.99.0.1/16). nsping runs with --host-netns NODE; bench/seed.sh uses NODE as
+# its "host". Every name starts with nspb<pid>; everything is removed on exit, also
+# on failure or interrupt. No packet is sent anywhere: only configuration is timed.
+#
+# Measures, as wall-clock time of the whole process (fork+exec included), the median
+# of several runs:
+#   (a) cold apply:   bench/seed.sh            vs  nsping apply   (torn down between runs)
+#   (b) no-op rerun:  bench/seed.sh --check    vs  nsping apply   (on a converged system)
+#   (c) nsping apply / no-op for 1, 10, 100 instances, with the cost per instance
+#   (d) the output of every executable in build/bench/ (the BPF per-packet bench)
+# and, if perf is installed, the CPU time (task-clock of the process tree) of (a), (b).
+# It reports numbers; it has no pass/fail threshold (exit 1 only if a step fails).
+#
+# Environment: NSPING (default build/nsping), COLD_RUNS (10), NOOP_RUNS (20),
+# SCALE ("1 10 100"), SCALE_COLD_RUNS (5), SCALE_NOOP_RUNS (10), SETTLE (0.05 s
+# pause before each timed run), SCALE_SETTLE (0.01 s per instance after a destroy
+# in (c)), CPU_RUNS (10; 0 skips the CPU time, which needs perf),
+# BENCH_TIMEOUT (300 s, for each build/bench/ program).
+set -euo pipefail
+export LC_ALL=C
+cd "$(dirname "$0")/.."
+
+NSPING=${NSPING:-./build/nsping}
+COLD_RUNS=${COLD_RUNS:-10}
+NOOP_RUNS=${NOOP_RUNS:-20}
+SCALE=${SCALE:-"1 10 100"}
+SCALE_COLD_RUNS=${SCALE_COLD_RUNS:-5}
+SCALE_NOOP_RUNS=${SCALE_NOOP_RUNS:-10}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
+CPU_RUNS=${CPU_RUNS:-10}
+MAX_PER_FILE=64 # nsping.conf(5): instances is a list of 1..64 groups
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: must run as root (it creates network namespaces)" >&2
+	exit 1
+fi
+if [ -z "${EPOCHREALTIME:-}" ]; then
+	echo "bench: needs bash >= 5 (\$EPOCHREALTIME)" >&2
+	exit 1
+fi
+for tool in ip ethtool awk; do
+	command -v "$tool" >/dev/null || {
+		echo "bench: $tool not found" >&2
+		exit 1
+	}
+done
+if [ ! -x "$NSPING" ]; then
+	echo "bench: $NSPING not built (make)" >&2
+	exit 1
+fi
+
+prefix=nspb$$
+node=${prefix}node gw=${prefix}gw
+state=$(mktemp -d /tmp/nsping-bench.XXXXXX)
+log=$state/log
+
+cleanup() {
+	local rc=$? ns
+	trap - EXIT INT TERM
+	# Deleting the node netns removes every host-side veth, hence every pair.
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		case "$ns" in
+		"$prefix"*) ip netns del "$ns" 2>/dev/null || true ;;
+		esac
+	done
+	rm -rf "$state"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+# run CMD...: runs CMD with its output in $log; on failure shows it and aborts.
+run() {
+	local rc=0
+	"$@" >"$log" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "bench: '$*' failed (exit $rc):" >&2
+		sed 's/^/    /' "$log" >&2
+		exit 1
+	fi
+}
+
+# timed CMD...: like run; the elapsed wall-clock time in microseconds goes to $elapsed.
+# $EPOCHREALTIME needs no fork; it is CLOCK_REALTIME (no clock step expected here).
+# Each timed run starts after a short pause, so that the asynchronous kernel work
+# left by the previous run (netns cleanup, RCU, the mount namespaces of
+# `ip netns exec`) does not land on the next one, whichever tool that is.
+SETTLE=${SETTLE:-0.05}
+SCALE_SETTLE=${SCALE_SETTLE:-0.01} # per instance, after a destroy in (c)
+elapsed=0
+timed() {
+	local t0 t1 rc=0
+	sleep "$SETTLE"
+	t0=${EPOCHREALTIME/./}
+	"$@" >"$log" 2>&1 || rc=$?
+	t1=${EPOCHREALTIME/./}
+	if [ "$rc" -ne 0 ]; then
+		echo "bench: '$*' failed (exit $rc):" >&2
+		sed 's/^/    /' "$log" >&2
+		exit 1
+	fi
+	elapsed=$((t1 - t0))
+}
+
+# stats US...: "median min max" of microsecond samples.
+stats() {
+	printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 }
+		END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+		      printf "%d %d %d\n", m, a[1], a[NR] }'
+}
+ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }'; }
+
+# ---------------------------------------------------------------------------
+# The lab.
+ip netns add "$node"
+ip netns add "$gw"
+ip -n "$node" link add eth0 type veth peer name eth0 netns "$gw"
+ip -n "$node" addr add 10.99.0.2/16 dev eth0
+ip -n "$gw" addr add 10.99.0.1/16 dev eth0
+ip -n "$node" link set lo up
+ip -n "$gw" link set lo up
+ip -n "$node" link set eth0 up
+ip -n "$gw" link set eth0 up
+up_mac=$(ip -n "$node" -o link show dev eth0 | sed -n 's/.* link\/ether \([0-9a-f:]*\) .*/\1/p')
+gw_mac=$(ip -n "$gw" -o link show dev eth0 | sed -n 's/.* link\/ether \([0-9a-f:]*\) .*/\1/p')
+[ -n "$up_mac" ] && [ -n "$gw_mac" ] || die "cannot read the lab's MAC addresses"
+gw_ip=10.99.0.1
+
+# instance I: the block of one instance (names and addresses derived from I).
+# Each instance gets its own netns and veth pair on the one uplink eth0, a distinct
+# address in 10.99.0.0/16, the uplink's MAC and no XDP binding (the seed script
+# attaches no XDP either).
+instance() {
+	local i=$1
+	cat <<EOF
+  {
+    name    = "b$i";
+    netns   = "${prefix}n$i";
+    uplink  = "eth0";
+    veth    = { host = "vnh$i"; peer = "vnn$i"; };
+    mac     = "$up_mac";
+    address = "10.99.$((1 + i / 250)).$((1 + i % 250))/16";
+    gateway = { ip = "$gw_ip"; mac = "$gw_mac"; };
+  }
+EOF
+}
+
+# write_confs N: writes ceil(N/64) files $state/scaleN.K.conf holding instances
+# 0..N-1, and sets confs=(the files).
+confs=()
+write_confs() {
+	local n=$1 i f k=0
+	confs=()
+	for ((i = 0; i < n; i++)); do
+		if ((i % MAX_PER_FILE == 0)); then
+			f=$state/scale$n.$k.conf
+			k=$((k + 1))
+			confs+=("$f")
+			printf 'version = 1;\ninstances = (\n' >"$f"
+		else
+			echo ',' >>"$f"
+		fi
+		instance "$i" >>"$f"
+		if (((i + 1) % MAX_PER_FILE == 0 || i + 1 == n)); then
+			echo ');' >>"$f"
+		fi
+	done
+}
+
+# nsping_each CMD...: runs nsping CMD on every file of $confs, in order.
+nsping_each() {
+	local f
+	for f in "${confs[@]}"; do
+		"$NSPING" -c "$f" --host-netns "$node" --state-dir "$state" "$@" || return
+	done
+}
+
+# The seed's instance (a)/(b); nsping's is instance 0 of a 1-instance file.
+s_ns=${prefix}s s_vh=vsh s_vn=vsn s_ip=10.99.200.1/16
+seed=(bench/seed.sh "$node" "$s_ns" "$s_vh" "$s_vn" "$s_ip" "$up_mac" "$gw_ip" "$gw_mac" eth0)
+seed_teardown() {
+	ip -n "$node" link del "$s_vh"
+	ip netns del "$s_ns"
+}
+
+# ---------------------------------------------------------------------------
+commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+echo "nsping bench: nsping $commit vs the seed's shell script"
+echo "  host:     kernel $(uname -r), ${cpu:-unknown CPU}, $(nproc) CPUs"
+echo "  tools:    $(ip -V 2>&1 | head -1), $(ethtool --version 2>&1 | head -1), bash $BASH_VERSION"
+echo "  lab:      netns $node (eth0 10.99.0.2/16) <-veth-> netns $gw (10.99.0.1/16)"
+echo "  baselines:"
+echo "    cold:   bench/seed.sh = the seed's 000 script (ip netns add; ip link add veth;"
+echo "            set peer netns; up; ip netns exec bash -c: mac, up, addr, default"
+echo "            route, permanent neighbor, ethtool gro on/tx off), host = $node"
+echo "    no-op:  bench/seed.sh --check = the same script made idempotent: look up each"
+echo "            object with ip/ethtool and skip it when present"
+echo "    nsping: $NSPING --host-netns $node --state-dir DIR apply (no XDP bindings;"
+echo "            its time includes the verify pass: observe + plan again)"
+echo "  times:    wall clock of the whole process, median [min..max] of N runs, ms"
+echo "  load:     $(cut -d' ' -f1-3 /proc/loadavg) at start (other work on the host skews the times)"
+echo
+
+# Warm-up: page cache, dynamic linker, first netns.
+write_confs 1
+nsping1=("${confs[@]}")
+timed "${seed[@]}"
+run seed_teardown
+timed nsping_each apply
+run nsping_each destroy
+
+# The floor: fork+exec of a process that does nothing, timed the same way.
+floor=()
+for ((r = 0; r < NOOP_RUNS; r++)); do
+	timed /bin/true
+	floor+=("$elapsed")
+done
+read -r fl_m fl_lo fl_hi < <(stats "${floor[@]}")
+
+# (a) cold apply, interleaved so that both see the same system noise.
+seed_cold=() ns_cold=() seed_down=() ns_down=()
+for ((r = 0; r < COLD_RUNS; r++)); do
+	timed "${seed[@]}"
+	seed_cold+=("$elapsed")
+	timed seed_teardown
+	seed_down+=("$elapsed")
+	timed nsping_each apply
+	ns_cold+=("$elapsed")
+	timed nsping_each destroy
+	ns_down+=("$elapsed")
+done
+
+# (b) no-op rerun on a converged system.
+run "${seed[@]}"
+run nsping_each apply
+seed_noop=() ns_noop=()
+for ((r = 0; r < NOOP_RUNS; r++)); do
+	timed bench/seed.sh --check "${seed[@]:1}"
+	seed_noop+=("$elapsed")
+	timed nsping_each apply
+	ns_noop+=("$elapsed")
+done
+run "$NSPING" -c "${nsping1[0]}" --host-netns "$node" --state-dir "$state" --json apply
+noop_requests=$(sed -n 's/.*"requests":\([0-9]*\).*/\1/p' "$log")
+run seed_teardown
+run nsping_each destroy
+
+# CPU time of the same operations, if perf is there: task-clock counts every
+# process of the tree (seed.sh's ip, ethtool and bash too), not the waiting.
+cpu_note='' cpu_seed_cold=() cpu_ns_cold=() cpu_seed_noop=() cpu_ns_noop=() cpu_us=0
+cpu_timed() {
+	local rc=0
+	sleep "$SETTLE"
+	perf stat -x, -e task-clock -o "$state/perf" -- "$@" >"$log" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "bench: 'perf stat $*' failed (exit $rc):" >&2
+		sed 's/^/    /' "$log" >&2
+		exit 1
+	fi
+	cpu_us=$(awk -F, '$3 ~ /task-clock/ { printf "%d", $1 * 1000 }' "$state/perf")
+	[ -n "$cpu_us" ] || cpu_us=0
+}
+if ((CPU_RUNS > 0)); then
+	if ! command -v perf >/dev/null || ! perf stat -x, -e task-clock -o /dev/null -- true >/dev/null 2>&1; then
+		cpu_note="CPU time: not measured (perf stat -e task-clock is not available)"
+	else
+		for ((r = 0; r < CPU_RUNS; r++)); do
+			cpu_timed "${seed[@]}"
+			cpu_seed_cold+=("$cpu_us")
+			cpu_timed bench/seed.sh --check "${seed[@]:1}"
+			cpu_seed_noop+=("$cpu_us")
+			run seed_teardown
+			cpu_timed "$NSPING" -c "${nsping1[0]}" --host-netns "$node" --state-dir "$state" apply
+			cpu_ns_cold+=("$cpu_us")
+			cpu_timed "$NSPING" -c "${nsping1[0]}" --host-netns "$node" --state-dir "$state" apply
+			cpu_ns_noop+=("$cpu_us")
+			run nsping_each destroy
+		done
+	fi
+fi
+
+read -r sc_m sc_lo sc_hi < <(stats "${seed_cold[@]}")
+read -r nc_m nc_lo nc_hi < <(stats "${ns_cold[@]}")
+read -r sn_m sn_lo sn_hi < <(stats "${seed_noop[@]}")
+read -r nn_m nn_lo nn_hi < <(stats "${ns_noop[@]}")
+read -r sd_m sd_lo sd_hi < <(stats "${seed_down[@]}")
+read -r nd_m nd_lo nd_hi < <(stats "${ns_down[@]}")
+
+echo "(a) cold apply and (b) no-op rerun, 1 instance"
+row() { # case runs seed(m lo hi) nsping(m lo hi) goal
+	printf '  %-12s %5s  %-26s %-26s %8s %8s  %s\n' "$1" "$2" \
+		"$(ms "$3") [$(ms "$4")..$(ms "$5")]" "$(ms "$6") [$(ms "$7")..$(ms "$8")]" \
+		"$(ratio "$3" "$6")" "$(ratio "$4" "$7")" "$9"
+}
+printf '  %-12s %5s  %-26s %-26s %8s %8s  %s\n' case runs "seed.sh (ms)" "nsping apply (ms)" \
+	speedup "(min)" goal
+row "cold apply" "$COLD_RUNS" "$sc_m" "$sc_lo" "$sc_hi" "$nc_m" "$nc_lo" "$nc_hi" ">= 10x"
+row "no-op rerun" "$NOOP_RUNS" "$sn_m" "$sn_lo" "$sn_hi" "$nn_m" "$nn_lo" "$nn_hi" ">= 30x"
+row "teardown" "$COLD_RUNS" "$sd_m" "$sd_lo" "$sd_hi" "$nd_m" "$nd_lo" "$nd_hi" "-"
+echo "  speedup: of the medians; (min): of the fastest runs, the least disturbed by other load"
+echo "  (teardown: ip link del + ip netns del vs nsping destroy)"
+echo "  floor: /bin/true (fork+exec, the same timing) $(ms "$fl_m") [$(ms "$fl_lo")..$(ms "$fl_hi")] ms"
+echo "  (no-op: seed.sh --check; nsping apply reported \"requests\":${noop_requests:-?}," \
+	"i.e. changing kernel requests sent)"
+if [ -n "$cpu_note" ]; then
+	echo "  $cpu_note"
+elif ((CPU_RUNS > 0)); then
+	read -r a _ < <(stats "${cpu_seed_cold[@]}")
+	read -r b _ < <(stats "${cpu_ns_cold[@]}")
+	read -r c _ < <(stats "${cpu_seed_noop[@]}")
+	read -r d _ < <(stats "${cpu_ns_noop[@]}")
+	echo "  CPU time (perf stat task-clock of the process tree, median of $CPU_RUNS; less" \
+		"sensitive to other load):"
+	echo "    cold apply   seed.sh $(ms "$a") ms, nsping $(ms "$b") ms: $(ratio "$a" "$b")"
+	echo "    no-op rerun  seed.sh $(ms "$c") ms, nsping $(ms "$d") ms: $(ratio "$c" "$d")"
+fi
+echo
+
+# (c) scaling.
+echo "(c) nsping apply for N instances (one uplink eth0, one netns and veth pair each)"
+printf '  %5s %5s  %-26s %9s %9s  %-26s %9s %9s\n' N files "cold apply (ms)" "/inst" "marginal" \
+	"no-op apply (ms)" "/inst" "marginal"
+destroys=() noop_reqs=() first_n='' first_c=0 first_o=0
+for n in $SCALE; do
+	write_confs "$n"
+	cold=() noop=()
+	for ((r = 0; r < SCALE_COLD_RUNS; r++)); do
+		timed nsping_each apply
+		cold+=("$elapsed")
+		if ((r + 1 < SCALE_COLD_RUNS)); then
+			run nsping_each destroy
+			# The kernel frees a deleted netns asynchronously (cleanup_net,
+			# under the rtnl lock); let N of them go before the next run.
+			sleep "$(awk -v n="$n" -v s="$SCALE_SETTLE" 'BEGIN { print n * s }')"
+		fi
+	done
+	for ((r = 0; r < SCALE_NOOP_RUNS; r++)); do
+		timed nsping_each apply
+		noop+=("$elapsed")
+	done
+	reqs=0
+	for f in "${confs[@]}"; do
+		run "$NSPING" -c "$f" --host-netns "$node" --state-dir "$state" --json apply
+		reqs=$((reqs + $(sed -n 's/.*"requests":\([0-9]*\).*/\1/p' "$log")))
+	done
+	noop_reqs+=("N=$n: $reqs")
+	timed nsping_each destroy
+	destroy_us=$elapsed
+	read -r c_m c_lo c_hi < <(stats "${cold[@]}")
+	read -r o_m o_lo o_hi < <(stats "${noop[@]}")
+	if [ -z "$first_n" ]; then
+		first_n=$n first_c=$c_m first_o=$o_m
+		mc=- mo=-
+	else
+		mc=$(ms $(((c_m - first_c) / (n - first_n))))
+		mo=$(ms $(((o_m - first_o) / (n - first_n))))
+	fi
+	printf '  %5s %5s  %-26s %9s %9s  %-26s %9s %9s\n' "$n" "${#confs[@]}" \
+		"$(ms "$c_m") [$(ms "$c_lo")..$(ms "$c_hi")]" "$(ms $((c_m / n)))" "$mc" \
+		"$(ms "$o_m") [$(ms "$o_lo")..$(ms "$o_hi")]" "$(ms $((o_m / n)))" "$mo"
+	destroys+=("N=$n: $(ms "$destroy_us") ms")
+done
+echo "  /inst = total / N; marginal = (total(N) - total(${first_n:-?})) / (N - ${first_n:-?}), the cost of one more instance"
+echo "  runs: $SCALE_COLD_RUNS cold (destroy between), $SCALE_NOOP_RUNS no-op; a file holds at most" \
+	"$MAX_PER_FILE instances, so N > $MAX_PER_FILE runs nsping once per file, in sequence"
+echo "  nsping destroy (1 run each): ${destroys[*]}"
+echo "  changing kernel requests sent by a no-op apply (\"requests\"): ${noop_reqs[*]}"
+echo
+
+# (d) the BPF per-packet bench, if built.
+found=0
+for b in build/bench/*; do
+	[ -f "$b" ] && [ -x "$b" ] || continue
+	found=1
+	echo "(d) $b"
+	rc=0
+	timeout "$BENCH_TIMEOUT" "$b" >"$log" 2>&1 || rc=$?
+	sed 's/^/  /' "$log"
+	[ "$rc" -eq 0 ] || echo "  ($b exited $rc)"
+	echo
+done
+[ "$found" -eq 1 ] || echo "(d) no BPF per-packet bench: build/bench/ holds no executable"
+
+echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# Nothing of ours may remain but the lab, which cleanup removes.
+left=$(ip netns list | awk -v p="$prefix" 'index($1, p) == 1 && $1 != p "node" && $1 != p "gw"')
+[ -z "$left" ] || die "namespaces left behind: $left"
