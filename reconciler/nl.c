@@ -117,63 +117,75 @@ static bool binary_addr(struct nl_addr *a, void *out, size_t len)
 	return true;
 }
 
-static void *grow(void *arr, size_t n, size_t size)
+/* Append one item of size bytes to a growing array; -ENOMEM leaves it as it was. */
+static int append(void *arrp, size_t *n, const void *item, size_t size)
 {
-	return realloc(arr, (n + 1) * size);
+	void **arr = arrp;
+	char *grown = realloc(*arr, (*n + 1) * size);
+
+	if (!grown)
+		return -ENOMEM;
+	memcpy(grown + *n * size, item, size);
+	*arr = grown;
+	(*n)++;
+	return 0;
+}
+
+/* The end of every dump: the cache goes, the array is handed over or freed. */
+static int finish_dump(struct nl_cache *cache, int r, void *arr, size_t n, void *ret, size_t *ret_n)
+{
+	nl_cache_free(cache);
+	if (r < 0) {
+		free(arr);
+		return r;
+	}
+	*(void **)ret = arr;
+	*ret_n = n;
+	return 0;
 }
 
 int nsp_nl_dump_links(struct nsp_nl *nl, struct nsp_obs_link **ret, size_t *ret_n)
 {
 	struct nl_cache *cache;
-	struct nsp_obs_link *arr = NULL, *tmp;
+	struct nsp_obs_link *arr = NULL;
 	size_t n = 0;
 	int r;
 
 	r = rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache);
 	if (r < 0)
 		return nl_to_errno(r);
-	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+	for (struct nl_object *o = nl_cache_get_first(cache); o && r == 0;
+	     o = nl_cache_get_next(o)) {
 		struct rtnl_link *l = (struct rtnl_link *)o;
 		const char *type = rtnl_link_get_type(l);
 		const char *alias = rtnl_link_get_ifalias(l);
-		struct nsp_obs_link *x;
+		struct nsp_obs_link x = {.present = true};
 
-		tmp = grow(arr, n, sizeof(*arr));
-		if (!tmp) {
-			free(arr);
-			nl_cache_free(cache);
-			return -ENOMEM;
-		}
-		arr = tmp;
-		x = &arr[n++];
-		memset(x, 0, sizeof(*x));
-		x->present = true;
-		x->ifindex = rtnl_link_get_ifindex(l);
-		snprintf(x->name, sizeof(x->name), "%s", rtnl_link_get_name(l));
-		snprintf(x->alias, sizeof(x->alias), "%s", alias ? alias : "");
-		binary_addr(rtnl_link_get_addr(l), x->mac.b, sizeof(x->mac.b));
-		x->up = rtnl_link_get_flags(l) & IFF_UP;
-		x->is_veth = type && !strcmp(type, "veth");
-		x->peer_ifindex = (int)rtnl_link_get_link(l);
-		x->mtu = rtnl_link_get_mtu(l);
+		x.ifindex = rtnl_link_get_ifindex(l);
+		snprintf(x.name, sizeof(x.name), "%s", rtnl_link_get_name(l));
+		snprintf(x.alias, sizeof(x.alias), "%s", alias ? alias : "");
+		binary_addr(rtnl_link_get_addr(l), x.mac.b, sizeof(x.mac.b));
+		x.up = rtnl_link_get_flags(l) & IFF_UP;
+		x.is_veth = type && !strcmp(type, "veth");
+		x.peer_ifindex = (int)rtnl_link_get_link(l);
+		x.mtu = rtnl_link_get_mtu(l);
+		r = append(&arr, &n, &x, sizeof(x));
 	}
-	nl_cache_free(cache);
-	*ret = arr;
-	*ret_n = n;
-	return 0;
+	return finish_dump(cache, r, arr, n, ret, ret_n);
 }
 
 int nsp_nl_dump_addrs(struct nsp_nl *nl, struct nsp_nl_addr **ret, size_t *ret_n)
 {
 	struct nl_cache *cache;
-	struct nsp_nl_addr *arr = NULL, *tmp;
+	struct nsp_nl_addr *arr = NULL;
 	size_t n = 0;
 	int r;
 
 	r = rtnl_addr_alloc_cache(nl->sk, &cache);
 	if (r < 0)
 		return nl_to_errno(r);
-	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+	for (struct nl_object *o = nl_cache_get_first(cache); o && r == 0;
+	     o = nl_cache_get_next(o)) {
 		struct rtnl_addr *a = (struct rtnl_addr *)o;
 		struct nsp_nl_addr x = {0};
 
@@ -183,32 +195,23 @@ int nsp_nl_dump_addrs(struct nsp_nl *nl, struct nsp_nl_addr **ret, size_t *ret_n
 		x.ifindex = rtnl_addr_get_ifindex(a);
 		x.prefix = (uint8_t)rtnl_addr_get_prefixlen(a);
 		x.secondary = rtnl_addr_get_flags(a) & IFA_F_SECONDARY;
-		tmp = grow(arr, n, sizeof(*arr));
-		if (!tmp) {
-			free(arr);
-			nl_cache_free(cache);
-			return -ENOMEM;
-		}
-		arr = tmp;
-		arr[n++] = x;
+		r = append(&arr, &n, &x, sizeof(x));
 	}
-	nl_cache_free(cache);
-	*ret = arr;
-	*ret_n = n;
-	return 0;
+	return finish_dump(cache, r, arr, n, ret, ret_n);
 }
 
 int nsp_nl_dump_routes(struct nsp_nl *nl, struct nsp_obs_route **ret, size_t *ret_n)
 {
 	struct nl_cache *cache;
-	struct nsp_obs_route *arr = NULL, *tmp;
+	struct nsp_obs_route *arr = NULL;
 	size_t n = 0;
 	int r;
 
 	r = rtnl_route_alloc_cache(nl->sk, AF_INET, 0, &cache);
 	if (r < 0)
 		return nl_to_errno(r);
-	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+	for (struct nl_object *o = nl_cache_get_first(cache); o && r == 0;
+	     o = nl_cache_get_next(o)) {
 		struct rtnl_route *rt = (struct rtnl_route *)o;
 		struct rtnl_nexthop *nh;
 		struct nl_addr *dst = rtnl_route_get_dst(rt);
@@ -227,32 +230,23 @@ int nsp_nl_dump_routes(struct nsp_nl *nl, struct nsp_obs_route **ret, size_t *re
 			binary_addr(rtnl_route_nh_get_gateway(nh), &x.gateway, sizeof(x.gateway));
 			x.oif = rtnl_route_nh_get_ifindex(nh);
 		}
-		tmp = grow(arr, n, sizeof(*arr));
-		if (!tmp) {
-			free(arr);
-			nl_cache_free(cache);
-			return -ENOMEM;
-		}
-		arr = tmp;
-		arr[n++] = x;
+		r = append(&arr, &n, &x, sizeof(x));
 	}
-	nl_cache_free(cache);
-	*ret = arr;
-	*ret_n = n;
-	return 0;
+	return finish_dump(cache, r, arr, n, ret, ret_n);
 }
 
 int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret_n)
 {
 	struct nl_cache *cache;
-	struct nsp_nl_neigh *arr = NULL, *tmp;
+	struct nsp_nl_neigh *arr = NULL;
 	size_t n = 0;
 	int r;
 
 	r = rtnl_neigh_alloc_cache(nl->sk, &cache);
 	if (r < 0)
 		return nl_to_errno(r);
-	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+	for (struct nl_object *o = nl_cache_get_first(cache); o && r == 0;
+	     o = nl_cache_get_next(o)) {
 		struct rtnl_neigh *ne = (struct rtnl_neigh *)o;
 		struct nsp_nl_neigh x = {0};
 		int state = rtnl_neigh_get_state(ne);
@@ -264,19 +258,9 @@ int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret
 		x.neigh.has_lladdr = binary_addr(rtnl_neigh_get_lladdr(ne), x.neigh.lladdr.b,
 						 sizeof(x.neigh.lladdr.b));
 		x.neigh.permanent = state & NUD_PERMANENT;
-		tmp = grow(arr, n, sizeof(*arr));
-		if (!tmp) {
-			free(arr);
-			nl_cache_free(cache);
-			return -ENOMEM;
-		}
-		arr = tmp;
-		arr[n++] = x;
+		r = append(&arr, &n, &x, sizeof(x));
 	}
-	nl_cache_free(cache);
-	*ret = arr;
-	*ret_n = n;
-	return 0;
+	return finish_dump(cache, r, arr, n, ret, ret_n);
 }
 
 int nsp_nl_link_index(struct nsp_nl *nl, const char *name)
