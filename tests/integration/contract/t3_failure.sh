@@ -1,0 +1,225 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+# Interrupted and failed applies leave a state the next apply completes
+# (SPEC.md: idempotent, rerun at every boot). Sourced by run.sh.
+
+# converges WHAT: a plain apply exits 0 and leaves a complete instance 1 and
+# an empty plan.
+converges() {
+	nspx apply
+	[ "$RC" -eq 0 ] || fail "$1: the next apply exits $RC: $(head -n 2 "$T/err" | tr '\n' '|')"
+	check_instance 1 "$NODE_MAC"
+	nspx plan --detailed-exitcode
+	[ "$RC" -eq 0 ] || fail "$1: plan after the repairing apply exits $RC: $(tr '\n' '|' <"$T/out" | head -c 300)"
+}
+
+# destroys_all WHAT: destroy exits 0 and leaves nothing of the instance.
+destroys_all() {
+	local left
+	nspx destroy
+	[ "$RC" -eq 0 ] || fail "$1: destroy exits $RC: $(head -n 2 "$T/err" | tr '\n' '|')"
+	left=$(compgen -G "/run/netns/nspt${ID}p*" | tr '\n' ' ')
+	[ -z "$left" ] || fail "$1: destroy left $left"
+	[ "$(node_links)" = "eth0 lo" ] || fail "$1: NODE links after destroy: $(node_links)"
+}
+
+# 9a. the veth deleted between runs (from either end): recreated in the same
+# netns, nothing else touched
+veth_deleted() {
+	local ino
+	lab_up drop
+	write_conf "$CONF" 1
+	apply_ok
+	ino=$(netns_inode "$(inst_ns 1)")
+	eval "$1" || fail "could not delete the veth"
+	[ -z "$(ifindex_of "$NODE" "$(inst_host 1)")" ] || fail "lab: the host end survived"
+	plan_json
+	jq -e 'all(.changes[]; .kind != "netns" and .op != "delete")' "$T/plan.json" >/dev/null ||
+		fail "plan after the veth was deleted: $(plan_ops)"
+	jq -e 'any(.changes[]; .op == "create" and .kind == "link")' "$T/plan.json" >/dev/null ||
+		fail "plan after the veth was deleted creates no link: $(plan_ops)"
+	converges "veth deleted"
+	[ "$(netns_inode "$(inst_ns 1)")" = "$ino" ] || fail "the netns was recreated"
+}
+test_peer_deleted_between_runs() { veth_deleted 'ip -n "$(inst_ns 1)" link del "$(inst_peer 1)"'; }
+test_host_veth_deleted_between_runs() { veth_deleted 'ip -n "$NODE" link del "$(inst_host 1)"'; }
+
+# 9b. the netns deleted behind nsping's back (ip netns del): rebuilt
+test_netns_deleted_between_runs() {
+	lab_up drop
+	write_conf "$CONF" 1
+	apply_ok
+	ip netns del "$(inst_ns 1)" || fail "lab: ip netns del"
+	# the veth dies with the netns
+	for _ in $(seq 1 40); do
+		[ -z "$(ifindex_of "$NODE" "$(inst_host 1)")" ] && break
+		sleep 0.05
+	done
+	converges "netns deleted"
+}
+
+# kill_points: how often a from-scratch apply makes each syscall of
+# KILL_SYSCALLS ("name count" lines).
+KILL_SYSCALLS="unshare mount sendmsg sendto ioctl"
+kill_points() {
+	strace -f -qq -o "$T/count.log" -e signal=none -e trace="${KILL_SYSCALLS// /,}" \
+		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply >/dev/null 2>&1 ||
+		fail "traced apply from scratch failed"
+	for s in $KILL_SYSCALLS; do
+		echo "$s $(grep -cE "^([0-9]+ +)?$s\(" "$T/count.log")"
+	done
+	destroys_all "counting run"
+}
+
+# 9c. SIGKILL at the entry of every interesting syscall of a from-scratch apply
+# (strace fault injection): the next apply converges, destroy removes all.
+test_kill_at_every_step() {
+	local s n i rc total=0
+	lab_up drop
+	write_conf "$CONF" 1
+	kill_points >"$T/points"
+	while read -r s n; do
+		for i in $(seq 1 "$n"); do
+			strace -f -qq -o /dev/null -e signal=none -e trace="$s" -e inject="$s:signal=SIGKILL:when=$i" \
+				"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply >/dev/null 2>&1
+			rc=$?
+			log "killed at $s #$i (exit $rc)"
+			converges "killed at $s #$i"
+			destroys_all "killed at $s #$i"
+			total=$((total + 1))
+		done
+	done <"$T/points"
+	[ "$total" -ge 5 ] || fail "only $total kill points: $(tr '\n' ' ' <"$T/points")"
+	log "$total kill points"
+}
+
+# 9d. the same on a built instance whose every object drifted: SIGKILL at each
+# changing request of the repair.
+test_kill_during_repair() {
+	local n i
+	lab_up drop
+	write_conf "$CONF" 1
+	apply_ok
+	drift_all() {
+		ip -n "$(inst_ns 1)" addr add 10.99.0.77/24 dev "$(inst_peer 1)"
+		ip -n "$(inst_ns 1)" route del default
+		ip netns exec "$(inst_ns 1)" ethtool -K "$(inst_peer 1)" gro off tx on >/dev/null
+		ip -n "$(inst_ns 1)" link set dev "$(inst_peer 1)" address 02:00:00:5a:5a:5a
+		ip -n "$NODE" link set dev "$(inst_host 1)" down
+	}
+	drift_all
+	strace -f -qq -o "$T/count.log" -e signal=none -e trace=sendmsg \
+		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply >/dev/null 2>&1 ||
+		fail "traced repair failed"
+	n=$(grep -cE '^([0-9]+ +)?sendmsg\(' "$T/count.log")
+	for i in $(seq 1 "$n"); do
+		drift_all 2>/dev/null
+		strace -f -qq -o /dev/null -e signal=none -e trace=sendmsg -e inject="sendmsg:signal=SIGKILL:when=$i" \
+			"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply >/dev/null 2>&1
+		converges "repair killed at sendmsg #$i"
+	done
+}
+
+# 9e. a request that fails (ENOBUFS injected on the Nth netlink send, each N
+# of a from-scratch apply): apply ends with a runtime failure (1) in bounded
+# time, never crashes or hangs, and the next apply converges.
+test_failed_request_then_converge() {
+	local n i rc what problems=()
+	lab_up drop
+	write_conf "$CONF" 1
+	strace -f -qq -o "$T/count.log" -e signal=none -e trace=sendmsg \
+		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply >/dev/null 2>&1 ||
+		fail "traced apply failed"
+	n=$(grep -cE '^([0-9]+ +)?sendmsg\(' "$T/count.log")
+	destroys_all "counting run"
+	for i in $(seq 1 "$n"); do
+		timeout -k 2 10 strace -f -qq -o "$T/inj.log" -e signal=none -e trace=sendmsg \
+			-e inject="sendmsg:error=ENOBUFS:when=$i" \
+			"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply >"$T/out" 2>"$T/err"
+		rc=$?
+		what=$(grep INJECTED "$T/inj.log" | grep -oE 'nlmsg_type=[A-Za-z0-9_]+( /\*[^*]*\*/)?, nlmsg_flags=[A-Z_|0-9x]+' | head -n 1 |
+			sed -E 's#nlmsg_type=##; s# /\*[^*]*\*/##; s#^0x12,#RTM_GETLINK,#; s#^0x16,#RTM_GETADDR,#; s#^0x1a,#RTM_GETROUTE,#; s#^0x1e,#RTM_GETNEIGH,#; s#^0x10,#RTM_NEWLINK,#; s#^0x14,#RTM_NEWADDR,#; s#^0x18,#RTM_NEWROUTE,#; s#^0x1c,#RTM_NEWNEIGH,#; s#, nlmsg_flags=# #')
+		log "ENOBUFS at sendmsg #$i ($what): exit $rc: $(head -n 1 "$T/err")"
+		case $rc in
+		0)
+			nspx plan --detailed-exitcode
+			[ "$RC" -eq 0 ] || problems+=("#$i ($what): exit 0 but not converged")
+			;;
+		1) ;;
+		124 | 137) problems+=("#$i ($what): hangs (killed after 10s)") ;;
+		*) problems+=("#$i ($what): exit $rc, expected 1") ;;
+		esac
+		converges "ENOBUFS at sendmsg #$i"
+		destroys_all "ENOBUFS at sendmsg #$i"
+	done
+	[ ${#problems[@]} -eq 0 ] ||
+		fail "ENOBUFS on a netlink send of $n: ${problems[*]}"
+}
+
+# 9f. kill -9 after a short delay, many times (SPEC: rerun at every boot)
+test_kill9_timed() {
+	local d pid
+	lab_up drop
+	write_conf "$CONF" 1
+	for d in 0 0.001 0.002 0.003 0.005 0.007 0.01 0.015 0.02 0.03 0.05 0.08; do
+		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply >/dev/null 2>&1 &
+		pid=$!
+		bg_pid "$pid"
+		sleep "$d"
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		converges "kill -9 after ${d}s"
+		destroys_all "kill -9 after ${d}s"
+	done
+}
+
+# 9g. SIGKILL at each step of destroy: the next destroy finishes the job
+# (nothing of the instance left, not even a name in ip netns list), and an
+# apply after an interrupted destroy converges.
+test_kill_during_destroy() {
+	local s n i total=0 left problems=()
+	lab_up drop
+	write_conf "$CONF" 1
+	apply_ok
+	strace -f -qq -o "$T/count.log" -e signal=none -e trace=sendmsg,umount2,unlink,unlinkat \
+		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" destroy >/dev/null 2>&1 ||
+		fail "traced destroy failed"
+	for s in sendmsg umount2 unlink unlinkat; do
+		echo "$s $(grep -cE "^([0-9]+ +)?$s\(" "$T/count.log")"
+	done >"$T/points"
+	while read -r s n; do
+		for i in $(seq 1 "$n"); do
+			apply_ok
+			strace -f -qq -o /dev/null -e signal=none -e trace="$s" -e inject="$s:signal=SIGKILL:when=$i" \
+				"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" destroy >/dev/null 2>&1
+			total=$((total + 1))
+			log "destroy killed at $s #$i"
+			# odd: destroy again; even: apply first, then destroy
+			if [ $((i % 2)) -eq 0 ]; then
+				converges "apply after destroy killed at $s #$i"
+			fi
+			nspx destroy
+			[ "$RC" -eq 0 ] || problems+=("killed at $s #$i: the next destroy exits $RC")
+			left=$(compgen -G "/run/netns/nspt${ID}p*" | xargs -r -n1 basename | tr '\n' ' ')
+			if [ -n "$left" ]; then
+				problems+=("killed at $s #$i: the next destroy (exit $RC) leaves /run/netns/$left($(stat -c '%A, %s bytes' "/run/netns/${left% }"), $(ip netns list | grep -qw "${left% }" && echo listed by ip netns list))")
+				ip netns del "${left% }" 2>/dev/null
+			fi
+			[ "$(node_links)" = "eth0 lo" ] || problems+=("killed at $s #$i: NODE links after the next destroy: $(node_links)")
+		done
+	done <"$T/points"
+	[ "$total" -ge 2 ] || fail "only $total kill points in destroy: $(tr '\n' ' ' <"$T/points")"
+	[ ${#problems[@]} -eq 0 ] || fail "interrupted destroy ($total points): ${problems[*]}"
+}
+
+# the peer moved out of the isolated netns into the node: apply converges and
+# leaves nothing of it in the node
+test_peer_moved_to_host() {
+	lab_up drop
+	write_conf "$CONF" 1
+	apply_ok
+	ip -n "$(inst_ns 1)" link set dev "$(inst_peer 1)" netns "$NODE" || fail "lab: move the peer"
+	converges "peer moved into the node"
+	[ "$(node_links)" = "$(printf '%s\n' eth0 lo "$(inst_host 1)" | sort | paste -sd' ' -)" ] ||
+		fail "NODE links after repair: $(node_links)"
+}
