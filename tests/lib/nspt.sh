@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
+# shellcheck disable=SC2119,SC2120  # plan_json takes optional arguments
 #
 # Shared helpers of the contract integration tests
 # (tests/integration/contract/run.sh sources this file).
@@ -17,7 +18,6 @@
 #   instance i (1..9): name nspt<ID><i>, netns nspt<ID>p<i>,
 #                      veth host vph<ID><i>, peer vpn<ID><i>
 
-NSPT_RTM_CHANGE='RTM_NEWLINK|RTM_SETLINK|RTM_DELLINK|RTM_NEWADDR|RTM_DELADDR|RTM_NEWROUTE|RTM_DELROUTE|RTM_NEWNEIGH|RTM_DELNEIGH'
 # ioctl(SIOCETHTOOL) commands that change something (linux/ethtool.h):
 # SSET SWOL SMSGLVL SEEPROM SCOALESCE SRINGPARAM SPAUSEPARAM SRXCSUM STXCSUM SSG
 # STSO SUFO SGSO SFLAGS SPFLAGS SGRO SFEATURES
@@ -67,6 +67,22 @@ lab_init() {
 	export ID NODE GW T STATE CONF
 	# tells run.sh which namespaces to look for after the test
 	[ -n "${NSPT_IDFILE:-}" ] && echo "$ID" >"$NSPT_IDFILE"
+	return 0
+}
+
+# my_netns [p]: names under /run/netns that belong to this test: exactly
+# nspt<ID>n, nspt<ID>g, nspt<ID>p<N> (with "p": only the instance ones). Never a
+# prefix match: other suites use nspt<longer id>.
+my_netns() {
+	local re="^nspt${ID}(n|g|p[0-9]+)\$"
+	[ "${1:-}" = p ] && re="^nspt${ID}p[0-9]+\$"
+	local f
+	[ -n "${ID:-}" ] || return 0
+	for f in /run/netns/nspt"$ID"*; do
+		[ -e "$f" ] || continue
+		f=${f##*/}
+		[[ $f =~ $re ]] && echo "$f"
+	done
 	return 0
 }
 
@@ -122,9 +138,8 @@ lab_down() {
 	if [ -n "${ID:-}" ]; then
 		# the isolated namespaces first, then the node (its end of every veth
 		# goes with it), then the gateway
-		for ns in /run/netns/nspt"${ID}"p* /run/netns/nspt"${ID}"*; do
-			[ -e "$ns" ] || continue
-			ip netns del "$(basename "$ns")" 2>/dev/null
+		for ns in $(my_netns p) $(my_netns); do
+			ip netns del "$ns" 2>/dev/null
 		done
 	fi
 	[ -n "${T:-}" ] && [ -d "$T" ] && rm -rf "$T"
@@ -278,7 +293,7 @@ json_requests() { jq -r '.requests' "$T/out"; }
 
 # --- plan --------------------------------------------------------------------------
 
-# plan_json: nsping --json plan into $T/plan.json; fails the test if it is not
+# plan_json [ARGS]: nsping --json plan [ARGS] into $T/plan.json; fails the test if it is not
 # JSON. Sets RC.
 plan_json() {
 	nspx --json plan "$@"
@@ -329,7 +344,7 @@ feature() { # NS IF FEATURE -> on|off
 snapshot() {
 	{
 		echo "# netns"
-		ls /run/netns | grep "^nspt$ID" || true
+		my_netns
 		echo "# node links"
 		ip -n "$NODE" -j -d link show | jq -S "$NSPT_STABLE"
 		echo "# node addrs"
@@ -351,13 +366,15 @@ same_snapshot() {
 	fi
 }
 
-# ns_snapshot NS NAME: links/addresses/routes/neighbors inside a namespace.
+# ns_snapshot NS NAME: links and the IPv4 addresses/routes/permanent neighbors
+# inside a namespace (IPv6 is left out: the kernel's own link-local address and
+# its DAD change it behind everybody's back).
 ns_snapshot() {
 	{
 		ip -n "$1" -j -d link show | jq -S "$NSPT_STABLE"
-		ip -n "$1" -j addr show | jq -S .
-		ip -n "$1" -j route show table all | jq -S .
-		ip -n "$1" -j neigh show nud permanent | jq -S .
+		ip -n "$1" -j -4 addr show | jq -S .
+		ip -n "$1" -j -4 route show table all | jq -S .
+		ip -n "$1" -j -4 neigh show nud permanent | jq -S .
 	} >"$T/snap.$2" 2>&1
 }
 
@@ -376,9 +393,10 @@ check_instance() {
 	[ -n "$pj" ] || fail "[$inst] peer $peer missing in $ns"
 	[ "$(jq -r '.linkinfo.info_kind' <<<"$pj")" = veth ] || fail "[$inst] $peer is not a veth"
 	# the two ends are one pair
-	[ "$(jq -r '.link_index' <<<"$hj")" = "$(jq -r '.ifindex' <<<"$pj")" ] &&
-		[ "$(jq -r '.link_index' <<<"$pj")" = "$(jq -r '.ifindex' <<<"$hj")" ] ||
+	if [ "$(jq -r '.link_index' <<<"$hj")" != "$(jq -r '.ifindex' <<<"$pj")" ] ||
+		[ "$(jq -r '.link_index' <<<"$pj")" != "$(jq -r '.ifindex' <<<"$hj")" ]; then
 		fail "[$inst] $host and $peer are not peers of one veth pair"
+	fi
 	[ "$(jq -r '.address' <<<"$pj")" = "$mac" ] || fail "[$inst] peer MAC $(jq -r .address <<<"$pj"), expected $mac"
 	jq -e '.flags | index("UP")' <<<"$pj" >/dev/null || fail "[$inst] peer $peer is not up"
 	[ "$(jq -r '.ifalias // ""' <<<"$pj")" = "nsping:$inst" ] ||

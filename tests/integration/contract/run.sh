@@ -23,11 +23,11 @@ ROOT=$(cd "$HERE/../../.." && pwd)
 LIB=$ROOT/tests/lib/nspt.sh
 
 test_files() { ls "$HERE"/t[0-9]*_*.sh; }
-all_tests() { grep -hoE '^test_[a-z0-9_]+\(\)' $(test_files) | sed 's/^test_//; s/()$//'; }
+all_tests() { test_files | xargs grep -hoE '^test_[a-z0-9_]+\(\)' | sed 's/^test_//; s/()$//'; }
 
 # --- one test, in its own process (run.sh --one NAME) ----------------------------
 if [ "${1:-}" = --one ]; then
-	# shellcheck source=../../lib/nspt.sh
+	# shellcheck source=/dev/null
 	source "$LIB"
 	for f in $(test_files); do
 		# shellcheck source=/dev/null
@@ -39,6 +39,9 @@ if [ "${1:-}" = --one ]; then
 	"test_$2"
 	exit $?
 fi
+
+# shellcheck source=/dev/null
+source "$LIB"   # for my_netns
 
 if [ "${1:-}" = --list ]; then
 	all_tests
@@ -109,7 +112,7 @@ for t in "${tests[@]}"; do
 	# nothing of the test may survive it
 	if [ -s "$idfile" ]; then
 		id=$(cat "$idfile")
-		left=$(compgen -G "/run/netns/nspt$id*" | xargs -r -n1 basename | tr '\n' ' ')
+		left=$(ID=$id my_netns | tr '\n' ' ')
 		if [ -n "$left" ]; then
 			[ -n "$msg" ] || msg="namespaces left behind: $left"
 			for ns in $left; do ip netns del "$ns" 2>/dev/null; done

@@ -11,7 +11,11 @@ test_apply_from_scratch() {
 	nspx plan --detailed-exitcode
 	[ "$RC" -eq 2 ] || fail "plan --detailed-exitcode on an empty node exits $RC, expected 2"
 	netns_exists "$(inst_ns 1)" && fail "plan created the netns"
-	apply_ok
+	nspx_traced --json apply
+	[ "$RC" -eq 0 ] || fail "apply exits $RC: $(head -n 3 "$T/err" | tr '\n' '|')"
+	jq -e '.converged == true' "$T/out" >/dev/null 2>&1 || fail "apply --json: not converged: $(head -c 300 "$T/out")"
+	[ "$(json_requests)" = "$(strace_changes | grep -c .)" ] ||
+		fail "apply --json requests=$(json_requests), strace counted $(strace_changes | grep -c .): $(strace_changes | sort | uniq -c | tr -s ' \n' ' ')"
 	check_instance 1 "$NODE_MAC"
 	node_base after
 	same_snapshot before after "apply changed NODE's eth0, routes or iptables"
@@ -249,8 +253,14 @@ test_destroy() {
 	write_conf "$CONF" 1
 	node_base before
 	apply_ok
-	nspx destroy
+	nspx_traced --json destroy
 	[ "$RC" -eq 0 ] || fail "destroy exits $RC: $(head -n 2 "$T/err" | tr '\n' '|')"
+	if jq -e 'has("requests")' "$T/out" >/dev/null 2>&1; then
+		[ "$(json_requests)" = "$(strace_changes | grep -c .)" ] ||
+			fail "destroy --json requests=$(json_requests), strace counted $(strace_changes | grep -c .): $(strace_changes | sort | uniq -c | tr -s ' \n' ' ')"
+	else
+		fail "destroy --json has no requests member: $(head -c 300 "$T/out")"
+	fi
 	netns_exists "$(inst_ns 1)" && fail "destroy left netns $(inst_ns 1) in ip netns list"
 	[ -e "/run/netns/$(inst_ns 1)" ] && fail "destroy left /run/netns/$(inst_ns 1)"
 	awk -v m="/run/netns/$(inst_ns 1)" '$5 == m {f = 1} END {exit !f}' /proc/self/mountinfo &&
@@ -493,7 +503,7 @@ test_many_instances() {
 	expect_plan_empty
 	nspx destroy
 	[ "$RC" -eq 0 ] || fail "destroy of $n instances exits $RC"
-	c=$(compgen -G "/run/netns/nspt${ID}p*" | tr '\n' ' ')
+	c=$(my_netns p | tr '\n' ' ')
 	[ -z "$c" ] || fail "destroy left $c"
 	[ "$(node_links)" = "eth0 lo" ] || fail "NODE links after destroy: $(node_links)"
 }

@@ -245,3 +245,23 @@ test_usage_error() {
 	snapshot after
 	same_snapshot before after "a usage error changed something"
 }
+
+test_bad_config_netns_escape() {
+	# a netns name that would escape /run/netns
+	lab_up drop
+	write_conf "$CONF" 1
+	sed -i "s#netns   = \"$(inst_ns 1)\";#netns   = \"../$(inst_ns 1)\";#" "$CONF"
+	bad_config netns-escape "instances[0].netns" "$(line_of '^ *netns *=')"
+	[ -e "/run/$(inst_ns 1)" ] && fail "a file /run/$(inst_ns 1) appeared"
+	return 0
+}
+
+test_bad_config_duplicate_host_veth() {
+	# two instances clash on veth.host: the second one is named
+	local l
+	lab_up drop
+	write_conf "$CONF" 2
+	l=$(grep -n '^ *veth *=' "$CONF" | sed -n 2p | cut -d: -f1)
+	sed -i "${l}s#host = \"$(inst_host 2)\"#host = \"$(inst_host 1)\"#" "$CONF"
+	bad_config dup-veth-host "instances[1].veth.host" "$l"
+}
