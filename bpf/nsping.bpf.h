@@ -14,6 +14,8 @@
 #define NSPING_BPF_H
 
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <stdbool.h>
 #include <bpf/bpf_helpers.h>
 
 #include "nsping_magic.h"
@@ -48,6 +50,42 @@ static __always_inline void nsp_count(__u32 idx)
 	/* per-CPU slot: no other writer, no atomic needed */
 	if (val)
 		*val += 1;
+}
+
+/*
+ * The end of every program: redirect to target and count the verdict. An
+ * unset target passes the frame instead of dropping it (the seed dropped).
+ */
+static __always_inline int nsp_xdp_redirect(__u32 target)
+{
+	if (!target) {
+		nsp_count(NSP_CNT_PASS_UNCONFIGURED);
+		return XDP_PASS;
+	}
+	if (bpf_redirect(target, 0) != XDP_REDIRECT) {
+		nsp_count(NSP_CNT_REDIRECT_ERROR);
+		return XDP_PASS;
+	}
+	nsp_count(NSP_CNT_REDIRECTED);
+	return XDP_REDIRECT;
+}
+
+/* The same for tc; peer: into the netns of target's veth peer (bpf_redirect_peer). */
+static __always_inline int nsp_tc_redirect(__u32 target, bool peer)
+{
+	long r;
+
+	if (!target) {
+		nsp_count(NSP_CNT_PASS_UNCONFIGURED);
+		return TC_ACT_OK;
+	}
+	r = peer ? bpf_redirect_peer(target, 0) : bpf_redirect(target, 0);
+	if (r != TC_ACT_REDIRECT) {
+		nsp_count(NSP_CNT_REDIRECT_ERROR);
+		return TC_ACT_OK;
+	}
+	nsp_count(NSP_CNT_REDIRECTED);
+	return TC_ACT_REDIRECT;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -19,7 +19,6 @@ int rx_ping(struct xdp_md *ctx)
 		.addr = &addr,
 		.mac = uplink_mac,
 	};
-	__u32 target;
 	__u32 verdict;
 
 	verdict = nsp_classify(data, data_end, &m);
@@ -27,16 +26,5 @@ int rx_ping(struct xdp_md *ctx)
 		nsp_count(verdict);
 		return XDP_PASS;
 	}
-	/* An unset target must not eat the replies (the seed dropped them). */
-	target = veth_ifindex;
-	if (!target) {
-		nsp_count(NSP_CNT_PASS_UNCONFIGURED);
-		return XDP_PASS;
-	}
-	if (bpf_redirect(target, 0) != XDP_REDIRECT) {
-		nsp_count(NSP_CNT_REDIRECT_ERROR);
-		return XDP_PASS;
-	}
-	nsp_count(NSP_CNT_REDIRECTED);
-	return XDP_REDIRECT;
+	return nsp_xdp_redirect(veth_ifindex);
 }

@@ -34,7 +34,6 @@ int rx_ping_tc(struct __sk_buff *skb)
 		.addr = &addr,
 		.mac = uplink_mac,
 	};
-	__u32 target;
 	__u32 verdict;
 
 	verdict = classify_skb(skb, &m);
@@ -49,15 +48,6 @@ int rx_ping_tc(struct __sk_buff *skb)
 		nsp_count(verdict);
 		return TC_ACT_OK;
 	}
-	target = veth_ifindex;
-	if (!target) {
-		nsp_count(NSP_CNT_PASS_UNCONFIGURED);
-		return TC_ACT_OK;
-	}
-	if (bpf_redirect_peer(target, 0) != TC_ACT_REDIRECT) {
-		nsp_count(NSP_CNT_REDIRECT_ERROR);
-		return TC_ACT_OK;
-	}
-	nsp_count(NSP_CNT_REDIRECTED);
-	return TC_ACT_REDIRECT;
+	/* bpf_redirect_peer takes the host-side veth and delivers into its peer's netns. */
+	return nsp_tc_redirect(veth_ifindex, true);
 }

@@ -8,17 +8,6 @@
 SEC("xdp")
 int tx_ping(struct xdp_md *ctx)
 {
-	__u32 target = uplink_ifindex;
-
 	(void)ctx;
-	if (!target) {
-		nsp_count(NSP_CNT_PASS_UNCONFIGURED);
-		return XDP_PASS;
-	}
-	if (bpf_redirect(target, 0) != XDP_REDIRECT) {
-		nsp_count(NSP_CNT_REDIRECT_ERROR);
-		return XDP_PASS;
-	}
-	nsp_count(NSP_CNT_REDIRECTED);
-	return XDP_REDIRECT;
+	return nsp_xdp_redirect(uplink_ifindex);
 }

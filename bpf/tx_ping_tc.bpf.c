@@ -14,17 +14,6 @@ const volatile __u32 peer_ifindex = 0;
 SEC("tc")
 int tx_ping_tc(struct __sk_buff *skb)
 {
-	__u32 target = uplink_ifindex;
-
 	(void)skb;
-	if (!target) {
-		nsp_count(NSP_CNT_PASS_UNCONFIGURED);
-		return TC_ACT_OK;
-	}
-	if (bpf_redirect(target, 0) != TC_ACT_REDIRECT) {
-		nsp_count(NSP_CNT_REDIRECT_ERROR);
-		return TC_ACT_OK;
-	}
-	nsp_count(NSP_CNT_REDIRECTED);
-	return TC_ACT_REDIRECT;
+	return nsp_tc_redirect(uplink_ifindex, false);
 }
