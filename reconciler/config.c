@@ -595,13 +595,22 @@ static void load_instance(struct ctx *c, const config_setting_t *inst, const cha
 	load_ping(c, inst, path, in);
 }
 
-/* Line of instance i's member key, for clash messages. */
-static int member_line(config_setting_t *list, size_t i, const char *key)
+/* Report a clash on member key of instances[j], at that key's line. */
+__attribute__((format(printf, 5, 6))) static void report_clash(struct ctx *c,
+							       config_setting_t *list, size_t j,
+							       const char *member, const char *fmt,
+							       ...)
 {
-	config_setting_t *inst = config_setting_get_elem(list, (unsigned)i);
-	const config_setting_t *m = config_setting_lookup(inst, key);
+	config_setting_t *inst = config_setting_get_elem(list, (unsigned)j);
+	const config_setting_t *m = config_setting_lookup(inst, member);
+	char key[256], msg[256];
+	va_list ap;
 
-	return m ? line_of(m) : line_of(inst);
+	snprintf(key, sizeof(key), "instances[%zu].%s", j, member);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report(c, m ? line_of(m) : line_of(inst), key, "%s", msg);
 }
 
 /* Names that must differ between instances; the later one is reported. */
@@ -615,34 +624,27 @@ static void check_clashes(struct ctx *c, config_setting_t *list, const struct ns
 		for (size_t i = 0; i < j; i++) {
 			const struct nsp_instance *a = &cfg->instances[i];
 
-			if (*b->name && !strcmp(a->name, b->name)) {
-				snprintf(key, sizeof(key), "instances[%zu].name", j);
-				report(c, member_line(list, j, "name"), key,
-				       "\"%s\" is already the name of instances[%zu]", b->name, i);
-			}
-			if (*b->netns && !strcmp(a->netns, b->netns)) {
-				snprintf(key, sizeof(key), "instances[%zu].netns", j);
-				report(c, member_line(list, j, "netns"), key,
-				       "\"%s\" is already the netns of instances[%zu]", b->netns,
-				       i);
-			}
+			if (*b->name && !strcmp(a->name, b->name))
+				report_clash(c, list, j, "name",
+					     "\"%s\" is already the name of instances[%zu]",
+					     b->name, i);
+			if (*b->netns && !strcmp(a->netns, b->netns))
+				report_clash(c, list, j, "netns",
+					     "\"%s\" is already the netns of instances[%zu]",
+					     b->netns, i);
 			if (*b->veth_host && (!strcmp(a->veth_host, b->veth_host) ||
-					      !strcmp(a->uplink, b->veth_host))) {
-				snprintf(key, sizeof(key), "instances[%zu].veth.host", j);
-				report(c, member_line(list, j, "veth.host"), key,
-				       "\"%s\" is already used by instances[%zu]", b->veth_host, i);
-			}
-			if (*b->uplink && !strcmp(a->veth_host, b->uplink)) {
-				snprintf(key, sizeof(key), "instances[%zu].uplink", j);
-				report(c, member_line(list, j, "uplink"), key,
-				       "\"%s\" is the host veth of instances[%zu]", b->uplink, i);
-			}
-			if (*b->veth_peer && !strcmp(a->veth_peer, b->veth_peer)) {
-				snprintf(key, sizeof(key), "instances[%zu].veth.peer", j);
-				report(c, member_line(list, j, "veth.peer"), key,
-				       "\"%s\" is already the peer of instances[%zu]", b->veth_peer,
-				       i);
-			}
+					      !strcmp(a->uplink, b->veth_host)))
+				report_clash(c, list, j, "veth.host",
+					     "\"%s\" is already used by instances[%zu]",
+					     b->veth_host, i);
+			if (*b->uplink && !strcmp(a->veth_host, b->uplink))
+				report_clash(c, list, j, "uplink",
+					     "\"%s\" is the host veth of instances[%zu]", b->uplink,
+					     i);
+			if (*b->veth_peer && !strcmp(a->veth_peer, b->veth_peer))
+				report_clash(c, list, j, "veth.peer",
+					     "\"%s\" is already the peer of instances[%zu]",
+					     b->veth_peer, i);
 			/* One XDP program per interface: two bindings there can't coexist. */
 			for (size_t x = 0; x < b->n_bindings; x++) {
 				const struct nsp_binding *bx = &b->bindings[x];
@@ -663,11 +665,9 @@ static void check_clashes(struct ctx *c, config_setting_t *list, const struct ns
 				}
 			}
 		}
-		if (*b->veth_host && !strcmp(b->veth_host, b->uplink)) {
-			snprintf(key, sizeof(key), "instances[%zu].veth.host", j);
-			report(c, member_line(list, j, "veth.host"), key,
-			       "\"%s\" is also the uplink", b->veth_host);
-		}
+		if (*b->veth_host && !strcmp(b->veth_host, b->uplink))
+			report_clash(c, list, j, "veth.host", "\"%s\" is also the uplink",
+				     b->veth_host);
 	}
 }
 
