@@ -168,7 +168,6 @@ int nsp_nl_dump_links(struct nsp_nl *nl, struct nsp_obs_link **ret, size_t *ret_
 		x.up = rtnl_link_get_flags(l) & IFF_UP;
 		x.is_veth = type && !strcmp(type, "veth");
 		x.peer_ifindex = (int)rtnl_link_get_link(l);
-		x.mtu = rtnl_link_get_mtu(l);
 		r = append(&arr, &n, &x, sizeof(x));
 	}
 	return finish_dump(cache, r, arr, n, ret, ret_n);

@@ -180,10 +180,8 @@ static int observe_netns(struct nsp_netns_handles *h, const struct nsp_instance 
 	for (size_t i = 0; i < n_links; i++) {
 		const struct nsp_obs_link *l = &links[i];
 
-		if (!strcmp(l->name, "lo")) {
+		if (!strcmp(l->name, "lo"))
 			o->netns_owned = nsp_is_marked(l->alias, w->name);
-			o->netns_lo_up = l->up;
-		}
 		/* The two ends name each other; ifindexes alone could coincide. */
 		if (host->present && host->is_veth && l->is_veth &&
 		    l->peer_ifindex == host->ifindex && host->peer_ifindex == l->ifindex)

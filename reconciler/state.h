@@ -25,7 +25,6 @@ struct nsp_obs_link {
 	bool up;
 	bool is_veth;
 	int peer_ifindex; /* IFLA_LINK: the other end of a veth */
-	unsigned int mtu;
 };
 
 struct nsp_obs_addr {
@@ -82,7 +81,6 @@ struct nsp_obs_instance {
 	/* the isolated netns */
 	bool netns_present;
 	bool netns_owned; /* its lo carries our mark */
-	bool netns_lo_up;
 	struct nsp_obs_link peer;		      /* the other end of host (or host_owned) */
 	struct nsp_obs_link peer_named;		      /* whatever is named veth.peer in the netns */
 	struct nsp_obs_addr addrs[NSP_MAX_OBS_ADDRS]; /* IPv4 on peer */
