@@ -14,7 +14,7 @@ CFLAGS      += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	       $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # Linked statically: one self-contained binary (SPEC.md), and no dynamic loader
 # work on every boot-time or cron rerun (it was a third of a no-op apply).
-LDLIBS      += -Wl,-Bstatic -lbpf -lnl-route-3 -lnl-3 -lconfig -lelf -lz -Wl,-Bdynamic -lpthread
+LDLIBS      += -Wl,-Bstatic -lbpf -lnl-route-3 -lnl-3 -lconfig -lelf -lz -Wl,-Bdynamic -lpthread -lm
 
 CORE_SRCS   := $(filter-out reconciler/main.c,$(wildcard reconciler/*.c))
 CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/%.o)

@@ -30,6 +30,9 @@ struct nsp_options {
 	bool detailed_exitcode;
 	bool destroy;
 	long count;
+	const char *prom_file;
+	const char *prom_listen;
+	long max_rate;
 };
 
 int nsp_cmd_validate(const struct nsp_options *o, const struct nsp_config *cfg);
@@ -37,5 +40,7 @@ int nsp_cmd_plan(const struct nsp_options *o, const struct nsp_config *cfg);
 int nsp_cmd_apply(const struct nsp_options *o, const struct nsp_config *cfg);
 int nsp_cmd_status(const struct nsp_options *o, const struct nsp_config *cfg);
 int nsp_cmd_destroy(const struct nsp_options *o, const struct nsp_config *cfg);
+int nsp_cmd_ping(const struct nsp_options *o, const struct nsp_config *cfg);
+int nsp_cmd_run(const struct nsp_options *o, const struct nsp_config *cfg);
 
 #endif

@@ -21,6 +21,8 @@
 #define DEFAULT_TIMEOUT_MS  1000
 #define DEFAULT_DOWN_AFTER  3
 #define DEFAULT_UP_AFTER    1
+#define DEFAULT_SPORT_MIN   61000 /* above Linux's ephemeral range, 32768..60999 */
+#define DEFAULT_SPORT_MAX   65535
 
 struct ctx {
 	const char *file;
@@ -488,8 +490,9 @@ static void check_bindings(struct ctx *c, const char *path, const struct nsp_ins
 static void load_ping(struct ctx *c, const config_setting_t *inst, const char *path,
 		      struct nsp_instance *in)
 {
-	static const char *const keys[] = {"port",    "magic",	    "interval_ms", "timeout_ms",
-					   "targets", "down_after", "up_after",	   NULL};
+	static const char *const keys[] = {"port",	"magic",      "interval_ms", "timeout_ms",
+					   "targets",	"down_after", "up_after",    "sport_min",
+					   "sport_max", NULL};
 	const config_setting_t *p = member(c, inst, path, "ping", CONFIG_TYPE_GROUP, false);
 	struct nsp_ping *ping = &in->ping;
 	const config_setting_t *t;
@@ -502,6 +505,8 @@ static void load_ping(struct ctx *c, const config_setting_t *inst, const char *p
 	ping->timeout_ms = DEFAULT_TIMEOUT_MS;
 	ping->down_after = DEFAULT_DOWN_AFTER;
 	ping->up_after = DEFAULT_UP_AFTER;
+	ping->sport_min = DEFAULT_SPORT_MIN;
+	ping->sport_max = DEFAULT_SPORT_MAX;
 	if (p) {
 		join(sub, sizeof(sub), path, "ping");
 		check_keys(c, p, sub, keys);
@@ -517,6 +522,17 @@ static void load_ping(struct ctx *c, const config_setting_t *inst, const char *p
 			ping->down_after = (uint32_t)v;
 		if (get_int(c, p, sub, "up_after", 1, 100, DEFAULT_UP_AFTER, &v))
 			ping->up_after = (uint32_t)v;
+		if (get_int(c, p, sub, "sport_min", 1024, 65535, DEFAULT_SPORT_MIN, &v))
+			ping->sport_min = (uint16_t)v;
+		if (get_int(c, p, sub, "sport_max", 1024, 65535, DEFAULT_SPORT_MAX, &v))
+			ping->sport_max = (uint16_t)v;
+		if (ping->sport_min > ping->sport_max) {
+			const config_setting_t *m = config_setting_get_member(p, "sport_max");
+
+			join(key, sizeof(key), sub, "sport_max");
+			report(c, line_of(m ? m : p), key, "%u is below sport_min %u",
+			       ping->sport_max, ping->sport_min);
+		}
 		t = member(c, p, sub, "targets", CONFIG_TYPE_LIST, false);
 		if (t) {
 			int n = config_setting_length(t);

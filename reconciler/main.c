@@ -31,8 +31,8 @@ static const struct command commands[] = {
 	{"apply", nsp_cmd_apply, true, "make the kernel match the file, then verify"},
 	{"status", nsp_cmd_status, true, "live state, drift and details per instance"},
 	{"destroy", nsp_cmd_destroy, true, "remove everything the file's instances own"},
-	{"ping", NULL, true, "run the ping worker in the foreground"},
-	{"run", NULL, true, "apply, verify, then hand off to the ping worker"},
+	{"ping", nsp_cmd_ping, true, "run the ping worker in the foreground"},
+	{"run", nsp_cmd_run, true, "apply, verify, then hand off to the ping worker"},
 };
 
 static void usage(FILE *f)
@@ -42,7 +42,9 @@ static void usage(FILE *f)
 	      f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fputs("\nplan: [--detailed-exitcode] [--destroy]   ping: [--count N]\n"
+	fputs("\nplan: [--detailed-exitcode] [--destroy]\n"
+	      "ping, run: [--count N] [--max-rate N] [--prom-file FILE] [--prom-listen "
+	      "[ADDR:]PORT]\n"
 	      "exit codes: 0 ok, 1 failure, 2 plan found changes (--detailed-exitcode),\n"
 	      "3 conflict with a foreign object, 64 usage, 65 invalid config, 75 locked\n",
 	      f);
@@ -132,8 +134,12 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 		{"detailed-exitcode", no_argument, NULL, 'd'},
 		{"destroy", no_argument, NULL, 'D'},
 		{"count", required_argument, NULL, 'n'},
+		{"prom-file", required_argument, NULL, 'P'},
+		{"prom-listen", required_argument, NULL, 'L'},
+		{"max-rate", required_argument, NULL, 'R'},
 		{0},
 	};
+	bool pings = !strcmp(cmd->name, "ping") || !strcmp(cmd->name, "run");
 	int c;
 
 	optind = 1;
@@ -143,7 +149,17 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 		if ((c == 'd' || c == 'D') && is_plan) {
 			o->detailed_exitcode |= c == 'd';
 			o->destroy |= c == 'D';
-		} else if (c == 'n' && !strcmp(cmd->name, "ping")) {
+		} else if (c == 'P' && pings) {
+			o->prom_file = optarg;
+		} else if (c == 'L' && pings) {
+			o->prom_listen = optarg;
+		} else if (c == 'R' && pings) {
+			if (!parse_uint(optarg, 10000000L, &o->max_rate) || o->max_rate < 1) {
+				fprintf(stderr, "nsping: --max-rate: \"%s\" is not 1..10000000\n",
+					optarg);
+				return -EINVAL;
+			}
+		} else if (c == 'n' && pings) {
 			if (!parse_uint(optarg, 1000000000L, &o->count) || o->count < 1) {
 				fprintf(stderr,
 					"nsping: --count: \"%s\" is not a positive number\n",
@@ -217,12 +233,6 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		fprintf(stderr, "%s: cannot read the configuration: %s\n", o.config, strerror(-r));
 		return NSP_EXIT_CONFIG;
-	}
-	if (!cmd->run) {
-		fprintf(stderr, "nsping: %s: the ping worker is not part of this build yet\n",
-			cmd->name);
-		nsp_config_free(&cfg);
-		return NSP_EXIT_FAILURE;
 	}
 	if (cmd->kernel && o.host_netns && enter_host_netns(o.host_netns) < 0) {
 		nsp_config_free(&cfg);

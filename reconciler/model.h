@@ -48,6 +48,8 @@ struct nsp_ping {
 	size_t n_targets;
 	uint32_t down_after;
 	uint32_t up_after;
+	uint16_t sport_min; /* the probes' source ports: the worker's own range */
+	uint16_t sport_max;
 };
 
 struct nsp_instance {

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The ping and run commands: the worker's options, then the worker. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "worker.h"
+
+/* "[ADDR:]PORT", ADDR an IPv4 address, 127.0.0.1 when left out. */
+static int parse_listen(const char *spec, struct sockaddr_in *ret_sin)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	const char *colon = strrchr(spec, ':'), *port = colon ? colon + 1 : spec;
+	char addr[INET_ADDRSTRLEN], *end;
+	unsigned long p;
+
+	if (colon) {
+		if ((size_t)(colon - spec) >= sizeof(addr))
+			return -EINVAL;
+		memcpy(addr, spec, (size_t)(colon - spec));
+		addr[colon - spec] = '\0';
+		if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+			return -EINVAL;
+	}
+	errno = 0;
+	p = strtoul(port, &end, 10);
+	if (errno || *port == '\0' || *end || p < 1 || p > 65535)
+		return -EINVAL;
+	sin.sin_port = htons((uint16_t)p);
+	*ret_sin = sin;
+	return 0;
+}
+
+/* The /metrics socket, opened in the host netns before privileges go. */
+static int open_listener(const char *spec)
+{
+	struct sockaddr_in sin;
+	int fd, one = 1;
+
+	if (parse_listen(spec, &sin) < 0) {
+		fprintf(stderr, "nsping: --prom-listen: \"%s\" is not [ADDR:]PORT\n", spec);
+		return -EINVAL;
+	}
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(fd, 16) < 0) {
+		int err = -errno;
+
+		fprintf(stderr, "nsping: --prom-listen %s: %s\n", spec, strerror(errno));
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int nsp_cmd_ping(const struct nsp_options *o, const struct nsp_config *cfg)
+{
+	struct nsp_worker_options wo = {
+		.count = o->count,
+		.json = o->json,
+		.verbosity = o->verbosity == NSP_QUIET	   ? 0
+			     : o->verbosity == NSP_VERBOSE ? 2
+							   : 1,
+		.max_rate = o->max_rate > 0 ? (uint32_t)o->max_rate : NSP_DEFAULT_MAX_RATE,
+		.prom_file = o->prom_file,
+		.prom_listen_fd = -1,
+	};
+	int r;
+
+	if (o->prom_listen) {
+		wo.prom_listen_fd = open_listener(o->prom_listen);
+		if (wo.prom_listen_fd < 0)
+			return wo.prom_listen_fd == -EINVAL ? NSP_EXIT_USAGE : NSP_EXIT_FAILURE;
+	}
+	r = nsp_worker_run(cfg, &wo);
+	if (wo.prom_listen_fd >= 0)
+		close(wo.prom_listen_fd);
+	return r;
+}
+
+int nsp_cmd_run(const struct nsp_options *o, const struct nsp_config *cfg)
+{
+	int r = nsp_cmd_apply(o, cfg);
+
+	if (r != NSP_EXIT_OK)
+		return r;
+	fflush(stdout);
+	return nsp_cmd_ping(o, cfg);
+}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Per-target counters, RTT statistics and hysteresis; see pingstat.h. */
+#include <math.h>
+
+#include "pingstat.h"
+
+static void record_rtt(struct nsp_target_stats *s, uint64_t rtt_us)
+{
+	if (s->received == 1 || rtt_us < s->rtt_min_us)
+		s->rtt_min_us = rtt_us;
+	if (rtt_us > s->rtt_max_us)
+		s->rtt_max_us = rtt_us;
+	s->rtt_last_us = rtt_us;
+	s->rtt_sum_us += (double)rtt_us;
+	s->rtt_sum_sq_us += (double)rtt_us * (double)rtt_us;
+}
+
+static void count_outcome(struct nsp_target_stats *s, enum nsp_outcome out)
+{
+	switch (out) {
+	case NSP_OUT_ANSWERED:
+		s->received++;
+		break;
+	case NSP_OUT_CLOSED:
+		s->closed++;
+		break;
+	case NSP_OUT_UNREACHABLE:
+	case NSP_OUT_TIME_EXCEEDED:
+		s->unreachable++;
+		break;
+	case NSP_OUT_TIMEOUT:
+		s->timeouts++;
+		break;
+	}
+}
+
+bool nsp_stats_record(struct nsp_target_stats *s, enum nsp_outcome out, uint64_t rtt_us,
+		      uint32_t down_after, uint32_t up_after)
+{
+	enum nsp_target_state was = s->state;
+
+	count_outcome(s, out);
+	if (out == NSP_OUT_ANSWERED) {
+		record_rtt(s, rtt_us);
+		s->miss_run = 0;
+		if (++s->ok_run >= up_after)
+			s->state = NSP_TARGET_UP;
+	} else {
+		s->ok_run = 0;
+		if (++s->miss_run >= down_after)
+			s->state = NSP_TARGET_DOWN;
+	}
+	return s->state != was;
+}
+
+double nsp_stats_loss_pct(const struct nsp_target_stats *s)
+{
+	uint64_t done = s->received + s->closed + s->unreachable + s->timeouts;
+
+	if (done == 0)
+		return 0.0;
+	return 100.0 * (double)(done - s->received) / (double)done;
+}
+
+uint64_t nsp_stats_avg_us(const struct nsp_target_stats *s)
+{
+	if (s->received == 0)
+		return 0;
+	return (uint64_t)(s->rtt_sum_us / (double)s->received + 0.5);
+}
+
+uint64_t nsp_stats_mdev_us(const struct nsp_target_stats *s)
+{
+	double n = (double)s->received, mean, var;
+
+	if (s->received == 0)
+		return 0;
+	mean = s->rtt_sum_us / n;
+	var = s->rtt_sum_sq_us / n - mean * mean;
+	return var > 0 ? (uint64_t)(sqrt(var) + 0.5) : 0;
+}
+
+const char *nsp_target_state_name(enum nsp_target_state st)
+{
+	return st == NSP_TARGET_UP ? "up" : st == NSP_TARGET_DOWN ? "down" : "unknown";
+}
+
+const char *nsp_outcome_name(enum nsp_outcome out)
+{
+	switch (out) {
+	case NSP_OUT_ANSWERED:
+		return "answered";
+	case NSP_OUT_CLOSED:
+		return "closed";
+	case NSP_OUT_UNREACHABLE:
+		return "unreachable";
+	case NSP_OUT_TIME_EXCEEDED:
+		return "time-exceeded";
+	case NSP_OUT_TIMEOUT:
+		return "timeout";
+	}
+	return "?";
+}

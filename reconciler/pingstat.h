@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the worker knows about one target: counters, RTT statistics and the
+ * up/down state with hysteresis. Pure: the worker feeds it outcomes.
+ */
+#ifndef NSPING_PINGSTAT_H
+#define NSPING_PINGSTAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum nsp_target_state { NSP_TARGET_UNKNOWN, NSP_TARGET_UP, NSP_TARGET_DOWN };
+
+/* How one probe ended. */
+enum nsp_outcome {
+	NSP_OUT_ANSWERED,      /* SYN-ACK */
+	NSP_OUT_CLOSED,	       /* RST: the host is there, the port is not */
+	NSP_OUT_UNREACHABLE,   /* ICMP destination unreachable */
+	NSP_OUT_TIME_EXCEEDED, /* ICMP time exceeded */
+	NSP_OUT_TIMEOUT,       /* nothing within timeout_ms */
+};
+
+struct nsp_target_stats {
+	uint64_t sent;
+	uint64_t received; /* SYN-ACKs: the only answer that counts */
+	uint64_t closed;
+	uint64_t unreachable; /* both ICMP kinds */
+	uint64_t timeouts;
+	uint64_t late;	    /* an answer after its timeout */
+	uint64_t duplicate; /* a second answer to one probe */
+	uint64_t path_down; /* probe slots skipped while the path was down */
+	uint64_t rtt_min_us;
+	uint64_t rtt_max_us;
+	uint64_t rtt_last_us;
+	double rtt_sum_us;
+	double rtt_sum_sq_us;
+	enum nsp_target_state state;
+	uint32_t ok_run;   /* answers in a row */
+	uint32_t miss_run; /* misses in a row */
+};
+
+/*
+ * Records an outcome (rtt_us only for NSP_OUT_ANSWERED). Returns true when
+ * the state changed: down after down_after misses in a row, up after
+ * up_after answers in a row. Anything but a SYN-ACK is a miss.
+ */
+bool nsp_stats_record(struct nsp_target_stats *s, enum nsp_outcome out, uint64_t rtt_us,
+		      uint32_t down_after, uint32_t up_after);
+
+/* Loss in percent of the probes sent whose outcome is known. */
+double nsp_stats_loss_pct(const struct nsp_target_stats *s);
+uint64_t nsp_stats_avg_us(const struct nsp_target_stats *s);
+/* The mean deviation as ping(8) prints it: sqrt(E[x^2] - E[x]^2). */
+uint64_t nsp_stats_mdev_us(const struct nsp_target_stats *s);
+
+const char *nsp_target_state_name(enum nsp_target_state st);
+const char *nsp_outcome_name(enum nsp_outcome out);
+
+#endif

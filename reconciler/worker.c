@@ -1,0 +1,971 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The ping worker; see worker.h.
+ *
+ * Every target has a send time in a min-heap; the first ones are spread over
+ * the interval so that probes never leave in bursts, and a token bucket caps
+ * the global rate. Each path (one per instance) keeps its probes in flight
+ * in a ring indexed by probe id, in send order, so timeouts are found at the
+ * ring's tail and replies by the id in their sequence number. One timerfd
+ * wakes the loop for the next send, timeout, retry or housekeeping.
+ */
+#include <errno.h>
+#include <time.h> /* before linux/errqueue.h, which needs struct timespec */
+#include <linux/capability.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "netns.h"
+#include "nsping_magic.h"
+#include "opener.h"
+#include "pingout.h"
+#include "privs.h"
+#include "probe.h"
+#include "worker.h"
+
+#define NS_PER_MS	 1000000ULL
+#define NS_PER_SEC	 1000000000ULL
+#define HOUSEKEEPING_NS	 NS_PER_SEC
+#define BACKOFF_FIRST_NS NS_PER_SEC
+#define BACKOFF_MAX_NS	 (30 * NS_PER_SEC)
+#define PKT_MAX		 2048
+
+enum slot_state { SLOT_FREE, SLOT_PENDING, SLOT_ANSWERED, SLOT_EXPIRED };
+
+/* One probe in flight (or recently done, for late and duplicate replies). */
+struct slot {
+	uint32_t id;
+	uint32_t target;
+	uint64_t seq;
+	uint64_t sent_ns;      /* CLOCK_MONOTONIC, just before the send */
+	uint64_t sent_real_ns; /* CLOCK_REALTIME, same moment */
+	uint64_t tx_kernel_ns; /* the kernel's tx timestamp (realtime), 0 if none */
+	uint64_t deadline_ns;
+	uint16_t sport;
+	uint8_t state;
+};
+
+struct path {
+	const struct nsp_instance *inst;
+	size_t index;
+	struct nsp_path_socks socks;
+	uint64_t netns_id;
+	uint32_t src;
+	bool up;
+	bool announced; /* the current state was printed */
+	char reason[192];
+	uint64_t retry_ns;
+	uint64_t backoff_ns;
+	struct slot *ring;
+	uint32_t mask;
+	uint32_t next_id; /* the next probe's id */
+	uint32_t tail_id; /* the oldest id that may still be pending */
+	uint32_t secret;
+	uint64_t interval_ns;
+	uint64_t timeout_ns;
+	uint64_t stray; /* replies that match no probe of ours */
+};
+
+struct target {
+	struct path *path;
+	uint32_t addr;
+	struct nsp_target_stats st;
+	uint64_t next_ns;
+	uint64_t rounds; /* send slots used, sent or skipped while the path was down */
+	size_t heap_pos;
+};
+
+enum ev_kind { EV_TIMER, EV_SIGNAL, EV_TCP, EV_ICMP, EV_PROM };
+
+struct worker {
+	const struct nsp_worker_options *o;
+	struct nsp_opener opener;
+	struct path *paths;
+	size_t n_paths;
+	struct target *targets;
+	size_t n_targets;
+	size_t *heap; /* target indices, earliest next_ns first */
+	size_t heap_len;
+	size_t pending;
+	int ep;
+	int tfd;
+	int sfd;
+	double tokens;
+	uint64_t tokens_ns;
+	uint64_t next_house_ns;
+	bool stop;
+	FILE *out;
+	char *prom_text;
+	size_t prom_len;
+};
+
+static uint64_t clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t ts_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * NS_PER_SEC + (uint64_t)ts->tv_nsec;
+}
+
+static uint64_t ev_data(enum ev_kind kind, size_t index)
+{
+	return (uint64_t)kind << 32 | index;
+}
+
+/* ---- the send schedule: a min-heap of targets by next_ns ---- */
+
+static bool heap_less(const struct worker *w, size_t a, size_t b)
+{
+	return w->targets[w->heap[a]].next_ns < w->targets[w->heap[b]].next_ns;
+}
+
+static void heap_swap(struct worker *w, size_t a, size_t b)
+{
+	size_t t = w->heap[a];
+
+	w->heap[a] = w->heap[b];
+	w->heap[b] = t;
+	w->targets[w->heap[a]].heap_pos = a;
+	w->targets[w->heap[b]].heap_pos = b;
+}
+
+static void heap_down(struct worker *w, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < w->heap_len && heap_less(w, l, m))
+			m = l;
+		if (r < w->heap_len && heap_less(w, r, m))
+			m = r;
+		if (m == i)
+			return;
+		heap_swap(w, i, m);
+		i = m;
+	}
+}
+
+static void heap_pop(struct worker *w)
+{
+	heap_swap(w, 0, --w->heap_len);
+	heap_down(w, 0);
+}
+
+/* ---- output ---- */
+
+static void report_path(struct worker *w, struct path *p)
+{
+	if (p->announced)
+		return;
+	p->announced = true;
+	if (w->o->json)
+		nsp_out_path(w->out, true, p->inst->name, p->up, p->up ? NULL : p->reason);
+	else
+		nsp_out_path(stderr, false, p->inst->name, p->up, p->up ? NULL : p->reason);
+}
+
+static void finish(struct worker *w, struct target *t, struct nsp_probe_event *ev)
+{
+	static const enum nsp_outcome outcome[] = {
+		[NSP_RES_ANSWERED] = NSP_OUT_ANSWERED,
+		[NSP_RES_CLOSED] = NSP_OUT_CLOSED,
+		[NSP_RES_UNREACHABLE] = NSP_OUT_UNREACHABLE,
+		[NSP_RES_TIME_EXCEEDED] = NSP_OUT_TIME_EXCEEDED,
+		[NSP_RES_TIMEOUT] = NSP_OUT_TIMEOUT,
+	};
+	const struct nsp_ping *ping = &t->path->inst->ping;
+	bool changed;
+
+	changed = nsp_stats_record(&t->st, outcome[ev->result], ev->rtt_us, ping->down_after,
+				   ping->up_after);
+	if (w->o->verbosity > 0)
+		nsp_out_probe(w->out, w->o->json, ev, &t->st);
+	if (changed)
+		nsp_out_state(w->out, w->o->json, ev->instance, t->addr, t->st.state);
+}
+
+static void print_summaries(struct worker *w)
+{
+	for (size_t i = 0; i < w->n_targets; i++) {
+		struct target *t = &w->targets[i];
+		struct nsp_target_view v = {.instance = t->path->inst->name,
+					    .target = t->addr,
+					    .stats = &t->st,
+					    .path_up = t->path->up};
+
+		nsp_out_summary(w->out, w->o->json, &v);
+	}
+	fflush(w->out);
+}
+
+/* ---- paths ---- */
+
+static void path_close(struct worker *w, struct path *p)
+{
+	if (p->socks.tcp >= 0) {
+		epoll_ctl(w->ep, EPOLL_CTL_DEL, p->socks.tcp, NULL);
+		epoll_ctl(w->ep, EPOLL_CTL_DEL, p->socks.icmp, NULL);
+	}
+	nsp_path_socks_close(&p->socks);
+}
+
+static void __attribute__((format(printf, 4, 5)))
+path_down(struct worker *w, struct path *p, uint64_t now, const char *fmt, ...)
+{
+	char reason[sizeof(p->reason)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	path_close(w, p);
+	/* Logged once per state and reason, however often the retry fails. */
+	if (p->up || strcmp(reason, p->reason))
+		p->announced = false;
+	p->backoff_ns = p->up || !p->backoff_ns ? BACKOFF_FIRST_NS : p->backoff_ns * 2;
+	if (p->backoff_ns > BACKOFF_MAX_NS)
+		p->backoff_ns = BACKOFF_MAX_NS;
+	p->retry_ns = now + p->backoff_ns;
+	p->up = false;
+	snprintf(p->reason, sizeof(p->reason), "%s", reason);
+	report_path(w, p);
+}
+
+/* The veth in the netns must be up with a carrier, or probes vanish silently. */
+static int check_link(const struct path *p, char *why, size_t len)
+{
+	struct ifreq ifr = {0};
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->inst->veth_peer);
+	if (ioctl(p->socks.udp, SIOCGIFFLAGS, &ifr) < 0) {
+		snprintf(why, len, "%s: %s", p->inst->veth_peer, strerror(errno));
+		return -errno;
+	}
+	if (!(ifr.ifr_flags & IFF_UP) || !(ifr.ifr_flags & IFF_RUNNING)) {
+		snprintf(why, len, "%s is %s", p->inst->veth_peer,
+			 ifr.ifr_flags & IFF_UP ? "up but has no carrier" : "down");
+		return -ENETDOWN;
+	}
+	return 0;
+}
+
+/* The kernel's choice of source address towards the first target. */
+static int source_address(const struct path *p, uint32_t target, uint32_t *ret_src)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+				  .sin_addr.s_addr = target,
+				  .sin_port = htons(p->inst->ping.port)};
+	socklen_t len = sizeof(sin);
+
+	if (connect(p->socks.udp, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		return -errno;
+	if (getsockname(p->socks.udp, (struct sockaddr *)&sin, &len) < 0)
+		return -errno;
+	*ret_src = sin.sin_addr.s_addr;
+	return 0;
+}
+
+static int watch(struct worker *w, int fd, enum ev_kind kind, size_t index)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = ev_data(kind, index)};
+
+	return epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static void path_open(struct worker *w, struct path *p, uint32_t first_target, uint64_t now)
+{
+	const struct nsp_ping *ping = &p->inst->ping;
+	char why[160], ip[NSP_IPV4_STRLEN];
+	int err;
+
+	err = nsp_opener_open(&w->opener, p->inst->netns, ping->port, ping->sport_min,
+			      ping->sport_max, &p->socks, &p->netns_id);
+	if (err) {
+		path_down(w, p, now, "netns %s: %s", p->inst->netns, strerror(-err));
+		return;
+	}
+	err = source_address(p, first_target, &p->src);
+	if (err) {
+		path_down(w, p, now, "no route to %s in netns %s: %s",
+			  nsp_ipv4_format(first_target, ip), p->inst->netns, strerror(-err));
+		return;
+	}
+	if (check_link(p, why, sizeof(why))) {
+		path_down(w, p, now, "%s", why);
+		return;
+	}
+	err = watch(w, p->socks.tcp, EV_TCP, p->index);
+	if (!err)
+		err = watch(w, p->socks.icmp, EV_ICMP, p->index);
+	if (err) {
+		path_down(w, p, now, "epoll: %s", strerror(-err));
+		return;
+	}
+	if (!p->up)
+		p->announced = false;
+	p->up = true;
+	p->backoff_ns = 0;
+	report_path(w, p);
+}
+
+/* Still the same netns, still a usable veth? Checked once a second. */
+static void path_check(struct worker *w, struct path *p, uint64_t now)
+{
+	char name[sizeof(NSP_NETNS_DIR) + NSP_NETNS_MAX + 1], why[160];
+	struct stat st;
+
+	snprintf(name, sizeof(name), "%s/%s", NSP_NETNS_DIR, p->inst->netns);
+	if (stat(name, &st) < 0) {
+		path_down(w, p, now, "netns %s: %s", p->inst->netns, strerror(errno));
+		return;
+	}
+	if ((uint64_t)st.st_ino != p->netns_id) {
+		path_down(w, p, now, "netns %s was recreated", p->inst->netns);
+		p->retry_ns = now; /* the new one may well work: reopen at once */
+		return;
+	}
+	if (check_link(p, why, sizeof(why)))
+		path_down(w, p, now, "%s", why);
+}
+
+/* ---- probes out ---- */
+
+static void expire(struct worker *w, struct path *p, uint64_t now, bool force_one)
+{
+	while (p->tail_id != p->next_id) {
+		struct slot *s = &p->ring[p->tail_id & p->mask];
+
+		if (s->state == SLOT_PENDING) {
+			struct nsp_probe_event ev = {.instance = p->inst->name,
+						     .target = w->targets[s->target].addr,
+						     .seq = s->seq,
+						     .result = NSP_RES_TIMEOUT};
+
+			if (s->deadline_ns > now && !force_one)
+				return;
+			s->state = SLOT_EXPIRED;
+			w->pending--;
+			finish(w, &w->targets[s->target], &ev);
+		}
+		p->tail_id++;
+		if (force_one)
+			return;
+	}
+}
+
+static bool take_token(struct worker *w, uint64_t now)
+{
+	double rate = (double)w->o->max_rate, burst = rate / 100 < 1 ? 1 : rate / 100;
+
+	w->tokens += (double)(now - w->tokens_ns) * rate / (double)NS_PER_SEC;
+	w->tokens_ns = now;
+	if (w->tokens > burst)
+		w->tokens = burst;
+	if (w->tokens < 1)
+		return false;
+	w->tokens -= 1;
+	return true;
+}
+
+static void send_probe(struct worker *w, struct target *t, size_t index)
+{
+	struct path *p = t->path;
+	const struct nsp_ping *ping = &p->inst->ping;
+	struct sockaddr_in dst = {.sin_family = AF_INET, .sin_addr.s_addr = t->addr};
+	uint32_t id = p->next_id, range = (uint32_t)ping->sport_max - ping->sport_min + 1;
+	struct nsp_probe probe = {.src = p->src,
+				  .dst = t->addr,
+				  .sport = (uint16_t)(ping->sport_min + id % range),
+				  .dport = ping->port,
+				  .seq = id ^ p->secret,
+				  .magic = ping->magic,
+				  .ip_id = (uint16_t)id};
+	uint8_t pkt[NSP_PROBE_LEN];
+	struct slot *s;
+	uint64_t real, mono;
+	char ip[NSP_IPV4_STRLEN];
+
+	if (p->next_id - p->tail_id > p->mask)
+		expire(w, p, 0, true); /* the ring is full: the oldest has waited long enough */
+	nsp_probe_build(pkt, sizeof(pkt), &probe);
+	real = clock_ns(CLOCK_REALTIME);
+	mono = clock_ns(CLOCK_MONOTONIC);
+	if (sendto(p->socks.tcp, pkt, sizeof(pkt), 0, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
+		int err = errno;
+
+		t->st.path_down++;
+		path_down(w, p, mono, "sending to %s: %s", nsp_ipv4_format(t->addr, ip),
+			  strerror(err));
+		return;
+	}
+	s = &p->ring[id & p->mask];
+	*s = (struct slot){.id = id,
+			   .target = (uint32_t)index,
+			   .seq = t->st.sent,
+			   .sent_ns = mono,
+			   .sent_real_ns = real,
+			   .deadline_ns = mono + p->timeout_ns,
+			   .sport = probe.sport,
+			   .state = SLOT_PENDING};
+	p->next_id++;
+	t->st.sent++;
+	w->pending++;
+}
+
+/* Sends what is due, as far as the rate allows; returns when to come back. */
+static uint64_t send_due(struct worker *w, uint64_t now)
+{
+	while (w->heap_len > 0) {
+		size_t index = w->heap[0];
+		struct target *t = &w->targets[index];
+
+		if (t->next_ns > now)
+			return t->next_ns;
+		if (!take_token(w, now))
+			return now + NS_PER_SEC / w->o->max_rate + 1;
+		if (t->path->up)
+			send_probe(w, t, index);
+		else
+			t->st.path_down++;
+		t->rounds++;
+		/* Keep the phase; after a stall, skip ahead rather than burst. */
+		t->next_ns += t->path->interval_ns;
+		if (t->next_ns < now)
+			t->next_ns = now + t->path->interval_ns;
+		if (w->o->count > 0 && t->rounds >= (uint64_t)w->o->count)
+			heap_pop(w);
+		else
+			heap_down(w, 0);
+	}
+	return UINT64_MAX;
+}
+
+/* ---- replies in ---- */
+
+static uint64_t choose_rtt(const struct slot *s, uint64_t rx_real, uint64_t now,
+			   enum nsp_rtt_source *ret_source)
+{
+	uint64_t user = now - s->sent_ns;
+
+	/* A kernel pair is best; a clock step makes it absurd, then use ours. */
+	if (rx_real && s->tx_kernel_ns && rx_real >= s->tx_kernel_ns &&
+	    rx_real - s->tx_kernel_ns <= user) {
+		*ret_source = NSP_RTT_KERNEL;
+		return rx_real - s->tx_kernel_ns;
+	}
+	if (rx_real && rx_real >= s->sent_real_ns && rx_real - s->sent_real_ns <= user) {
+		*ret_source = NSP_RTT_USER_TX;
+		return rx_real - s->sent_real_ns;
+	}
+	*ret_source = NSP_RTT_USER;
+	return user;
+}
+
+static struct slot *find_slot(struct path *p, uint32_t seq)
+{
+	uint32_t id = seq ^ p->secret;
+	struct slot *s = &p->ring[id & p->mask];
+
+	if (s->state == SLOT_FREE || s->id != id)
+		return NULL;
+	return s;
+}
+
+static const enum nsp_result result_of[] = {
+	[NSP_REPLY_SYNACK] = NSP_RES_ANSWERED,
+	[NSP_REPLY_RST] = NSP_RES_CLOSED,
+	[NSP_REPLY_UNREACHABLE] = NSP_RES_UNREACHABLE,
+	[NSP_REPLY_TIME_EXCEEDED] = NSP_RES_TIME_EXCEEDED,
+};
+
+static void on_reply(struct worker *w, struct path *p, const struct nsp_reply *r, uint64_t rx_real)
+{
+	struct slot *s = find_slot(p, r->seq);
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	struct nsp_probe_event ev = {.instance = p->inst->name, .result = result_of[r->kind]};
+	struct nsp_probe probe;
+	struct target *t;
+
+	if (!s) {
+		p->stray++;
+		return;
+	}
+	t = &w->targets[s->target];
+	probe = (struct nsp_probe){.src = p->src,
+				   .dst = t->addr,
+				   .sport = s->sport,
+				   .dport = p->inst->ping.port,
+				   .seq = r->seq};
+	if (!nsp_reply_matches(r, &probe)) {
+		p->stray++;
+		return;
+	}
+	ev.target = t->addr;
+	ev.seq = s->seq;
+	ev.rtt_us = choose_rtt(s, rx_real, now, &ev.rtt_source) / 1000;
+	if (s->state != SLOT_PENDING) {
+		if (r->kind != NSP_REPLY_SYNACK)
+			return; /* an RST or ICMP error after the fact says nothing new */
+		ev.result = s->state == SLOT_ANSWERED ? NSP_RES_DUPLICATE : NSP_RES_LATE;
+		if (ev.result == NSP_RES_DUPLICATE)
+			t->st.duplicate++;
+		else
+			t->st.late++;
+		if (w->o->verbosity > 1 || w->o->json)
+			nsp_out_probe(w->out, w->o->json, &ev, &t->st);
+		s->state = SLOT_ANSWERED;
+		return;
+	}
+	ev.gateway_magic =
+		r->has_tsecr && nsp_magic_is_answered_probe(r->tsecr_raw, p->inst->ping.magic);
+	ev.from = r->from;
+	ev.icmp_type = r->icmp_type;
+	ev.icmp_code = r->icmp_code;
+	s->state = SLOT_ANSWERED;
+	w->pending--;
+	finish(w, t, &ev);
+}
+
+static uint64_t rx_timestamp(struct msghdr *msg)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
+			struct scm_timestamping tss;
+
+			memcpy(&tss, CMSG_DATA(c), sizeof(tss));
+			return ts_ns(&tss.ts[0]);
+		}
+	}
+	return 0;
+}
+
+/*
+ * The error queue of the TCP socket returns each sent probe with the
+ * kernel's tx timestamp; the probe (from its IPv4 header, or from its
+ * Ethernet header on some paths) tells which slot it belongs to.
+ */
+static void drain_tx_timestamps(struct path *p)
+{
+	uint8_t pkt[PKT_MAX], control[512];
+	struct iovec iov = {.iov_base = pkt, .iov_len = sizeof(pkt)};
+
+	for (;;) {
+		struct msghdr msg = {.msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = control,
+				     .msg_controllen = sizeof(control)};
+		ssize_t n = recvmsg(p->socks.tcp, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+		uint64_t tx = rx_timestamp(&msg);
+		size_t off;
+		struct slot *s;
+		uint32_t seq;
+
+		if (n < 0)
+			return;
+		off = n >= 20 && pkt[0] == 0x45 ? 0 : 14;
+		if (!tx || (size_t)n < off + 40 || pkt[off] != 0x45 || pkt[off + 9] != IPPROTO_TCP)
+			continue;
+		memcpy(&seq, pkt + off + 24, 4);
+		s = find_slot(p, ntohl(seq));
+		if (s && !s->tx_kernel_ns)
+			s->tx_kernel_ns = tx;
+	}
+}
+
+static void drain_replies(struct worker *w, struct path *p, int fd)
+{
+	uint8_t pkt[PKT_MAX], control[512];
+	struct iovec iov = {.iov_base = pkt, .iov_len = sizeof(pkt)};
+
+	for (;;) {
+		struct msghdr msg = {.msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = control,
+				     .msg_controllen = sizeof(control)};
+		ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+		struct nsp_reply r;
+
+		if (n < 0)
+			return;
+		if (nsp_reply_parse(pkt, (size_t)n, p->inst->ping.port, &r) == 0)
+			on_reply(w, p, &r, rx_timestamp(&msg));
+		else
+			p->stray++;
+	}
+}
+
+/* ---- Prometheus ---- */
+
+static void prom_refresh(struct worker *w)
+{
+	struct nsp_target_view *v;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!w->o->prom_file && w->o->prom_listen_fd < 0)
+		return;
+	v = calloc(w->n_targets ? w->n_targets : 1, sizeof(*v));
+	f = open_memstream(&text, &len);
+	if (!v || !f) {
+		free(v);
+		if (f)
+			fclose(f);
+		free(text);
+		return;
+	}
+	for (size_t i = 0; i < w->n_targets; i++)
+		v[i] = (struct nsp_target_view){.instance = w->targets[i].path->inst->name,
+						.target = w->targets[i].addr,
+						.stats = &w->targets[i].st,
+						.path_up = w->targets[i].path->up};
+	nsp_out_prometheus(f, v, w->n_targets);
+	fclose(f);
+	free(v);
+	free(w->prom_text);
+	w->prom_text = text;
+	w->prom_len = len;
+}
+
+/* The node_exporter textfile convention: write aside, then rename over. */
+static void prom_write_file(struct worker *w)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	if (!w->o->prom_file || !w->prom_text)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", w->o->prom_file, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fwrite(w->prom_text, 1, w->prom_len, f);
+	if (fclose(f) == 0 && rename(tmp, w->o->prom_file) == 0)
+		return;
+	unlink(tmp);
+}
+
+static void prom_serve(struct worker *w)
+{
+	static const char head[] = "HTTP/1.0 200 OK\r\n"
+				   "Content-Type: text/plain; version=0.0.4\r\n"
+				   "Connection: close\r\n\r\n";
+	struct timeval tv = {.tv_sec = 1};
+	char req[1024];
+	int c;
+
+	c = accept4(w->o->prom_listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		return;
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* Any request gets the metrics; read it so the close does not reset. */
+	(void)!recv(c, req, sizeof(req), 0);
+	if (send(c, head, sizeof(head) - 1, MSG_NOSIGNAL) > 0 && w->prom_text)
+		(void)!send(c, w->prom_text, w->prom_len, MSG_NOSIGNAL);
+	close(c);
+}
+
+/* ---- the loop ---- */
+
+static void housekeeping(struct worker *w, uint64_t now)
+{
+	for (size_t i = 0; i < w->n_paths; i++) {
+		struct path *p = &w->paths[i];
+
+		if (p->up)
+			path_check(w, p, now);
+	}
+	prom_refresh(w);
+	prom_write_file(w);
+	w->next_house_ns = now + HOUSEKEEPING_NS;
+}
+
+static void retry_paths(struct worker *w, uint64_t now)
+{
+	for (size_t i = 0; i < w->n_paths; i++) {
+		struct path *p = &w->paths[i];
+
+		if (!p->up && p->retry_ns <= now)
+			path_open(w, p, p->inst->ping.targets[0], now);
+	}
+}
+
+static uint64_t next_wakeup(struct worker *w, uint64_t send_at)
+{
+	uint64_t at = send_at < w->next_house_ns ? send_at : w->next_house_ns;
+
+	for (size_t i = 0; i < w->n_paths; i++) {
+		struct path *p = &w->paths[i];
+
+		if (p->tail_id != p->next_id) {
+			uint64_t d = p->ring[p->tail_id & p->mask].deadline_ns;
+
+			if (d < at)
+				at = d;
+		}
+		if (!p->up && p->retry_ns < at)
+			at = p->retry_ns;
+	}
+	return at;
+}
+
+static void on_signal(struct worker *w)
+{
+	struct signalfd_siginfo si;
+
+	while (read(w->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1)
+			print_summaries(w);
+		else
+			w->stop = true;
+	}
+}
+
+static void dispatch(struct worker *w, uint64_t data)
+{
+	enum ev_kind kind = (enum ev_kind)(data >> 32);
+	size_t index = (size_t)(data & 0xffffffff);
+	uint64_t expirations;
+
+	switch (kind) {
+	case EV_TIMER:
+		(void)!read(w->tfd, &expirations, sizeof(expirations));
+		break;
+	case EV_SIGNAL:
+		on_signal(w);
+		break;
+	case EV_TCP:
+		if (w->paths[index].socks.tcp >= 0) {
+			drain_tx_timestamps(&w->paths[index]);
+			drain_replies(w, &w->paths[index], w->paths[index].socks.tcp);
+		}
+		break;
+	case EV_ICMP:
+		if (w->paths[index].socks.icmp >= 0)
+			drain_replies(w, &w->paths[index], w->paths[index].socks.icmp);
+		break;
+	case EV_PROM:
+		prom_serve(w);
+		break;
+	}
+}
+
+static bool rounds_done(const struct worker *w)
+{
+	return w->o->count > 0 && w->heap_len == 0 && w->pending == 0;
+}
+
+static int arm_timer(struct worker *w, uint64_t at)
+{
+	struct itimerspec its = {.it_value = {.tv_sec = (time_t)(at / NS_PER_SEC),
+					      .tv_nsec = (long)(at % NS_PER_SEC)}};
+
+	if (at == 0)
+		its.it_value.tv_nsec = 1; /* zero would disarm */
+	return timerfd_settime(w->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0 ? -errno : 0;
+}
+
+static int loop(struct worker *w)
+{
+	struct epoll_event evs[64];
+
+	while (!w->stop && !rounds_done(w)) {
+		uint64_t now = clock_ns(CLOCK_MONOTONIC), send_at;
+		int n, err;
+
+		for (size_t i = 0; i < w->n_paths; i++)
+			expire(w, &w->paths[i], now, false);
+		retry_paths(w, now);
+		send_at = send_due(w, now);
+		if (now >= w->next_house_ns)
+			housekeeping(w, now);
+		fflush(w->out);
+		if (rounds_done(w))
+			break;
+		err = arm_timer(w, next_wakeup(w, send_at));
+		if (err)
+			return err;
+		n = epoll_wait(w->ep, evs, 64, -1);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		for (int i = 0; i < n; i++)
+			dispatch(w, evs[i].data.u64);
+	}
+	return 0;
+}
+
+/* ---- setup ---- */
+
+static uint32_t ring_size(const struct nsp_ping *ping)
+{
+	/* Probes in flight per target: timeout / interval, plus room for late replies. */
+	uint64_t per_target = ping->timeout_ms / ping->interval_ms + 2, want, size = 64;
+
+	want = per_target * 2 * ping->n_targets;
+	while (size < want && size < (1u << 24))
+		size <<= 1;
+	return (uint32_t)size;
+}
+
+static int setup_paths(struct worker *w, const struct nsp_config *cfg, uint64_t now)
+{
+	size_t k = 0;
+
+	w->n_paths = cfg->n_instances;
+	w->paths = calloc(w->n_paths, sizeof(*w->paths));
+	for (size_t i = 0; i < cfg->n_instances; i++)
+		w->n_targets += cfg->instances[i].ping.n_targets;
+	w->targets = calloc(w->n_targets ? w->n_targets : 1, sizeof(*w->targets));
+	w->heap = calloc(w->n_targets ? w->n_targets : 1, sizeof(*w->heap));
+	if (!w->paths || !w->targets || !w->heap)
+		return -ENOMEM;
+
+	for (size_t i = 0; i < w->n_paths; i++) {
+		const struct nsp_instance *in = &cfg->instances[i];
+		struct path *p = &w->paths[i];
+		uint32_t size = ring_size(&in->ping);
+		size_t n = in->ping.n_targets;
+
+		*p = (struct path){.inst = in,
+				   .index = i,
+				   .socks = NSP_PATH_SOCKS_NONE,
+				   .mask = size - 1,
+				   .interval_ns = in->ping.interval_ms * NS_PER_MS,
+				   .timeout_ns = in->ping.timeout_ms * NS_PER_MS};
+		p->ring = calloc(size, sizeof(*p->ring));
+		if (!p->ring)
+			return -ENOMEM;
+		/* A per-run secret in the sequence numbers: forged replies don't match. */
+		if (getrandom(&p->secret, sizeof(p->secret), 0) != sizeof(p->secret))
+			p->secret = (uint32_t)now ^ (uint32_t)getpid();
+		p->next_id = p->tail_id = p->secret; /* ids start anywhere, too */
+		for (size_t j = 0; j < n; j++, k++) {
+			struct target *t = &w->targets[k];
+
+			/* Spread over the interval: first by target, then by instance. */
+			*t = (struct target){.path = p,
+					     .addr = in->ping.targets[j],
+					     .next_ns = now + p->interval_ns * j / n +
+							p->interval_ns * i / (n * w->n_paths),
+					     .heap_pos = k};
+			w->heap[k] = k;
+		}
+	}
+	w->heap_len = w->n_targets;
+	for (size_t i = w->heap_len / 2 + 1; i-- > 0;)
+		heap_down(w, i);
+	for (size_t i = 0; i < w->n_paths; i++)
+		path_open(w, &w->paths[i], w->paths[i].inst->ping.targets[0], now);
+	return 0;
+}
+
+static int setup_events(struct worker *w)
+{
+	sigset_t mask;
+	int err;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	w->ep = epoll_create1(EPOLL_CLOEXEC);
+	w->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (w->ep < 0 || w->sfd < 0 || w->tfd < 0)
+		return -errno;
+	err = watch(w, w->tfd, EV_TIMER, 0);
+	if (!err)
+		err = watch(w, w->sfd, EV_SIGNAL, 0);
+	if (!err && w->o->prom_listen_fd >= 0)
+		err = watch(w, w->o->prom_listen_fd, EV_PROM, 0);
+	return err;
+}
+
+static void teardown(struct worker *w)
+{
+	for (size_t i = 0; w->paths && i < w->n_paths; i++) {
+		nsp_path_socks_close(&w->paths[i].socks);
+		free(w->paths[i].ring);
+	}
+	nsp_opener_stop(&w->opener);
+	free(w->paths);
+	free(w->targets);
+	free(w->heap);
+	free(w->prom_text);
+	if (w->ep >= 0)
+		close(w->ep);
+	if (w->sfd >= 0)
+		close(w->sfd);
+	if (w->tfd >= 0)
+		close(w->tfd);
+}
+
+static bool all_answered(const struct worker *w)
+{
+	for (size_t i = 0; i < w->n_targets; i++)
+		if (w->targets[i].st.received == 0)
+			return false;
+	return true;
+}
+
+int nsp_worker_run(const struct nsp_config *cfg, const struct nsp_worker_options *o)
+{
+	struct worker w = {
+		.o = o, .ep = -1, .sfd = -1, .tfd = -1, .out = stdout, .opener = {.sock = -1}};
+	uint64_t now;
+	int err, rc;
+
+	err = setup_events(&w);
+	if (!err)
+		err = nsp_opener_start(&w.opener);
+	/* From here on the worker needs no privilege: the opener has them. */
+	if (!err)
+		err = nsp_privs_restrict(0);
+	if (err) {
+		fprintf(stderr, "nsping: ping: starting the worker: %s\n", strerror(-err));
+		teardown(&w);
+		return 1;
+	}
+	now = clock_ns(CLOCK_MONOTONIC);
+	w.tokens_ns = now;
+	w.next_house_ns = now + HOUSEKEEPING_NS;
+	err = setup_paths(&w, cfg, now);
+	if (!err) {
+		prom_refresh(&w);
+		prom_write_file(&w);
+		err = loop(&w);
+	}
+	if (err)
+		fprintf(stderr, "nsping: ping: %s\n", strerror(-err));
+	print_summaries(&w);
+	prom_refresh(&w);
+	prom_write_file(&w);
+	rc = err ? 1 : o->count > 0 && !all_answered(&w) ? 1 : 0;
+	teardown(&w);
+	return rc;
+}
