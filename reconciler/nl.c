@@ -20,6 +20,8 @@
 #include "netns.h"
 #include "nl.h"
 
+#define NSP_NL_RECV_TIMEOUT_S 5
+
 /* libnl speaks -NLE_*; everything past this file speaks -errno. */
 static int nl_to_errno(int nle)
 {
@@ -45,7 +47,7 @@ static int nl_to_errno(int nle)
 	case NLE_BUSY:
 		return -EBUSY;
 	case NLE_AGAIN:
-		return -EAGAIN;
+		return -ETIMEDOUT; /* the socket's receive timeout: see nsp_nl_open() */
 	case NLE_OPNOTSUPP:
 		return -EOPNOTSUPP;
 	case NLE_NOADDR:
@@ -84,6 +86,7 @@ static int connect_here(void *arg)
 
 int nsp_nl_open(struct nsp_nl *nl, int netns_fd, unsigned long *requests)
 {
+	static const struct timeval recv_timeout = {.tv_sec = NSP_NL_RECV_TIMEOUT_S};
 	struct open_args a = {.sk = nl_socket_alloc()};
 	int r;
 
@@ -92,6 +95,17 @@ int nsp_nl_open(struct nsp_nl *nl, int netns_fd, unsigned long *requests)
 	/* A netlink socket stays bound to the netns it was made in. */
 	r = netns_fd >= 0 ? nsp_netns_run(netns_fd, connect_here, &a) : connect_here(&a);
 	if (r < 0) {
+		nl_socket_free(a.sk);
+		return r;
+	}
+	/*
+	 * libnl 3.7 ignores a failed send of a dump request (link_request_update)
+	 * and then waits for an answer that never comes. The kernel answers
+	 * rtnetlink within the request, so a bounded wait costs nothing.
+	 */
+	if (setsockopt(nl_socket_get_fd(a.sk), SOL_SOCKET, SO_RCVTIMEO, &recv_timeout,
+		       sizeof(recv_timeout)) < 0) {
+		r = -errno;
 		nl_socket_free(a.sk);
 		return r;
 	}

@@ -187,6 +187,22 @@ test_failure_mid_apply_is_repaired() {
 	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
 }
 
+# The first netlink send (the link dump) fails: libnl 3.7 drops that error and
+# waits for an answer; nsping's receive timeout turns the wait into exit 1.
+# `timeout 60` only guards against a hang; it is no performance limit.
+test_failed_dump_request_does_not_hang() {
+	local rc
+	write_conf
+	timeout -k 5 60 strace -f -qq -o /dev/null -e trace=sendmsg \
+		-e inject=sendmsg:error=ENOBUFS:when=1 \
+		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply >/dev/null 2>"$STATE/err"
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "apply with a failed dump request exited $rc, expected 1: $(cat "$STATE/err")"
+	grep -q "timed out" "$STATE/err" || fail "no timeout in: $(cat "$STATE/err")"
+	expect_rc 0 nsping apply
+	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
+}
+
 test_lock_bounded_wait() {
 	write_conf
 	flock "$STATE/lock" sleep 5 &
