@@ -125,6 +125,17 @@ out_unlink:
 	return r;
 }
 
+bool nsp_netns_is_stale(const char *name)
+{
+	char path[PATH_MAX];
+	struct statfs sfs;
+	struct stat st;
+
+	netns_path(name, path);
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 &&
+	       statfs(path, &sfs) == 0 && sfs.f_type != NSFS_MAGIC;
+}
+
 int nsp_netns_delete(const char *name)
 {
 	char path[PATH_MAX];

@@ -6,6 +6,8 @@
 #ifndef NSPING_NETNS_H
 #define NSPING_NETNS_H
 
+#include <stdbool.h>
+
 #define NSP_NETNS_DIR "/run/netns"
 
 /* An fd for a netns given by name (under /run/netns) or by path; -errno. */
@@ -19,6 +21,11 @@ int nsp_netns_enter(int fd);
  */
 int nsp_netns_create(const char *name, int (*init)(void *arg), void *arg);
 int nsp_netns_delete(const char *name);
+/*
+ * /run/netns/NAME is an empty plain file, not a namespace: the mount point
+ * left by a create or a delete that was interrupted.
+ */
+bool nsp_netns_is_stale(const char *name);
 /* Run fn(arg) inside the netns of fd and come back; returns fn's result or -errno. */
 int nsp_netns_run(int fd, int (*fn)(void *arg), void *arg);
 

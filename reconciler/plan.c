@@ -701,10 +701,12 @@ static void plan_destroy_instance(struct planner *p)
 			strcpy(c->ifname, host->name);
 		}
 	}
-	if (o->netns_present && o->netns_owned) {
+	/* An empty mount point is no namespace and nobody's: only its name is left. */
+	if ((o->netns_present && o->netns_owned) || (!o->netns_present && o->netns_stale)) {
 		c = add(p, NSP_OP_DELETE, NSP_KIND_NETNS, NSP_ACT_NETNS_DELETE, "%s", w->netns);
 		if (c) {
-			set_text(c->from, "/run/netns/%s", w->netns);
+			set_text(c->from, o->netns_present ? "/run/netns/%s" : "/run/netns/%s (empty)",
+				 w->netns);
 			c->side = NSP_SIDE_HOST;
 		}
 	}

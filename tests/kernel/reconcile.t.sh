@@ -203,6 +203,22 @@ test_failed_dump_request_does_not_hang() {
 	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
 }
 
+# A destroy killed between umount2 and unlink leaves /run/netns/NAME as an
+# empty plain file: the next destroy removes it, and an apply reuses it.
+test_stale_netns_mount_point() {
+	write_conf
+	expect_rc 0 nsping apply
+	expect_rc 0 nsping destroy
+	touch "/run/netns/$PINGNS"
+	nsping plan --destroy | grep -q "netns $PINGNS" || fail "plan --destroy ignores the stale name"
+	expect_rc 0 nsping destroy
+	[ -e "/run/netns/$PINGNS" ] && fail "destroy left /run/netns/$PINGNS"
+	touch "/run/netns/$PINGNS"
+	expect_rc 0 nsping apply
+	ip netns exec "$PINGNS" true || fail "apply did not make a namespace of the stale name"
+	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
+}
+
 test_lock_bounded_wait() {
 	write_conf
 	flock "$STATE/lock" sleep 5 &

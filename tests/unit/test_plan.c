@@ -588,6 +588,15 @@ static void test_destroy(void **state)
 	assert_true(nsp_plan_empty(&plan));
 	nsp_plan_free(&plan);
 
+	/* a destroy killed between umount and unlink left the empty mount point */
+	obs_empty(&o);
+	o.netns_stale = true;
+	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(plan.n_changes, 1);
+	assert_int_equal(plan.changes[0].action, NSP_ACT_NETNS_DELETE);
+	assert_string_equal(plan.changes[0].from, "/run/netns/ns-gwping (empty)");
+	nsp_plan_free(&plan);
+
 	/* foreign objects with our names are never destroyed */
 	s_host_foreign(&w, &o);
 	o.netns_present = true;
