@@ -28,6 +28,7 @@ all: $(BUILD)/nsping
 
 -include bpf/bpf.mk
 -include tests/tools/tools.mk
+-include tests/gateway/gateway.mk
 
 $(BUILD)/nsping: $(CORE_OBJS) $(MAIN_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -44,7 +45,7 @@ $(BUILD)/reconciler $(BUILD)/tests:
 deps:
 	@tests/deps.sh
 
-unit: $(UNIT_BINS) $(BPF_TEST_BINS)
+unit: $(UNIT_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS)
 	@set -e; for t in $^; do $$t; done
 
 integration: $(BUILD)/nsping
@@ -52,11 +53,11 @@ integration: $(BUILD)/nsping
 
 check: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory $(UNIT_BINS) $(BPF_TEST_BINS) $(TOOLS_BINS)
-	@tests/check.sh $(UNIT_BINS) $(BPF_TEST_BINS)
+	@$(MAKE) --no-print-directory $(UNIT_BINS) $(BPF_TEST_BINS) $(TOOLS_BINS) $(GW_BINS) $(GW_TEST_BINS)
+	@tests/check.sh $(UNIT_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS)
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(GW_BINS)
 	@tests/demo.sh
 
 bench: deps

@@ -43,6 +43,7 @@ for bin in "$@"; do
 	run_suite "$(basename "$bin")" "$bin"
 done
 [ -x tests/schema/run.sh ] && run_suite schema tests/schema/run.sh
+run_suite gateway tests/gateway/selftest.sh
 run_suite kernel tests/kernel/run.sh
 [ -x tests/integration/run.sh ] && run_suite integration tests/integration/run.sh
 
