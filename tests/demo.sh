@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: GPL-2.0-only
-# make demo: nsping on a built-in lab of namespaces. A gateway netns "gw", a
-# business node netns "node" whose iptables DROP port 10086, and the isolated
-# netns that nsping builds from the config. Everything is removed at the end,
-# also when interrupted.
+# make demo: nsping on a built-in lab of namespaces. A gateway netns "gw" (the
+# test gateway's MAGIC rule and a listener on port 10086), a business node netns
+# "node" whose iptables DROP port 10086, and the isolated netns that nsping builds
+# from the config. Shows a direct check from the node blocked and `nsping run`
+# answered through the same rules. Everything is removed at the end, also when
+# interrupted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
