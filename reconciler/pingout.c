@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Text, JSON lines and Prometheus output of the worker; see pingout.h. */
+#include <string.h>
+
 #include "addr.h"
 #include "json.h"
 #include "pingout.h"
@@ -221,25 +223,20 @@ static const struct metric metrics[] = {
 	{"nsping_path_up", "gauge", "1 if the probe path of the instance works, else 0."},
 };
 
-static double metric_value(size_t m, const struct nsp_target_view *t)
+/* Counters are printed as exact integers; a double rounds past 2^53 digits' worth. */
+static uint64_t counter_value(size_t m, const struct nsp_target_stats *s)
+{
+	const uint64_t v[] = {s->sent,	   s->received, s->closed,   s->unreachable,
+			      s->timeouts, s->late,	s->duplicate};
+
+	return m < sizeof(v) / sizeof(v[0]) ? v[m] : 0;
+}
+
+static double gauge_value(size_t m, const struct nsp_target_view *t)
 {
 	const struct nsp_target_stats *s = t->stats;
 
 	switch (m) {
-	case 0:
-		return (double)s->sent;
-	case 1:
-		return (double)s->received;
-	case 2:
-		return (double)s->closed;
-	case 3:
-		return (double)s->unreachable;
-	case 4:
-		return (double)s->timeouts;
-	case 5:
-		return (double)s->late;
-	case 6:
-		return (double)s->duplicate;
 	case 7:
 		return (double)s->rtt_last_us / 1e6;
 	case 8:
@@ -255,9 +252,20 @@ static double metric_value(size_t m, const struct nsp_target_view *t)
 	}
 }
 
-void nsp_out_prometheus(FILE *f, const struct nsp_target_view *targets, size_t n)
+static void print_sample(FILE *f, size_t m, const struct nsp_target_view *t)
 {
 	char ip[NSP_IPV4_STRLEN];
+
+	fprintf(f, "%s{instance=\"%s\",target=\"%s\"} ", metrics[m].name, t->instance,
+		nsp_ipv4_format(t->target, ip));
+	if (!strcmp(metrics[m].type, "counter"))
+		fprintf(f, "%llu\n", (unsigned long long)counter_value(m, t->stats));
+	else
+		fprintf(f, "%.9g\n", gauge_value(m, t));
+}
+
+void nsp_out_prometheus(FILE *f, const struct nsp_target_view *targets, size_t n)
+{
 	size_t m, i;
 
 	/* Instance and target names are [a-z0-9_-] and dotted quads: no escaping. */
@@ -273,12 +281,11 @@ void nsp_out_prometheus(FILE *f, const struct nsp_target_view *targets, size_t n
 				if (last == t->instance)
 					continue; /* one per instance */
 				last = t->instance;
-				fprintf(f, "%s{instance=\"%s\"} %g\n", metrics[m].name, t->instance,
-					metric_value(m, t));
+				fprintf(f, "%s{instance=\"%s\"} %d\n", metrics[m].name, t->instance,
+					t->path_up ? 1 : 0);
 				continue;
 			}
-			fprintf(f, "%s{instance=\"%s\",target=\"%s\"} %.9g\n", metrics[m].name,
-				t->instance, nsp_ipv4_format(t->target, ip), metric_value(m, t));
+			print_sample(f, m, t);
 		}
 	}
 }

@@ -6,13 +6,16 @@
 
 static void record_rtt(struct nsp_target_stats *s, uint64_t rtt_us)
 {
+	double delta;
+
 	if (s->received == 1 || rtt_us < s->rtt_min_us)
 		s->rtt_min_us = rtt_us;
 	if (rtt_us > s->rtt_max_us)
 		s->rtt_max_us = rtt_us;
 	s->rtt_last_us = rtt_us;
-	s->rtt_sum_us += (double)rtt_us;
-	s->rtt_sum_sq_us += (double)rtt_us * (double)rtt_us;
+	delta = (double)rtt_us - s->rtt_mean_us;
+	s->rtt_mean_us += delta / (double)s->received;
+	s->rtt_m2_us2 += delta * ((double)rtt_us - s->rtt_mean_us);
 }
 
 static void count_outcome(struct nsp_target_stats *s, enum nsp_outcome out)
@@ -66,17 +69,16 @@ uint64_t nsp_stats_avg_us(const struct nsp_target_stats *s)
 {
 	if (s->received == 0)
 		return 0;
-	return (uint64_t)(s->rtt_sum_us / (double)s->received + 0.5);
+	return (uint64_t)(s->rtt_mean_us + 0.5);
 }
 
 uint64_t nsp_stats_mdev_us(const struct nsp_target_stats *s)
 {
-	double n = (double)s->received, mean, var;
+	double var;
 
 	if (s->received == 0)
 		return 0;
-	mean = s->rtt_sum_us / n;
-	var = s->rtt_sum_sq_us / n - mean * mean;
+	var = s->rtt_m2_us2 / (double)s->received; /* population variance, as ping(8) */
 	return var > 0 ? (uint64_t)(sqrt(var) + 0.5) : 0;
 }
 

@@ -32,8 +32,8 @@ struct nsp_target_stats {
 	uint64_t rtt_min_us;
 	uint64_t rtt_max_us;
 	uint64_t rtt_last_us;
-	double rtt_sum_us;
-	double rtt_sum_sq_us;
+	double rtt_mean_us; /* Welford's running mean and sum of squared deviations: */
+	double rtt_m2_us2;  /* stable where sum(x^2) - n*mean^2 cancels out */
 	enum nsp_target_state state;
 	uint32_t ok_run;   /* answers in a row */
 	uint32_t miss_run; /* misses in a row */
@@ -50,7 +50,7 @@ bool nsp_stats_record(struct nsp_target_stats *s, enum nsp_outcome out, uint64_t
 /* Loss in percent of the probes sent whose outcome is known. */
 double nsp_stats_loss_pct(const struct nsp_target_stats *s);
 uint64_t nsp_stats_avg_us(const struct nsp_target_stats *s);
-/* The mean deviation as ping(8) prints it: sqrt(E[x^2] - E[x]^2). */
+/* The mean deviation as ping(8) prints it: the population standard deviation. */
 uint64_t nsp_stats_mdev_us(const struct nsp_target_stats *s);
 
 const char *nsp_target_state_name(enum nsp_target_state st);

@@ -1,0 +1,820 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What the ping worker prints, byte for byte: every text line kind and
+ * every JSON line kind for fixed inputs (each JSON line also goes through a
+ * small strict JSON parser here: one object, one line), and the Prometheus
+ * exposition for two instances with two targets each.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pingout.h"
+#include "pingstat.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- fixture statistics, built through nsp_stats_record() ---- */
+
+enum fixture {
+	S_MIX,	  /* 100 200 timeout 300: 4 sent, 3 received, up, 1 late, 2 duplicates */
+	S_MISSES, /* closed, unreachable, one in flight: 3 sent, down */
+	S_ONE,	  /* one answer of 1234 us: up */
+	S_NONE,	  /* nothing sent yet: unknown; 5 slots skipped while the path was down */
+	S_THIRD,  /* 400, timeout, timeout: 1 of 3 answered, up */
+	S_BIG,	  /* counters past 2^32 and past 10^9 */
+	N_FIXTURES
+};
+
+static struct nsp_target_stats fx[N_FIXTURES];
+
+static void feed(struct nsp_target_stats *s, const char *outcomes, const uint64_t *rtts)
+{
+	static const struct {
+		char c;
+		enum nsp_outcome out;
+	} map[] = {{'A', NSP_OUT_ANSWERED},
+		   {'C', NSP_OUT_CLOSED},
+		   {'U', NSP_OUT_UNREACHABLE},
+		   {'X', NSP_OUT_TIME_EXCEEDED},
+		   {'T', NSP_OUT_TIMEOUT}};
+
+	for (size_t i = 0; outcomes[i]; i++)
+		for (size_t k = 0; k < ARRAY_SIZE(map); k++)
+			if (map[k].c == outcomes[i]) {
+				s->sent++;
+				nsp_stats_record(s, map[k].out, rtts ? rtts[i] : 0, 2, 1);
+			}
+}
+
+static void fixtures_init(void)
+{
+	static const uint64_t mix[] = {100, 200, 0, 300}, one[] = {1234}, third[] = {400, 0, 0};
+
+	memset(fx, 0, sizeof(fx));
+	/* down_after 2 would take T T down; S_MIX has a single timeout. */
+	feed(&fx[S_MIX], "AATA", mix);
+	fx[S_MIX].late = 1;
+	fx[S_MIX].duplicate = 2;
+
+	feed(&fx[S_MISSES], "CU", NULL);
+	fx[S_MISSES].sent++; /* one still in flight */
+
+	feed(&fx[S_ONE], "A", one);
+
+	fx[S_NONE].path_down = 5;
+
+	{
+		struct nsp_target_stats *s = &fx[S_THIRD];
+
+		s->sent++;
+		nsp_stats_record(s, NSP_OUT_ANSWERED, third[0], 3, 1);
+		s->sent++;
+		nsp_stats_record(s, NSP_OUT_TIMEOUT, 0, 3, 1);
+		s->sent++;
+		nsp_stats_record(s, NSP_OUT_TIMEOUT, 0, 3, 1);
+	}
+
+	fx[S_BIG] = fx[S_MIX];
+	fx[S_BIG].sent = 1234567891ULL;
+	fx[S_BIG].received = 1234567890ULL;
+	fx[S_BIG].timeouts = 1;
+	fx[S_BIG].late = 4294967297ULL;
+	fx[S_BIG].duplicate = 5000000000ULL;
+	/* every RTT 200 us: mean 200, no deviation */
+	fx[S_BIG].rtt_mean_us = 200.0;
+	fx[S_BIG].rtt_m2_us2 = 0.0;
+
+	assert_int_equal(fx[S_MIX].state, NSP_TARGET_UP);
+	assert_int_equal(fx[S_MISSES].state, NSP_TARGET_DOWN);
+	assert_int_equal(fx[S_ONE].state, NSP_TARGET_UP);
+	assert_int_equal(fx[S_NONE].state, NSP_TARGET_UNKNOWN);
+	assert_int_equal(fx[S_THIRD].state, NSP_TARGET_UP);
+}
+
+static uint32_t ip4(const char *s)
+{
+	return inet_addr(s);
+}
+
+/* ---- a strict little JSON parser: enough to say "one object, valid" ---- */
+
+struct jfield {
+	char key[32];
+	char type; /* s n t f z(null) o a */
+	char val[160];
+};
+
+struct jdoc {
+	struct jfield f[40];
+	size_t n;
+	char err[120];
+};
+
+static bool j_value(const char **p, char *type, char *val, size_t cap, struct jdoc *d, int depth);
+
+static bool j_string(const char **p, char *out, size_t cap, struct jdoc *d)
+{
+	const char *s = *p;
+	size_t o = 0;
+
+	if (*s != '"')
+		return snprintf(d->err, sizeof(d->err), "expected '\"' at \"%.10s\"", s), false;
+	for (s++; *s != '"'; s++) {
+		char c = *s;
+
+		if ((unsigned char)c < 0x20)
+			return snprintf(d->err, sizeof(d->err), "raw control byte in a string"),
+			       false;
+		if (c == '\\') {
+			s++;
+			switch (*s) {
+			case '"':
+			case '\\':
+			case '/':
+				c = *s;
+				break;
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
+			case 'n':
+				c = '\n';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'u':
+				for (int k = 1; k <= 4; k++)
+					if (!isxdigit((unsigned char)s[k]))
+						return snprintf(d->err, sizeof(d->err),
+								"bad \\u escape"),
+						       false;
+				c = (char)strtol((char[]){s[3], s[4], 0}, NULL, 16);
+				s += 4;
+				break;
+			default:
+				return snprintf(d->err, sizeof(d->err), "bad escape \\%c", *s),
+				       false;
+			}
+		}
+		if (o + 1 < cap)
+			out[o++] = c;
+	}
+	if (cap)
+		out[o] = '\0';
+	*p = s + 1;
+	return true;
+}
+
+static bool j_number(const char **p, char *out, size_t cap, struct jdoc *d)
+{
+	const char *s = *p, *start = s;
+
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (isdigit((unsigned char)*s))
+			s++;
+	else
+		return snprintf(d->err, sizeof(d->err), "bad number at \"%.10s\"", start), false;
+	if (*s == '.') {
+		s++;
+		if (!isdigit((unsigned char)*s))
+			return snprintf(d->err, sizeof(d->err), "bad fraction"), false;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!isdigit((unsigned char)*s))
+			return snprintf(d->err, sizeof(d->err), "bad exponent"), false;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	snprintf(out, cap, "%.*s", (int)(s - start), start);
+	*p = s;
+	return true;
+}
+
+/* Object or array; members of the top level object go into d. */
+static bool j_container(const char **p, char close, struct jdoc *d, int depth)
+{
+	const char *s = *p + 1;
+
+	if (*s == close) {
+		*p = s + 1;
+		return true;
+	}
+	for (;;) {
+		char key[32] = "", type, val[160];
+
+		if (close == '}') {
+			if (!j_string(&s, key, sizeof(key), d))
+				return false;
+			if (*s++ != ':')
+				return snprintf(d->err, sizeof(d->err), "expected ':' after \"%s\"",
+						key),
+				       false;
+		}
+		if (!j_value(&s, &type, val, sizeof(val), d, depth + 1))
+			return false;
+		if (close == '}' && depth == 0) {
+			for (size_t i = 0; i < d->n; i++)
+				if (strcmp(d->f[i].key, key) == 0)
+					return snprintf(d->err, sizeof(d->err),
+							"duplicate key \"%s\"", key),
+					       false;
+			if (d->n == ARRAY_SIZE(d->f))
+				return snprintf(d->err, sizeof(d->err), "too many keys"), false;
+			snprintf(d->f[d->n].key, sizeof(d->f[d->n].key), "%s", key);
+			d->f[d->n].type = type;
+			snprintf(d->f[d->n].val, sizeof(d->f[d->n].val), "%s", val);
+			d->n++;
+		}
+		if (*s == ',') {
+			s++;
+			continue;
+		}
+		if (*s == close) {
+			*p = s + 1;
+			return true;
+		}
+		return snprintf(d->err, sizeof(d->err), "expected ',' or '%c' at \"%.10s\"", close,
+				s),
+		       false;
+	}
+}
+
+static bool j_value(const char **p, char *type, char *val, size_t cap, struct jdoc *d, int depth)
+{
+	const char *s = *p;
+
+	val[0] = '\0';
+	if (depth > 8)
+		return snprintf(d->err, sizeof(d->err), "too deep"), false;
+	switch (*s) {
+	case '{':
+		*type = 'o';
+		return j_container(p, '}', d, depth);
+	case '[':
+		*type = 'a';
+		return j_container(p, ']', d, depth);
+	case '"':
+		*type = 's';
+		return j_string(p, val, cap, d);
+	}
+	if (strncmp(s, "true", 4) == 0 || strncmp(s, "false", 5) == 0 ||
+	    strncmp(s, "null", 4) == 0) {
+		*type = *s == 't' ? 't' : *s == 'f' ? 'f' : 'z';
+		*p = s + (*s == 'f' ? 5 : 4);
+		return true;
+	}
+	*type = 'n';
+	return j_number(p, val, cap, d);
+}
+
+/* The whole text is exactly one JSON object and a newline. */
+static bool json_line(const char *text, struct jdoc *d)
+{
+	const char *p = text;
+	char type, val[8];
+
+	memset(d, 0, sizeof(*d));
+	if (*p != '{')
+		return snprintf(d->err, sizeof(d->err), "does not start with '{'"), false;
+	if (!j_value(&p, &type, val, sizeof(val), d, 0))
+		return false;
+	if (strcmp(p, "\n") != 0)
+		return snprintf(d->err, sizeof(d->err), "after the object: \"%.20s\"", p), false;
+	return true;
+}
+
+static const struct jfield *jget(const struct jdoc *d, const char *key)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->f[i].key, key) == 0)
+			return &d->f[i];
+	return NULL;
+}
+
+/* The parser itself, so that a pass below means something. */
+static void test_json_parser(void **state)
+{
+	static const struct {
+		const char *text;
+		bool ok;
+	} cases[] = {
+		{"{}\n", true},
+		{"{\"a\":1,\"b\":\"x\\\"y\",\"c\":[1,{\"d\":null}],\"e\":-0.5e3,\"f\":true}\n",
+		 true},
+		{"{\"a\":1}", false},
+		{"{\"a\":1}\n{\"b\":2}\n", false},
+		{"{\"a\":1,\"a\":2}\n", false},
+		{"{\"a\":01}\n", false},
+		{"{\"a\":nan}\n", false},
+		{"{\"a\":1.}\n", false},
+		{"{\"a\":\"x\ty\"}\n", false},
+		{"{\"a\":1,}\n", false},
+		{"{a:1}\n", false},
+		{"[1]\n", false},
+	};
+	struct jdoc d;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		if (json_line(cases[i].text, &d) != cases[i].ok)
+			fail_msg("parser case %zu (%s): %s", i, cases[i].text,
+				 cases[i].ok ? d.err : "accepted");
+	assert_true(json_line("{\"a\":\"x\\\"y\",\"n\":2}\n", &d));
+	assert_string_equal(jget(&d, "a")->val, "x\"y");
+	assert_int_equal(jget(&d, "n")->type, 'n');
+}
+
+/* ---- text and JSON lines ---- */
+
+enum kind { K_PROBE, K_STATE, K_PATH, K_SUMMARY };
+
+struct out_case {
+	const char *name;
+	enum kind kind;
+	const char *target;
+	enum fixture stats;	     /* K_PROBE, K_SUMMARY */
+	struct nsp_probe_event ev;   /* K_PROBE: instance, target and from set from the case */
+	const char *from;	     /* K_PROBE */
+	enum nsp_target_state state; /* K_STATE */
+	bool up;		     /* K_PATH: the path; K_SUMMARY: path_up */
+	const char *reason;	     /* K_PATH */
+	const char *text;
+	const char *json;
+};
+
+/* A probe result for 10.99.0.1 printed with the statistics st. */
+#define PROBE(st, sq, res, ...)                                                                    \
+	.kind = K_PROBE, .target = "10.99.0.1", .stats = (st),                                     \
+	.ev = {.seq = (sq), .result = (res), __VA_ARGS__}
+
+#define J_PROBE "{\"type\":\"probe\",\"instance\":\"gwping\",\"target\":\"10.99.0.1\",\"seq\":3,"
+
+static const struct out_case out_cases[] = {
+	{"probe answered, gateway magic",
+	 PROBE(S_MIX, 3, NSP_RES_ANSWERED, .rtt_us = 1234, .rtt_source = NSP_RTT_KERNEL,
+	       .gateway_magic = true),
+	 .text = "gwping 10.99.0.1 : [3], syn-ack, 1.234 ms (0.200 avg, 25% loss) magic\n",
+	 .json = J_PROBE "\"result\":\"answered\",\"rtt_us\":1234,\"rtt_source\":\"kernel\","
+			 "\"gateway_magic\":true}\n"},
+	{"probe answered, user tx stamp",
+	 PROBE(S_MIX, 3, NSP_RES_ANSWERED, .rtt_us = 250, .rtt_source = NSP_RTT_USER_TX),
+	 .text = "gwping 10.99.0.1 : [3], syn-ack, 0.250 ms (0.200 avg, 25% loss)\n",
+	 .json = J_PROBE "\"result\":\"answered\",\"rtt_us\":250,\"rtt_source\":\"user_tx\","
+			 "\"gateway_magic\":false}\n"},
+	{"probe answered, user stamps, over a second",
+	 PROBE(S_MIX, 3, NSP_RES_ANSWERED, .rtt_us = 1000005, .rtt_source = NSP_RTT_USER),
+	 .text = "gwping 10.99.0.1 : [3], syn-ack, 1000.005 ms (0.200 avg, 25% loss)\n",
+	 .json = J_PROBE "\"result\":\"answered\",\"rtt_us\":1000005,\"rtt_source\":\"user\","
+			 "\"gateway_magic\":false}\n"},
+	{"probe closed", PROBE(S_MIX, 3, NSP_RES_CLOSED),
+	 .text = "gwping 10.99.0.1 : [3], rst: port closed (25% loss)\n",
+	 .json = J_PROBE "\"result\":\"closed\"}\n"},
+	{"probe unreachable", PROBE(S_MIX, 3, NSP_RES_UNREACHABLE, .icmp_type = 3, .icmp_code = 1),
+	 .from = "10.99.0.254",
+	 .text = "gwping 10.99.0.1 : [3], unreachable from 10.99.0.254, icmp type 3 code 1 (25% "
+		 "loss)\n",
+	 .json = J_PROBE "\"result\":\"unreachable\",\"from\":\"10.99.0.254\",\"icmp_type\":3,"
+			 "\"icmp_code\":1}\n"},
+	{"probe time exceeded",
+	 PROBE(S_MIX, 3, NSP_RES_TIME_EXCEEDED, .icmp_type = 11, .icmp_code = 0),
+	 .from = "192.0.2.9",
+	 .text = "gwping 10.99.0.1 : [3], time exceeded from 192.0.2.9, icmp type 11 code 0 (25% "
+		 "loss)\n",
+	 .json = J_PROBE "\"result\":\"time_exceeded\",\"from\":\"192.0.2.9\",\"icmp_type\":11,"
+			 "\"icmp_code\":0}\n"},
+	{"probe timeout", PROBE(S_MIX, 3, NSP_RES_TIMEOUT),
+	 .text = "gwping 10.99.0.1 : [3], timed out (25% loss)\n",
+	 .json = J_PROBE "\"result\":\"timeout\"}\n"},
+	{"probe timeout, loss rounds", PROBE(S_THIRD, 3, NSP_RES_TIMEOUT),
+	 .text = "gwping 10.99.0.1 : [3], timed out (67% loss)\n",
+	 .json = J_PROBE "\"result\":\"timeout\"}\n"},
+	{"probe late", PROBE(S_MIX, 3, NSP_RES_LATE, .rtt_us = 1500000),
+	 .text = "gwping 10.99.0.1 : [3], late syn-ack, 1500.000 ms\n",
+	 .json = J_PROBE "\"result\":\"late\",\"rtt_us\":1500000}\n"},
+	{"probe duplicate", PROBE(S_MIX, 3, NSP_RES_DUPLICATE, .rtt_us = 300),
+	 .text = "gwping 10.99.0.1 : [3], duplicate syn-ack, 0.300 ms\n",
+	 .json = J_PROBE "\"result\":\"duplicate\",\"rtt_us\":300}\n"},
+	{"probe with the largest seq", PROBE(S_MIX, 18446744073709551615ULL, NSP_RES_TIMEOUT),
+	 .text = "gwping 10.99.0.1 : [18446744073709551615], timed out (25% loss)\n",
+	 .json = "{\"type\":\"probe\",\"instance\":\"gwping\",\"target\":\"10.99.0.1\","
+		 "\"seq\":18446744073709551615,\"result\":\"timeout\"}\n"},
+
+	{"state up", .kind = K_STATE, .target = "10.99.0.1", .state = NSP_TARGET_UP,
+	 .text = "gwping 10.99.0.1 is up\n",
+	 .json = "{\"type\":\"state\",\"instance\":\"gwping\",\"target\":\"10.99.0.1\","
+		 "\"state\":\"up\"}\n"},
+	{"state down", .kind = K_STATE, .target = "10.98.0.2", .state = NSP_TARGET_DOWN,
+	 .text = "gwping 10.98.0.2 is down\n",
+	 .json = "{\"type\":\"state\",\"instance\":\"gwping\",\"target\":\"10.98.0.2\","
+		 "\"state\":\"down\"}\n"},
+
+	{"path up", .kind = K_PATH, .up = true, .text = "gwping: path up\n",
+	 .json = "{\"type\":\"path\",\"instance\":\"gwping\",\"state\":\"up\"}\n"},
+	{"path down with a reason", .kind = K_PATH, .up = false,
+	 .reason = "netns \"ns-ping\": No such file\tor directory",
+	 .text = "gwping: path down: netns \"ns-ping\": No such file\tor directory\n",
+	 .json = "{\"type\":\"path\",\"instance\":\"gwping\",\"state\":\"down\","
+		 "\"reason\":\"netns \\\"ns-ping\\\": No such file\\tor directory\"}\n"},
+	{"path down without a reason", .kind = K_PATH, .up = false, .text = "gwping: path down\n",
+	 .json = "{\"type\":\"path\",\"instance\":\"gwping\",\"state\":\"down\"}\n"},
+
+	{"summary answered", .kind = K_SUMMARY, .target = "10.99.0.1", .stats = S_MIX, .up = true,
+	 .text = "gwping 10.99.0.1 : xmt/rcv/%loss = 4/3/25%, min/avg/max/mdev = "
+		 "0.100/0.200/0.300/0.082 ms, up\n",
+	 .json = "{\"type\":\"summary\",\"instance\":\"gwping\",\"target\":\"10.99.0.1\","
+		 "\"sent\":4,\"received\":3,\"loss_pct\":25.000,\"rtt_min_us\":100,"
+		 "\"rtt_avg_us\":200,\"rtt_max_us\":300,\"rtt_mdev_us\":82,\"rtt_last_us\":300,"
+		 "\"closed\":0,\"unreachable\":0,\"timeouts\":1,\"late\":1,\"duplicate\":2,"
+		 "\"path_down\":0,\"state\":\"up\",\"path\":\"up\"}\n"},
+	{"summary never answered", .kind = K_SUMMARY, .target = "10.99.0.3", .stats = S_MISSES,
+	 .up = true, .text = "gwping 10.99.0.3 : xmt/rcv/%loss = 3/0/100%, down\n",
+	 .json = "{\"type\":\"summary\",\"instance\":\"gwping\",\"target\":\"10.99.0.3\","
+		 "\"sent\":3,\"received\":0,\"loss_pct\":100.000,\"rtt_min_us\":0,"
+		 "\"rtt_avg_us\":0,\"rtt_max_us\":0,\"rtt_mdev_us\":0,\"rtt_last_us\":0,"
+		 "\"closed\":1,\"unreachable\":1,\"timeouts\":0,\"late\":0,\"duplicate\":0,"
+		 "\"path_down\":0,\"state\":\"down\",\"path\":\"up\"}\n"},
+	{"summary unknown is down, path down", .kind = K_SUMMARY, .target = "10.98.0.2",
+	 .stats = S_NONE, .up = false,
+	 .text = "gwping 10.98.0.2 : xmt/rcv/%loss = 0/0/0%, down, path down\n",
+	 .json = "{\"type\":\"summary\",\"instance\":\"gwping\",\"target\":\"10.98.0.2\","
+		 "\"sent\":0,\"received\":0,\"loss_pct\":0.000,\"rtt_min_us\":0,"
+		 "\"rtt_avg_us\":0,\"rtt_max_us\":0,\"rtt_mdev_us\":0,\"rtt_last_us\":0,"
+		 "\"closed\":0,\"unreachable\":0,\"timeouts\":0,\"late\":0,\"duplicate\":0,"
+		 "\"path_down\":5,\"state\":\"down\",\"path\":\"down\"}\n"},
+	{"summary with a fractional loss", .kind = K_SUMMARY, .target = "10.99.0.1",
+	 .stats = S_THIRD, .up = true,
+	 .text = "gwping 10.99.0.1 : xmt/rcv/%loss = 3/1/67%, min/avg/max/mdev = "
+		 "0.400/0.400/0.400/0.000 ms, up\n",
+	 .json = "{\"type\":\"summary\",\"instance\":\"gwping\",\"target\":\"10.99.0.1\","
+		 "\"sent\":3,\"received\":1,\"loss_pct\":66.667,\"rtt_min_us\":400,"
+		 "\"rtt_avg_us\":400,\"rtt_max_us\":400,\"rtt_mdev_us\":0,\"rtt_last_us\":400,"
+		 "\"closed\":0,\"unreachable\":0,\"timeouts\":2,\"late\":0,\"duplicate\":0,"
+		 "\"path_down\":0,\"state\":\"up\",\"path\":\"up\"}\n"},
+};
+
+static char *emit(const struct out_case *c, bool json)
+{
+	struct nsp_probe_event ev = c->ev;
+	struct nsp_target_view view = {0};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	switch (c->kind) {
+	case K_PROBE:
+		ev.instance = "gwping";
+		ev.target = ip4(c->target);
+		ev.from = c->from ? ip4(c->from) : 0;
+		nsp_out_probe(f, json, &ev, &fx[c->stats]);
+		break;
+	case K_STATE:
+		nsp_out_state(f, json, "gwping", ip4(c->target), c->state);
+		break;
+	case K_PATH:
+		nsp_out_path(f, json, "gwping", c->up, c->reason);
+		break;
+	case K_SUMMARY:
+		view = (struct nsp_target_view){.instance = "gwping",
+						.target = ip4(c->target),
+						.stats = &fx[c->stats],
+						.path_up = c->up};
+		nsp_out_summary(f, json, &view);
+		break;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* The members SPEC.md names for a summary, and their JSON types. */
+static const struct {
+	const char *key;
+	char type;
+} summary_fields[] = {
+	{"type", 's'},	     {"target", 's'},	  {"sent", 'n'},
+	{"received", 'n'},   {"loss_pct", 'n'},	  {"rtt_min_us", 'n'},
+	{"rtt_avg_us", 'n'}, {"rtt_max_us", 'n'}, {"state", 's'},
+};
+
+static void check_json_line(const struct out_case *c, const char *out)
+{
+	static const char *const types[] = {"probe", "state", "path", "summary"};
+	const struct jfield *f;
+	struct jdoc d;
+
+	if (!json_line(out, &d))
+		fail_msg("case \"%s\": not one JSON object on one line: %s\n%s", c->name, d.err,
+			 out);
+	f = jget(&d, "type");
+	if (!f || f->type != 's' || strcmp(f->val, types[c->kind]) != 0)
+		fail_msg("case \"%s\": \"type\" is not \"%s\"", c->name, types[c->kind]);
+	f = jget(&d, "instance");
+	if (!f || f->type != 's' || strcmp(f->val, "gwping") != 0)
+		fail_msg("case \"%s\": \"instance\" is not \"gwping\"", c->name);
+	if (c->kind == K_PATH && c->reason &&
+	    (!(f = jget(&d, "reason")) || strcmp(f->val, c->reason) != 0))
+		fail_msg("case \"%s\": \"reason\" does not read back as written", c->name);
+	if (c->kind != K_SUMMARY)
+		return;
+
+	for (size_t i = 0; i < ARRAY_SIZE(summary_fields); i++) {
+		f = jget(&d, summary_fields[i].key);
+		if (!f || f->type != summary_fields[i].type)
+			fail_msg("case \"%s\": summary member \"%s\" missing or not of type %c",
+				 c->name, summary_fields[i].key, summary_fields[i].type);
+	}
+	f = jget(&d, "state");
+	if (!f || (strcmp(f->val, "up") != 0 && strcmp(f->val, "down") != 0))
+		fail_msg("case \"%s\": summary state \"%s\" is neither up nor down", c->name,
+			 f ? f->val : "");
+	if (strtoull(jget(&d, "sent")->val, NULL, 10) != fx[c->stats].sent ||
+	    strtoull(jget(&d, "received")->val, NULL, 10) != fx[c->stats].received)
+		fail_msg("case \"%s\": sent/received do not match the counters", c->name);
+}
+
+static void test_lines(void **state)
+{
+	(void)state;
+	fixtures_init();
+	for (size_t i = 0; i < ARRAY_SIZE(out_cases); i++) {
+		const struct out_case *c = &out_cases[i];
+		char *text = emit(c, false), *json = emit(c, true);
+
+		if (strcmp(text, c->text) != 0)
+			fail_msg("case \"%s\" (text):\n got  \"%s\"\n want \"%s\"", c->name, text,
+				 c->text);
+		if (strcmp(json, c->json) != 0)
+			fail_msg("case \"%s\" (json):\n got  %s\n want %s", c->name, json, c->json);
+		check_json_line(c, json);
+		free(text);
+		free(json);
+	}
+}
+
+static void test_names(void **state)
+{
+	static const char *const results[] = {
+		[NSP_RES_ANSWERED] = "answered",       [NSP_RES_CLOSED] = "closed",
+		[NSP_RES_UNREACHABLE] = "unreachable", [NSP_RES_TIME_EXCEEDED] = "time_exceeded",
+		[NSP_RES_TIMEOUT] = "timeout",	       [NSP_RES_LATE] = "late",
+		[NSP_RES_DUPLICATE] = "duplicate",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(results); i++)
+		assert_string_equal(nsp_result_name((enum nsp_result)i), results[i]);
+	assert_string_equal(nsp_result_name((enum nsp_result)99), "?");
+	assert_string_equal(nsp_rtt_source_name(NSP_RTT_KERNEL), "kernel");
+	assert_string_equal(nsp_rtt_source_name(NSP_RTT_USER_TX), "user_tx");
+	assert_string_equal(nsp_rtt_source_name(NSP_RTT_USER), "user");
+}
+
+/* ---- Prometheus ---- */
+
+/* Not inlined: GCC 12 then takes the returned buffer for a dangling local. */
+static __attribute__((noinline)) char *prometheus(const struct nsp_target_view *v, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	nsp_out_prometheus(f, v, n);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * The exposition format's rules, checked line by line: every sample's
+ * family has one HELP and one TYPE, before its samples; a family's lines
+ * are contiguous; no series twice.  Returns the number of samples named
+ * name (NULL: all).
+ */
+static size_t check_exposition(const char *what, const char *text, const char *name)
+{
+	char fam[64][64], series[128][256];
+	size_t n_fam = 0, n_series = 0, count = 0;
+	const char *line = text, *nl;
+	char cur[64] = "";
+
+	if (*text && text[strlen(text) - 1] != '\n')
+		fail_msg("%s: the exposition does not end in a newline", what);
+	for (; *line; line = nl + 1) {
+		char l[256], metric[64], kw[8], rest[160];
+		double value;
+		char *end;
+
+		nl = strchr(line, '\n');
+		snprintf(l, sizeof(l), "%.*s", (int)(nl - line), line);
+		if (sscanf(l, "# %7s %63s %159[^\n]", kw, metric, rest) == 3 &&
+		    (strcmp(kw, "HELP") == 0 || strcmp(kw, "TYPE") == 0)) {
+			bool is_help = strcmp(kw, "HELP") == 0;
+
+			if (is_help) {
+				for (size_t i = 0; i < n_fam; i++)
+					if (strcmp(fam[i], metric) == 0)
+						fail_msg("%s: HELP for %s twice, or its lines "
+							 "are not together",
+							 what, metric);
+				snprintf(fam[n_fam++], sizeof(fam[0]), "%s", metric);
+				snprintf(cur, sizeof(cur), "%s", metric);
+			} else if (strcmp(cur, metric) != 0) {
+				fail_msg("%s: TYPE for %s not right after its HELP", what, metric);
+			} else if (strcmp(rest, "counter") != 0 && strcmp(rest, "gauge") != 0) {
+				fail_msg("%s: TYPE %s for %s", what, rest, metric);
+			}
+			continue;
+		}
+		if (l[0] == '#')
+			fail_msg("%s: stray comment \"%s\"", what, l);
+		end = strrchr(l, ' ');
+		if (!end)
+			fail_msg("%s: no value in \"%s\"", what, l);
+		*end = '\0';
+		value = strtod(end + 1, &end);
+		(void)value;
+		if (*end)
+			fail_msg("%s: the value in \"%.*s\" is not a number", what,
+				 (int)(nl - line), line);
+		snprintf(metric, sizeof(metric), "%.*s", (int)strcspn(l, "{"), l);
+		if (strcmp(metric, cur) != 0)
+			fail_msg("%s: sample \"%s\" outside its family's lines (in %s)", what, l,
+				 cur);
+		for (size_t i = 0; i < n_series; i++)
+			if (strcmp(series[i], l) == 0)
+				fail_msg("%s: series \"%s\" twice", what, l);
+		if (n_series < ARRAY_SIZE(series))
+			snprintf(series[n_series++], sizeof(series[0]), "%s", l);
+		if (!name || strcmp(metric, name) == 0)
+			count++;
+	}
+	return count;
+}
+
+/* Two instances with two targets each; gw2's path is down. */
+static void views(struct nsp_target_view v[4])
+{
+	v[0] = (struct nsp_target_view){"gw1", ip4("10.99.0.1"), &fx[S_MIX], true};
+	v[1] = (struct nsp_target_view){"gw1", ip4("10.99.0.3"), &fx[S_MISSES], true};
+	v[2] = (struct nsp_target_view){"gw2", ip4("10.98.0.1"), &fx[S_ONE], false};
+	v[3] = (struct nsp_target_view){"gw2", ip4("10.98.0.2"), &fx[S_NONE], false};
+}
+
+/* clang-format off */
+/* One sample line for each of the four targets of views(). */
+#define T4(m, a, b, c, d)						\
+	m "{instance=\"gw1\",target=\"10.99.0.1\"} " a "\n"		\
+	m "{instance=\"gw1\",target=\"10.99.0.3\"} " b "\n"		\
+	m "{instance=\"gw2\",target=\"10.98.0.1\"} " c "\n"		\
+	m "{instance=\"gw2\",target=\"10.98.0.2\"} " d "\n"
+#define FAMILY(m, type, help) "# HELP " m " " help "\n# TYPE " m " " type "\n"
+
+static const char prom_want[] =
+	FAMILY("nsping_probes_sent_total", "counter", "Probes sent.")
+	T4("nsping_probes_sent_total", "4", "3", "1", "0")
+	FAMILY("nsping_probes_answered_total", "counter", "Probes answered with a SYN-ACK.")
+	T4("nsping_probes_answered_total", "3", "0", "1", "0")
+	FAMILY("nsping_probes_closed_total", "counter", "Probes answered with a RST (port closed).")
+	T4("nsping_probes_closed_total", "0", "1", "0", "0")
+	FAMILY("nsping_probes_unreachable_total", "counter", "Probes answered with an ICMP error.")
+	T4("nsping_probes_unreachable_total", "0", "1", "0", "0")
+	FAMILY("nsping_probes_timeout_total", "counter", "Probes with no answer within timeout_ms.")
+	T4("nsping_probes_timeout_total", "1", "0", "0", "0")
+	FAMILY("nsping_replies_late_total", "counter", "SYN-ACKs that came after their timeout.")
+	T4("nsping_replies_late_total", "1", "0", "0", "0")
+	FAMILY("nsping_replies_duplicate_total", "counter", "Second and later SYN-ACKs to one probe.")
+	T4("nsping_replies_duplicate_total", "2", "0", "0", "0")
+	FAMILY("nsping_rtt_last_seconds", "gauge", "RTT of the last answered probe.")
+	T4("nsping_rtt_last_seconds", "0.0003", "0", "0.001234", "0")
+	FAMILY("nsping_rtt_min_seconds", "gauge", "Lowest RTT since start.")
+	T4("nsping_rtt_min_seconds", "0.0001", "0", "0.001234", "0")
+	FAMILY("nsping_rtt_avg_seconds", "gauge", "Mean RTT since start.")
+	T4("nsping_rtt_avg_seconds", "0.0002", "0", "0.001234", "0")
+	FAMILY("nsping_rtt_max_seconds", "gauge", "Highest RTT since start.")
+	T4("nsping_rtt_max_seconds", "0.0003", "0", "0.001234", "0")
+	FAMILY("nsping_target_up", "gauge", "1 if the target is up (hysteresis applied), else 0.")
+	T4("nsping_target_up", "1", "0", "1", "0")
+	FAMILY("nsping_path_up", "gauge", "1 if the probe path of the instance works, else 0.")
+	"nsping_path_up{instance=\"gw1\"} 1\n"
+	"nsping_path_up{instance=\"gw2\"} 0\n";
+/* clang-format on */
+
+static void test_prometheus(void **state)
+{
+	struct nsp_target_view v[4];
+	char *out;
+
+	(void)state;
+	fixtures_init();
+	views(v);
+	out = prometheus(v, 4);
+	if (strcmp(out, prom_want) != 0) {
+		size_t i = 0;
+
+		while (out[i] && out[i] == prom_want[i])
+			i++;
+		fail_msg("prometheus output differs at byte %zu:\n got  ...%.80s\n want ...%.80s",
+			 i, out + i, prom_want + i);
+	}
+	/* 12 families of 4 targets and one of 2 instances */
+	assert_int_equal(check_exposition("two instances", out, NULL), 12 * 4 + 2);
+	assert_int_equal(check_exposition("two instances", out, "nsping_path_up"), 2);
+	free(out);
+
+	/* One target: every family still has its one HELP and TYPE. */
+	out = prometheus(v + 2, 1);
+	assert_int_equal(check_exposition("one target", out, NULL), 13);
+	assert_non_null(strstr(out, "nsping_path_up{instance=\"gw2\"} 0\n"));
+	assert_non_null(strstr(out, "nsping_rtt_avg_seconds{instance=\"gw2\",target=\"10.98.0.1\"} "
+				    "0.001234\n"));
+	free(out);
+
+	/* No targets at all: HELP and TYPE lines only, still valid. */
+	out = prometheus(v, 0);
+	assert_int_equal(check_exposition("no targets", out, NULL), 0);
+	free(out);
+}
+
+/*
+ * Counters are integers and must come out exactly (a float64 holds every
+ * integer below 2^53), however long the worker runs: 1234567891 probes is
+ * 143 days at interval_ms = 10 on one target.
+ */
+static void test_prometheus_big_counters(void **state)
+{
+	static const struct {
+		const char *metric;
+		uint64_t value;
+	} want[] = {
+		{"nsping_probes_sent_total", 1234567891ULL},
+		{"nsping_probes_answered_total", 1234567890ULL},
+		{"nsping_probes_timeout_total", 1},
+		{"nsping_replies_late_total", 4294967297ULL},
+		{"nsping_replies_duplicate_total", 5000000000ULL},
+	};
+	struct nsp_target_view v = {"gw1", 0, &fx[S_BIG], true};
+	char *out, wrong[600] = "";
+	size_t o = 0;
+
+	(void)state;
+	fixtures_init();
+	v.target = ip4("10.99.0.1");
+	out = prometheus(&v, 1);
+	check_exposition("big counters", out, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		char prefix[96];
+		const char *line;
+		size_t n;
+
+		n = (size_t)snprintf(prefix, sizeof(prefix),
+				     "\n%s{instance=\"gw1\",target=\"10.99.0.1\"} ",
+				     want[i].metric);
+		line = strstr(out, prefix);
+		if (!line)
+			fail_msg("no sample of %s", want[i].metric);
+		if (strtod(line + n, NULL) != (double)want[i].value && o < sizeof(wrong))
+			o += (size_t)snprintf(wrong + o, sizeof(wrong) - o,
+					      "\n  %s is %.*s, expected %llu", want[i].metric,
+					      (int)strcspn(line + n, "\n"), line + n,
+					      (unsigned long long)want[i].value);
+	}
+	free(out);
+	if (wrong[0])
+		fail_msg("counters not exact:%s", wrong);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_parser),
+		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_prometheus),
+		cmocka_unit_test(test_prometheus_big_counters),
+	};
+
+	return cmocka_run_group_tests_name("pingout", tests, NULL, NULL);
+}
