@@ -394,6 +394,11 @@ for b in build/bench/*; do
 done
 [ "$found" -eq 1 ] || echo "(d) no BPF per-packet bench: build/bench/ holds no executable"
 
+# (e) the ping worker: rate and CPU at 1k/10k targets, RTT next to hping3 (own lab).
+echo "(e) bench/ping.sh"
+bench/ping.sh 2>&1 | sed 's/^/  /' || echo "  (bench/ping.sh failed)"
+echo
+
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Nothing of ours may remain but the lab, which cleanup removes.
