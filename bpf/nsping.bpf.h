@@ -70,6 +70,13 @@ static __always_inline int nsp_xdp_redirect(__u32 target)
 	return XDP_REDIRECT;
 }
 
+/*
+ * A tc program's "pass": TC_ACT_UNSPEC hands the frame on to the filters
+ * after ours (TC_ACT_OK would end the classification there), and past the
+ * last one to the stack. Filters at other priorities are not ours to skip.
+ */
+#define NSP_TC_PASS TC_ACT_UNSPEC
+
 /* The same for tc; peer: into the netns of target's veth peer (bpf_redirect_peer). */
 static __always_inline int nsp_tc_redirect(__u32 target, bool peer)
 {
@@ -77,12 +84,12 @@ static __always_inline int nsp_tc_redirect(__u32 target, bool peer)
 
 	if (!target) {
 		nsp_count(NSP_CNT_PASS_UNCONFIGURED);
-		return TC_ACT_OK;
+		return NSP_TC_PASS;
 	}
 	r = peer ? bpf_redirect_peer(target, 0) : bpf_redirect(target, 0);
 	if (r != TC_ACT_REDIRECT) {
 		nsp_count(NSP_CNT_REDIRECT_ERROR);
-		return TC_ACT_OK;
+		return NSP_TC_PASS;
 	}
 	nsp_count(NSP_CNT_REDIRECTED);
 	return TC_ACT_REDIRECT;

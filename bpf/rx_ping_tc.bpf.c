@@ -46,7 +46,7 @@ int rx_ping_tc(struct __sk_buff *skb)
 		verdict = classify_skb(skb, &m);
 	if (verdict != NSP_CNT_REDIRECTED) {
 		nsp_count(verdict);
-		return TC_ACT_OK;
+		return NSP_TC_PASS;
 	}
 	/* bpf_redirect_peer takes the host-side veth and delivers into its peer's netns. */
 	return nsp_tc_redirect(veth_ifindex, true);

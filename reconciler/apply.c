@@ -12,6 +12,7 @@
 #include "kernel.h"
 #include "netns.h"
 #include "render.h"
+#include "tc.h"
 #include "xdp.h"
 
 struct mark_args {
@@ -32,8 +33,17 @@ static int mark_new_netns(void *arg)
 		return r;
 	nsp_mark(a->instance, mark);
 	r = nsp_nl_link_index(&nl, "lo");
-	if (r >= 0)
-		r = nsp_nl_link_alias(&nl, r, mark);
+	/*
+	 * lo up too: the kernel delivers the ICMP errors it makes for a probe
+	 * (an unanswered ARP: host unreachable) through lo to the raw socket.
+	 */
+	if (r >= 0) {
+		int lo = r;
+
+		r = nsp_nl_link_alias(&nl, lo, mark);
+		if (r >= 0)
+			r = nsp_nl_link_up(&nl, lo);
+	}
 	nsp_nl_close(&nl);
 	return r;
 }
@@ -93,30 +103,71 @@ static int create_veth(struct nsp_kernel *k, struct nsp_netns_handles *h,
 	return r < 0 ? r : nsp_nl_link_up(&h->nl, peer);
 }
 
-/* Ifindexes are read now: the veth may have been created earlier in this plan. */
-static int attach_prog(struct nsp_kernel *k, const struct nsp_instance *w,
-		       const struct nsp_change *c)
+/*
+ * Ifindexes are read now: the veth may have been created earlier in this
+ * plan. The tc objects also carry the netns side of the pair.
+ */
+static int prog_params(struct nsp_kernel *k, const struct nsp_instance *w,
+		       const struct nsp_change *c, struct nsp_prog_params *ret)
 {
 	const struct nsp_binding *b = &w->bindings[c->binding];
+	struct nsp_netns_handles *h = &k->ns[c->instance];
 	struct nsp_prog_params p = {0};
-	int ifindex, uplink, veth;
+	int uplink, veth, peer = 0;
 
-	if (b->attach != NSP_ATTACH_XDP)
-		return -EOPNOTSUPP;
-	ifindex = nsp_nl_link_index(&k->host, c->ifname);
 	uplink = nsp_nl_link_index(&k->host, w->uplink);
 	veth = nsp_nl_link_index(&k->host, w->veth_host);
-	if (ifindex < 0 || uplink < 0 || veth < 0)
+	if (b->attach == NSP_ATTACH_TC)
+		peer = h->netns_fd < 0 ? -ENOENT : nsp_nl_link_index(&h->nl, w->veth_peer);
+	if (uplink < 0 || veth < 0 || peer < 0)
 		return -ENODEV;
 	snprintf(p.instance, sizeof(p.instance), "%s", w->name);
 	p.uplink_ifindex = (uint32_t)uplink;
 	p.veth_ifindex = (uint32_t)veth;
-	p.build_id = nsp_prog_build_id(b->program);
+	p.peer_ifindex = (uint32_t)peer;
+	p.build_id = nsp_prog_build_id(b->program, b->attach);
 	p.port = w->ping.port;
 	p.addr = c->addr;
 	p.uplink_mac = c->mac;
+	*ret = p;
+	return 0;
+}
+
+static int attach_prog(struct nsp_kernel *k, const struct nsp_instance *w,
+		       const struct nsp_change *c)
+{
+	const struct nsp_binding *b = &w->bindings[c->binding];
+	struct nsp_prog_params p;
+	int ifindex, r;
+
+	ifindex = nsp_nl_link_index(&k->host, c->ifname);
+	if (ifindex < 0)
+		return -ENODEV;
+	r = prog_params(k, w, c, &p);
+	if (r < 0)
+		return r;
+	if (b->attach == NSP_ATTACH_TC) {
+		r = nsp_tc_attach(ifindex, b->program, &p, c->old_prog_id);
+		if (r > 0)
+			k->requests += (unsigned long)r;
+		return r < 0 ? r : 0;
+	}
 	k->requests++;
 	return nsp_xdp_attach(ifindex, b->program, b->mode, &p, c->old_prog_id, c->old_mode);
+}
+
+static int detach_prog(struct nsp_kernel *k, const struct nsp_instance *w,
+		       const struct nsp_change *c)
+{
+	int ifindex = nsp_nl_link_index(&k->host, c->ifname);
+
+	if (ifindex < 0)
+		return ifindex;
+	k->requests++;
+	/* The change's kind, not the binding's: a switch detaches at the other point. */
+	if (c->kind == NSP_KIND_TC)
+		return nsp_tc_detach(ifindex, w->name, c->old_prog_id);
+	return nsp_xdp_detach(ifindex, c->old_prog_id, c->old_mode);
 }
 
 static int apply_inside(struct nsp_netns_handles *h, const struct nsp_change *c)
@@ -181,8 +232,7 @@ static int apply_one(struct nsp_kernel *k, const struct nsp_config *cfg, const s
 	case NSP_ACT_PROG_ATTACH:
 		return attach_prog(k, w, c);
 	case NSP_ACT_PROG_DETACH:
-		r = nsp_nl_link_index(&k->host, c->ifname);
-		return r < 0 ? r : nsp_xdp_detach(r, c->old_prog_id, c->old_mode);
+		return detach_prog(k, w, c);
 	default:
 		if (h->netns_fd < 0)
 			return -ENOENT;

@@ -235,20 +235,33 @@ static const char *instance_state(const struct nsp_plan *plan, size_t i)
 	return "converged";
 }
 
+static const char *xdp_mode_text(const struct nsp_obs_prog *o)
+{
+	return o->mode == NSP_MODE_GENERIC ? "generic" : "native";
+}
+
 /* The datapath counters of an attached program of ours, only the non-zero ones. */
-static void status_prog_text(const struct nsp_binding *b, const struct nsp_obs_prog *o)
+static void status_prog_text(const struct nsp_instance *w, const struct nsp_binding *b,
+			     const struct nsp_obs_prog *o)
 {
 	uint64_t cnt[NSP_CNT_MAX];
 
-	printf("  %-8s %s on %s: ", b->attach == NSP_ATTACH_TC ? "tc" : "xdp",
-	       nsp_program_name(b->program), b->interface);
-	if (!o->present) {
-		printf("not attached\n");
-		return;
-	}
-	printf("id %u %s%s", o->id, o->mode == NSP_MODE_GENERIC ? "generic" : "native",
-	       o->ours ? "" : ", not ours");
-	if (o->ours && nsp_prog_counters(o->id, cnt, NSP_CNT_MAX) == 0)
+	printf("  %-8s %s on %s: ", nsp_attach_name(b->attach), nsp_program_name(b->program),
+	       b->interface);
+	if (!o->present)
+		printf("not attached");
+	else if (b->attach == NSP_ATTACH_TC && !o->id)
+		printf("\"%s\" filter", o->name);
+	else
+		printf("id %u", o->id);
+	/* tc has no mode; the slot tells where ours is, or would be. */
+	if (b->attach == NSP_ATTACH_TC)
+		printf(", ingress handle 0x%x prio %u", nsp_tc_handle(w->name), NSP_TC_PRIORITY);
+	else if (o->present)
+		printf(" %s", xdp_mode_text(o));
+	if (o->present && !o->ours)
+		printf(", not ours");
+	if (o->present && o->ours && nsp_prog_counters(o->id, cnt, NSP_CNT_MAX) == 0)
 		for (unsigned int i = 0; i < NSP_CNT_MAX; i++)
 			if (cnt[i])
 				printf(", %s %llu", nsp_counter_name(i),
@@ -256,8 +269,8 @@ static void status_prog_text(const struct nsp_binding *b, const struct nsp_obs_p
 	putchar('\n');
 }
 
-static void status_prog_json(struct nsp_json *j, const struct nsp_binding *b,
-			     const struct nsp_obs_prog *o)
+static void status_prog_json(struct nsp_json *j, const struct nsp_instance *w,
+			     const struct nsp_binding *b, const struct nsp_obs_prog *o)
 {
 	uint64_t cnt[NSP_CNT_MAX];
 
@@ -265,10 +278,17 @@ static void status_prog_json(struct nsp_json *j, const struct nsp_binding *b,
 	nsp_json_string(j, "program", nsp_program_name(b->program));
 	nsp_json_string(j, "interface", b->interface);
 	nsp_json_string(j, "attach", nsp_attach_name(b->attach));
+	if (b->attach == NSP_ATTACH_TC) {
+		nsp_json_uint(j, "handle", nsp_tc_handle(w->name));
+		nsp_json_uint(j, "priority", NSP_TC_PRIORITY);
+	}
 	nsp_json_bool(j, "attached", o->present);
 	if (o->present) {
 		nsp_json_uint(j, "id", o->id);
-		nsp_json_string(j, "mode", o->mode == NSP_MODE_GENERIC ? "generic" : "native");
+		if (b->attach == NSP_ATTACH_XDP)
+			nsp_json_string(j, "mode", xdp_mode_text(o));
+		else if (!o->id)
+			nsp_json_string(j, "filter", o->name);
 		nsp_json_bool(j, "ours", o->ours);
 	}
 	if (o->present && o->ours && nsp_prog_counters(o->id, cnt, NSP_CNT_MAX) == 0) {
@@ -323,7 +343,7 @@ static void status_text(const struct nsp_config *cfg, const struct nsp_obs_insta
 			printf("  offload  gro %s, tx-checksumming %s\n", x->gro ? "on" : "off",
 			       x->tx_checksum ? "on" : "off");
 		for (size_t k = 0; k < w->n_bindings; k++)
-			status_prog_text(&w->bindings[k], &x->progs[k]);
+			status_prog_text(w, &w->bindings[k], &x->progs[k]);
 		for (size_t k = 0; k < plan->n_changes; k++) {
 			if (plan->changes[k].instance != i)
 				continue;
@@ -416,7 +436,7 @@ static void status_json(const struct nsp_config *cfg, const struct nsp_obs_insta
 		}
 		nsp_json_begin_array(&j, "bindings");
 		for (size_t k = 0; k < w->n_bindings; k++)
-			status_prog_json(&j, &w->bindings[k], &x->progs[k]);
+			status_prog_json(&j, w, &w->bindings[k], &x->progs[k]);
 		nsp_json_end_array(&j);
 		nsp_json_end_object(&j);
 	}

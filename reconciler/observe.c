@@ -13,6 +13,7 @@
 #include "ethtool.h"
 #include "kernel.h"
 #include "netns.h"
+#include "tc.h"
 #include "xdp.h"
 
 static int make_inet_socket(void *arg)
@@ -141,20 +142,35 @@ static void observe_host(const struct host_view *hv, const struct nsp_instance *
 		o->host_owned = *l;
 }
 
-/* The program on each bound interface; a renamed veth is looked up under its old name. */
+static int observe_prog(int ifindex, const char *instance, enum nsp_program program,
+			enum nsp_attach attach, struct nsp_obs_prog *ret)
+{
+	if (attach == NSP_ATTACH_TC)
+		return nsp_tc_observe(ifindex, instance, program, ret);
+	return nsp_xdp_observe(ifindex, instance, program, ret);
+}
+
+/*
+ * The program on each bound interface, at the binding's attach point and at
+ * the other one; a renamed veth is looked up under its old name.
+ */
 static int observe_bindings(const struct host_view *hv, const struct nsp_instance *w,
 			    struct nsp_obs_instance *o)
 {
 	for (size_t i = 0; i < w->n_bindings; i++) {
 		const struct nsp_binding *b = &w->bindings[i];
 		const struct nsp_obs_link *l = find_by_name(hv->links, hv->n_links, b->interface);
+		enum nsp_attach other = b->attach == NSP_ATTACH_TC ? NSP_ATTACH_XDP : NSP_ATTACH_TC;
 		int r;
 
 		if (!l && !strcmp(b->interface, w->veth_host) && o->host_owned.present)
 			l = &o->host_owned;
-		if (!l || b->attach != NSP_ATTACH_XDP)
+		if (!l)
 			continue;
-		r = nsp_xdp_observe(l->ifindex, w->name, b->program, &o->progs[i]);
+		r = observe_prog(l->ifindex, w->name, b->program, b->attach, &o->progs[i]);
+		if (r == 0)
+			r = observe_prog(l->ifindex, w->name, b->program, other,
+					 &o->other_attach[i]);
 		if (r < 0)
 			return r;
 	}
@@ -244,7 +260,7 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 		observe_host(&hv, w, &obs[i]);
 		r = observe_bindings(&hv, w, &obs[i]);
 		if (r < 0) {
-			snprintf(err, err_size, "querying XDP programs of %s: %s", w->name,
+			snprintf(err, err_size, "querying the programs of %s: %s", w->name,
 				 strerror(-r));
 			goto out;
 		}

@@ -53,6 +53,19 @@ bool nsp_is_marked(const char *alias, const char *instance)
 	return !strcmp(alias, mark);
 }
 
+/*
+ * FNV-1a of the name, folded to 16 bits under our priority: 0x4e53xxxx is
+ * recognisably ours in `tc filter show`, and never 0 (tc's "any handle").
+ */
+uint32_t nsp_tc_handle(const char *instance)
+{
+	uint32_t h = 0x811c9dc5;
+
+	for (const unsigned char *c = (const unsigned char *)instance; *c; c++)
+		h = (h ^ *c) * 0x01000193;
+	return (uint32_t)NSP_TC_PRIORITY << 16 | ((h >> 16 ^ h) & 0xffff);
+}
+
 static void *grow(void *arr, size_t n, size_t size)
 {
 	return realloc(arr, (n + 1) * size);
@@ -535,7 +548,8 @@ static void plan_links(struct planner *p, bool fresh_netns)
 }
 
 /* The read-only data our program for this instance must carry, from what is observed now. */
-static struct nsp_prog_params wanted_params(const struct planner *p, const struct nsp_obs_prog *o)
+static struct nsp_prog_params wanted_params(const struct planner *p, const struct nsp_binding *b,
+					    const struct nsp_obs_prog *o)
 {
 	const struct nsp_obs_instance *obs = p->obs;
 	struct nsp_prog_params w = {0};
@@ -548,6 +562,9 @@ static struct nsp_prog_params wanted_params(const struct planner *p, const struc
 	w.port = p->want->ping.port;
 	w.addr = p->address;
 	w.uplink_mac = p->mac;
+	/* Only the tc objects carry the netns side; the XDP ones read back 0. */
+	if (b->attach == NSP_ATTACH_TC)
+		w.peer_ifindex = (uint32_t)obs->peer.ifindex;
 	return w;
 }
 
@@ -556,17 +573,81 @@ static bool params_equal(const struct nsp_prog_params *a, const struct nsp_prog_
 	return !strncmp(a->instance, b->instance, sizeof(a->instance)) &&
 	       a->uplink_ifindex == b->uplink_ifindex && a->veth_ifindex == b->veth_ifindex &&
 	       a->build_id == b->build_id && a->port == b->port && a->addr == b->addr &&
-	       nsp_mac_equal(&a->uplink_mac, &b->uplink_mac);
+	       nsp_mac_equal(&a->uplink_mac, &b->uplink_mac) && a->peer_ifindex == b->peer_ifindex;
 }
 
-/* Ours, same build, same inputs, in the mode asked for: nothing to do. */
+/* Ours, same build, same inputs, in the XDP mode asked for (tc has none): nothing to do. */
 static bool prog_current(const struct planner *p, const struct nsp_binding *b,
 			 const struct nsp_obs_prog *o, bool veth_rebuilt)
 {
-	struct nsp_prog_params w = wanted_params(p, o);
+	struct nsp_prog_params w = wanted_params(p, b, o);
+	bool mode_ok = b->attach == NSP_ATTACH_TC || b->mode == NSP_MODE_AUTO || b->mode == o->mode;
 
-	return o->present && o->ours && !veth_rebuilt && params_equal(&o->params, &w) &&
-	       (b->mode == NSP_MODE_AUTO || b->mode == o->mode);
+	return o->present && o->ours && !veth_rebuilt && params_equal(&o->params, &w) && mode_ok;
+}
+
+static enum nsp_kind binding_kind(const struct nsp_binding *b)
+{
+	return b->attach == NSP_ATTACH_TC ? NSP_KIND_TC : NSP_KIND_XDP;
+}
+
+static const char *xdp_mode_text(const struct nsp_obs_prog *o)
+{
+	return o->mode == NSP_MODE_GENERIC ? "generic" : "native";
+}
+
+/* Where a binding's program goes: its XDP mode, or our tc slot. */
+static void placement_text(const struct planner *p, const struct nsp_binding *b,
+			   char dst[NSP_TEXT_MAX])
+{
+	if (b->attach == NSP_ATTACH_TC)
+		set_text(dst, "%s ingress handle 0x%x prio %u", nsp_program_name(b->program),
+			 nsp_tc_handle(p->want->name), NSP_TC_PRIORITY);
+	else
+		set_text(dst, "%s %s", nsp_program_name(b->program), nsp_mode_name(b->mode));
+}
+
+static void conflict_foreign_prog(struct planner *p, const struct nsp_binding *b,
+				  const struct nsp_obs_prog *o)
+{
+	if (b->attach == NSP_ATTACH_XDP)
+		conflict(p, NSP_KIND_XDP, b->interface,
+			 "foreign program id %u \"%s\" (%s) is attached to %s", o->id, o->name,
+			 xdp_mode_text(o), b->interface);
+	else if (o->id)
+		conflict(p, NSP_KIND_TC, b->interface,
+			 "foreign program id %u \"%s\" is attached to %s at tc ingress handle "
+			 "0x%x prio %u",
+			 o->id, o->name, b->interface, nsp_tc_handle(p->want->name),
+			 NSP_TC_PRIORITY);
+	else
+		conflict(p, NSP_KIND_TC, b->interface,
+			 "a foreign \"%s\" tc filter holds ingress prio %u on %s", o->name,
+			 NSP_TC_PRIORITY, b->interface);
+}
+
+/* Detach our program pr of binding i, attached as kind. */
+static void plan_detach(struct planner *p, size_t i, enum nsp_kind kind,
+			const struct nsp_obs_prog *pr)
+{
+	const struct nsp_binding *b = &p->want->bindings[i];
+	struct nsp_change *c;
+
+	c = add(p, NSP_OP_DELETE, kind, NSP_ACT_PROG_DETACH, "%s on %s",
+		nsp_program_name(b->program), b->interface);
+	if (!c)
+		return;
+	set_text(c->from, "id %u", pr->id);
+	c->side = NSP_SIDE_HOST;
+	strcpy(c->ifname, b->interface);
+	c->binding = i;
+	c->old_prog_id = pr->id;
+	c->old_mode = pr->mode;
+}
+
+static enum nsp_kind other_kind(const struct nsp_binding *b)
+{
+	return b->attach == NSP_ATTACH_TC ? NSP_KIND_XDP : NSP_KIND_TC;
 }
 
 static void plan_bindings(struct planner *p, bool veth_rebuilt)
@@ -576,30 +657,27 @@ static void plan_bindings(struct planner *p, bool veth_rebuilt)
 	for (size_t i = 0; i < w->n_bindings; i++) {
 		const struct nsp_binding *b = &w->bindings[i];
 		const struct nsp_obs_prog *o = &p->obs->progs[i];
-		enum nsp_kind kind = b->attach == NSP_ATTACH_TC ? NSP_KIND_TC : NSP_KIND_XDP;
-		const char *prog = nsp_program_name(b->program);
 		/* A new veth carries no program: whatever the old one had went with it. */
 		bool on_new_link = veth_rebuilt && b->program == NSP_PROG_TX_PING;
 		bool replace = o->present && !on_new_link;
 		struct nsp_change *c;
 
-		if (o->present && !o->ours && !on_new_link) {
-			conflict(p, kind, b->interface,
-				 "foreign program id %u \"%s\" (%s) is attached to %s", o->id,
-				 o->name, o->mode == NSP_MODE_GENERIC ? "generic" : "native",
-				 b->interface);
+		if (replace && !o->ours) {
+			conflict_foreign_prog(p, b, o);
 			continue;
 		}
 		if (prog_current(p, b, o, veth_rebuilt))
 			continue;
-		c = add(p, replace ? NSP_OP_UPDATE : NSP_OP_CREATE, kind, NSP_ACT_PROG_ATTACH,
-			"%s on %s", prog, b->interface);
+		c = add(p, replace ? NSP_OP_UPDATE : NSP_OP_CREATE, binding_kind(b),
+			NSP_ACT_PROG_ATTACH, "%s on %s", nsp_program_name(b->program),
+			b->interface);
 		if (!c)
 			return;
-		if (replace)
-			set_text(c->from, "id %u %s", o->id,
-				 o->mode == NSP_MODE_GENERIC ? "generic" : "native");
-		set_text(c->to, "%s %s", prog, nsp_mode_name(b->mode));
+		if (replace && b->attach == NSP_ATTACH_TC)
+			set_text(c->from, "id %u", o->id);
+		else if (replace)
+			set_text(c->from, "id %u %s", o->id, xdp_mode_text(o));
+		placement_text(p, b, c->to);
 		c->side = NSP_SIDE_HOST;
 		strcpy(c->ifname, b->interface);
 		c->binding = i;
@@ -607,6 +685,19 @@ static void plan_bindings(struct planner *p, bool veth_rebuilt)
 		c->old_mode = o->mode;
 		c->addr = p->address;
 		c->mac = p->mac;
+	}
+	/*
+	 * Ours at the other attach point is left from a switch of "attach":
+	 * detach it once the new one is in place. A foreign one there is not
+	 * in the way (a gateway's XDP program and our tc filter coexist).
+	 */
+	for (size_t i = 0; i < w->n_bindings; i++) {
+		const struct nsp_binding *b = &w->bindings[i];
+		const struct nsp_obs_prog *o = &p->obs->other_attach[i];
+		bool on_new_link = veth_rebuilt && b->program == NSP_PROG_TX_PING;
+
+		if (o->present && o->ours && !on_new_link)
+			plan_detach(p, i, other_kind(b), o);
 	}
 }
 
@@ -672,22 +763,12 @@ static void plan_destroy_instance(struct planner *p)
 	struct nsp_change *c;
 
 	for (size_t i = 0; i < w->n_bindings; i++) {
-		const struct nsp_obs_prog *pr = &o->progs[i];
 		const struct nsp_binding *b = &w->bindings[i];
 
-		if (!pr->present || !pr->ours)
-			continue;
-		c = add(p, NSP_OP_DELETE, b->attach == NSP_ATTACH_TC ? NSP_KIND_TC : NSP_KIND_XDP,
-			NSP_ACT_PROG_DETACH, "%s on %s", nsp_program_name(b->program),
-			b->interface);
-		if (!c)
-			return;
-		set_text(c->from, "id %u", pr->id);
-		c->side = NSP_SIDE_HOST;
-		strcpy(c->ifname, b->interface);
-		c->binding = i;
-		c->old_prog_id = pr->id;
-		c->old_mode = pr->mode;
+		if (o->progs[i].present && o->progs[i].ours)
+			plan_detach(p, i, binding_kind(b), &o->progs[i]);
+		if (o->other_attach[i].present && o->other_attach[i].ours)
+			plan_detach(p, i, other_kind(b), &o->other_attach[i]);
 	}
 	if (o->host.present && o->host.is_veth && veth_is_ours(p, &o->host))
 		host = &o->host;
@@ -705,7 +786,8 @@ static void plan_destroy_instance(struct planner *p)
 	if ((o->netns_present && o->netns_owned) || (!o->netns_present && o->netns_stale)) {
 		c = add(p, NSP_OP_DELETE, NSP_KIND_NETNS, NSP_ACT_NETNS_DELETE, "%s", w->netns);
 		if (c) {
-			set_text(c->from, o->netns_present ? "/run/netns/%s" : "/run/netns/%s (empty)",
+			set_text(c->from,
+				 o->netns_present ? "/run/netns/%s" : "/run/netns/%s (empty)",
 				 w->netns);
 			c->side = NSP_SIDE_HOST;
 		}

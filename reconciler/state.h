@@ -56,14 +56,15 @@ struct nsp_prog_params {
 	uint16_t port;
 	uint32_t addr; /* network order */
 	struct nsp_mac uplink_mac;
+	uint32_t peer_ifindex; /* tc objects only: the netns-side veth, in its netns */
 };
 
-/* What the bpf query says is attached to an interface, and whether it is ours. */
+/* What is attached to an interface (XDP) or sits in our tc slot, and whether it is ours. */
 struct nsp_obs_prog {
 	bool present;
-	uint32_t id;
-	char name[16];
-	enum nsp_xdp_mode mode; /* effective: native or generic */
+	uint32_t id;		/* 0: a tc classifier other than bpf holds our priority */
+	char name[16];		/* the program's, or that classifier's kind */
+	enum nsp_xdp_mode mode; /* XDP only, effective: native or generic */
 	bool ours;		/* our program's name and this instance's name in its rodata */
 	struct nsp_prog_params params; /* read back from its rodata, when ours */
 	uint64_t build_id;	       /* of the program this binary would load */
@@ -80,10 +81,10 @@ struct nsp_obs_instance {
 
 	/* the isolated netns */
 	bool netns_present;
-	bool netns_owned; /* its lo carries our mark */
-	bool netns_stale; /* no netns, only its empty mount point is left */
-	struct nsp_obs_link peer;		      /* the other end of host (or host_owned) */
-	struct nsp_obs_link peer_named;		      /* whatever is named veth.peer in the netns */
+	bool netns_owned;		/* its lo carries our mark */
+	bool netns_stale;		/* no netns, only its empty mount point is left */
+	struct nsp_obs_link peer;	/* the other end of host (or host_owned) */
+	struct nsp_obs_link peer_named; /* whatever is named veth.peer in the netns */
 	struct nsp_obs_addr addrs[NSP_MAX_OBS_ADDRS]; /* IPv4 on peer */
 	size_t n_addrs;
 	struct nsp_obs_route routes[NSP_MAX_OBS_ROUTES]; /* main table, not proto kernel */
@@ -96,7 +97,17 @@ struct nsp_obs_instance {
 
 	/* datapath, per binding of the instance */
 	struct nsp_obs_prog progs[NSP_MAX_BINDINGS];
+	/* the same binding's other attach point: ours there is left over from a switch */
+	struct nsp_obs_prog other_attach[NSP_MAX_BINDINGS];
 };
+
+/*
+ * Where an instance's tc filters live on a clsact ingress hook: nsping's own
+ * priority ("NS"), and a handle of the instance, so that instances sharing an
+ * uplink each have their slot. Whatever else is on the hook is not ours.
+ */
+#define NSP_TC_PRIORITY 0x4e53U
+uint32_t nsp_tc_handle(const char *instance);
 
 /* The mark nsping puts on what it creates: "nsping:<instance>". */
 void nsp_mark(const char *instance, char buf[NSP_ALIAS_MAX]);

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The programs themselves (load, identify, count) for both attach points,
+ * and the XDP attachment; tc.c attaches the tc variants.
+ */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <linux/if_link.h>
 #include <stdlib.h>
@@ -9,23 +14,45 @@
 #include <unistd.h>
 
 #include "rx_ping.skel.h"
+#include "rx_ping_tc.skel.h"
 #include "tx_ping.skel.h"
+#include "tx_ping_tc.skel.h"
 #include "xdp.h"
 
-/* Both objects share nsping.bpf.h, so their read-only data have one layout. */
-typedef struct rx_ping_bpf__rodata nsp_rodata;
+/*
+ * Every object includes nsping.bpf.h, so their read-only data share one
+ * layout; the tc objects append peer_ifindex. A section holds its variables
+ * unpadded, so its size (from the map) tells what an object has.
+ */
+typedef struct rx_ping_tc_bpf__rodata nsp_rodata;
 
-static const void *elf_bytes(enum nsp_program program, size_t *size)
-{
-	return program == NSP_PROG_TX_PING ? tx_ping_bpf__elf_bytes(size)
-					   : rx_ping_bpf__elf_bytes(size);
-}
+#define RODATA_END(field) (offsetof(nsp_rodata, field) + sizeof(((nsp_rodata *)0)->field))
+
+_Static_assert(offsetof(struct rx_ping_bpf__rodata, uplink_mac) ==
+			       offsetof(nsp_rodata, uplink_mac) &&
+		       offsetof(struct tx_ping_bpf__rodata, uplink_mac) ==
+			       offsetof(nsp_rodata, uplink_mac) &&
+		       offsetof(struct tx_ping_tc_bpf__rodata, peer_ifindex) ==
+			       offsetof(nsp_rodata, peer_ifindex),
+	       "the objects' read-only data no longer share a layout");
+
+struct nsp_object {
+	const char *prog_name; /* its one program's name: half of our ownership mark */
+	const void *(*elf_bytes)(size_t *size);
+};
+
+static const struct nsp_object objects[][2] = {
+	[NSP_ATTACH_XDP] = {[NSP_PROG_TX_PING] = {"tx_ping", tx_ping_bpf__elf_bytes},
+			    [NSP_PROG_RX_PING] = {"rx_ping", rx_ping_bpf__elf_bytes}},
+	[NSP_ATTACH_TC] = {[NSP_PROG_TX_PING] = {"tx_ping_tc", tx_ping_tc_bpf__elf_bytes},
+			   [NSP_PROG_RX_PING] = {"rx_ping_tc", rx_ping_tc_bpf__elf_bytes}},
+};
 
 /* FNV-1a over the object file: cheap, stable, and changes with any rebuild. */
-uint64_t nsp_prog_build_id(enum nsp_program program)
+uint64_t nsp_prog_build_id(enum nsp_program program, enum nsp_attach attach)
 {
 	size_t size;
-	const unsigned char *p = elf_bytes(program, &size);
+	const unsigned char *p = objects[attach][program].elf_bytes(&size);
 	uint64_t h = 0xcbf29ce484222325ULL;
 
 	for (size_t i = 0; i < size; i++)
@@ -59,9 +86,8 @@ static int read_rodata(int prog_fd, nsp_rodata *ret)
 
 		if (fd < 0)
 			continue;
-		/* The section holds the variables unpadded: compare with the last one's end. */
 		if (bpf_obj_get_info_by_fd(fd, &mi, &mlen) == 0 && strstr(mi.name, ".rodata") &&
-		    mi.value_size >= offsetof(nsp_rodata, uplink_mac) + sizeof(ret->uplink_mac)) {
+		    mi.value_size >= RODATA_END(uplink_mac)) {
 			buf = calloc(1,
 				     mi.value_size > sizeof(*ret) ? mi.value_size : sizeof(*ret));
 			r = !buf ? -ENOMEM : bpf_map_lookup_elem(fd, &zero, buf) < 0 ? -errno : 0;
@@ -74,61 +100,117 @@ static int read_rodata(int prog_fd, nsp_rodata *ret)
 	return r;
 }
 
-int nsp_xdp_observe(int ifindex, const char *instance, enum nsp_program program,
-		    struct nsp_obs_prog *ret)
+static void params_from_rodata(const nsp_rodata *ro, struct nsp_prog_params *p)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	struct nsp_obs_prog o = {.build_id = nsp_prog_build_id(program)};
+	memcpy(p->instance, ro->instance, sizeof(p->instance));
+	p->uplink_ifindex = ro->uplink_ifindex;
+	p->veth_ifindex = ro->veth_ifindex;
+	p->build_id = ro->build_id;
+	p->port = ro->port;
+	p->addr = ro->addr;
+	memcpy(p->uplink_mac.b, ro->uplink_mac, 6);
+	p->peer_ifindex = ro->peer_ifindex;
+}
+
+int nsp_prog_identify(uint32_t id, const char *instance, enum nsp_program program,
+		      enum nsp_attach attach, struct nsp_obs_prog *o)
+{
 	struct bpf_prog_info info = {0};
 	uint32_t len = sizeof(info);
 	nsp_rodata ro;
-	int fd, r;
+	int fd, r = 0;
 
-	r = bpf_xdp_query(ifindex, 0, &q);
-	if (r < 0)
-		return r;
-	o.id = q.prog_id ? q.prog_id : q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id;
-	if (!o.id) {
-		*ret = o;
-		return 0;
-	}
-	o.present = true;
-	o.mode = q.attach_mode == XDP_ATTACHED_SKB ? NSP_MODE_GENERIC : NSP_MODE_NATIVE;
-	fd = bpf_prog_get_fd_by_id(o.id);
+	fd = bpf_prog_get_fd_by_id(id);
 	if (fd < 0)
 		return -errno;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
 		r = -errno;
 		goto out;
 	}
-	memcpy(o.name, info.name, sizeof(o.name) - 1);
-	if (!strcmp(o.name, nsp_program_name(program)) && read_rodata(fd, &ro) == 0 &&
+	memcpy(o->name, info.name, sizeof(o->name) - 1);
+	if (!strcmp(o->name, objects[attach][program].prog_name) && read_rodata(fd, &ro) == 0 &&
 	    !strncmp(ro.instance, instance, sizeof(ro.instance))) {
-		o.ours = true;
-		memcpy(o.params.instance, ro.instance, sizeof(o.params.instance));
-		o.params.uplink_ifindex = ro.uplink_ifindex;
-		o.params.veth_ifindex = ro.veth_ifindex;
-		o.params.build_id = ro.build_id;
-		o.params.port = ro.port;
-		o.params.addr = ro.addr;
-		memcpy(o.params.uplink_mac.b, ro.uplink_mac, 6);
+		o->ours = true;
+		params_from_rodata(&ro, &o->params);
 	}
-	*ret = o;
-	r = 0;
 out:
 	close(fd);
 	return r;
 }
 
-static void fill_rodata(nsp_rodata *ro, const struct nsp_prog_params *p)
+/* Write params into the object's rodata; bytes we don't know keep their values. */
+static int set_rodata(struct bpf_object *obj, const struct nsp_prog_params *p)
 {
-	memcpy((char *)ro->instance, p->instance, sizeof(ro->instance));
-	ro->uplink_ifindex = p->uplink_ifindex;
-	ro->veth_ifindex = p->veth_ifindex;
-	ro->build_id = p->build_id;
-	ro->port = p->port;
-	ro->addr = p->addr;
-	memcpy((void *)ro->uplink_mac, p->uplink_mac.b, 6);
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, ".rodata");
+	const void *init = NULL;
+	nsp_rodata ro = {0};
+	size_t size = 0;
+
+	if (map)
+		init = bpf_map__initial_value(map, &size);
+	if (!init || size < RODATA_END(uplink_mac) || size > sizeof(ro))
+		return -ENOEXEC;
+	memcpy(&ro, init, size);
+	memcpy(ro.instance, p->instance, sizeof(ro.instance));
+	ro.uplink_ifindex = p->uplink_ifindex;
+	ro.veth_ifindex = p->veth_ifindex;
+	ro.build_id = p->build_id;
+	ro.port = p->port;
+	ro.addr = p->addr;
+	memcpy(ro.uplink_mac, p->uplink_mac.b, 6);
+	ro.peer_ifindex = p->peer_ifindex; /* beyond size in the XDP objects: not written */
+	return bpf_map__set_initial_value(map, &ro, size);
+}
+
+int nsp_prog_load(enum nsp_program program, enum nsp_attach attach,
+		  const struct nsp_prog_params *params)
+{
+	const struct nsp_object *d = &objects[attach][program];
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	const struct bpf_program *prog;
+	struct bpf_object *obj;
+	size_t size;
+	const void *elf = d->elf_bytes(&size);
+	int r;
+
+	opts.object_name = d->prog_name;
+	obj = bpf_object__open_mem(elf, size, &opts);
+	if (!obj)
+		return -errno;
+	prog = bpf_object__find_program_by_name(obj, d->prog_name);
+	r = prog ? set_rodata(obj, params) : -ENOEXEC;
+	if (r == 0)
+		r = bpf_object__load(obj);
+	/* Closing the object closes its fds: keep one of ours on the program. */
+	if (r == 0) {
+		r = fcntl(bpf_program__fd(prog), F_DUPFD_CLOEXEC, 0);
+		if (r < 0)
+			r = -errno;
+	}
+	bpf_object__close(obj);
+	return r;
+}
+
+int nsp_xdp_observe(int ifindex, const char *instance, enum nsp_program program,
+		    struct nsp_obs_prog *ret)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct nsp_obs_prog o = {.build_id = nsp_prog_build_id(program, NSP_ATTACH_XDP)};
+	int r;
+
+	r = bpf_xdp_query(ifindex, 0, &q);
+	if (r < 0)
+		return r;
+	o.id = q.prog_id ? q.prog_id : q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id;
+	if (o.id) {
+		o.present = true;
+		o.mode = q.attach_mode == XDP_ATTACHED_SKB ? NSP_MODE_GENERIC : NSP_MODE_NATIVE;
+		r = nsp_prog_identify(o.id, instance, program, NSP_ATTACH_XDP, &o);
+		if (r < 0)
+			return r;
+	}
+	*ret = o;
+	return 0;
 }
 
 int nsp_xdp_attach(int ifindex, enum nsp_program program, enum nsp_xdp_mode mode,
@@ -136,27 +218,11 @@ int nsp_xdp_attach(int ifindex, enum nsp_program program, enum nsp_xdp_mode mode
 		   enum nsp_xdp_mode old_mode)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
-	struct tx_ping_bpf *tx = NULL;
-	struct rx_ping_bpf *rx = NULL;
 	int prog_fd, old_fd = -1, flags = xdp_flags(mode), r;
 
-	if (program == NSP_PROG_TX_PING) {
-		tx = tx_ping_bpf__open();
-		if (!tx)
-			return -errno;
-		fill_rodata((nsp_rodata *)tx->rodata, params);
-		r = tx_ping_bpf__load(tx);
-		prog_fd = r ? -1 : bpf_program__fd(tx->progs.tx_ping);
-	} else {
-		rx = rx_ping_bpf__open();
-		if (!rx)
-			return -errno;
-		fill_rodata((nsp_rodata *)rx->rodata, params);
-		r = rx_ping_bpf__load(rx);
-		prog_fd = r ? -1 : bpf_program__fd(rx->progs.rx_ping);
-	}
-	if (r < 0)
-		goto out;
+	prog_fd = nsp_prog_load(program, NSP_ATTACH_XDP, params);
+	if (prog_fd < 0)
+		return prog_fd;
 	if (old_id) {
 		old_fd = bpf_prog_get_fd_by_id(old_id);
 		if (old_fd < 0) {
@@ -179,8 +245,7 @@ int nsp_xdp_attach(int ifindex, enum nsp_program program, enum nsp_xdp_mode mode
 out:
 	if (old_fd >= 0)
 		close(old_fd);
-	tx_ping_bpf__destroy(tx);
-	rx_ping_bpf__destroy(rx);
+	close(prog_fd);
 	return r;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The bpf adapter: nsping's XDP programs, embedded as skeletons. libbpf types
- * stay in xdp.c; callers see the plain struct nsp_obs_prog and -errno.
+ * The bpf adapter: nsping's programs, embedded as skeletons, loaded,
+ * identified and attached. libbpf types stay in xdp.c and tc.c; callers see
+ * the plain struct nsp_obs_prog and -errno.
  */
 #ifndef NSPING_XDP_H
 #define NSPING_XDP_H
@@ -12,7 +13,19 @@
 #include "state.h"
 
 /* A fingerprint of the embedded object: a program loaded by another build differs. */
-uint64_t nsp_prog_build_id(enum nsp_program program);
+uint64_t nsp_prog_build_id(enum nsp_program program, enum nsp_attach attach);
+/* Load the object for program and attach with params in its rodata; the program's fd. */
+int nsp_prog_load(enum nsp_program program, enum nsp_attach attach,
+		  const struct nsp_prog_params *params);
+/*
+ * Fill o->name, and o->ours and o->params when the loaded program id is
+ * program for attach, loaded for instance.
+ */
+int nsp_prog_identify(uint32_t id, const char *instance, enum nsp_program program,
+		      enum nsp_attach attach, struct nsp_obs_prog *o);
+/* The per-CPU counters of an attached program, summed; n entries. */
+int nsp_prog_counters(uint32_t prog_id, uint64_t *ret, size_t n);
+
 /* What is attached (XDP) to ifindex, and whether it is this instance's program. */
 int nsp_xdp_observe(int ifindex, const char *instance, enum nsp_program program,
 		    struct nsp_obs_prog *ret);
@@ -25,7 +38,5 @@ int nsp_xdp_attach(int ifindex, enum nsp_program program, enum nsp_xdp_mode mode
 		   enum nsp_xdp_mode old_mode);
 /* Detach old_id from ifindex, only if it is still the attached program. */
 int nsp_xdp_detach(int ifindex, uint32_t old_id, enum nsp_xdp_mode old_mode);
-/* The per-CPU counters of an attached program, summed; n entries. */
-int nsp_prog_counters(uint32_t prog_id, uint64_t *ret, size_t n);
 
 #endif

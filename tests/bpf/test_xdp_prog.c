@@ -447,8 +447,9 @@ static void check_sinks(const char *name, enum target want, int via_tc, const __
 
 static int expected_retval(const struct prog_ref *p, enum target t)
 {
+	/* tc passes with TC_ACT_UNSPEC, so the filters after ours still run */
 	if (p->is_tc)
-		return t == TGT_NONE ? TC_ACT_OK : TC_ACT_REDIRECT;
+		return t == TGT_NONE ? TC_ACT_UNSPEC : TC_ACT_REDIRECT;
 	return t == TGT_NONE ? XDP_PASS : XDP_REDIRECT;
 }
 
@@ -458,7 +459,8 @@ static const char *retval_name(const struct prog_ref *p, int rv)
 					  "XDP_REDIRECT"};
 
 	if (p->is_tc)
-		return rv == TC_ACT_OK	       ? "TC_ACT_OK"
+		return rv == TC_ACT_UNSPEC     ? "TC_ACT_UNSPEC"
+		       : rv == TC_ACT_OK       ? "TC_ACT_OK"
 		       : rv == TC_ACT_REDIRECT ? "TC_ACT_REDIRECT"
 		       : rv == TC_ACT_SHOT     ? "TC_ACT_SHOT"
 					       : "TC_ACT_?";

@@ -373,6 +373,76 @@ static void s_xdp_foreign(struct nsp_instance *w, struct nsp_obs_instance *o)
 	o->n_neighs = 0; /* drift elsewhere is not repaired while blocked */
 }
 
+static void s_tc_new(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_xdp_new(w, o);
+	w->bindings[0].attach = NSP_ATTACH_TC;
+}
+
+/* Our filter in our slot, loaded by this build with this instance's inputs. */
+static void s_tc_current(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_xdp_current(w, o);
+	w->bindings[0].attach = NSP_ATTACH_TC;
+	o->progs[0].mode = NSP_MODE_AUTO; /* tc has none */
+	o->progs[0].params.peer_ifindex = PEER_IF;
+}
+
+static void s_tc_mode_ignored(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_tc_current(w, o);
+	w->bindings[0].mode = NSP_MODE_GENERIC;
+}
+
+static void s_tc_stale(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_tc_current(w, o);
+	o->progs[0].build_id = 43;
+}
+
+static void s_tc_stale_peer(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_tc_current(w, o);
+	o->progs[0].params.peer_ifindex = PEER_IF + 1; /* built for another pair */
+}
+
+static void s_tc_foreign(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_tc_current(w, o);
+	o->progs[0].ours = false;
+	strcpy(o->progs[0].name, "xdp_pass");
+}
+
+/* Another classifier (not bpf, or another protocol) holds our priority. */
+static void s_tc_blocked(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_tc_new(w, o);
+	o->progs[0] = (struct nsp_obs_prog){.present = true, .name = "u32", .build_id = 42};
+}
+
+/* attach was "xdp" until now: our XDP program is still on the uplink. */
+static void s_switched_to_tc(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_xdp_current(w, o);
+	o->other_attach[0] = o->progs[0];
+	memset(&o->progs[0], 0, sizeof(o->progs[0]));
+	w->bindings[0].attach = NSP_ATTACH_TC;
+}
+
+/* A switch stopped between the attach and the detach. */
+static void s_switched_half_done(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_tc_current(w, o);
+	o->other_attach[0] = (struct nsp_obs_prog){.present = true, .id = 9, .ours = true};
+}
+
+/* A gateway's own XDP program beside our tc filter: not ours, not in the way. */
+static void s_tc_beside_foreign_xdp(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_tc_current(w, o);
+	o->other_attach[0] = (struct nsp_obs_prog){.present = true, .id = 9, .name = "gw_xdp"};
+}
+
 #define C(op, kind, act)                                                                           \
 	{                                                                                          \
 		NSP_OP_##op, NSP_KIND_##kind, NSP_ACT_##act                                        \
@@ -478,6 +548,21 @@ static const struct plan_case cases[] = {
 	 0},
 	{"xdp program of another instance", s_xdp_other_instance, {}, 0, 1, 0},
 	{"xdp foreign program", s_xdp_foreign, {}, 0, 1, 0},
+	{"tc binding new", s_tc_new, {C(CREATE, TC, PROG_ATTACH)}, 1, 0, 0},
+	{"tc binding current", s_tc_current, {}, 0, 0, 0},
+	{"tc has no mode", s_tc_mode_ignored, {}, 0, 0, 0},
+	{"tc binding stale", s_tc_stale, {C(UPDATE, TC, PROG_ATTACH)}, 1, 0, 0},
+	{"tc built for another peer", s_tc_stale_peer, {C(UPDATE, TC, PROG_ATTACH)}, 1, 0, 0},
+	{"tc foreign program in our slot", s_tc_foreign, {}, 0, 1, 0},
+	{"tc priority held by another classifier", s_tc_blocked, {}, 0, 1, 0},
+	{"attach switched from xdp to tc",
+	 s_switched_to_tc,
+	 {C(CREATE, TC, PROG_ATTACH), C(DELETE, XDP, PROG_DETACH)},
+	 2,
+	 0,
+	 0},
+	{"switch half done", s_switched_half_done, {C(DELETE, XDP, PROG_DETACH)}, 1, 0, 0},
+	{"tc beside a foreign xdp program", s_tc_beside_foreign_xdp, {}, 0, 0, 0},
 };
 
 static void run_case(const struct plan_case *tc)
@@ -604,6 +689,45 @@ static void test_destroy(void **state)
 	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
 	assert_true(nsp_plan_empty(&plan));
 	nsp_plan_free(&plan);
+
+	/* a tc filter of ours is detached, as a tc change */
+	obs_converged(&o, &w);
+	s_tc_current(&w, &o);
+	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(plan.n_changes, 3);
+	assert_int_equal(plan.changes[0].kind, NSP_KIND_TC);
+	assert_int_equal(plan.changes[0].action, NSP_ACT_PROG_DETACH);
+	assert_int_equal(plan.changes[0].old_prog_id, 10);
+	nsp_plan_free(&plan);
+
+	/* ours at both attach points (a switch stopped half way): both go */
+	obs_converged(&o, &w);
+	s_switched_half_done(&w, &o);
+	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(plan.n_changes, 4);
+	assert_int_equal(plan.changes[0].kind, NSP_KIND_TC);
+	assert_int_equal(plan.changes[1].kind, NSP_KIND_XDP);
+	assert_int_equal(plan.changes[1].action, NSP_ACT_PROG_DETACH);
+	assert_int_equal(plan.changes[1].old_prog_id, 9);
+	nsp_plan_free(&plan);
+
+	/* a classifier holding our tc priority is not ours either */
+	obs_converged(&o, &w);
+	s_tc_blocked(&w, &o);
+	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(plan.n_changes, 2);
+	assert_int_equal(plan.changes[0].action, NSP_ACT_LINK_DELETE);
+	nsp_plan_free(&plan);
+}
+
+/* One slot per instance, stable across runs, recognisably under our priority. */
+static void test_tc_handle(void **state)
+{
+	(void)state;
+	assert_int_equal(nsp_tc_handle("gwping") >> 16, NSP_TC_PRIORITY);
+	assert_int_equal(nsp_tc_handle("gwping"), nsp_tc_handle("gwping"));
+	assert_int_not_equal(nsp_tc_handle("gwping"), nsp_tc_handle("gwping2"));
+	assert_int_not_equal(nsp_tc_handle("a"), nsp_tc_handle("b"));
 }
 
 int main(void)
@@ -613,6 +737,7 @@ int main(void)
 		cmocka_unit_test(test_inherit_mac),
 		cmocka_unit_test(test_several_instances),
 		cmocka_unit_test(test_destroy),
+		cmocka_unit_test(test_tc_handle),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
