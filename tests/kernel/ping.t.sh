@@ -1,0 +1,659 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The ping worker on a real kernel: probes through the node's DROP rules, the
+# JSON lines, closed ports, ICMP errors, hysteresis, a netns or veth that goes
+# away under the running worker, least privilege, signals, Prometheus output,
+# `run`, and two instances.
+#
+# Helpers here are prefixed pt_. A test that starts a background process
+# registers it with pt_track, whose EXIT trap kills it and then runs lab_down.
+
+# pt_conf PING_KEYS: one instance with both XDP bindings and ping = { PING_KEYS }.
+pt_conf() {
+	write_conf "xdp = ( { program = \"tx_ping\"; interface = \"vh$ID\"; },
+	                    { program = \"rx_ping\"; interface = \"eth0\"; } );
+	    ping = { $1 };"
+}
+
+# Background processes of this test: killed on any exit, before lab_down.
+PT_PIDS=()
+pt_cleanup() {
+	local p i
+	for p in "${PT_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${PT_PIDS[@]}"; do
+		for ((i = 0; i < 50; i++)); do
+			pt_alive "$p" || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	lab_down
+}
+pt_track() {
+	PT_PIDS+=("$1")
+	trap pt_cleanup EXIT
+}
+# pt_untrack PID: reaped; its number may be reused and must not be killed later.
+pt_untrack() {
+	local p keep=()
+	for p in "${PT_PIDS[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	PT_PIDS=("${keep[@]}")
+}
+
+# pt_alive PID: the process exists and is not a zombie.
+pt_alive() {
+	[ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# pt_wait SECONDS WHAT CMD...: poll CMD every 0.1 s; fail naming WHAT after SECONDS.
+pt_wait() {
+	local limit=$1 what=$2 i
+	shift 2
+	for ((i = 0; i < limit * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	pt_fail "waited ${limit}s for $what"
+}
+
+# A kernel listener on port 10086 in GW (all addresses) that lives until killed.
+# It never accepts: the kernel answers the SYNs of the listen socket by itself.
+pt_listen() {
+	ip netns exec "$GW" /usr/bin/python3 -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 10086)); s.listen(1024)
+time.sleep(3600)' &
+	pt_track $!
+	pt_wait 20 "the gateway's listener" pt_listening
+}
+pt_listening() { [ -n "$(ip netns exec "$GW" ss -Htln 'sport = :10086')" ]; }
+
+# pt_ping ARGS...: nsping in the foreground with a generous hang guard.
+pt_ping() {
+	timeout -k 5 120 "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" \
+		--lock-wait 2 "$@"
+}
+
+# pt_worker ARGS...: nsping in the background, stdout to $OUT, stderr to $OUT.err;
+# its pid in WORKER. Call it directly (not in $(...)) so that WORKER is set.
+pt_worker() {
+	OUT=$STATE/worker.out
+	"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" --lock-wait 2 "$@" \
+		>"$OUT" 2>"$OUT.err" &
+	WORKER=$!
+	pt_track "$WORKER"
+}
+
+# pt_stop SIGNAL: signal the worker and reap it (hang guard 60 s); its exit code in RC.
+pt_stop() {
+	local i
+	kill -"$1" "$WORKER" || pt_fail "the worker is gone before SIG$1"
+	for ((i = 0; i < 600; i++)); do
+		pt_alive "$WORKER" || break
+		sleep 0.1
+	done
+	pt_alive "$WORKER" && fail "the worker did not end within 60s of SIG$1"
+	wait "$WORKER"
+	RC=$?
+	pt_untrack "$WORKER"
+}
+
+pt_tail() {
+	[ -n "${OUT:-}" ] && [ -e "$OUT" ] && { tail -c 1500 "$OUT"; tail -c 500 "$OUT.err"; }
+}
+# The runner shows the last lines of a failure: the data first, then what failed.
+# pt_failv WHAT DATA: fail with DATA, then WHAT.
+pt_failv() {
+	fail "$2
+^ $1"
+}
+# pt_fail WHAT: fail with the end of the worker's output, then WHAT.
+pt_fail() {
+	fail "worker output (end): $(pt_tail)
+$*"
+}
+
+# pt_count FILTER: JSON lines of $OUT matching the jq FILTER (a partial last
+# line of a running worker is skipped).
+pt_count() { jq -R "fromjson? | select($1)" "$OUT" 2>/dev/null | jq -s length; }
+# pt_has N FILTER: at least N lines match.
+pt_has() { [ "$(pt_count "$2")" -ge "$1" ]; }
+# pt_last_line FILTER: the number (1-based) of the last line of $OUT matching FILTER, or 0.
+pt_last_line() {
+	jq -R "fromjson? // {} | select($1) | input_line_number" "$OUT" 2>/dev/null | tail -1 |
+		grep . || echo 0
+}
+
+# pt_connect NS: a TCP handshake from NS to the gateway's port 10086 (2 s), then
+# an abortive close: one RST, no FIN that could be retransmitted later.
+pt_connect() {
+	ip netns exec "$1" /usr/bin/python3 -c '
+import socket, struct, sys
+s = socket.socket()
+s.settimeout(2)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+try:
+    s.connect(("10.99.0.1", 10086))
+except OSError:
+    sys.exit(1)
+s.close()'
+}
+
+pt_ipt_pkts() { ip netns exec "$1" iptables -w -nvxL "$2" 1 | awk '{print $1}'; }
+pt_nstat() { ip netns exec "$1" nstat -az "$2" | awk -v k="$2" '$1 == k {print $2}'; }
+pt_xdp_id() { ip -n "$NODE" -j -d link show "$1" | jq -r '.[0].xdp.prog.id // empty'; }
+
+# The proof of the mission: the node's iptables drop port 10086 both ways, a
+# TCP connect from the node fails, and the worker's probes are answered.
+test_ping_through_drop() {
+	local s in0
+	pt_conf "interval_ms = 20; timeout_ms = 500;"
+	pt_listen
+	pt_connect "$NODE" || fail "the control without rules: no connect from the node to the listener"
+	ip netns exec "$NODE" iptables -w -A OUTPUT -p tcp --dport 10086 -j DROP
+	ip netns exec "$NODE" iptables -w -A INPUT -p tcp --sport 10086 -j DROP
+	pt_connect "$NODE" && fail "the control: a connect from the node passed its DROP rules"
+	[ "$(pt_ipt_pkts "$NODE" OUTPUT)" -ge 1 ] || fail "the control SYN did not hit the OUTPUT rule"
+	s=$(pt_ipt_pkts "$NODE" OUTPUT) in0=$(pt_ipt_pkts "$NODE" INPUT)
+
+	expect_rc 0 nsping apply
+	pt_ping --json ping --count 100 >"$STATE/ping.json" 2>"$STATE/ping.err" ||
+		pt_failv "ping --count 100 exited $?" "$(tail -3 "$STATE/ping.json") $(cat "$STATE/ping.err")"
+	jq -se '[.[] | select(.type == "summary")] | length == 1 and
+	        (.[0] | .target == "10.99.0.1" and .sent == 100 and .received >= 99)' \
+		"$STATE/ping.json" >/dev/null ||
+		pt_failv "summary" "$(grep summary "$STATE/ping.json")"
+	# Neither the probes nor their replies went through the node's netfilter...
+	[ "$(pt_ipt_pkts "$NODE" OUTPUT)" -eq "$s" ] ||
+		fail "probes hit the node's OUTPUT rule: $(pt_ipt_pkts "$NODE" OUTPUT) > $s"
+	[ "$(pt_ipt_pkts "$NODE" INPUT)" -eq "$in0" ] ||
+		fail "replies hit the node's INPUT rule: $(pt_ipt_pkts "$NODE" INPUT) > $in0"
+	# ...they went through the XDP programs, and the node still can't connect.
+	nsping --json status | jq -e '[.instances[0].bindings[] | .counters.redirected] |
+	                              length == 2 and all(. >= 99)' >/dev/null ||
+		pt_failv "XDP counters" "$(nsping --json status | jq -c '.instances[0].bindings')"
+	pt_connect "$NODE" && fail "after apply a connect from the node passed its DROP rules"
+	true
+}
+
+# Every line of `--json ping` is one JSON object of a known type with the fields
+# of SPEC.md; the summary is consistent with the probe lines.
+test_ping_json_shapes() {
+	local out=$STATE/ping.json
+	pt_conf "interval_ms = 50; timeout_ms = 1000;"
+	pt_listen
+	expect_rc 0 nsping apply
+	pt_ping --json ping --count 5 >"$out" 2>"$STATE/ping.err" ||
+		pt_failv "ping exited $?" "$(cat "$out" "$STATE/ping.err")"
+	[ -s "$out" ] || fail "no output"
+	while IFS= read -r line; do
+		jq -e 'type == "object" and (.type | IN("probe", "state", "path", "summary"))' \
+			<<<"$line" >/dev/null 2>&1 || fail "not a JSON line of a known type: $line"
+	done <"$out"
+	jq -se --arg inst "t$ID" '
+	  def n: type == "number" and . >= 0 and floor == .;
+	  (map(select(.type == "probe")) | length == 5 and
+	     all(.instance == $inst and .target == "10.99.0.1" and (.seq | n) and
+	         .result == "answered" and (.rtt_us | n) and
+	         (.rtt_source | IN("kernel", "user_tx", "user")) and
+	         (.gateway_magic | type == "boolean")) and
+	     (map(.seq) | sort == [0, 1, 2, 3, 4])) and
+	  (map(select(.type == "path")) | length == 1 and .[0].instance == $inst and
+	     .[0].state == "up") and
+	  (map(select(.type == "state")) | length == 1 and .[0].state == "up" and
+	     .[0].target == "10.99.0.1") and
+	  (.[-1].type == "summary") and
+	  (map(select(.type == "summary")) | length == 1 and (.[0] |
+	     .instance == $inst and .target == "10.99.0.1" and .sent == 5 and .received == 5 and
+	     (.loss_pct | type == "number") and .loss_pct == 0 and
+	     (.rtt_min_us | n) and (.rtt_avg_us | n) and (.rtt_max_us | n) and
+	     .rtt_min_us <= .rtt_avg_us and .rtt_avg_us <= .rtt_max_us and .rtt_max_us > 0 and
+	     (.state | IN("up", "down")) and .state == "up"))
+	' "$out" >/dev/null || pt_failv "shapes" "$(cat "$out")"
+	# The summary's RTTs are those of the probe lines.
+	jq -se '(map(select(.type == "probe") | .rtt_us)) as $r | (.[-1] |
+	        .rtt_min_us == ($r | min) and .rtt_max_us == ($r | max) and
+	        (.rtt_avg_us - ($r | add / length) | fabs) <= 1)' "$out" >/dev/null ||
+		pt_failv "summary RTTs do not match the probes" "$(cat "$out")"
+}
+
+# No listener: the gateway's RST makes every probe "closed", the target down,
+# and --count exit 1.
+test_ping_closed_port() {
+	local out=$STATE/ping.json
+	pt_conf "interval_ms = 100; timeout_ms = 1000;"
+	expect_rc 0 nsping apply
+	pt_ping --json ping --count 3 >"$out" 2>"$STATE/ping.err"
+	[ $? -eq 1 ] || pt_failv "ping --count 3 to a closed port did not exit 1" "$(cat "$out")"
+	jq -se '(map(select(.type == "probe")) | length == 3 and all(.result == "closed")) and
+	        (map(select(.type == "state")) | length == 1 and .[0].state == "down") and
+	        (map(select(.type == "summary")) | length == 1 and (.[0] |
+	          .sent == 3 and .received == 0 and .closed == 3 and .loss_pct == 100 and
+	          .state == "down"))' "$out" >/dev/null || pt_failv "output" "$(cat "$out")"
+}
+
+# --count N exits 0 only if every target answered: one answering target and
+# one that can't answer is exit 1, with the answering one's counts intact.
+test_ping_count_needs_every_target() {
+	local out=$STATE/ping.json
+	pt_conf "interval_ms = 100; timeout_ms = 500; targets = ( \"10.99.0.1\", \"10.99.0.77\" );"
+	pt_listen
+	expect_rc 0 nsping apply
+	pt_ping --json ping --count 3 >"$out" 2>"$STATE/ping.err"
+	[ $? -eq 1 ] || pt_failv "one silent target of two: ping --count 3 did not exit 1" "$(cat "$out")"
+	jq -se 'map(select(.type == "summary")) | length == 2 and
+	        (map(select(.target == "10.99.0.1"))[0] | .sent == 3 and .received == 3 and .state == "up") and
+	        (map(select(.target == "10.99.0.77"))[0] | .sent == 3 and .received == 0 and .state == "down")' \
+		"$out" >/dev/null || pt_failv "summaries" "$(grep summary "$out")"
+}
+
+# pt_check_hysteresis FILE DOWN UP: replays the probe results of FILE (one
+# target) through the hysteresis rule and requires a state line right after the
+# probe line that completes DOWN misses or UP answers in a row, and nowhere else.
+# Prints the errors; empty if none.
+pt_check_hysteresis() {
+	jq -rs --argjson down "$2" --argjson up "$3" '
+	  reduce .[] as $l ({ok: 0, miss: 0, st: "unknown", want: null, err: [], n: 0};
+	    .n += 1
+	    | if .want != null then
+	        (if $l.type == "state" and $l.state == .want then .
+	         else .err += ["line \(.n): expected a \(.want) state line, got \($l | tojson)"] end)
+	        | .want = null
+	      elif $l.type == "state" then .err += ["line \(.n): unexpected \($l | tojson)"]
+	      else . end
+	    | if $l.type == "probe" and ($l.result | IN("late", "duplicate") | not) then
+	        if $l.result == "answered" then
+	          .miss = 0 | .ok += 1
+	          | if .ok >= $up and .st != "up" then .st = "up" | .want = "up" else . end
+	        else
+	          .ok = 0 | .miss += 1
+	          | if .miss >= $down and .st != "down" then .st = "down" | .want = "down" else . end
+	        end
+	      else . end)
+	  | .err[]' "$1"
+}
+
+# down_after = 3, up_after = 2: "down" exactly after the 3rd timeout in a row,
+# "up" exactly after the 2nd answer in a row.
+test_ping_hysteresis() {
+	local errs
+	pt_conf "interval_ms = 50; timeout_ms = 200; down_after = 3; up_after = 2;"
+	pt_listen
+	expect_rc 0 nsping apply
+	pt_worker --json ping
+	pt_wait 30 "the target to come up" pt_has 1 '.type == "state" and .state == "up"'
+	ip netns exec "$GW" iptables -w -A INPUT -p tcp --dport 10086 -j DROP
+	pt_wait 30 "the target to go down" pt_has 1 '.type == "state" and .state == "down"'
+	pt_has 3 '.type == "probe" and .result == "timeout"' || pt_fail "down without 3 timeouts"
+	ip netns exec "$GW" iptables -w -D INPUT -p tcp --dport 10086 -j DROP
+	pt_wait 30 "the target to come up again" pt_has 2 '.type == "state" and .state == "up"'
+	pt_alive "$WORKER" || pt_fail "the worker ended"
+	pt_stop TERM
+	[ "$RC" -eq 0 ] || pt_fail "SIGTERM: exit $RC, expected 0"
+	jq -se '.[-1] | .type == "summary" and .state == "up" and .timeouts >= 3 and .received >= 4' \
+		"$OUT" >/dev/null || pt_fail "no summary after SIGTERM"
+	errs=$(pt_check_hysteresis "$OUT" 3 2)
+	[ -z "$errs" ] || fail "hysteresis: $errs"
+	# The transitions, in order: up, down, up.
+	[ "$(jq -r 'select(.type == "state") | .state' "$OUT" | tr '\n' ' ')" = "up down up " ] ||
+		pt_failv "state lines" "$(grep '"state"' "$OUT")"
+}
+
+# The checker itself must catch a state line that comes one probe early.
+test_ping_hysteresis_checker() {
+	local f=$STATE/h.json
+	{
+		echo '{"type":"probe","result":"answered"}'
+		echo '{"type":"probe","result":"answered"}'
+		echo '{"type":"state","state":"up"}'
+		echo '{"type":"probe","result":"timeout"}'
+		echo '{"type":"probe","result":"late"}'
+		echo '{"type":"probe","result":"timeout"}'
+		echo '{"type":"probe","result":"closed"}'
+		echo '{"type":"state","state":"down"}'
+	} >"$f"
+	[ -z "$(pt_check_hysteresis "$f" 3 2)" ] || fail "a correct sequence was refused"
+	sed -i '6a {"type":"state","state":"down"}' "$f"
+	[ -n "$(pt_check_hysteresis "$f" 3 2)" ] || fail "a down after 2 misses was accepted"
+	[ -n "$(pt_check_hysteresis "$f" 3 1)" ] || fail "a late up was accepted"
+}
+
+# pt_path_cycle BREAK REASON: with the worker running and answered, BREAK the
+# path; require a path down line whose reason matches the regex REASON (a first
+# one may name the failed send; a retry names the cause) while the worker keeps
+# running; repair with apply; require a path up line and answered probes after it.
+pt_path_cycle() {
+	local down up
+	pt_wait 30 "a first answer" pt_has 1 '.type == "probe" and .result == "answered"'
+	eval "$1" || fail "could not break the path: $1"
+	pt_wait 60 "a path down line matching /$2/" \
+		pt_has 1 ".type == \"path\" and .state == \"down\" and (.reason | test(\"$2\"))"
+	down=$(pt_last_line '.type == "path" and .state == "down"')
+	[ "$(pt_count '.type == "path" and .state == "up"')" -eq 1 ] ||
+		pt_fail "path up while broken"
+	pt_alive "$WORKER" || pt_fail "the worker ended when the path went down"
+	expect_rc 0 nsping apply
+	pt_wait 60 "a path up line after the repair" pt_path_up_after "$down"
+	up=$(pt_last_line '.type == "path" and .state == "up"')
+	pt_wait 60 "an answer after the path came back" pt_answered_after "$up"
+	pt_alive "$WORKER" || pt_fail "the worker ended"
+	pt_stop TERM
+	[ "$RC" -eq 0 ] || pt_fail "SIGTERM: exit $RC, expected 0"
+	jq -se '.[-1] | .type == "summary" and .path == "up" and .path_down >= 1' "$OUT" \
+		>/dev/null || pt_fail "summary"
+}
+pt_path_up_after() { [ "$(pt_last_line '.type == "path" and .state == "up"')" -gt "$1" ]; }
+pt_answered_after() {
+	[ "$(pt_last_line '.type == "probe" and .result == "answered"')" -gt "$1" ]
+}
+
+# The netns name is deleted under the running worker (ip netns del: the old
+# netns lives on while the worker's sockets and opener hold it, so sends still
+# work): the once-a-second check sees the name gone, path down, the worker
+# stays; apply makes a new netns: path up, probes answered through the new one.
+test_ping_netns_deleted() {
+	pt_conf "interval_ms = 100; timeout_ms = 300;"
+	pt_listen
+	expect_rc 0 nsping apply
+	pt_worker --json ping
+	pt_path_cycle 'old=$(netns_inode); ip netns del "$PINGNS"' \
+		"^netns $PINGNS: No such file or directory$"
+	[ "$(netns_inode)" != "$old" ] || fail "apply did not make a new netns"
+	[ "$(jq -r 'select(.type == "path" and .state == "down") | .reason' "$OUT" | head -1)" = \
+		"netns $PINGNS: No such file or directory" ] ||
+		pt_failv "the first path down line is not the check's" "$(grep '"path"' "$OUT")"
+}
+
+# nsping destroy under the running worker (netns, veth and programs go):
+# path down, the worker stays; apply: path up, probes answered again.
+test_ping_netns_destroyed() {
+	pt_conf "interval_ms = 100; timeout_ms = 300;"
+	pt_listen
+	expect_rc 0 nsping apply
+	pt_worker --json ping
+	pt_path_cycle 'old=$(netns_inode); expect_rc 0 nsping destroy' "^netns $PINGNS: "
+	[ "$(netns_inode)" != "$old" ] || fail "apply did not make a new netns"
+}
+
+# Destroyed and recreated at once, possibly between two checks of the worker.
+test_ping_netns_recreated() {
+	pt_conf "interval_ms = 100; timeout_ms = 300;"
+	pt_listen
+	expect_rc 0 nsping apply
+	pt_worker --json ping
+	pt_wait 30 "a first answer" pt_has 1 '.type == "probe" and .result == "answered"'
+	local ino down
+	ino=$(netns_inode)
+	expect_rc 0 nsping destroy
+	expect_rc 0 nsping apply
+	[ "$(netns_inode)" != "$ino" ] || fail "not a new netns"
+	pt_wait 60 "a path down line" pt_has 1 '.type == "path" and .state == "down"'
+	down=$(pt_last_line '.type == "path" and .state == "down"')
+	pt_wait 60 "a path up line" pt_path_up_after "$down"
+	pt_wait 60 "an answer through the new netns" \
+		pt_answered_after "$(pt_last_line '.type == "path" and .state == "up"')"
+	pt_stop TERM
+	[ "$RC" -eq 0 ] || pt_fail "SIGTERM: exit $RC"
+}
+
+# The netns-side veth goes down (its routes go with it): path down; apply sets
+# it up: path up again.
+test_ping_veth_down() {
+	pt_conf "interval_ms = 100; timeout_ms = 300;"
+	pt_listen
+	expect_rc 0 nsping apply
+	pt_worker --json ping
+	pt_path_cycle 'ip -n "$PINGNS" link set "$PEER" down' "unreachable"
+}
+
+# The host-side veth goes down: the netns side keeps its routes but loses its
+# carrier, so probes would vanish silently; the worker's link check sees it.
+test_ping_veth_no_carrier() {
+	pt_conf "interval_ms = 100; timeout_ms = 300;"
+	pt_listen
+	expect_rc 0 nsping apply
+	pt_worker --json ping
+	pt_path_cycle 'ip -n "$NODE" link set "$HOSTVETH" down' "^$PEER is up but has no carrier$"
+}
+
+# The worker runs with no capability and no_new_privs; its opener child keeps
+# exactly CAP_NET_RAW and CAP_SYS_ADMIN.
+test_ping_least_privilege() {
+	local kids opener f
+	pt_conf "interval_ms = 100; timeout_ms = 500;"
+	pt_listen
+	expect_rc 0 nsping apply
+	pt_worker --json ping
+	pt_wait 30 "a first answer" pt_has 1 '.type == "probe" and .result == "answered"'
+	f=/proc/$WORKER/status
+	for k in CapInh CapPrm CapEff CapBnd CapAmb; do
+		grep -qx "$k:[[:space:]]*0000000000000000" "$f" ||
+			fail "worker: $(grep "^$k:" "$f"), expected 0"
+	done
+	grep -qx 'NoNewPrivs:[[:space:]]*1' "$f" || pt_failv "worker" "$(grep NoNewPrivs "$f")"
+	kids=$(cat /proc/"$WORKER"/task/*/children | xargs)
+	[ "$(wc -w <<<"$kids")" -eq 1 ] || fail "worker children: '$kids', expected one opener"
+	opener=$kids f=/proc/$opener/status
+	[ "$(cat "/proc/$opener/comm")" = nsping-opener ] ||
+		pt_failv "child comm" "$(cat "/proc/$opener/comm")"
+	# CAP_NET_RAW is bit 13, CAP_SYS_ADMIN bit 21.
+	for k in CapPrm CapEff CapBnd; do
+		grep -qx "$k:[[:space:]]*0000000000202000" "$f" ||
+			fail "opener: $(grep "^$k:" "$f"), expected 0000000000202000"
+	done
+	for k in CapInh CapAmb; do
+		grep -qx "$k:[[:space:]]*0000000000000000" "$f" || pt_failv "opener" "$(grep "^$k:" "$f")"
+	done
+	grep -qx 'NoNewPrivs:[[:space:]]*1' "$f" || pt_failv "opener" "$(grep NoNewPrivs "$f")"
+	# Still probing with those privileges.
+	local n
+	n=$(pt_count '.type == "probe" and .result == "answered"')
+	pt_wait 30 "more answers" pt_has $((n + 2)) '.type == "probe" and .result == "answered"'
+	# The opener ends with the worker.
+	pt_stop TERM
+	[ "$RC" -eq 0 ] || fail "SIGTERM: exit $RC"
+	pt_wait 10 "the opener to end" eval '! pt_alive "$opener"'
+}
+
+# SIGUSR1 prints the summaries and the worker goes on; SIGTERM and SIGINT end
+# it with the summaries and exit 0.
+test_ping_signals() {
+	local n
+	pt_conf "interval_ms = 50; timeout_ms = 500;"
+	pt_listen
+	expect_rc 0 nsping apply
+	pt_worker --json ping
+	pt_wait 30 "a first answer" pt_has 1 '.type == "probe" and .result == "answered"'
+	[ "$(pt_count '.type == "summary"')" -eq 0 ] || fail "a summary before any signal"
+	kill -USR1 "$WORKER"
+	pt_wait 30 "a summary after SIGUSR1" pt_has 1 '.type == "summary"'
+	kill -USR1 "$WORKER"
+	pt_wait 30 "a second summary after SIGUSR1" pt_has 2 '.type == "summary"'
+	n=$(pt_last_line '.type == "summary"')
+	pt_wait 30 "probes after SIGUSR1" pt_answered_after "$n"
+	pt_alive "$WORKER" || fail "SIGUSR1 ended the worker"
+	jq -R 'fromjson? | select(.type == "summary")' "$OUT" | jq -se '
+	  length == 2 and all(.target == "10.99.0.1" and .received >= 1 and .state == "up") and
+	  .[1].sent >= .[0].sent' >/dev/null || pt_failv "summaries" "$(grep summary "$OUT")"
+	pt_stop TERM
+	[ "$RC" -eq 0 ] || pt_fail "SIGTERM: exit $RC, expected 0"
+	[ "$(pt_count '.type == "summary"')" -eq 3 ] || pt_fail "no summary at SIGTERM"
+	jq -se '.[-1].type == "summary"' "$OUT" >/dev/null || fail "SIGTERM: the last line is not a summary"
+
+	# SIGINT, in text mode: the summary is an xmt/rcv/%loss line.
+	pt_worker ping
+	pt_wait 30 "a first text answer" grep -q 'syn-ack' "$OUT"
+	pt_stop INT
+	[ "$RC" -eq 0 ] || pt_fail "SIGINT: exit $RC, expected 0"
+	tail -1 "$OUT" | grep -Eq "^t$ID 10\.99\.0\.1 : xmt/rcv/%loss = [0-9]+/[0-9]+/[0-9]+%.*, up$" ||
+		pt_fail "SIGINT: no text summary"
+}
+
+# Prometheus: the textfile (replaced by rename, never left as *.tmp) and the
+# HTTP listener in the host netns serve the same metrics.
+test_ping_prometheus() {
+	local port=$((20000 + RANDOM % 20000)) prom=$STATE/nsping.prom ino http labels
+	labels="instance=\"t$ID\",target=\"10.99.0.1\""
+	pt_conf "interval_ms = 100; timeout_ms = 500;"
+	pt_listen
+	ip -n "$NODE" link set lo up
+	expect_rc 0 nsping apply
+	pt_worker --json ping --prom-file "$prom" --prom-listen "127.0.0.1:$port"
+	pt_wait 30 "an answered probe in $prom" pt_prom_answered "$prom" "$labels"
+	grep -qx "nsping_target_up{$labels} 1" "$prom" || pt_failv "target_up" "$(grep target_up "$prom")"
+	grep -qx "nsping_path_up{instance=\"t$ID\"} 1" "$prom" || pt_failv "path_up" "$(grep path_up "$prom")"
+	# Every sample is NAME{LABELS} VALUE, every metric has HELP and TYPE.
+	grep -v '^#' "$prom" | grep -Ev '^nsping_[a-z_]+\{[^}]*\} [0-9.e+-]+$' &&
+		fail "malformed samples in $prom"
+	for m in $(grep -v '^#' "$prom" | grep -o '^nsping_[a-z_]*' | sort -u); do
+		grep -q "^# TYPE $m \(counter\|gauge\)$" "$prom" || fail "no TYPE for $m"
+		grep -q "^# HELP $m " "$prom" || fail "no HELP for $m"
+	done
+	# Rewritten by rename: a new inode, never the old one truncated.
+	ino=$(stat -c %i "$prom")
+	pt_wait 30 "a rewrite of $prom" eval '[ "$(stat -c %i "$prom")" != "$ino" ]'
+	http=$(ip netns exec "$NODE" curl -sS --max-time 10 -D "$STATE/http.head" \
+		"http://127.0.0.1:$port/metrics") || fail "no HTTP answer on 127.0.0.1:$port in the node"
+	head -1 "$STATE/http.head" | grep -q ' 200' || pt_failv "HTTP" "$(cat "$STATE/http.head")"
+	grep -qi '^content-type: text/plain' "$STATE/http.head" || pt_failv "HTTP" "$(cat "$STATE/http.head")"
+	[ "$(grep -o '^nsping_[a-z_]*' <<<"$http" | sort -u)" = \
+		"$(grep -o '^nsping_[a-z_]*' "$prom" | sort -u)" ] ||
+		fail "HTTP and file metrics differ: $http"
+	grep -Eq "^nsping_probes_answered_total\{$labels\} [1-9]" <<<"$http" ||
+		pt_failv "HTTP" "$(grep answered <<<"$http")"
+	pt_stop TERM
+	[ "$RC" -eq 0 ] || fail "SIGTERM: exit $RC"
+	# No temporary file left; the last file agrees with the final summary.
+	[ -z "$(find "$STATE" -name '*.tmp')" ] || fail "left behind: $(find "$STATE" -name '*.tmp')"
+	jq -se --argjson sent "$(pt_prom_value "$prom" nsping_probes_sent_total "$labels")" \
+		--argjson rcv "$(pt_prom_value "$prom" nsping_probes_answered_total "$labels")" \
+		'.[-1] | .type == "summary" and .sent == $sent and .received == $rcv' "$OUT" \
+		>/dev/null || fail "final file ($(grep -E 'sent|answered' "$prom")) vs $(tail -1 "$OUT")"
+	ip netns exec "$NODE" curl -s --max-time 5 "http://127.0.0.1:$port/metrics" >/dev/null &&
+		fail "the listener outlived the worker"
+	true
+}
+pt_prom_value() { awk -v k="$2{$3}" '$1 == k {print $2}' "$1"; }
+pt_prom_answered() {
+	local v
+	v=$(pt_prom_value "$1" nsping_probes_answered_total "$2" 2>/dev/null)
+	[ -n "$v" ] && [ "$v" != 0 ]
+}
+
+# An on-link target that no one answers ARP for: the netns' own kernel gives up
+# on the neighbor and reports ICMP host unreachable, "from" the netns address.
+test_ping_unreachable_local() {
+	local out=$STATE/ping.json icmp0
+	pt_conf "interval_ms = 100; timeout_ms = 10000; targets = ( \"10.99.0.77\" );"
+	expect_rc 0 nsping apply
+	icmp0=$(pt_nstat "$PINGNS" IcmpOutDestUnreachs)
+	pt_ping --json ping --count 1 >"$out" 2>"$STATE/ping.err"
+	[ $? -eq 1 ] || pt_failv "ping --count 1 of an unreachable target did not exit 1" "$(cat "$out")"
+	jq -se 'map(select(.type == "probe")) | length == 1 and
+	        all(.result == "unreachable" and .from == "10.99.0.2" and .icmp_type == 3 and
+	            .icmp_code == 1)' "$out" >/dev/null ||
+		fail "expected unreachable from 10.99.0.2: $(grep probe "$out");" \
+			"the netns sent $(($(pt_nstat "$PINGNS" IcmpOutDestUnreachs) - icmp0)) ICMP" \
+			"unreachables; its lo: $(ip -n "$PINGNS" -br link show lo)"
+}
+
+# run on a fresh lab: apply, then ping. A second run changes nothing (0 kernel
+# requests, the same XDP programs) and still pings.
+test_ping_run_handoff() {
+	local out=$STATE/run.json tx rx
+	pt_conf "interval_ms = 100; timeout_ms = 500;"
+	pt_listen
+	[ -e "/run/netns/$PINGNS" ] && fail "the netns exists before run"
+	pt_ping run --count 3 >"$STATE/run.txt" 2>"$STATE/run.err" ||
+		pt_failv "run --count 3 exited $?" "$(cat "$STATE/run.txt" "$STATE/run.err")"
+	[ -e "/run/netns/$PINGNS" ] || fail "run did not create the netns"
+	grep -q '^Apply complete' "$STATE/run.txt" || pt_failv "no apply report" "$(cat "$STATE/run.txt")"
+	grep -Eq "^t$ID 10\.99\.0\.1 : xmt/rcv/%loss = 3/3/0%" "$STATE/run.txt" ||
+		pt_failv "no summary" "$(cat "$STATE/run.txt")"
+	tx=$(pt_xdp_id "vh$ID") rx=$(pt_xdp_id eth0)
+	[ -n "$tx" ] && [ -n "$rx" ] || fail "run attached no programs"
+	pt_ping --json run --count 1 >"$out" 2>"$STATE/run.err" ||
+		pt_failv "second run exited $?" "$(cat "$out" "$STATE/run.err")"
+	head -1 "$out" | jq -e '.requests == 0 and .converged == true and (.changes | length) == 0' \
+		>/dev/null || pt_failv "second run's apply document" "$(head -1 "$out")"
+	tail -n +2 "$out" | jq -se 'length >= 3 and all(.type | IN("probe", "state", "path", "summary")) and
+	        (.[-1] | .type == "summary" and .sent == 1 and .received == 1)' >/dev/null ||
+		pt_failv "second run's ping lines" "$(cat "$out")"
+	[ "$(pt_xdp_id "vh$ID")" = "$tx" ] && [ "$(pt_xdp_id eth0)" = "$rx" ] ||
+		fail "program ids changed: $tx $rx -> $(pt_xdp_id "vh$ID") $(pt_xdp_id eth0)"
+}
+
+# Two instances, each with its own netns, uplink and gateway, in one worker.
+# (Two on one uplink: test_ping_two_instances_shared_uplink.)
+test_ping_two_instances() {
+	local out=$STATE/ping.json gw1_mac
+	ip -n "$NODE" link add eth1 type veth peer name eth1 netns "$GW"
+	ip -n "$NODE" addr add 10.98.0.2/24 dev eth1
+	ip -n "$GW" addr add 10.98.0.1/24 dev eth1
+	ip -n "$NODE" link set eth1 up
+	ip -n "$GW" link set eth1 up
+	ip netns exec "$NODE" ethtool -K eth1 tx off >/dev/null
+	ip netns exec "$GW" ethtool -K eth1 tx off gro on >/dev/null
+	gw1_mac=$(ip -n "$GW" -j link show eth1 | jq -r '.[0].address')
+	pt_conf "interval_ms = 100; timeout_ms = 500;"
+	sed -i '$d' "$CONF" # the closing ");"
+	cat >>"$CONF" <<EOF
+  , { name = "u$ID"; netns = "${PINGNS}2"; uplink = "eth1";
+    veth = { host = "wh$ID"; peer = "wn$ID"; };
+    address = "10.98.0.2/24";
+    gateway = { ip = "10.98.0.1"; mac = "$gw1_mac"; };
+    xdp = ( { program = "tx_ping"; interface = "wh$ID"; },
+            { program = "rx_ping"; interface = "eth1"; } );
+    ping = { interval_ms = 100; timeout_ms = 500; }; }
+);
+EOF
+	pt_listen
+	ip netns exec "$NODE" iptables -w -A OUTPUT -p tcp --dport 10086 -j DROP
+	ip netns exec "$NODE" iptables -w -A INPUT -p tcp --sport 10086 -j DROP
+	expect_rc 0 nsping apply
+	pt_ping --json ping --count 3 >"$out" 2>"$STATE/ping.err" ||
+		pt_failv "ping --count 3 exited $?" "$(cat "$out" "$STATE/ping.err")"
+	jq -se --arg a "t$ID" --arg b "u$ID" '
+	  (map(select(.type == "path" and .state == "up")) | map(.instance) | sort == [$a, $b]) and
+	  (map(select(.type == "probe" and .result == "answered")) |
+	     (map(select(.instance == $a and .target == "10.99.0.1")) | length == 3) and
+	     (map(select(.instance == $b and .target == "10.98.0.1")) | length == 3)) and
+	  (map(select(.type == "summary")) | length == 2 and all(.sent == 3 and .received == 3 and .state == "up"))
+	' "$out" >/dev/null || pt_failv "output" "$(cat "$out")"
+}
+
+# write_conf's two instances on one uplink: the first with XDP, the second with
+# rx_ping on tc behind it (an XDP_PASS reaches tc ingress). The node has no
+# 10.99.0.3, so the gateway is told where it is.
+test_ping_two_instances_shared_uplink() {
+	local out=$STATE/ping.json second
+	second="xdp = ( { program = \"tx_ping\"; interface = \"wh$ID\"; },
+	                { program = \"rx_ping\"; interface = \"eth0\"; attach = \"tc\"; } );
+	        ping = { interval_ms = 100; timeout_ms = 500; };"
+	write_conf "xdp = ( { program = \"tx_ping\"; interface = \"vh$ID\"; },
+	                    { program = \"rx_ping\"; interface = \"eth0\"; } );
+	            ping = { interval_ms = 100; timeout_ms = 500; };" 1
+	second=$(tr '\n\t' '  ' <<<"$second")
+	sed -i "s|\(mac = \"$GW_MAC\"; };\) }\$|\1 $second }|" "$CONF"
+	grep -q "interface = \"wh$ID\"" "$CONF" || pt_failv "second instance not bound" "$(cat "$CONF")"
+	ip -n "$GW" neigh replace 10.99.0.3 lladdr "$NODE_MAC" dev eth0 nud permanent
+	pt_listen
+	ip netns exec "$NODE" iptables -w -A OUTPUT -p tcp --dport 10086 -j DROP
+	ip netns exec "$NODE" iptables -w -A INPUT -p tcp --sport 10086 -j DROP
+	expect_rc 0 nsping apply
+	pt_ping --json ping --count 3 >"$out" 2>"$STATE/ping.err" ||
+		pt_failv "ping --count 3 exited $?" "$(cat "$out" "$STATE/ping.err")"
+	jq -se --arg a "t$ID" --arg b "u$ID" '
+	  (map(select(.type == "path" and .state == "up")) | map(.instance) | sort == [$a, $b]) and
+	  (map(select(.type == "probe" and .result == "answered" and .target == "10.99.0.1")) |
+	     (map(select(.instance == $a)) | length == 3) and
+	     (map(select(.instance == $b)) | length == 3)) and
+	  (map(select(.type == "summary")) | length == 2 and
+	     all(.sent == 3 and .received == 3 and .state == "up"))
+	' "$out" >/dev/null || pt_failv "output" "$(cat "$out")"
+}
