@@ -94,3 +94,52 @@ test_destroy_detaches_ours() {
 	ip -n "$NODE" link show "vh$ID" >/dev/null 2>&1 && fail "veth left"
 	true
 }
+
+# mode = "generic" and "native" on the real path: the kernel reports the mode
+# asked for, and probes pass in both.
+test_modes_generic_and_native() {
+	local mode
+	for mode in generic native; do
+		write_conf "xdp = ( { program = \"tx_ping\"; interface = \"vh$ID\"; mode = \"$mode\"; },
+		                    { program = \"rx_ping\"; interface = \"eth0\"; mode = \"$mode\"; } );"
+		expect_rc 0 nsping apply
+		[ "$(ip -n "$NODE" -j -d link show eth0 | jq -r '.[0].xdp.mode')" = \
+			"$([ $mode = generic ] && echo 2 || echo 1)" ] ||
+			fail "$mode: eth0 has $(ip -n "$NODE" -d link show eth0 | grep -o 'xdp[a-z]*' | head -1)"
+		nsping --json status | jq -e --arg m "$mode" \
+			'[.instances[0].bindings[] | .mode == $m] | all' >/dev/null ||
+			fail "$mode: status says $(nsping --json status | jq -c '[.instances[0].bindings[].mode]')"
+		gw_listen
+		tcp_connect "$PINGNS" || fail "$mode: no handshake from the isolated netns"
+		kill %1 2>/dev/null
+		wait 2>/dev/null
+	done
+}
+
+# Ours but stale: a config change that alters the programs' rodata (the
+# port) is one update per program, replaced with XDP_FLAGS_REPLACE: new ids,
+# nothing detached in between, and the path works with the new port.
+test_stale_program_is_replaced() {
+	local tx rx
+	xdp_conf
+	expect_rc 0 nsping apply
+	tx=$(xdp_id "$NODE" "vh$ID") rx=$(xdp_id "$NODE" eth0)
+	sed -i 's|address = "10.99.0.2/24";|& ping = { port = 10087; };|' "$CONF"
+	[ "$(plan_ops)" = "update xdp;update xdp;" ] || fail "plan: $(plan_ops)"
+	expect_rc 0 nsping apply
+	[ -n "$(xdp_id "$NODE" eth0)" ] && [ "$(xdp_id "$NODE" eth0)" != "$rx" ] &&
+		[ "$(xdp_id "$NODE" "vh$ID")" != "$tx" ] || fail "not replaced: $tx $rx"
+	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
+}
+
+# A mode change of our program is one update, not a detach and a create.
+test_mode_change_is_one_update() {
+	write_conf "xdp = ( { program = \"rx_ping\"; interface = \"eth0\"; mode = \"native\"; } );"
+	expect_rc 0 nsping apply
+	sed -i 's|mode = "native"|mode = "generic"|' "$CONF"
+	[ "$(plan_ops)" = "update xdp;" ] || fail "plan: $(plan_ops)"
+	expect_rc 0 nsping apply
+	[ "$(ip -n "$NODE" -j -d link show eth0 | jq -r '.[0].xdp.mode')" = 2 ] ||
+		fail "not generic: $(ip -n "$NODE" -d link show eth0 | grep xdp)"
+	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
+}
