@@ -49,7 +49,7 @@ unit: $(UNIT_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS)
 	@set -e; for t in $^; do $$t; done
 
 integration: $(BUILD)/nsping
-	@tests/integration/run.sh
+	@tests/integration/contract/run.sh
 
 check: deps
 	@$(MAKE) --no-print-directory all

@@ -45,7 +45,7 @@ done
 [ -x tests/schema/run.sh ] && run_suite schema tests/schema/run.sh
 run_suite gateway tests/gateway/selftest.sh
 run_suite kernel tests/kernel/run.sh
-[ -x tests/integration/run.sh ] && run_suite integration tests/integration/run.sh
+run_suite contract tests/integration/contract/run.sh
 
 echo
 if ((${#suites_failed[@]})); then
