@@ -136,6 +136,18 @@ bool nsp_netns_is_stale(const char *name)
 	       statfs(path, &sfs) == 0 && sfs.f_type != NSFS_MAGIC;
 }
 
+int nsp_netns_id(const char *name, uint64_t *ret_id)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	netns_path(name, path);
+	if (stat(path, &st) < 0)
+		return -errno;
+	*ret_id = (uint64_t)st.st_ino;
+	return 0;
+}
+
 int nsp_netns_delete(const char *name)
 {
 	char path[PATH_MAX];

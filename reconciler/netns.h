@@ -7,6 +7,7 @@
 #define NSPING_NETNS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define NSP_NETNS_DIR "/run/netns"
 
@@ -26,6 +27,11 @@ int nsp_netns_delete(const char *name);
  * left by a create or a delete that was interrupted.
  */
 bool nsp_netns_is_stale(const char *name);
+/*
+ * What identifies the netns now named name: its nsfs inode (the same number
+ * fstat() gives on an fd of it). A recreated netns has another. -errno.
+ */
+int nsp_netns_id(const char *name, uint64_t *ret_id);
 /* Run fn(arg) inside the netns of fd and come back; returns fn's result or -errno. */
 int nsp_netns_run(int fd, int (*fn)(void *arg), void *arg);
 

@@ -26,7 +26,6 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -378,15 +377,16 @@ static void path_open(struct worker *w, struct path *p, uint32_t first_target, u
 /* Still the same netns, still a usable veth? Checked once a second. */
 static void path_check(struct worker *w, struct path *p, uint64_t now)
 {
-	char name[sizeof(NSP_NETNS_DIR) + NSP_NETNS_MAX + 1], why[160];
-	struct stat st;
+	char why[160];
+	uint64_t id;
+	int err;
 
-	snprintf(name, sizeof(name), "%s/%s", NSP_NETNS_DIR, p->inst->netns);
-	if (stat(name, &st) < 0) {
-		path_down(w, p, now, "netns %s: %s", p->inst->netns, strerror(errno));
+	err = nsp_netns_id(p->inst->netns, &id);
+	if (err) {
+		path_down(w, p, now, "netns %s: %s", p->inst->netns, strerror(-err));
 		return;
 	}
-	if ((uint64_t)st.st_ino != p->netns_id) {
+	if (id != p->netns_id) {
 		path_down(w, p, now, "netns %s was recreated", p->inst->netns);
 		p->retry_ns = now; /* the new one may well work: reopen at once */
 		return;
