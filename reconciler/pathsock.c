@@ -14,6 +14,15 @@
 #define ACCEPT	     0x40000
 #define TCP_ACK_FLAG 0x10
 
+static int attach_filter(int fd, struct sock_filter *code, unsigned short len)
+{
+	struct sock_fprog prog = {.len = len, .filter = code};
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+		return -errno;
+	return 0;
+}
+
 /*
  * Raw sockets see the packet from its IPv4 header on. Keeps unfragmented
  * TCP segments from port, with ACK set, to a destination port in range.
@@ -34,11 +43,8 @@ static int attach_tcp_filter(int fd, uint16_t port, uint16_t sport_min, uint16_t
 		BPF_STMT(BPF_RET | BPF_K, ACCEPT),
 		BPF_STMT(BPF_RET | BPF_K, 0),
 	};
-	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
 
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
-		return -errno;
-	return 0;
+	return attach_filter(fd, code, sizeof(code) / sizeof(code[0]));
 }
 
 /*
@@ -64,11 +70,8 @@ static int attach_icmp_filter(int fd, uint16_t port)
 		BPF_STMT(BPF_RET | BPF_K, ACCEPT),
 		BPF_STMT(BPF_RET | BPF_K, 0),
 	};
-	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
 
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
-		return -errno;
-	return 0;
+	return attach_filter(fd, code, sizeof(code) / sizeof(code[0]));
 }
 
 /*
