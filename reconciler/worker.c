@@ -123,7 +123,8 @@ struct worker {
 	size_t n_paths;
 	struct target *targets;
 	size_t n_targets;
-	size_t *heap; /* target indices, earliest next_ns first */
+	size_t *heap;		       /* target indices, earliest next_ns first */
+	struct nsp_target_view *views; /* for the Prometheus text, refreshed each time */
 	size_t heap_len;
 	size_t pending;
 	int ep;
@@ -231,14 +232,18 @@ static void finish(struct worker *w, struct target *t, struct nsp_probe_event *e
 		nsp_out_state(w->out, w->o->json, ev->instance, t->addr, t->st.state);
 }
 
+static struct nsp_target_view view_of(const struct target *t)
+{
+	return (struct nsp_target_view){.instance = t->path->inst->name,
+					.target = t->addr,
+					.stats = &t->st,
+					.path_up = t->path->up};
+}
+
 static void print_summaries(struct worker *w)
 {
 	for (size_t i = 0; i < w->n_targets; i++) {
-		struct target *t = &w->targets[i];
-		struct nsp_target_view v = {.instance = t->path->inst->name,
-					    .target = t->addr,
-					    .stats = &t->st,
-					    .path_up = t->path->up};
+		struct nsp_target_view v = view_of(&w->targets[i]);
 
 		nsp_out_summary(w->out, w->o->json, &v);
 	}
@@ -660,7 +665,7 @@ static void on_reply(struct worker *w, struct path *p, const struct nsp_reply *r
 	finish(w, t, &ev);
 }
 
-static uint64_t rx_timestamp(struct msghdr *msg)
+static uint64_t cmsg_timestamp(struct msghdr *msg)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
@@ -724,9 +729,9 @@ static void drain(struct worker *w, struct path *p, int fd, bool errqueue)
 			struct nsp_reply r;
 
 			if (errqueue)
-				tx_timestamp(p, rb->pkts[i], len, rx_timestamp(msg));
+				tx_timestamp(p, rb->pkts[i], len, cmsg_timestamp(msg));
 			else if (nsp_reply_parse(rb->pkts[i], len, p->inst->ping.port, &r) == 0)
-				on_reply(w, p, &r, rx_timestamp(msg));
+				on_reply(w, p, &r, cmsg_timestamp(msg));
 			else
 				p->stray++;
 		}
@@ -760,30 +765,19 @@ static void unmute(struct worker *w, uint64_t now)
 
 static void prom_refresh(struct worker *w)
 {
-	struct nsp_target_view *v;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
 
-	if (!w->o->prom_file && w->o->prom_listen_fd < 0)
+	if ((!w->o->prom_file && w->o->prom_listen_fd < 0) || !w->views)
 		return;
-	v = calloc(w->n_targets ? w->n_targets : 1, sizeof(*v));
 	f = open_memstream(&text, &len);
-	if (!v || !f) {
-		free(v);
-		if (f)
-			fclose(f);
-		free(text);
+	if (!f)
 		return;
-	}
 	for (size_t i = 0; i < w->n_targets; i++)
-		v[i] = (struct nsp_target_view){.instance = w->targets[i].path->inst->name,
-						.target = w->targets[i].addr,
-						.stats = &w->targets[i].st,
-						.path_up = w->targets[i].path->up};
-	nsp_out_prometheus(f, v, w->n_targets);
+		w->views[i] = view_of(&w->targets[i]);
+	nsp_out_prometheus(f, w->views, w->n_targets);
 	fclose(f);
-	free(v);
 	free(w->prom_text);
 	w->prom_text = text;
 	w->prom_len = len;
@@ -987,7 +981,8 @@ static int setup_paths(struct worker *w, const struct nsp_config *cfg, uint64_t 
 		w->n_targets += cfg->instances[i].ping.n_targets;
 	w->targets = calloc(w->n_targets ? w->n_targets : 1, sizeof(*w->targets));
 	w->heap = calloc(w->n_targets ? w->n_targets : 1, sizeof(*w->heap));
-	if (!w->paths || !w->targets || !w->heap)
+	w->views = calloc(w->n_targets ? w->n_targets : 1, sizeof(*w->views));
+	if (!w->paths || !w->targets || !w->heap || !w->views)
 		return -ENOMEM;
 
 	for (size_t i = 0; i < w->n_paths; i++) {
@@ -1064,6 +1059,7 @@ static void teardown(struct worker *w)
 	free(w->paths);
 	free(w->targets);
 	free(w->heap);
+	free(w->views);
 	free(w->prom_text);
 	free(w->sb);
 	free(w->rb);
