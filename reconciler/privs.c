@@ -8,26 +8,14 @@
 
 #include "privs.h"
 
-static int capget_mask(uint64_t *eff, uint64_t *perm)
+static int capget_permitted(uint64_t *perm)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2] = {0};
 
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return -errno;
-	*eff = (uint64_t)data[1].effective << 32 | data[0].effective;
 	*perm = (uint64_t)data[1].permitted << 32 | data[0].permitted;
-	return 0;
-}
-
-int nsp_privs_effective(uint64_t *ret_mask)
-{
-	uint64_t eff = 0, perm = 0;
-	int err = capget_mask(&eff, &perm);
-
-	if (err)
-		return err;
-	*ret_mask = eff;
 	return 0;
 }
 
@@ -49,10 +37,10 @@ int nsp_privs_restrict(uint64_t keep)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2] = {0};
-	uint64_t eff = 0, perm = 0;
+	uint64_t perm = 0;
 	int err;
 
-	err = capget_mask(&eff, &perm);
+	err = capget_permitted(&perm);
 	if (err)
 		return err;
 	keep &= perm;

@@ -14,7 +14,4 @@
  */
 int nsp_privs_restrict(uint64_t keep);
 
-/* The effective set of this process, as a mask. */
-int nsp_privs_effective(uint64_t *ret_mask);
-
 #endif
