@@ -34,8 +34,7 @@ except OSError:
 
 test_probe_passes_node_drop_rules() {
 	xdp_conf
-	ip netns exec "$NODE" iptables -A OUTPUT -p tcp --dport 10086 -j DROP
-	ip netns exec "$NODE" iptables -A INPUT -p tcp --sport 10086 -j DROP
+	node_drop_pings || fail "could not add the node's DROP rules"
 	expect_rc 0 nsping apply
 	gw_listen
 	tcp_connect "$NODE" && fail "the control: a connect from the node passed its DROP rules"

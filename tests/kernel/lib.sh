@@ -33,6 +33,13 @@ lab_down() {
 	rm -rf "$STATE"
 }
 
+# node_drop_pings: the node's iptables drop port 10086 both ways, as on a
+# business node whose rules catch the health checks.
+node_drop_pings() {
+	ip netns exec "$NODE" iptables -w -A OUTPUT -p tcp --dport 10086 -j DROP &&
+		ip netns exec "$NODE" iptables -w -A INPUT -p tcp --sport 10086 -j DROP
+}
+
 # write_conf [EXTRA_INSTANCE_KEYS] [SECOND_INSTANCE(0|1)]
 write_conf() {
 	local extra=${1:-} two=${2:-0}

@@ -155,8 +155,7 @@ test_ping_through_drop() {
 	pt_conf "interval_ms = 20; timeout_ms = 500;"
 	pt_listen
 	pt_connect "$NODE" || fail "the control without rules: no connect from the node to the listener"
-	ip netns exec "$NODE" iptables -w -A OUTPUT -p tcp --dport 10086 -j DROP
-	ip netns exec "$NODE" iptables -w -A INPUT -p tcp --sport 10086 -j DROP
+	node_drop_pings || fail "could not add the node's DROP rules"
 	pt_connect "$NODE" && fail "the control: a connect from the node passed its DROP rules"
 	[ "$(pt_ipt_pkts "$NODE" OUTPUT)" -ge 1 ] || fail "the control SYN did not hit the OUTPUT rule"
 	s=$(pt_ipt_pkts "$NODE" OUTPUT) in0=$(pt_ipt_pkts "$NODE" INPUT)
@@ -613,8 +612,7 @@ test_ping_two_instances() {
 );
 EOF
 	pt_listen
-	ip netns exec "$NODE" iptables -w -A OUTPUT -p tcp --dport 10086 -j DROP
-	ip netns exec "$NODE" iptables -w -A INPUT -p tcp --sport 10086 -j DROP
+	node_drop_pings || fail "could not add the node's DROP rules"
 	expect_rc 0 nsping apply
 	pt_ping --json ping --count 3 >"$out" 2>"$STATE/ping.err" ||
 		pt_failv "ping --count 3 exited $?" "$(cat "$out" "$STATE/ping.err")"
@@ -643,8 +641,7 @@ test_ping_two_instances_shared_uplink() {
 	grep -q "interface = \"wh$ID\"" "$CONF" || pt_failv "second instance not bound" "$(cat "$CONF")"
 	ip -n "$GW" neigh replace 10.99.0.3 lladdr "$NODE_MAC" dev eth0 nud permanent
 	pt_listen
-	ip netns exec "$NODE" iptables -w -A OUTPUT -p tcp --dport 10086 -j DROP
-	ip netns exec "$NODE" iptables -w -A INPUT -p tcp --sport 10086 -j DROP
+	node_drop_pings || fail "could not add the node's DROP rules"
 	expect_rc 0 nsping apply
 	pt_ping --json ping --count 3 >"$out" 2>"$STATE/ping.err" ||
 		pt_failv "ping --count 3 exited $?" "$(cat "$out" "$STATE/ping.err")"

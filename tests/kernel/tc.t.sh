@@ -54,8 +54,7 @@ status_id() {
 }
 
 drop_probes_in_node() {
-	ip netns exec "$NODE" iptables -A OUTPUT -p tcp --dport 10086 -j DROP
-	ip netns exec "$NODE" iptables -A INPUT -p tcp --sport 10086 -j DROP
+	node_drop_pings || fail "could not add the node's DROP rules"
 }
 
 test_tc_probe_passes_node_drop_rules() {
