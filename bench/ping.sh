@@ -96,21 +96,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-die() {
-	echo "bench/ping: $*" >&2
-	exit 1
-}
-
-# run CMD...: runs CMD with its output in $log; on failure shows it and aborts.
-run() {
-	local rc=0
-	"$@" >"$log" 2>&1 || rc=$?
-	if [ "$rc" -ne 0 ]; then
-		echo "bench/ping: '$*' failed (exit $rc):" >&2
-		sed 's/^/    /' "$log" >&2
-		exit 1
-	fi
-}
+BENCH_NAME=bench/ping
+# shellcheck source=bench/lib.sh
+source bench/lib.sh # the cd above made the repository root the cwd
 
 nsping() { "$NSPING" -c "$1" --host-netns "$node" --state-dir "$state" --lock-wait 5 "${@:2}"; }
 

@@ -75,21 +75,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-
-# run CMD...: runs CMD with its output in $log; on failure shows it and aborts.
-run() {
-	local rc=0
-	"$@" >"$log" 2>&1 || rc=$?
-	if [ "$rc" -ne 0 ]; then
-		echo "bench: '$*' failed (exit $rc):" >&2
-		sed 's/^/    /' "$log" >&2
-		exit 1
-	fi
-}
+BENCH_NAME=bench
+# shellcheck source=bench/lib.sh
+source bench/lib.sh # the cd above made the repository root the cwd
 
 # timed CMD...: like run; the elapsed wall-clock time in microseconds goes to $elapsed.
 # $EPOCHREALTIME needs no fork; it is CLOCK_REALTIME (no clock step expected here).
