@@ -43,6 +43,11 @@ def problems(cfg):
                     out.append((f"{p}.xdp[{k}].interface",
                                 f"{b['program']} must be bound to {what} ({name}), not {b.get('interface')!r}"))
 
+        ping = inst.get("ping") if isinstance(inst.get("ping"), dict) else {}
+        lo, hi = ping.get("sport_min", 61000), ping.get("sport_max", 65535)
+        if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
+            out.append((f"{p}.ping.sport_max", f"{hi} is below sport_min {lo}"))
+
     for j, b in enumerate(insts):
         q = f"instances[{j}]"
         for i, a in enumerate(insts[:j]):
