@@ -60,9 +60,10 @@ static int open_listener(const char *spec)
 	return fd;
 }
 
-int nsp_cmd_ping(const struct nsp_options *o, const struct nsp_config *cfg)
+/* The worker's options, and its /metrics socket when asked for; an exit code. */
+static int worker_setup(const struct nsp_options *o, struct nsp_worker_options *ret)
 {
-	struct nsp_worker_options wo = {
+	*ret = (struct nsp_worker_options){
 		.count = o->count,
 		.json = o->json,
 		.verbosity = o->verbosity == NSP_QUIET	   ? 0
@@ -72,25 +73,45 @@ int nsp_cmd_ping(const struct nsp_options *o, const struct nsp_config *cfg)
 		.prom_file = o->prom_file,
 		.prom_listen_fd = -1,
 	};
-	int r;
-
 	if (o->prom_listen) {
-		wo.prom_listen_fd = open_listener(o->prom_listen);
-		if (wo.prom_listen_fd < 0)
-			return wo.prom_listen_fd == -EINVAL ? NSP_EXIT_USAGE : NSP_EXIT_FAILURE;
+		ret->prom_listen_fd = open_listener(o->prom_listen);
+		if (ret->prom_listen_fd < 0)
+			return ret->prom_listen_fd == -EINVAL ? NSP_EXIT_USAGE : NSP_EXIT_FAILURE;
 	}
-	r = nsp_worker_run(cfg, &wo);
-	if (wo.prom_listen_fd >= 0)
-		close(wo.prom_listen_fd);
+	return NSP_EXIT_OK;
+}
+
+static int worker_run(const struct nsp_config *cfg, struct nsp_worker_options *wo)
+{
+	int r = nsp_worker_run(cfg, wo);
+
+	if (wo->prom_listen_fd >= 0)
+		close(wo->prom_listen_fd);
 	return r;
 }
 
+int nsp_cmd_ping(const struct nsp_options *o, const struct nsp_config *cfg)
+{
+	struct nsp_worker_options wo;
+	int r = worker_setup(o, &wo);
+
+	return r != NSP_EXIT_OK ? r : worker_run(cfg, &wo);
+}
+
+/* A bad --prom-listen, or a port taken, is found before anything is applied. */
 int nsp_cmd_run(const struct nsp_options *o, const struct nsp_config *cfg)
 {
-	int r = nsp_cmd_apply(o, cfg);
+	struct nsp_worker_options wo;
+	int r = worker_setup(o, &wo);
 
 	if (r != NSP_EXIT_OK)
 		return r;
+	r = nsp_cmd_apply(o, cfg);
+	if (r != NSP_EXIT_OK) {
+		if (wo.prom_listen_fd >= 0)
+			close(wo.prom_listen_fd);
+		return r;
+	}
 	fflush(stdout);
-	return nsp_cmd_ping(o, cfg);
+	return worker_run(cfg, &wo);
 }

@@ -654,3 +654,20 @@ test_ping_two_instances_shared_uplink() {
 	     all(.sent == 3 and .received == 3 and .state == "up"))
 	' "$out" >/dev/null || pt_failv "output" "$(cat "$out")"
 }
+
+# Bad worker options are usage errors (64), found before anything is applied:
+# `run` with one creates no netns.
+test_ping_bad_options_change_nothing() {
+	local args
+	pt_conf "interval_ms = 100;"
+	for args in "--count 0" "--count x" "--max-rate 0" "--prom-listen 127.0.0.1:99999" \
+		"--prom-listen nonsense:1" "--prom-listen" "--bogus"; do
+		# shellcheck disable=SC2086
+		expect_rc 64 nsping run $args
+		[ -s "$STATE/err" ] || fail "run $args: exit 64 without a message"
+		[ -e "/run/netns/$PINGNS" ] && fail "run $args created the netns"
+		# shellcheck disable=SC2086
+		expect_rc 64 nsping ping $args
+	done
+	true
+}
