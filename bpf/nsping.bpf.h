@@ -35,6 +35,9 @@ const volatile __u16 port = NSP_DEFAULT_PORT;
 const volatile __be32 addr = 0;
 /* The uplink's MAC (also the netns-side veth's MAC). */
 const volatile __u8 uplink_mac[6] = {};
+/* The worker's source ports (ping.sport_min..sport_max), host order. */
+const volatile __u16 sport_min = NSP_DEFAULT_SPORT_MIN;
+const volatile __u16 sport_max = NSP_DEFAULT_SPORT_MAX;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

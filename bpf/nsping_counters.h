@@ -27,7 +27,7 @@ enum nsp_counter {
 	NSP_CNT_PASS_BAD_IP_HEADER,
 	/* passed: an IP fragment (MF set or offset non-zero) */
 	NSP_CNT_PASS_FRAGMENT,
-	/* passed: IP protocol is not TCP */
+	/* passed: IP protocol is neither TCP nor ICMP */
 	NSP_CNT_PASS_NOT_TCP,
 	/* passed: TCP doff < 5 */
 	NSP_CNT_PASS_BAD_TCP_HEADER,
@@ -40,6 +40,12 @@ enum nsp_counter {
 	/* passed: the frame ends inside a header (Ethernet, VLAN, IP with its
 	 * options, TCP with its options) */
 	NSP_CNT_PASS_TRUNCATED,
+	/* passed: from the probe port, but to a TCP port outside the worker's
+	 * source ports (ping.sport_min..sport_max): a node's own connection */
+	NSP_CNT_PASS_WRONG_DST_PORT,
+	/* passed: ICMP, but not a destination unreachable or time exceeded
+	 * that quotes a probe of this instance */
+	NSP_CNT_PASS_ICMP_NOT_PROBE,
 	NSP_CNT_MAX
 };
 
@@ -60,6 +66,8 @@ static inline const char *nsp_counter_name(unsigned int idx)
 		[NSP_CNT_PASS_WRONG_DST_IP] = "pass_wrong_dst_ip",
 		[NSP_CNT_PASS_WRONG_DST_MAC] = "pass_wrong_dst_mac",
 		[NSP_CNT_PASS_TRUNCATED] = "pass_truncated",
+		[NSP_CNT_PASS_WRONG_DST_PORT] = "pass_wrong_dst_port",
+		[NSP_CNT_PASS_ICMP_NOT_PROBE] = "pass_icmp_not_probe",
 	};
 
 	return idx < NSP_CNT_MAX ? names[idx] : "unknown";

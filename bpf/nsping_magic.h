@@ -38,6 +38,13 @@
 
 #define NSP_DEFAULT_PORT  10086
 #define NSP_DEFAULT_MAGIC 0x4E535047U /* "NSPG" */
+/*
+ * The worker's source ports, so the replies' destination ports: above
+ * Linux's ephemeral range (32768..60999), so that rx_ping never takes a
+ * reply to one of the node's own connections.
+ */
+#define NSP_DEFAULT_SPORT_MIN 61000
+#define NSP_DEFAULT_SPORT_MAX 65535
 
 /* TCP timestamps option: kind, length, then TSval and TSecr (RFC 7323). */
 #define NSP_TCPOPT_TIMESTAMP  8

@@ -19,10 +19,15 @@
 #include "nsping_magic.h"
 #include "nsping_counters.h"
 
-#define NSP_IPPROTO_TCP 6
-#define NSP_IP_MF	0x2000
-#define NSP_IP_OFFSET	0x1fff
-#define NSP_MAX_VLANS	2
+#define NSP_IPPROTO_ICMP       1
+#define NSP_IPPROTO_TCP	       6
+#define NSP_ICMP_DEST_UNREACH  3
+#define NSP_ICMP_TIME_EXCEEDED 11
+/* ICMP header (type, code, checksum, 4 unused bytes) before the quote */
+#define NSP_ICMP_HLEN 8
+#define NSP_IP_MF     0x2000
+#define NSP_IP_OFFSET 0x1fff
+#define NSP_MAX_VLANS 2
 
 /* 802.1Q / 802.1ad tag as it sits in the frame (no uapi struct exists). */
 struct nsp_vlan_hdr {
@@ -42,9 +47,11 @@ typedef __be16 __attribute__((may_alias)) nsp_be16_alias;
  * so that a BPF program reads its rodata only when a frame gets that far.
  */
 struct nsp_match {
-	const volatile __u16 *port;  /* TCP source port, host order */
-	const volatile __be32 *addr; /* instance IPv4 address */
-	const volatile __u8 *mac;    /* uplink MAC, 6 bytes */
+	const volatile __u16 *port;	 /* TCP source port, host order */
+	const volatile __u16 *sport_min; /* the worker's source ports, host order: */
+	const volatile __u16 *sport_max; /* a reply's destination port is one of them */
+	const volatile __be32 *addr;	 /* instance IPv4 address */
+	const volatile __u8 *mac;	 /* uplink MAC, 6 bytes */
 };
 
 NSP_INLINE int nsp_mac_equal(const __u8 *a, const volatile __u8 *b)
@@ -53,9 +60,45 @@ NSP_INLINE int nsp_mac_equal(const __u8 *a, const volatile __u8 *b)
 		(a[5] ^ b[5])) == 0;
 }
 
+NSP_INLINE int nsp_sport_ours(__be16 port, const struct nsp_match *m)
+{
+	__u16 p = nsp_ntohs(port);
+
+	return p >= *m->sport_min && p <= *m->sport_max;
+}
+
+/*
+ * An ICMP message at icmp: an error about one of this instance's probes?
+ * Destination unreachable or time exceeded, quoting an IPv4 header without
+ * options (a probe has none) of a TCP segment from the instance's address
+ * to the probe port, from one of the worker's source ports.  The first 8
+ * bytes of the quoted segment (RFC 792's minimum) must be there: ports and
+ * seq, which the worker needs to match the error to its probe.
+ */
+NSP_INLINE __u32 nsp_classify_icmp(const __u8 *icmp, const void *data_end,
+				   const struct nsp_match *m)
+{
+	const struct iphdr *qip = (const void *)(icmp + NSP_ICMP_HLEN);
+	const struct tcphdr *qth = (const void *)(qip + 1);
+
+	if ((const void *)(icmp + NSP_ICMP_HLEN) > data_end)
+		return NSP_CNT_PASS_TRUNCATED;
+	if (icmp[0] != NSP_ICMP_DEST_UNREACH && icmp[0] != NSP_ICMP_TIME_EXCEEDED)
+		return NSP_CNT_PASS_ICMP_NOT_PROBE;
+	if ((const void *)((const __u8 *)qth + 8) > data_end)
+		return NSP_CNT_PASS_TRUNCATED;
+	if (*(const __u8 *)qip != 0x45 || qip->protocol != NSP_IPPROTO_TCP ||
+	    qip->saddr != *m->addr || qth->dest != nsp_htons(*m->port) ||
+	    !nsp_sport_ours(qth->source, m))
+		return NSP_CNT_PASS_ICMP_NOT_PROBE;
+	return NSP_CNT_REDIRECTED;
+}
+
 /*
  * Classify one frame.  Returns NSP_CNT_REDIRECTED when the frame is a probe
- * reply for this instance, otherwise the NSP_CNT_PASS_* reason.
+ * reply for this instance (a TCP segment from the probe port to one of the
+ * worker's source ports, or an ICMP error about a probe), otherwise the
+ * NSP_CNT_PASS_* reason.
  *
  * rx_ping runs for every frame the node receives, so the order is the one
  * that rejects common traffic soonest, each test reading only bytes that an
@@ -70,7 +113,7 @@ NSP_INLINE __u32 nsp_classify(const void *data, const void *data_end, const stru
 	const struct nsp_vlan_hdr *vlan;
 	const struct iphdr *iph;
 	const struct tcphdr *th;
-	__u32 ihl_len, doff_len;
+	__u32 ihl_len, doff_len, verdict;
 	__be16 proto;
 	__u8 vhl;
 	int i;
@@ -98,14 +141,23 @@ NSP_INLINE __u32 nsp_classify(const void *data, const void *data_end, const stru
 	vhl = *l3;
 	if ((__u8)(vhl - 0x45) > 0x0a)
 		return NSP_CNT_PASS_BAD_IP_HEADER;
-	if (iph->protocol != NSP_IPPROTO_TCP)
-		return NSP_CNT_PASS_NOT_TCP;
+	ihl_len = (__u32)(vhl & 0x0f) * 4;
+	/* ICMP errors are rare: off the path of the TCP segments */
+	if (iph->protocol != NSP_IPPROTO_TCP) {
+		if (iph->protocol != NSP_IPPROTO_ICMP)
+			return NSP_CNT_PASS_NOT_TCP;
+		if (iph->frag_off & NSP_HTONS(NSP_IP_MF | NSP_IP_OFFSET))
+			return NSP_CNT_PASS_FRAGMENT;
+		verdict = nsp_classify_icmp(l3 + ihl_len, data_end, m);
+		if (verdict != NSP_CNT_REDIRECTED)
+			return verdict;
+		goto identity;
+	}
 	/* a later fragment has no TCP header; a first one is incomplete */
 	if (iph->frag_off & NSP_HTONS(NSP_IP_MF | NSP_IP_OFFSET))
 		return NSP_CNT_PASS_FRAGMENT;
 
 	/* the TCP header follows the IP options; both must be present */
-	ihl_len = (__u32)(vhl & 0x0f) * 4;
 	th = (const void *)(l3 + ihl_len);
 	if ((const void *)(th + 1) > data_end)
 		return NSP_CNT_PASS_TRUNCATED;
@@ -116,7 +168,11 @@ NSP_INLINE __u32 nsp_classify(const void *data, const void *data_end, const stru
 		return NSP_CNT_PASS_BAD_TCP_HEADER;
 	if ((const __u8 *)th + doff_len > (const __u8 *)data_end)
 		return NSP_CNT_PASS_TRUNCATED;
+	/* not a reply to the worker: one of the node's own connections */
+	if (!nsp_sport_ours(th->dest, m))
+		return NSP_CNT_PASS_WRONG_DST_PORT;
 
+identity:
 	if (iph->daddr != *m->addr)
 		return NSP_CNT_PASS_WRONG_DST_IP;
 	if (!nsp_mac_equal(eth->h_dest, m->mac))

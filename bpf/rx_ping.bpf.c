@@ -16,6 +16,8 @@ int rx_ping(struct xdp_md *ctx)
 	const void *data_end = (const void *)(long)ctx->data_end;
 	const struct nsp_match m = {
 		.port = &port,
+		.sport_min = &sport_min,
+		.sport_max = &sport_max,
 		.addr = &addr,
 		.mac = uplink_mac,
 	};

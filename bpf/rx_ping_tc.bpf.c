@@ -31,6 +31,8 @@ int rx_ping_tc(struct __sk_buff *skb)
 {
 	const struct nsp_match m = {
 		.port = &port,
+		.sport_min = &sport_min,
+		.sport_max = &sport_max,
 		.addr = &addr,
 		.mac = uplink_mac,
 	};

@@ -129,6 +129,8 @@ static int prog_params(struct nsp_kernel *k, const struct nsp_instance *w,
 	p.port = w->ping.port;
 	p.addr = c->addr;
 	p.uplink_mac = c->mac;
+	p.sport_min = w->ping.sport_min;
+	p.sport_max = w->ping.sport_max;
 	*ret = p;
 	return 0;
 }

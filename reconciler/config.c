@@ -14,15 +14,16 @@
 
 #include "addr.h"
 #include "config.h"
+#include "nsping_magic.h"
 
-#define DEFAULT_PORT	    10086
-#define DEFAULT_MAGIC	    0x4E535047u
+#define DEFAULT_PORT	    NSP_DEFAULT_PORT
+#define DEFAULT_MAGIC	    NSP_DEFAULT_MAGIC
 #define DEFAULT_INTERVAL_MS 1000
 #define DEFAULT_TIMEOUT_MS  1000
 #define DEFAULT_DOWN_AFTER  3
 #define DEFAULT_UP_AFTER    1
-#define DEFAULT_SPORT_MIN   61000 /* above Linux's ephemeral range, 32768..60999 */
-#define DEFAULT_SPORT_MAX   65535
+#define DEFAULT_SPORT_MIN   NSP_DEFAULT_SPORT_MIN
+#define DEFAULT_SPORT_MAX   NSP_DEFAULT_SPORT_MAX
 
 struct ctx {
 	const char *file;

@@ -562,6 +562,8 @@ static struct nsp_prog_params wanted_params(const struct planner *p, const struc
 	w.port = p->want->ping.port;
 	w.addr = p->address;
 	w.uplink_mac = p->mac;
+	w.sport_min = p->want->ping.sport_min;
+	w.sport_max = p->want->ping.sport_max;
 	/* Only the tc objects carry the netns side; the XDP ones read back 0. */
 	if (b->attach == NSP_ATTACH_TC)
 		w.peer_ifindex = (uint32_t)obs->peer.ifindex;
@@ -573,7 +575,8 @@ static bool params_equal(const struct nsp_prog_params *a, const struct nsp_prog_
 	return !strncmp(a->instance, b->instance, sizeof(a->instance)) &&
 	       a->uplink_ifindex == b->uplink_ifindex && a->veth_ifindex == b->veth_ifindex &&
 	       a->build_id == b->build_id && a->port == b->port && a->addr == b->addr &&
-	       nsp_mac_equal(&a->uplink_mac, &b->uplink_mac) && a->peer_ifindex == b->peer_ifindex;
+	       nsp_mac_equal(&a->uplink_mac, &b->uplink_mac) && a->sport_min == b->sport_min &&
+	       a->sport_max == b->sport_max && a->peer_ifindex == b->peer_ifindex;
 }
 
 /* Ours, same build, same inputs, in the XDP mode asked for (tc has none): nothing to do. */

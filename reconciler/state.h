@@ -56,6 +56,8 @@ struct nsp_prog_params {
 	uint16_t port;
 	uint32_t addr; /* network order */
 	struct nsp_mac uplink_mac;
+	uint16_t sport_min; /* the worker's source ports, host order */
+	uint16_t sport_max;
 	uint32_t peer_ifindex; /* tc objects only: the netns-side veth, in its netns */
 };
 

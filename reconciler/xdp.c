@@ -28,10 +28,9 @@ typedef struct rx_ping_tc_bpf__rodata nsp_rodata;
 
 #define RODATA_END(field) (offsetof(nsp_rodata, field) + sizeof(((nsp_rodata *)0)->field))
 
-_Static_assert(offsetof(struct rx_ping_bpf__rodata, uplink_mac) ==
-			       offsetof(nsp_rodata, uplink_mac) &&
-		       offsetof(struct tx_ping_bpf__rodata, uplink_mac) ==
-			       offsetof(nsp_rodata, uplink_mac) &&
+_Static_assert(offsetof(struct rx_ping_bpf__rodata, sport_max) == offsetof(nsp_rodata, sport_max) &&
+		       offsetof(struct tx_ping_bpf__rodata, sport_max) ==
+			       offsetof(nsp_rodata, sport_max) &&
 		       offsetof(struct tx_ping_tc_bpf__rodata, peer_ifindex) ==
 			       offsetof(nsp_rodata, peer_ifindex),
 	       "the objects' read-only data no longer share a layout");
@@ -67,7 +66,11 @@ static int xdp_flags(enum nsp_xdp_mode mode)
 					  : 0;
 }
 
-/* Read the rodata map of a program we already hold an fd for. */
+/*
+ * Read the rodata map of a program we already hold an fd for.  An older
+ * build's may be shorter: its instance name still proves it ours, and the
+ * fields it lacks read as 0, which makes it stale.
+ */
 static int read_rodata(int prog_fd, nsp_rodata *ret)
 {
 	struct bpf_prog_info info = {0};
@@ -109,6 +112,8 @@ static void params_from_rodata(const nsp_rodata *ro, struct nsp_prog_params *p)
 	p->port = ro->port;
 	p->addr = ro->addr;
 	memcpy(p->uplink_mac.b, ro->uplink_mac, 6);
+	p->sport_min = ro->sport_min;
+	p->sport_max = ro->sport_max;
 	p->peer_ifindex = ro->peer_ifindex;
 }
 
@@ -148,7 +153,7 @@ static int set_rodata(struct bpf_object *obj, const struct nsp_prog_params *p)
 
 	if (map)
 		init = bpf_map__initial_value(map, &size);
-	if (!init || size < RODATA_END(uplink_mac) || size > sizeof(ro))
+	if (!init || size < RODATA_END(sport_max) || size > sizeof(ro))
 		return -ENOEXEC;
 	memcpy(&ro, init, size);
 	memcpy(ro.instance, p->instance, sizeof(ro.instance));
@@ -158,6 +163,8 @@ static int set_rodata(struct bpf_object *obj, const struct nsp_prog_params *p)
 	ro.port = p->port;
 	ro.addr = p->addr;
 	memcpy(ro.uplink_mac, p->uplink_mac.b, 6);
+	ro.sport_min = p->sport_min;
+	ro.sport_max = p->sport_max;
 	ro.peer_ifindex = p->peer_ifindex; /* beyond size in the XDP objects: not written */
 	return bpf_map__set_initial_value(map, &ro, size);
 }

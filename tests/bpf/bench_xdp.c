@@ -164,6 +164,8 @@ int main(int argc, char **argv)
 	rx->rodata->veth_ifindex = 1;
 	rx->rodata->port = T_PORT;
 	rx->rodata->addr = nsp_htonl(T_ADDR);
+	rx->rodata->sport_min = T_SPORT_MIN;
+	rx->rodata->sport_max = T_SPORT_MAX;
 	memcpy(rx->rodata->uplink_mac, t_uplink_mac, 6);
 	if (rx_ping_bpf__load(rx)) {
 		fprintf(stderr, "bench_xdp: load rx_ping: %s (root?)\n", strerror(errno));

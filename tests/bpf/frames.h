@@ -21,7 +21,9 @@
 #include "nsping_counters.h"
 
 #define T_PORT	    NSP_DEFAULT_PORT
-#define T_DPORT	    40000	/* the worker's source port */
+#define T_DPORT	    62000 /* the worker's source port */
+#define T_SPORT_MIN 61000 /* the worker's source ports, rodata */
+#define T_SPORT_MAX 65535
 #define T_ADDR	    0x0a630002U /* 10.99.0.2, the instance */
 #define T_OTHER_IP  0x0a630003U /* 10.99.0.3 */
 #define T_GW_ADDR   0x0a630001U /* 10.99.0.1, the gateway */
@@ -47,6 +49,9 @@ enum frame_cut {
 	CUT_AFTER_IP,	    /* right after the IPv4 header with options */
 	CUT_IN_TCP,	    /* 10 bytes into the TCP header */
 	CUT_IN_TCP_OPTIONS, /* 4 bytes into the TCP options */
+	CUT_IN_ICMP,	    /* 4 bytes into the ICMP header */
+	CUT_IN_QUOTED_IP,   /* 10 bytes into the IPv4 header an ICMP error quotes */
+	CUT_IN_QUOTED_TCP,  /* 6 of the quoted segment's 8 bytes */
 };
 
 /* Zero means "as in a real probe reply". */
@@ -64,6 +69,13 @@ struct frame_spec {
 	const __u8 *dmac;    /* NULL: t_uplink_mac */
 	__u8 doff;	     /* 0: 8 (NOP, NOP, timestamps) */
 	unsigned int tcplen; /* 0: doff * 4 bytes of TCP header present */
+	/* ICMP (protocol 1) only: type 3 and 11 quote a probe, others carry nothing */
+	__u8 icmp_type;	 /* 0: echo reply */
+	__u8 q_vhl;	 /* quoted IPv4 version and ihl; 0: 0x45 */
+	__u8 q_protocol; /* 0: TCP */
+	__u32 q_saddr;	 /* 0: T_ADDR, host order */
+	__u16 q_sport;	 /* 0: T_DPORT, the probe's source port */
+	__u16 q_dport;	 /* 0: T_PORT */
 	enum frame_cut cut;
 };
 
@@ -107,7 +119,7 @@ static inline __u32 csum_add(__u32 sum, const __u8 *p, size_t len)
 static inline size_t build_frame(const struct frame_spec *s, __u8 *buf)
 {
 	const __u8 *dmac = s->dmac ? s->dmac : t_uplink_mac;
-	size_t off, l3, l4, ip_len, l4_len, end, cut;
+	size_t off, l3, l4, ip_len, l4_len, end, cut, q_len = 0;
 	__u8 proto = s->protocol ? s->protocol : 6;
 	__u8 ihl = s->ihl ? s->ihl : 5;
 	__u8 doff = s->doff ? s->doff : 8;
@@ -172,6 +184,8 @@ static inline size_t build_frame(const struct frame_spec *s, __u8 *buf)
 	l4 = l3 + ip_len;
 	if (proto == 6)
 		l4_len = s->tcplen ? s->tcplen : (doff < 5 ? 20 : (size_t)doff * 4);
+	else if (proto == 1 && (s->icmp_type == 3 || s->icmp_type == 11))
+		l4_len = 8 + (q_len = (size_t)((s->q_vhl ? s->q_vhl : 0x45) & 0xf) * 4) + 8;
 	else
 		l4_len = 8;
 	end = l4 + l4_len;
@@ -189,9 +203,9 @@ static inline size_t build_frame(const struct frame_spec *s, __u8 *buf)
 		buf[l3 + ip_len - 1] = 0;
 	put16(buf + l3 + 10, csum_fold(csum_add(0, buf + l3, ip_len)));
 
-	put16(buf + l4, s->sport ? s->sport : T_PORT);
-	put16(buf + l4 + 2, s->dport ? s->dport : T_DPORT);
 	if (proto == 6) {
+		put16(buf + l4, s->sport ? s->sport : T_PORT);
+		put16(buf + l4 + 2, s->dport ? s->dport : T_DPORT);
 		__u8 *opt = buf + l4 + 20;
 		__u32 answered = nsp_magic_pass_raw(NSP_DEFAULT_MAGIC);
 
@@ -213,7 +227,30 @@ static inline size_t build_frame(const struct frame_spec *s, __u8 *buf)
 		sum = csum_add(0, buf + l3 + 12, 8);
 		sum += 6 + (__u32)l4_len;
 		put16(buf + l4 + 16, csum_fold(csum_add(sum, buf + l4, l4_len)));
+	} else if (proto == 1) {
+		__u8 *q = buf + l4 + 8;
+
+		buf[l4] = s->icmp_type;
+		buf[l4 + 1] = s->icmp_type == 3 ? 1 : 0; /* host unreachable; TTL exceeded */
+		if (q_len) {
+			/* the probe as the router saw it: options NOPs, 8 bytes of TCP */
+			q[0] = s->q_vhl ? s->q_vhl : 0x45;
+			put16(q + 2, 52);
+			put16(q + 6, 0x4000);
+			q[8] = 1;
+			q[9] = s->q_protocol ? s->q_protocol : 6;
+			put32(q + 12, s->q_saddr ? s->q_saddr : T_ADDR);
+			put32(q + 16, T_GW_ADDR);
+			memset(q + 20, 1, q_len - 20);
+			put16(q + 10, csum_fold(csum_add(0, q, q_len)));
+			put16(q + q_len, s->q_sport ? s->q_sport : T_DPORT);
+			put16(q + q_len + 2, s->q_dport ? s->q_dport : T_PORT);
+			put32(q + q_len + 4, 0x20000000);
+		}
+		put16(buf + l4 + 2, csum_fold(csum_add(0, buf + l4, l4_len)));
 	} else {
+		put16(buf + l4, s->sport ? s->sport : T_PORT);
+		put16(buf + l4 + 2, s->dport ? s->dport : T_DPORT);
 		put16(buf + l4 + 4, 8);
 	}
 
@@ -248,6 +285,15 @@ cut:
 		break;
 	case CUT_IN_TCP_OPTIONS:
 		cut = l4 + 24;
+		break;
+	case CUT_IN_ICMP:
+		cut = l4 + 4;
+		break;
+	case CUT_IN_QUOTED_IP:
+		cut = l4 + 8 + 10;
+		break;
+	case CUT_IN_QUOTED_TCP:
+		cut = l4 + 8 + q_len + 6;
 		break;
 	default:
 		cut = end;
@@ -290,7 +336,52 @@ static const struct frame_case frame_cases[] = {
 	{ "ihl 4", { .ihl = 4 }, NSP_CNT_PASS_BAD_IP_HEADER },
 	{ "ihl 1", { .ihl = 1 }, NSP_CNT_PASS_BAD_IP_HEADER },
 	{ "UDP from 10086", { .protocol = 17 }, NSP_CNT_PASS_NOT_TCP },
-	{ "ICMP", { .protocol = 1 }, NSP_CNT_PASS_NOT_TCP },
+	{ "GRE", { .protocol = 47 }, NSP_CNT_PASS_NOT_TCP },
+	{ "reply to a node port 40000", { .dport = 40000 }, NSP_CNT_PASS_WRONG_DST_PORT },
+	{ "reply to port 60999, below sport_min", { .dport = 60999 }, NSP_CNT_PASS_WRONG_DST_PORT },
+	{ "reply to port 1", { .dport = 1 }, NSP_CNT_PASS_WRONG_DST_PORT },
+	{ "match reply to sport_min", { .dport = T_SPORT_MIN }, MATCH },
+	{ "match reply to sport_max", { .dport = T_SPORT_MAX }, MATCH },
+	{ "node reply in 802.1Q", { .vlans = 1, .dport = 40000 }, NSP_CNT_PASS_WRONG_DST_PORT },
+	{ "ICMP echo reply", { .protocol = 1 }, NSP_CNT_PASS_ICMP_NOT_PROBE },
+	{ "match ICMP unreachable quoting a probe", { .protocol = 1, .icmp_type = 3 }, MATCH },
+	{ "match ICMP time exceeded quoting a probe", { .protocol = 1, .icmp_type = 11 }, MATCH },
+	{ "match ICMP unreachable in QinQ",
+	  { .protocol = 1, .icmp_type = 3, .vlans = 2, .tpid = { ETH_P_8021AD, ETH_P_8021Q } }, MATCH },
+	{ "match ICMP unreachable with IP options ihl 7", { .protocol = 1, .icmp_type = 3, .ihl = 7 },
+	  MATCH },
+	{ "match ICMP quoting sport_min", { .protocol = 1, .icmp_type = 3, .q_sport = T_SPORT_MIN },
+	  MATCH },
+	{ "match ICMP quoting sport_max", { .protocol = 1, .icmp_type = 11, .q_sport = T_SPORT_MAX },
+	  MATCH },
+	{ "ICMP redirect quoting a probe", { .protocol = 1, .icmp_type = 5 },
+	  NSP_CNT_PASS_ICMP_NOT_PROBE },
+	{ "ICMP quoting a node port 40000", { .protocol = 1, .icmp_type = 3, .q_sport = 40000 },
+	  NSP_CNT_PASS_ICMP_NOT_PROBE },
+	{ "ICMP quoting port 60999", { .protocol = 1, .icmp_type = 3, .q_sport = 60999 },
+	  NSP_CNT_PASS_ICMP_NOT_PROBE },
+	{ "ICMP quoting another dst port", { .protocol = 1, .icmp_type = 3, .q_dport = 80 },
+	  NSP_CNT_PASS_ICMP_NOT_PROBE },
+	{ "ICMP quoting another source address", { .protocol = 1, .icmp_type = 3, .q_saddr = T_OTHER_IP },
+	  NSP_CNT_PASS_ICMP_NOT_PROBE },
+	{ "ICMP quoting UDP", { .protocol = 1, .icmp_type = 3, .q_protocol = 17 },
+	  NSP_CNT_PASS_ICMP_NOT_PROBE },
+	{ "ICMP quoting IP options", { .protocol = 1, .icmp_type = 3, .q_vhl = 0x46 },
+	  NSP_CNT_PASS_ICMP_NOT_PROBE },
+	{ "ICMP quoting IPv6 version", { .protocol = 1, .icmp_type = 3, .q_vhl = 0x65 },
+	  NSP_CNT_PASS_ICMP_NOT_PROBE },
+	{ "ICMP error to another address", { .protocol = 1, .icmp_type = 3, .daddr = T_OTHER_IP },
+	  NSP_CNT_PASS_WRONG_DST_IP },
+	{ "ICMP error to another MAC", { .protocol = 1, .icmp_type = 3, .dmac = t_other_mac },
+	  NSP_CNT_PASS_WRONG_DST_MAC },
+	{ "ICMP error fragment", { .protocol = 1, .icmp_type = 3, .frag = 0x2000 },
+	  NSP_CNT_PASS_FRAGMENT },
+	{ "truncated in ICMP header", { .protocol = 1, .icmp_type = 3, .cut = CUT_IN_ICMP },
+	  NSP_CNT_PASS_TRUNCATED },
+	{ "truncated in quoted IP header", { .protocol = 1, .icmp_type = 3, .cut = CUT_IN_QUOTED_IP },
+	  NSP_CNT_PASS_TRUNCATED },
+	{ "truncated in quoted TCP", { .protocol = 1, .icmp_type = 11, .cut = CUT_IN_QUOTED_TCP },
+	  NSP_CNT_PASS_TRUNCATED },
 	{ "doff 4", { .doff = 4 }, NSP_CNT_PASS_BAD_TCP_HEADER },
 	{ "doff 1", { .doff = 1 }, NSP_CNT_PASS_BAD_TCP_HEADER },
 	{ "doff 15 past the end", { .doff = 15, .tcplen = 32 }, NSP_CNT_PASS_TRUNCATED },

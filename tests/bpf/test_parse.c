@@ -19,9 +19,12 @@
 #include "frames.h"
 
 static const __u16 t_port = T_PORT;
+static const __u16 t_sport_min = T_SPORT_MIN, t_sport_max = T_SPORT_MAX;
 static const __be32 t_addr = NSP_HTONL(T_ADDR);
 static const struct nsp_match t_match = {
 	.port = &t_port,
+	.sport_min = &t_sport_min,
+	.sport_max = &t_sport_max,
 	.addr = &t_addr,
 	.mac = t_uplink_mac,
 };

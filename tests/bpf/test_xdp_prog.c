@@ -230,6 +230,8 @@ static void tc_clear(int ifindex)
 		(skel)->rodata->build_id = T_BUILD_ID;                                             \
 		(skel)->rodata->port = T_PORT;                                                     \
 		(skel)->rodata->addr = nsp_htonl(T_ADDR);                                          \
+		(skel)->rodata->sport_min = T_SPORT_MIN;                                           \
+		(skel)->rodata->sport_max = T_SPORT_MAX;                                           \
 		memcpy((skel)->rodata->uplink_mac, t_uplink_mac, 6);                               \
 	} while (0)
 

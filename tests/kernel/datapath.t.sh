@@ -9,14 +9,21 @@ xdp_conf() {
 
 xdp_id() { ip -n "$1" -j -d link show "$2" | jq -r '.[0].xdp.prog.id // empty'; }
 
-# tcp_connect NS: a TCP handshake to the gateway's port 10086 from NS.
+# tcp_connect NS: a TCP handshake to the gateway's port 10086 from NS, from
+# an ephemeral port, except in the isolated netns: there it plays the worker
+# and takes a source port of ping.sport_min..sport_max (default 61000..65535),
+# the only replies that rx_ping takes from the uplink.
 tcp_connect() {
+	local ports="0 0"
+	case $1 in "$PINGNS"*) ports="61000 65535" ;; esac
 	ip netns exec "$1" /usr/bin/python3 -c '
-import socket, sys
+import random, socket, sys
+lo, hi = map(int, sys.argv[1:3])
 try:
-    socket.create_connection(("10.99.0.1", 10086), timeout=2).close()
+    socket.create_connection(("10.99.0.1", 10086), timeout=2,
+                             source_address=("", random.randint(lo, hi))).close()
 except OSError as e:
-    sys.exit(1)'
+    sys.exit(1)' $ports
 }
 
 gw_listen() {
@@ -30,6 +37,32 @@ try:
 except OSError:
     pass' &
 	sleep 0.3
+}
+
+# The instance shares the node's address (as with address = "inherit"):
+# rx_ping must leave the replies to the node's own connections to port 10086
+# (from its ephemeral ports) alone, and take only those to the worker's ports.
+# (tc.t.sh runs the same check on its bindings.)
+rx_wrong_dst_port() {
+	nsping --json status | jq '.instances[0].bindings[] | select(.program == "rx_ping") |
+		.counters.pass_wrong_dst_port'
+}
+check_node_connections_untouched() {
+	local before after
+	expect_rc 0 nsping apply
+	gw_listen
+	before=$(rx_wrong_dst_port)
+	tcp_connect "$NODE" || fail "a connect from the node to port 10086 failed: rx_ping took its reply"
+	tcp_connect "$PINGNS" || fail "no handshake from the isolated netns"
+	after=$(rx_wrong_dst_port)
+	[ "$after" -gt "$before" ] ||
+		fail "pass_wrong_dst_port did not count the node's SYN-ACK ($before -> $after)"
+	kill %1 2>/dev/null
+	true
+}
+test_node_connections_untouched() {
+	xdp_conf
+	check_node_connections_untouched
 }
 
 test_probe_passes_node_drop_rules() {

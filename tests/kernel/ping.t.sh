@@ -561,6 +561,27 @@ test_ping_unreachable_local() {
 			"unreachables; its lo: $(ip -n "$PINGNS" -br link show lo)"
 }
 
+# A target behind the gateway that the gateway cannot route: the gateway
+# answers with ICMP host unreachable from its own address. rx_ping takes the
+# error from the uplink (it quotes a probe) past a node that drops all ICMP,
+# and the worker reports it instead of a timeout.
+test_ping_unreachable_beyond_node() {
+	local out=$STATE/ping.json
+	pt_conf "interval_ms = 100; timeout_ms = 3000; targets = ( \"10.123.0.1\" );"
+	ip -n "$GW" route add unreachable 10.123.0.0/16 || fail "no unreachable route in the gateway"
+	ip netns exec "$GW" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0 ||
+		fail "could not set the gateway's sysctls"
+	ip netns exec "$NODE" iptables -w -A INPUT -p icmp -j DROP || fail "no node ICMP DROP rule"
+	expect_rc 0 nsping apply
+	pt_ping --json ping --count 3 >"$out" 2>"$STATE/ping.err"
+	[ $? -eq 1 ] || pt_failv "ping --count 3 of an unroutable target did not exit 1" "$(cat "$out")"
+	jq -se 'map(select(.type == "probe")) | length == 3 and
+	        all(.result == "unreachable" and .from == "10.99.0.1" and .icmp_type == 3 and
+	            .icmp_code == 1)' "$out" >/dev/null ||
+		fail "expected 3 unreachables from the gateway 10.99.0.1: $(grep probe "$out");" \
+			"status: $(nsping status)"
+}
+
 # run on a fresh lab: apply, then ping. A second run changes nothing (0 kernel
 # requests, the same XDP programs) and still pings.
 test_ping_run_handoff() {

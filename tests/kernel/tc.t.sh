@@ -79,6 +79,11 @@ test_tc_probe_passes_node_drop_rules() {
 	true
 }
 
+test_tc_node_connections_untouched() {
+	tc_conf
+	check_node_connections_untouched
+}
+
 test_tc_rerun_keeps_program_ids() {
 	local ids
 	tc_applied

@@ -43,6 +43,8 @@ static void want_init(struct nsp_instance *w, const char *name)
 	w->gro = true;
 	w->tx_checksum = false;
 	w->ping.port = 10086;
+	w->ping.sport_min = 61000;
+	w->ping.sport_max = 65535;
 }
 
 static struct nsp_obs_link link_(const char *name, int ifindex, int peer, const char *alias)
@@ -331,7 +333,9 @@ static void s_xdp_current(struct nsp_instance *w, struct nsp_obs_instance *o)
 			   .build_id = 42,
 			   .port = 10086,
 			   .addr = w->address,
-			   .uplink_mac = uplink_mac},
+			   .uplink_mac = uplink_mac,
+			   .sport_min = 61000,
+			   .sport_max = 65535},
 	};
 }
 
@@ -345,6 +349,12 @@ static void s_xdp_stale_ifindex(struct nsp_instance *w, struct nsp_obs_instance 
 {
 	s_xdp_current(w, o);
 	o->progs[0].params.veth_ifindex = HOST_IF + 1; /* the veth was recreated */
+}
+
+static void s_xdp_sport_range_changed(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_xdp_current(w, o);
+	w->ping.sport_min = 50000; /* the loaded rx_ping would pass the new ports' replies */
 }
 
 static void s_xdp_other_mode(struct nsp_instance *w, struct nsp_obs_instance *o)
@@ -537,6 +547,12 @@ static const struct plan_case cases[] = {
 	{"xdp binding current", s_xdp_current, {}, 0, 0, 0},
 	{"xdp binding stale", s_xdp_stale, {C(UPDATE, XDP, PROG_ATTACH)}, 1, 0, 0},
 	{"xdp stale ifindex", s_xdp_stale_ifindex, {C(UPDATE, XDP, PROG_ATTACH)}, 1, 0, 0},
+	{"xdp sport range changed",
+	 s_xdp_sport_range_changed,
+	 {C(UPDATE, XDP, PROG_ATTACH)},
+	 1,
+	 0,
+	 0},
 	{"xdp other mode", s_xdp_other_mode, {C(UPDATE, XDP, PROG_ATTACH)}, 1, 0, 0},
 	{"xdp after veth rebuilt",
 	 s_xdp_veth_rebuilt,
