@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "addr.h"
 #include "commands.h"
@@ -26,7 +27,27 @@ struct run {
 	struct nsp_kernel k;
 	struct nsp_obs_instance *obs;
 	struct nsp_plan plan;
+	const struct nsp_options *o;
+	bool trace;	  /* -v: say on stderr where the time went */
+	uint64_t mark_ns; /* -v: when the last step ended */
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Milliseconds since the last mark, which moves to now. */
+static double lap_ms(struct run *r)
+{
+	uint64_t now = mono_ns(), then = r->mark_ns;
+
+	r->mark_ns = now;
+	return (double)(now - then) / 1e6;
+}
 
 static void run_free(struct run *r)
 {
@@ -41,22 +62,31 @@ static int observe_and_plan(struct run *r, const struct nsp_config *cfg, planner
 	int e;
 
 	nsp_plan_free(&r->plan);
+	lap_ms(r);
 	e = nsp_observe(&r->k, cfg, r->obs, err, sizeof(err));
 	if (e < 0) {
 		fprintf(stderr, "nsping: %s\n", err);
 		return e;
 	}
+	if (r->trace)
+		fprintf(stderr, "nsping: observed %zu instance%s in %.2f ms\n", cfg->n_instances,
+			cfg->n_instances == 1 ? "" : "s", lap_ms(r));
 	e = planner(cfg, r->obs, &r->plan);
 	if (e < 0)
 		fprintf(stderr, "nsping: planning: %s\n", strerror(-e));
+	else if (r->trace)
+		fprintf(stderr, "nsping: planned %zu change%s, %zu conflict%s in %.3f ms\n",
+			r->plan.n_changes, r->plan.n_changes == 1 ? "" : "s", r->plan.n_conflicts,
+			r->plan.n_conflicts == 1 ? "" : "s", lap_ms(r));
 	return e;
 }
 
-static int run_open(struct run *r, const struct nsp_config *cfg, planner_fn planner)
+static int run_open(struct run *r, const struct nsp_options *o, const struct nsp_config *cfg,
+		    planner_fn planner)
 {
 	int e;
 
-	memset(r, 0, sizeof(*r));
+	*r = (struct run){.o = o, .trace = o->verbosity == NSP_VERBOSE, .mark_ns = mono_ns()};
 	e = nsp_kernel_open(&r->k, cfg->n_instances);
 	if (e < 0) {
 		fprintf(stderr, "nsping: opening netlink: %s\n", strerror(-e));
@@ -116,7 +146,7 @@ int nsp_cmd_plan(const struct nsp_options *o, const struct nsp_config *cfg)
 	struct run r;
 	int code;
 
-	if (run_open(&r, cfg, o->destroy ? nsp_plan_destroy : nsp_plan_apply) < 0)
+	if (run_open(&r, o, cfg, o->destroy ? nsp_plan_destroy : nsp_plan_apply) < 0)
 		return NSP_EXIT_FAILURE;
 	print_plan(o, cfg, &r.plan);
 	code = plan_exit_code(&r.plan);
@@ -126,14 +156,18 @@ int nsp_cmd_plan(const struct nsp_options *o, const struct nsp_config *cfg)
 	return code;
 }
 
+/* One change done; with -v, how long it took and the kernel requests so far. */
 static void print_applied(const struct nsp_change *c, void *arg)
 {
-	const struct nsp_options *o = arg;
+	struct run *r = arg;
+	double ms = lap_ms(r);
 
-	if (o->json || o->verbosity == NSP_QUIET)
+	if (r->o->json || r->o->verbosity == NSP_QUIET)
 		return;
 	fputs("  ", stdout);
 	nsp_render_change(stdout, c);
+	if (r->trace)
+		printf("  (%.2f ms; kernel requests so far: %lu)", ms, r->k.requests);
 	fputc('\n', stdout);
 	fflush(stdout);
 }
@@ -158,7 +192,7 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg, p
 			lock == -EWOULDBLOCK ? "another nsping holds the lock" : strerror(-lock));
 		return lock == -EWOULDBLOCK ? NSP_EXIT_LOCKED : NSP_EXIT_FAILURE;
 	}
-	if (run_open(&r, cfg, planner) < 0) {
+	if (run_open(&r, o, cfg, planner) < 0) {
 		nsp_lock_release(lock);
 		return NSP_EXIT_FAILURE;
 	}
@@ -170,7 +204,8 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg, p
 	if (!o->json && o->verbosity != NSP_QUIET && r.plan.n_changes)
 		printf("Applying %zu change%s:\n", r.plan.n_changes,
 		       r.plan.n_changes == 1 ? "" : "s");
-	e = nsp_apply(&r.k, cfg, &r.plan, print_applied, (void *)o, err, sizeof(err));
+	lap_ms(&r);
+	e = nsp_apply(&r.k, cfg, &r.plan, print_applied, &r, err, sizeof(err));
 	done = r.plan;
 	memset(&r.plan, 0, sizeof(r.plan));
 	if (e < 0) {
@@ -179,6 +214,8 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg, p
 		goto out;
 	}
 	/* Verify what changed; a run that changed nothing has just observed. */
+	if (done.n_changes && r.trace)
+		fprintf(stderr, "nsping: verifying\n");
 	if (done.n_changes && observe_and_plan(&r, cfg, planner) < 0) {
 		code = NSP_EXIT_FAILURE;
 		goto out;
@@ -450,7 +487,7 @@ int nsp_cmd_status(const struct nsp_options *o, const struct nsp_config *cfg)
 	struct run r;
 	int code;
 
-	if (run_open(&r, cfg, nsp_plan_apply) < 0)
+	if (run_open(&r, o, cfg, nsp_plan_apply) < 0)
 		return NSP_EXIT_FAILURE;
 	if (o->json)
 		status_json(cfg, r.obs, &r.plan);

@@ -49,6 +49,26 @@ test_noop_rerun_sends_nothing() {
 	fi
 }
 
+# -v: where the time went, on stderr; each applied change with its time and the
+# requests so far, the last count matching the summary's. Without -v: none of it.
+test_verbose_apply_says_where_the_time_went() {
+	local n
+	write_conf
+	nsping -v apply >"$STATE/v.out" 2>"$STATE/v.err" || fail "apply -v: $(cat "$STATE/v.err")"
+	grep -qE '^nsping: observed 1 instance in [0-9.]+ ms$' "$STATE/v.err" &&
+		grep -qE '^nsping: planned [1-9][0-9]* changes, 0 conflicts in [0-9.]+ ms$' "$STATE/v.err" &&
+		grep -q '^nsping: verifying$' "$STATE/v.err" || fail "-v trace: $(cat "$STATE/v.err")"
+	n=$(grep -cE '^  [-+~] .*  \([0-9.]+ ms; kernel requests so far: [0-9]+\)$' "$STATE/v.out")
+	[ "$n" -ge 7 ] || fail "-v changes without times: $(cat "$STATE/v.out")"
+	n=$(sed -nE 's/.*kernel requests so far: ([0-9]+)\)$/\1/p' "$STATE/v.out" | tail -1)
+	grep -q "($n kernel requests); verified" "$STATE/v.out" ||
+		fail "last count $n is not the summary's: $(tail -1 "$STATE/v.out")"
+	nsping destroy >/dev/null 2>&1
+	nsping apply >"$STATE/q.out" 2>"$STATE/q.err" || fail "apply: $(cat "$STATE/q.err")"
+	[ ! -s "$STATE/q.err" ] && ! grep -q 'ms;' "$STATE/q.out" ||
+		fail "timings without -v: $(cat "$STATE/q.out" "$STATE/q.err")"
+}
+
 # drift_case SETUP EXPECTED_OPS: break one thing, expect exactly that plan, repair it.
 drift_case() {
 	local inode ifindex
