@@ -149,7 +149,7 @@ static int attach_prog(struct nsp_kernel *k, const struct nsp_instance *w,
 	if (r < 0)
 		return r;
 	if (b->attach == NSP_ATTACH_TC) {
-		r = nsp_tc_attach(ifindex, b->program, &p, c->old_prog_id);
+		r = nsp_tc_attach(&k->host, ifindex, b->program, &p, c->old_prog_id);
 		if (r > 0)
 			k->requests += (unsigned long)r;
 		return r < 0 ? r : 0;
@@ -168,7 +168,7 @@ static int detach_prog(struct nsp_kernel *k, const struct nsp_instance *w,
 	k->requests++;
 	/* The change's kind, not the binding's: a switch detaches at the other point. */
 	if (c->kind == NSP_KIND_TC)
-		return nsp_tc_detach(ifindex, w->name, c->old_prog_id);
+		return nsp_tc_detach(&k->host, ifindex, w->name, c->old_prog_id);
 	return nsp_xdp_detach(ifindex, c->old_prog_id, c->old_mode);
 }
 

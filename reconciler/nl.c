@@ -276,6 +276,54 @@ int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret
 	return finish_dump(cache, r, arr, n, ret, ret_n);
 }
 
+struct raw_dump {
+	struct nsp_nl *nl;
+	void (*on_msg)(const struct nlmsghdr *nh, void *arg);
+	void *arg;
+};
+
+static int raw_dump_msg(struct nl_msg *msg, void *arg)
+{
+	struct raw_dump *d = arg;
+
+	d->on_msg(nlmsg_hdr(msg), d->arg);
+	return NL_OK;
+}
+
+/* A dump that fails midway ends in NLMSG_DONE with the kernel's -errno: libnl drops it. */
+static int raw_dump_done(struct nl_msg *msg, void *arg)
+{
+	struct raw_dump *d = arg;
+	struct nlmsghdr *nh = nlmsg_hdr(msg);
+	int err = 0;
+
+	if (nlmsg_datalen(nh) >= (int)sizeof(err))
+		memcpy(&err, nlmsg_data(nh), sizeof(err));
+	d->nl->last_error = err < 0 ? err : 0;
+	return NL_STOP;
+}
+
+int nsp_nl_dump_raw(struct nsp_nl *nl, int type, void *hdr, size_t size,
+		    void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *arg)
+{
+	struct raw_dump d = {.nl = nl, .on_msg = on_msg, .arg = arg};
+	struct nl_cb *sk_cb = nl_socket_get_cb(nl->sk);
+	struct nl_cb *cb = nl_cb_clone(sk_cb); /* a copy keeps on_error */
+	int r;
+
+	nl_cb_put(sk_cb);
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, raw_dump_msg, &d);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, raw_dump_done, &d);
+	nl->last_error = 0;
+	r = nl_send_simple(nl->sk, type, NLM_F_DUMP, hdr, size);
+	if (r >= 0)
+		r = nl_recvmsgs(nl->sk, cb);
+	nl_cb_put(cb);
+	return nl->last_error ? nl->last_error : nl_to_errno(r);
+}
+
 int nsp_nl_link_index(struct nsp_nl *nl, const char *name)
 {
 	struct rtnl_link *l;

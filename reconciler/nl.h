@@ -14,6 +14,7 @@
 #include "state.h"
 
 struct nl_sock;
+struct nlmsghdr;
 
 struct nsp_nl {
 	struct nl_sock *sk;
@@ -45,6 +46,14 @@ int nsp_nl_dump_addrs(struct nsp_nl *nl, struct nsp_nl_addr **ret, size_t *ret_n
 /* IPv4 unicast routes of the main table, except the kernel's own (proto kernel). */
 int nsp_nl_dump_routes(struct nsp_nl *nl, struct nsp_obs_route **ret, size_t *ret_n);
 int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret_n);
+
+/*
+ * Send a dump request of type with the family header hdr (size bytes) and hand
+ * each message of the answer to on_msg; for what libnl has no cache of. A
+ * read, not counted.
+ */
+int nsp_nl_dump_raw(struct nsp_nl *nl, int type, void *hdr, size_t size,
+		    void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *arg);
 
 /* The ifindex of a link by name (a read, not counted). */
 int nsp_nl_link_index(struct nsp_nl *nl, const char *name);

@@ -110,6 +110,7 @@ static const struct nsp_obs_link *find_owned_veth(const struct nsp_obs_link *lin
 }
 
 struct host_view {
+	struct nsp_nl *nl; /* for the tc filter dumps */
 	struct nsp_obs_link *links;
 	size_t n_links;
 	struct nsp_nl_addr *addrs;
@@ -142,11 +143,11 @@ static void observe_host(const struct host_view *hv, const struct nsp_instance *
 		o->host_owned = *l;
 }
 
-static int observe_prog(int ifindex, const char *instance, enum nsp_program program,
-			enum nsp_attach attach, struct nsp_obs_prog *ret)
+static int observe_prog(struct nsp_nl *nl, int ifindex, const char *instance,
+			enum nsp_program program, enum nsp_attach attach, struct nsp_obs_prog *ret)
 {
 	if (attach == NSP_ATTACH_TC)
-		return nsp_tc_observe(ifindex, instance, program, ret);
+		return nsp_tc_observe(nl, ifindex, instance, program, ret);
 	return nsp_xdp_observe(ifindex, instance, program, ret);
 }
 
@@ -167,9 +168,9 @@ static int observe_bindings(const struct host_view *hv, const struct nsp_instanc
 			l = &o->host_owned;
 		if (!l)
 			continue;
-		r = observe_prog(l->ifindex, w->name, b->program, b->attach, &o->progs[i]);
+		r = observe_prog(hv->nl, l->ifindex, w->name, b->program, b->attach, &o->progs[i]);
 		if (r == 0)
-			r = observe_prog(l->ifindex, w->name, b->program, other,
+			r = observe_prog(hv->nl, l->ifindex, w->name, b->program, other,
 					 &o->other_attach[i]);
 		if (r < 0)
 			return r;
@@ -243,7 +244,7 @@ out:
 int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_obs_instance *obs,
 		char *err, size_t err_size)
 {
-	struct host_view hv = {0};
+	struct host_view hv = {.nl = &k->host};
 	int r;
 
 	r = nsp_nl_dump_links(&k->host, &hv.links, &hv.n_links);

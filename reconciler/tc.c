@@ -5,7 +5,8 @@
  * rather than bpf_tc_query(): the query answers EINVAL alike for an empty
  * hook (no clsact qdisc, or no filter chain yet) and for a foreign classifier
  * holding our priority, and libbpf prints the kernel's complaint each time.
- * The dump answers an empty hook with nothing, and names what else is there.
+ * The dump answers an empty hook with nothing, and names what else is there;
+ * it goes through nl.c's socket, bounded by its receive timeout.
  */
 #include <arpa/inet.h>
 #include <bpf/libbpf.h>
@@ -18,40 +19,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "tc.h"
 #include "xdp.h"
 
-#define DUMP_TIMEOUT_SEC 5     /* a lost answer must not hang a boot-time apply */
-#define DUMP_BUF_SIZE	 32768 /* the kernel's largest dump batch */
-
-/* What occupies an instance's slot on one ingress hook. */
+/* An instance's slot on one ingress hook, and what occupies it. */
 struct tc_slot {
+	uint32_t handle;  /* the instance's, under our priority */
 	uint32_t prog_id; /* of the bpf filter at our handle; 0: none */
 	char blocker[16]; /* kind of a classifier that holds our priority; "": none */
 };
-
-static int dump_request(int fd, int ifindex)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct tcmsg tc;
-	} req = {
-		.nh = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
-		       .nlmsg_type = RTM_GETTFILTER,
-		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-		       .nlmsg_seq = 1},
-		/* The kernel lists our priority only, whatever the protocol. */
-		.tc = {.tcm_family = AF_UNSPEC,
-		       .tcm_ifindex = ifindex,
-		       .tcm_parent = TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
-		       .tcm_info = TC_H_MAKE((uint32_t)NSP_TC_PRIORITY << 16, 0)},
-	};
-
-	return send(fd, &req, req.nh.nlmsg_len, 0) < 0 ? -errno : 0;
-}
 
 static uint32_t bpf_prog_id_of(const struct rtattr *options)
 {
@@ -65,15 +43,17 @@ static uint32_t bpf_prog_id_of(const struct rtattr *options)
 }
 
 /* One filter of our priority (or the priority's own entry, handle 0). */
-static void note_filter(const struct nlmsghdr *nh, uint32_t handle, struct tc_slot *s)
+static void note_filter(const struct nlmsghdr *nh, void *arg)
 {
+	struct tc_slot *s = arg;
 	const struct tcmsg *tc = NLMSG_DATA(nh);
 	const struct rtattr *options = NULL;
 	int len = (int)nh->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*tc));
 	char kind[16] = "";
 	uint32_t chain = 0;
 
-	if (len < 0 || TC_H_MAJ(tc->tcm_info) >> 16 != NSP_TC_PRIORITY)
+	if (nh->nlmsg_type != RTM_NEWTFILTER || len < 0 ||
+	    TC_H_MAJ(tc->tcm_info) >> 16 != NSP_TC_PRIORITY)
 		return;
 	for (const struct rtattr *a = TCA_RTA(tc); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		if (a->rta_type == TCA_KIND)
@@ -92,78 +72,33 @@ static void note_filter(const struct nlmsghdr *nh, uint32_t handle, struct tc_sl
 		snprintf(s->blocker, sizeof(s->blocker), "%s", kind);
 		return;
 	}
-	if (tc->tcm_handle != handle)
-		return; /* another bpf filter sharing our priority: another instance's, or not ours
-			 */
+	if (tc->tcm_handle != s->handle)
+		return; /* another instance's bpf filter at our priority, or not ours */
 	s->prog_id = options ? bpf_prog_id_of(options) : 0;
 	if (!s->prog_id)
 		snprintf(s->blocker, sizeof(s->blocker), "%s", kind);
 }
 
-static int dump_status(const struct nlmsghdr *nh)
+static int read_slot(struct nsp_nl *nl, int ifindex, uint32_t handle, struct tc_slot *ret)
 {
-	int err = 0;
+	/* The kernel lists our priority only, whatever the protocol. */
+	struct tcmsg req = {.tcm_family = AF_UNSPEC,
+			    .tcm_ifindex = ifindex,
+			    .tcm_parent = TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+			    .tcm_info = TC_H_MAKE((uint32_t)NSP_TC_PRIORITY << 16, 0)};
+	struct tc_slot s = {.handle = handle};
+	int r = nsp_nl_dump_raw(nl, RTM_GETTFILTER, &req, sizeof(req), note_filter, &s);
 
-	if (nh->nlmsg_type == NLMSG_ERROR && nh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr)))
-		err = ((const struct nlmsgerr *)NLMSG_DATA(nh))->error;
-	else if (nh->nlmsg_len >= NLMSG_LENGTH(sizeof(err)))
-		memcpy(&err, NLMSG_DATA(nh), sizeof(err));
-	return err < 0 ? err : 0;
-}
-
-static int dump_read(int fd, uint32_t handle, struct tc_slot *s)
-{
-	union {
-		struct nlmsghdr nh; /* for the alignment */
-		char bytes[DUMP_BUF_SIZE];
-	} buf;
-
-	for (;;) {
-		ssize_t n = recv(fd, &buf, sizeof(buf), MSG_TRUNC);
-		unsigned int len;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		if ((size_t)n > sizeof(buf))
-			return -EMSGSIZE;
-		len = (unsigned int)n;
-		for (const struct nlmsghdr *nh = &buf.nh; NLMSG_OK(nh, len);
-		     nh = NLMSG_NEXT(nh, len)) {
-			if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR)
-				return dump_status(nh);
-			if (nh->nlmsg_type == RTM_NEWTFILTER)
-				note_filter(nh, handle, s);
-		}
-	}
-}
-
-static int read_slot(int ifindex, uint32_t handle, struct tc_slot *ret)
-{
-	struct timeval timeout = {.tv_sec = DUMP_TIMEOUT_SEC};
-	struct tc_slot s = {0};
-	int fd, r;
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	r = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) < 0 ? -errno : 0;
-	if (r == 0)
-		r = dump_request(fd, ifindex);
-	if (r == 0)
-		r = dump_read(fd, handle, &s);
-	close(fd);
 	if (r == 0)
 		*ret = s;
 	return r;
 }
 
 /* The slot holds exactly old_id (0: nothing), as the plan saw it. */
-static int slot_unchanged(int ifindex, uint32_t handle, uint32_t old_id)
+static int slot_unchanged(struct nsp_nl *nl, int ifindex, uint32_t handle, uint32_t old_id)
 {
 	struct tc_slot s;
-	int r = read_slot(ifindex, handle, &s);
+	int r = read_slot(nl, ifindex, handle, &s);
 
 	if (r < 0)
 		return r;
@@ -194,14 +129,14 @@ static void slot_address(int ifindex, const char *instance, struct bpf_tc_hook *
 	opts->priority = NSP_TC_PRIORITY;
 }
 
-int nsp_tc_observe(int ifindex, const char *instance, enum nsp_program program,
+int nsp_tc_observe(struct nsp_nl *nl, int ifindex, const char *instance, enum nsp_program program,
 		   struct nsp_obs_prog *ret)
 {
 	struct nsp_obs_prog o = {.build_id = nsp_prog_build_id(program, NSP_ATTACH_TC)};
 	struct tc_slot s;
 	int r;
 
-	r = read_slot(ifindex, nsp_tc_handle(instance), &s);
+	r = read_slot(nl, ifindex, nsp_tc_handle(instance), &s);
 	if (r < 0)
 		return r;
 	if (*s.blocker) {
@@ -218,8 +153,8 @@ int nsp_tc_observe(int ifindex, const char *instance, enum nsp_program program,
 	return 0;
 }
 
-int nsp_tc_attach(int ifindex, enum nsp_program program, const struct nsp_prog_params *params,
-		  uint32_t old_id)
+int nsp_tc_attach(struct nsp_nl *nl, int ifindex, enum nsp_program program,
+		  const struct nsp_prog_params *params, uint32_t old_id)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook);
 	LIBBPF_OPTS(bpf_tc_opts, opts);
@@ -237,7 +172,7 @@ int nsp_tc_attach(int ifindex, enum nsp_program program, const struct nsp_prog_p
 	 * by the lock; this guards against a hand-made change in between).
 	 */
 	if (old_id) {
-		r = slot_unchanged(ifindex, opts.handle, old_id);
+		r = slot_unchanged(nl, ifindex, opts.handle, old_id);
 		if (r < 0)
 			return r;
 		opts.flags = BPF_TC_F_REPLACE;
@@ -251,14 +186,14 @@ int nsp_tc_attach(int ifindex, enum nsp_program program, const struct nsp_prog_p
 	return r < 0 ? r : sent + 1;
 }
 
-int nsp_tc_detach(int ifindex, const char *instance, uint32_t old_id)
+int nsp_tc_detach(struct nsp_nl *nl, int ifindex, const char *instance, uint32_t old_id)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook);
 	LIBBPF_OPTS(bpf_tc_opts, opts);
 	int r;
 
 	slot_address(ifindex, instance, &hook, &opts);
-	r = slot_unchanged(ifindex, opts.handle, old_id);
+	r = slot_unchanged(nl, ifindex, opts.handle, old_id);
 
 	/*
 	 * The clsact qdisc stays: other filters may hang on it, and an empty

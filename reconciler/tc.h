@@ -3,6 +3,7 @@
  * The tc half of the bpf adapter (attach = "tc"): nsping's tc programs as
  * direct-action bpf filters on clsact ingress, in the instance's slot
  * (NSP_TC_PRIORITY, nsp_tc_handle()). Plain values and -errno, as xdp.h.
+ * nl reads the slot: a socket in the calling thread's netns, where libbpf acts.
  */
 #ifndef NSPING_TC_H
 #define NSPING_TC_H
@@ -10,10 +11,11 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "nl.h"
 #include "state.h"
 
 /* What holds this instance's slot on ifindex's ingress, and whether it is ours. */
-int nsp_tc_observe(int ifindex, const char *instance, enum nsp_program program,
+int nsp_tc_observe(struct nsp_nl *nl, int ifindex, const char *instance, enum nsp_program program,
 		   struct nsp_obs_prog *ret);
 /*
  * Load the program with params and put it in the slot of params->instance,
@@ -21,9 +23,9 @@ int nsp_tc_observe(int ifindex, const char *instance, enum nsp_program program,
  * when missing. The filter stays after we exit. Returns the number of
  * changing requests sent: the filter, and the qdisc if it was created.
  */
-int nsp_tc_attach(int ifindex, enum nsp_program program, const struct nsp_prog_params *params,
-		  uint32_t old_id);
+int nsp_tc_attach(struct nsp_nl *nl, int ifindex, enum nsp_program program,
+		  const struct nsp_prog_params *params, uint32_t old_id);
 /* Delete the instance's filter, only if it still runs old_id. The qdisc stays. */
-int nsp_tc_detach(int ifindex, const char *instance, uint32_t old_id);
+int nsp_tc_detach(struct nsp_nl *nl, int ifindex, const char *instance, uint32_t old_id);
 
 #endif
