@@ -678,11 +678,6 @@ static uint64_t cmsg_timestamp(struct msghdr *msg)
 	return 0;
 }
 
-/*
- * The error queue of the TCP socket returns each sent probe with the
- * kernel's tx timestamp; the probe (from its IPv4 header, or from its
- * Ethernet header on some paths) tells which slot it belongs to.
- */
 /* Reads up to BATCH packets of fd's queue (or error queue); returns how many. */
 static int recv_batch(struct recv_batch *rb, int fd, int flags)
 {
