@@ -37,13 +37,14 @@ static int parse_listen(const char *spec, struct sockaddr_in *ret_sin)
 }
 
 /* The /metrics socket, opened in the host netns before privileges go. */
-static int open_listener(const char *spec)
+static int open_listener(const char *command, const char *spec)
 {
 	struct sockaddr_in sin;
 	int fd, one = 1;
 
 	if (parse_listen(spec, &sin) < 0) {
-		fprintf(stderr, "nsping: --prom-listen: \"%s\" is not [ADDR:]PORT\n", spec);
+		fprintf(stderr, "nsping: %s: --prom-listen: \"%s\" is not [ADDR:]PORT\n", command,
+			spec);
 		return -EINVAL;
 	}
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -53,7 +54,8 @@ static int open_listener(const char *spec)
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(fd, 16) < 0) {
 		int err = -errno;
 
-		fprintf(stderr, "nsping: --prom-listen %s: %s\n", spec, strerror(errno));
+		fprintf(stderr, "nsping: %s: --prom-listen %s: %s\n", command, spec,
+			strerror(errno));
 		close(fd);
 		return err;
 	}
@@ -61,7 +63,8 @@ static int open_listener(const char *spec)
 }
 
 /* The worker's options, and its /metrics socket when asked for; an exit code. */
-static int worker_setup(const struct nsp_options *o, struct nsp_worker_options *ret)
+static int worker_setup(const char *command, const struct nsp_options *o,
+			struct nsp_worker_options *ret)
 {
 	*ret = (struct nsp_worker_options){
 		.count = o->count,
@@ -74,7 +77,7 @@ static int worker_setup(const struct nsp_options *o, struct nsp_worker_options *
 		.prom_listen_fd = -1,
 	};
 	if (o->prom_listen) {
-		ret->prom_listen_fd = open_listener(o->prom_listen);
+		ret->prom_listen_fd = open_listener(command, o->prom_listen);
 		if (ret->prom_listen_fd < 0)
 			return ret->prom_listen_fd == -EINVAL ? NSP_EXIT_USAGE : NSP_EXIT_FAILURE;
 	}
@@ -93,7 +96,7 @@ static int worker_run(const struct nsp_config *cfg, struct nsp_worker_options *w
 int nsp_cmd_ping(const struct nsp_options *o, const struct nsp_config *cfg)
 {
 	struct nsp_worker_options wo;
-	int r = worker_setup(o, &wo);
+	int r = worker_setup("ping", o, &wo);
 
 	return r != NSP_EXIT_OK ? r : worker_run(cfg, &wo);
 }
@@ -102,7 +105,7 @@ int nsp_cmd_ping(const struct nsp_options *o, const struct nsp_config *cfg)
 int nsp_cmd_run(const struct nsp_options *o, const struct nsp_config *cfg)
 {
 	struct nsp_worker_options wo;
-	int r = worker_setup(o, &wo);
+	int r = worker_setup("run", o, &wo);
 
 	if (r != NSP_EXIT_OK)
 		return r;

@@ -72,6 +72,16 @@ static bool parse_uint(const char *s, long max, long *ret)
 }
 
 /* Global options stop at the command; the command's own options follow it. */
+/* getopt's '?' (unknown) or ':' (no value), prefixed like every other message. */
+static void bad_option(const char *command, int c, char **argv)
+{
+	char short_opt[3] = {'-', (char)optopt, 0};
+	const char *opt = c == '?' && optopt ? short_opt : argv[optind - 1];
+
+	fprintf(stderr, "nsping: %s%s%s option \"%s\"\n", command ? command : "",
+		command ? ": " : "", c == ':' ? "a value is missing after the" : "unknown", opt);
+}
+
 static int parse_global(int argc, char **argv, struct nsp_options *o)
 {
 	static const struct option opts[] = {
@@ -88,7 +98,8 @@ static int parse_global(int argc, char **argv, struct nsp_options *o)
 	long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+c:jvqh", opts, NULL)) != -1) {
+	opterr = 0; /* bad_option() says it in our words */
+	while ((c = getopt_long(argc, argv, "+:c:jvqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -121,6 +132,7 @@ static int parse_global(int argc, char **argv, struct nsp_options *o)
 			usage(stdout);
 			exit(NSP_EXIT_OK);
 		default:
+			bad_option(NULL, c, argv);
 			return -EINVAL;
 		}
 	}
@@ -140,10 +152,10 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 		{0},
 	};
 	bool pings = !strcmp(cmd->name, "ping") || !strcmp(cmd->name, "run");
-	int c;
+	int c, idx = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:", opts, &idx)) != -1) {
 		bool is_plan = !strcmp(cmd->name, "plan");
 
 		if ((c == 'd' || c == 'D') && is_plan) {
@@ -155,21 +167,24 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 			o->prom_listen = optarg;
 		} else if (c == 'R' && pings) {
 			if (!parse_uint(optarg, 10000000L, &o->max_rate) || o->max_rate < 1) {
-				fprintf(stderr, "nsping: --max-rate: \"%s\" is not 1..10000000\n",
-					optarg);
+				fprintf(stderr,
+					"nsping: %s: --max-rate: \"%s\" is not 1..10000000\n",
+					cmd->name, optarg);
 				return -EINVAL;
 			}
 		} else if (c == 'n' && pings) {
 			if (!parse_uint(optarg, 1000000000L, &o->count) || o->count < 1) {
 				fprintf(stderr,
-					"nsping: --count: \"%s\" is not a positive number\n",
-					optarg);
+					"nsping: %s: --count: \"%s\" is not a positive number\n",
+					cmd->name, optarg);
 				return -EINVAL;
 			}
+		} else if (c == '?' || c == ':') {
+			bad_option(cmd->name, c, argv);
+			return -EINVAL;
 		} else {
-			if (c != '?')
-				fprintf(stderr, "nsping: %s: unknown option \"%s\"\n", cmd->name,
-					argv[optind - 1]);
+			fprintf(stderr, "nsping: %s: --%s is not an option of %s\n", cmd->name,
+				opts[idx].name, cmd->name);
 			return -EINVAL;
 		}
 	}

@@ -682,10 +682,12 @@ test_ping_bad_options_change_nothing() {
 	local args
 	pt_conf "interval_ms = 100;"
 	for args in "--count 0" "--count x" "--max-rate 0" "--prom-listen 127.0.0.1:99999" \
-		"--prom-listen nonsense:1" "--prom-listen" "--bogus"; do
+		"--prom-listen nonsense:1" "--prom-listen" "--bogus" "--detailed-exitcode"; do
 		# shellcheck disable=SC2086
 		expect_rc 64 nsping run $args
 		[ -s "$STATE/err" ] || fail "run $args: exit 64 without a message"
+		grep -q '^nsping: run: ' "$STATE/err" ||
+			fail "run $args: the message does not say nsping and the command: $(cat "$STATE/err")"
 		[ -e "/run/netns/$PINGNS" ] && fail "run $args created the netns"
 		# shellcheck disable=SC2086
 		expect_rc 64 nsping ping $args
