@@ -153,16 +153,20 @@ NSP_INLINE __u32 nsp_classify(const void *data, const void *data_end, const stru
 			return verdict;
 		goto identity;
 	}
-	/* a later fragment has no TCP header; a first one is incomplete */
-	if (iph->frag_off & NSP_HTONS(NSP_IP_MF | NSP_IP_OFFSET))
-		return NSP_CNT_PASS_FRAGMENT;
-
-	/* the TCP header follows the IP options; both must be present */
+	/*
+	 * The TCP header follows the IP options; both must be present.  The
+	 * source port comes before the fragment test because it rejects far
+	 * more TCP; in a later fragment (no TCP header) those bytes are data,
+	 * and the fragment test below still catches it if they happen to match.
+	 */
 	th = (const void *)(l3 + ihl_len);
 	if ((const void *)(th + 1) > data_end)
 		return NSP_CNT_PASS_TRUNCATED;
 	if (th->source != nsp_htons(*m->port))
 		return NSP_CNT_PASS_WRONG_PORT;
+	/* a later fragment has no TCP header; a first one is incomplete */
+	if (iph->frag_off & NSP_HTONS(NSP_IP_MF | NSP_IP_OFFSET))
+		return NSP_CNT_PASS_FRAGMENT;
 	doff_len = (__u32)th->doff * 4;
 	if (doff_len < sizeof(*th))
 		return NSP_CNT_PASS_BAD_TCP_HEADER;
