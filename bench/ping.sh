@@ -21,7 +21,9 @@
 #       kernel thread of its own, as if the gateway were another host).
 #   (b) RTT to the gateway 10.99.0.1:10086 over the same path (through tx_ping and
 #       rx_ping), in the same run: `nsping --json ping --count N` (rtt_us of each
-#       probe line) vs `hping3 -S -p 10086 -c N -i u<interval>` run in PINGNS.
+#       probe line) vs `hping3 -S -p 10086 -s 62000 -c N -i u<interval>` run in PINGNS
+#       (source ports from 62000 on: inside ping.sport_min..sport_max, the only
+#       replies rx_ping takes for the isolated netns).
 # Goals (from the issue), printed next to the numbers: 10,000 targets at one probe
 # a second each under 5% of one core; nsping's median RTT no higher than hping3's.
 # It reports numbers; it has no pass/fail threshold: it exits 1 only if a step fails
@@ -42,6 +44,7 @@ NAPI_MODES=${NAPI_MODES:-"inline thread"}
 RTT_COUNT=${RTT_COUNT:-200}
 RTT_INTERVAL_MS=${RTT_INTERVAL_MS:-100}
 HPING3=${HPING3:-hping3}
+HPING_SPORT=62000 # hping3's first source port; it adds one per probe
 PY=/usr/bin/python3
 PORT=10086
 GOAL_CPU=5 # % of one core, at 10,000 targets
@@ -60,6 +63,10 @@ for tool in ip ethtool iptables jq awk nstat "$HPING3" "$PY"; do
 		exit 1
 	}
 done
+if [ $((HPING_SPORT + RTT_COUNT)) -gt 65536 ]; then
+	echo "bench/ping: RTT_COUNT $RTT_COUNT takes hping3 past port 65535 (first $HPING_SPORT)" >&2
+	exit 1
+fi
 if [ ! -x "$NSPING" ]; then
 	echo "bench/ping: $NSPING not built (make)" >&2
 	exit 1
@@ -426,7 +433,10 @@ read -r x0 y0 < <(xdp_redirected)
 run_nsping_rtt
 read -r x1 y1 < <(xdp_redirected)
 rc=0
-ip netns exec "$pingns" "$HPING3" -S -p "$PORT" -c "$RTT_COUNT" -i "u$((RTT_INTERVAL_MS * 1000))" 10.99.0.1 \
+# hping3's source ports (a base it increments per probe) must be the worker's:
+# rx_ping takes from the uplink only replies to ping.sport_min..sport_max.
+ip netns exec "$pingns" "$HPING3" -S -p "$PORT" -s "$HPING_SPORT" -c "$RTT_COUNT" \
+	-i "u$((RTT_INTERVAL_MS * 1000))" 10.99.0.1 \
 	>"$state/hping.out" 2>"$state/hping.err" || rc=$?
 read -r x2 y2 < <(xdp_redirected)
 [ "$rc" -eq 0 ] || notes_b="hping3 exited $rc: $(head -c 300 "$state/hping.err")"
@@ -450,10 +460,10 @@ read -r hn hmin hmed hp90 hmax < <(rtt_stats "$state/rtt.hp")
 
 echo "(b) RTT to 10.99.0.1:$PORT through tx_ping/rx_ping, $RTT_COUNT probes each, one every $RTT_INTERVAL_MS ms,"
 echo "    nsping first, then hping3, in netns $pingns; microseconds"
-printf '  %-34s %9s %8s %8s %8s %8s  %s\n' tool replies min median p90 max goal
-printf '  %-34s %9s %8s %8s %8s %8s  %s\n' "nsping --json ping --count $RTT_COUNT" "$nn/$RTT_COUNT" \
+printf '  %-42s %9s %8s %8s %8s %8s  %s\n' tool replies min median p90 max goal
+printf '  %-42s %9s %8s %8s %8s %8s  %s\n' "nsping --json ping --count $RTT_COUNT" "$nn/$RTT_COUNT" \
 	"$nmin" "$nmed" "$np90" "$nmax" "median <= hping3's"
-printf '  %-34s %9s %8s %8s %8s %8s  %s\n' "hping3 -S -p $PORT -i u$((RTT_INTERVAL_MS * 1000))" \
+printf '  %-42s %9s %8s %8s %8s %8s  %s\n' "hping3 -S -p $PORT -s $HPING_SPORT -i u$((RTT_INTERVAL_MS * 1000))" \
 	"$hn/$RTT_COUNT" "$hmin" "$hmed" "$hp90" "$hmax" "(baseline)"
 ratio=$(awk -v a="$nmed" -v b="$hmed" 'BEGIN { if (b > 0 && a != "-") printf "%.2fx", a / b; else print "-" }')
 echo "  median nsping / hping3: $ratio"
