@@ -1,29 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * rx_ping: XDP on the uplink.  Steals the replies to the probes (TCP from
- * the probe port, to the instance's IPv4 address and the uplink's MAC) and
- * redirects them to the host-side veth, whose peer in the isolated netns
- * receives them before any netfilter rule of the node can see them.
+ * the probe port to one of the worker's source ports, and ICMP errors that
+ * quote a probe, addressed to the instance's IPv4 address and the uplink's
+ * MAC) and redirects them to the host-side veth, whose peer in the isolated
+ * netns receives them before any netfilter rule of the node can see them.
  * Everything else goes on to the node's stack untouched.
  */
-#include "nsping.bpf.h"
-#include "parse.h"
+#include "rx_match.h"
 
 SEC("xdp")
 int rx_ping(struct xdp_md *ctx)
 {
 	const void *data = (const void *)(long)ctx->data;
 	const void *data_end = (const void *)(long)ctx->data_end;
-	const struct nsp_match m = {
-		.port = &port,
-		.sport_min = &sport_min,
-		.sport_max = &sport_max,
-		.addr = &addr,
-		.mac = uplink_mac,
-	};
-	__u32 verdict;
+	__u32 verdict = nsp_classify_reply(data, data_end);
 
-	verdict = nsp_classify(data, data_end, &m);
 	if (verdict != NSP_CNT_REDIRECTED) {
 		nsp_count(verdict);
 		return XDP_PASS;

@@ -8,8 +8,7 @@
  */
 #include <linux/pkt_cls.h>
 
-#include "nsping.bpf.h"
-#include "parse.h"
+#include "rx_match.h"
 
 /*
  * The netns-side veth's ifindex, inside the isolated netns.  Not used to
@@ -21,31 +20,23 @@ const volatile __u32 peer_ifindex = 0;
 /* Ethernet + two VLAN tags + IPv4 and TCP with maximal options. */
 #define NSP_MAX_HDR_LEN (14 + 2 * 4 + 60 + 60)
 
-static __always_inline __u32 classify_skb(struct __sk_buff *skb, const struct nsp_match *m)
+static __always_inline __u32 classify_skb(const struct __sk_buff *skb)
 {
-	return nsp_classify((const void *)(long)skb->data, (const void *)(long)skb->data_end, m);
+	return nsp_classify_reply((const void *)(long)skb->data, (const void *)(long)skb->data_end);
 }
 
 SEC("tc")
 int rx_ping_tc(struct __sk_buff *skb)
 {
-	const struct nsp_match m = {
-		.port = &port,
-		.sport_min = &sport_min,
-		.sport_max = &sport_max,
-		.addr = &addr,
-		.mac = uplink_mac,
-	};
-	__u32 verdict;
+	__u32 verdict = classify_skb(skb);
 
-	verdict = classify_skb(skb, &m);
 	/*
 	 * Unlike an XDP buffer, an skb may keep headers in paged data.  Make
 	 * them linear once, and only for frames that looked short.
 	 */
 	if (verdict == NSP_CNT_PASS_TRUNCATED && skb->len > ETH_HLEN &&
 	    bpf_skb_pull_data(skb, skb->len < NSP_MAX_HDR_LEN ? skb->len : NSP_MAX_HDR_LEN) == 0)
-		verdict = classify_skb(skb, &m);
+		verdict = classify_skb(skb);
 	if (verdict != NSP_CNT_REDIRECTED) {
 		nsp_count(verdict);
 		return NSP_TC_PASS;
