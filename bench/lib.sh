@@ -7,6 +7,17 @@ die() {
 	exit 1
 }
 
+# preflight TOOL...: root, bash >= 5, every TOOL on PATH and $NSPING built, or die.
+preflight() {
+	local tool
+	[ "$(id -u)" -eq 0 ] || die "must run as root (it creates network namespaces)"
+	[ -n "${EPOCHREALTIME:-}" ] || die "needs bash >= 5 (\$EPOCHREALTIME)"
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null || die "$tool not found (tests/deps.sh installs it)"
+	done
+	[ -x "$NSPING" ] || die "$NSPING not built (make)"
+}
+
 # run CMD...: runs CMD with its output in $log; on failure shows it and aborts.
 run() {
 	local rc=0

@@ -49,28 +49,12 @@ PY=/usr/bin/python3
 PORT=10086
 GOAL_CPU=5 # % of one core, at 10,000 targets
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "bench/ping: must run as root (it creates network namespaces)" >&2
-	exit 1
-fi
-if [ -z "${EPOCHREALTIME:-}" ]; then
-	echo "bench/ping: needs bash >= 5 (\$EPOCHREALTIME)" >&2
-	exit 1
-fi
-for tool in ip ethtool iptables jq awk nstat "$HPING3" "$PY"; do
-	command -v "$tool" >/dev/null || {
-		echo "bench/ping: $tool not found (tests/deps.sh installs it)" >&2
-		exit 1
-	}
-done
-if [ $((HPING_SPORT + RTT_COUNT)) -gt 65536 ]; then
-	echo "bench/ping: RTT_COUNT $RTT_COUNT takes hping3 past port 65535 (first $HPING_SPORT)" >&2
-	exit 1
-fi
-if [ ! -x "$NSPING" ]; then
-	echo "bench/ping: $NSPING not built (make)" >&2
-	exit 1
-fi
+BENCH_NAME=bench/ping
+# shellcheck source=bench/lib.sh
+source bench/lib.sh # the cd above made the repository root the cwd
+preflight ip ethtool iptables jq awk nstat "$HPING3" "$PY"
+[ $((HPING_SPORT + RTT_COUNT)) -le 65536 ] ||
+	die "RTT_COUNT $RTT_COUNT takes hping3 past port 65535 (first $HPING_SPORT)"
 NSPING=$(realpath "$NSPING")
 
 prefix=nspbp$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
@@ -102,10 +86,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-BENCH_NAME=bench/ping
-# shellcheck source=bench/lib.sh
-source bench/lib.sh # the cd above made the repository root the cwd
 
 nsping() { "$NSPING" -c "$1" --host-netns "$node" --state-dir "$state" --lock-wait 5 "${@:2}"; }
 

@@ -35,24 +35,10 @@ BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
 CPU_RUNS=${CPU_RUNS:-10}
 MAX_PER_FILE=64 # nsping.conf(5): instances is a list of 1..64 groups
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "bench: must run as root (it creates network namespaces)" >&2
-	exit 1
-fi
-if [ -z "${EPOCHREALTIME:-}" ]; then
-	echo "bench: needs bash >= 5 (\$EPOCHREALTIME)" >&2
-	exit 1
-fi
-for tool in ip ethtool awk; do
-	command -v "$tool" >/dev/null || {
-		echo "bench: $tool not found" >&2
-		exit 1
-	}
-done
-if [ ! -x "$NSPING" ]; then
-	echo "bench: $NSPING not built (make)" >&2
-	exit 1
-fi
+BENCH_NAME=bench
+# shellcheck source=bench/lib.sh
+source bench/lib.sh # the cd above made the repository root the cwd
+preflight ip ethtool awk
 
 prefix=nspb$$
 node=${prefix}node gw=${prefix}gw
@@ -74,10 +60,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-BENCH_NAME=bench
-# shellcheck source=bench/lib.sh
-source bench/lib.sh # the cd above made the repository root the cwd
 
 # timed CMD...: like run; the elapsed wall-clock time in microseconds goes to $elapsed.
 # $EPOCHREALTIME needs no fork; it is CLOCK_REALTIME (no clock step expected here).
