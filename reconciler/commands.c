@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "commands.h"
 #include "kernel.h"
 #include "lock.h"
@@ -32,18 +32,10 @@ struct run {
 	uint64_t mark_ns; /* -v: when the last step ended */
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Milliseconds since the last mark, which moves to now. */
 static double lap_ms(struct run *r)
 {
-	uint64_t now = mono_ns(), then = r->mark_ns;
+	uint64_t now = nsp_clock_ns(CLOCK_MONOTONIC), then = r->mark_ns;
 
 	r->mark_ns = now;
 	return (double)(now - then) / 1e6;
@@ -86,7 +78,9 @@ static int run_open(struct run *r, const struct nsp_options *o, const struct nsp
 {
 	int e;
 
-	*r = (struct run){.o = o, .trace = o->verbosity == NSP_VERBOSE, .mark_ns = mono_ns()};
+	*r = (struct run){.o = o,
+			  .trace = o->verbosity == NSP_VERBOSE,
+			  .mark_ns = nsp_clock_ns(CLOCK_MONOTONIC)};
 	e = nsp_kernel_open(&r->k, cfg->n_instances);
 	if (e < 0) {
 		fprintf(stderr, "nsping: opening netlink: %s\n", strerror(-e));

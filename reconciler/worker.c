@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "netns.h"
 #include "nsping_magic.h"
 #include "opener.h"
@@ -141,19 +142,6 @@ struct worker {
 	struct send_batch *sb;
 	struct recv_batch *rb;
 };
-
-static uint64_t clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t ts_ns(const struct timespec *ts)
-{
-	return (uint64_t)ts->tv_sec * NS_PER_SEC + (uint64_t)ts->tv_nsec;
-}
 
 static uint64_t ev_data(enum ev_kind kind, size_t index)
 {
@@ -467,8 +455,8 @@ static void flush_batch(struct worker *w)
 
 	if (!b->n)
 		return;
-	real = clock_ns(CLOCK_REALTIME);
-	mono = clock_ns(CLOCK_MONOTONIC);
+	real = nsp_clock_ns(CLOCK_REALTIME);
+	mono = nsp_clock_ns(CLOCK_MONOTONIC);
 	for (unsigned int i = 0; i < b->n; i++) {
 		struct slot *s = &p->ring[b->ids[i] & p->mask];
 
@@ -620,7 +608,7 @@ static const enum nsp_result result_of[] = {
 static void on_reply(struct worker *w, struct path *p, const struct nsp_reply *r, uint64_t rx_real)
 {
 	struct slot *s = find_slot(p, r->seq);
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	uint64_t now = nsp_clock_ns(CLOCK_MONOTONIC);
 	struct nsp_probe_event ev = {.instance = p->inst->name, .result = result_of[r->kind]};
 	struct nsp_probe probe;
 	struct target *t;
@@ -672,7 +660,7 @@ static uint64_t cmsg_timestamp(struct msghdr *msg)
 			struct scm_timestamping tss;
 
 			memcpy(&tss, CMSG_DATA(c), sizeof(tss));
-			return ts_ns(&tss.ts[0]);
+			return nsp_timespec_ns(&tss.ts[0]);
 		}
 	}
 	return 0;
@@ -894,7 +882,7 @@ static void dispatch(struct worker *w, uint64_t data)
 		if (w->paths[index].socks.tcp >= 0 && !w->paths[index].muted) {
 			drain_path(w, &w->paths[index]);
 			w->paths[index].muted = true;
-			w->paths[index].unmute_ns = clock_ns(CLOCK_MONOTONIC) + QUIET_NS;
+			w->paths[index].unmute_ns = nsp_clock_ns(CLOCK_MONOTONIC) + QUIET_NS;
 		}
 		break;
 	case EV_PROM:
@@ -928,7 +916,7 @@ static int loop(struct worker *w)
 	struct epoll_event evs[64];
 
 	while (!w->stop && !rounds_done(w)) {
-		uint64_t now = clock_ns(CLOCK_MONOTONIC), send_at;
+		uint64_t now = nsp_clock_ns(CLOCK_MONOTONIC), send_at;
 		int n, err;
 
 		unmute(w, now);
@@ -1094,7 +1082,7 @@ int nsp_worker_run(const struct nsp_config *cfg, const struct nsp_worker_options
 		teardown(&w);
 		return 1;
 	}
-	now = clock_ns(CLOCK_MONOTONIC);
+	now = nsp_clock_ns(CLOCK_MONOTONIC);
 	w.tokens_ns = now;
 	w.next_house_ns = now + HOUSEKEEPING_NS;
 	err = setup_paths(&w, cfg, now);
