@@ -49,6 +49,29 @@ test_noop_rerun_sends_nothing() {
 	fi
 }
 
+# SPEC.md: one self-contained binary. It is linked fully statically (Makefile):
+# no program interpreter, no shared library, and a run opens no library, no
+# loader cache and no NSS file.
+test_binary_is_self_contained() {
+	readelf -lW "$NSPING" >"$STATE/elf" || fail "readelf -l failed"
+	if grep -q 'INTERP' "$STATE/elf"; then
+		fail "has a program interpreter: $(grep -A1 'INTERP' "$STATE/elf")"
+	fi
+	readelf -dW "$NSPING" >"$STATE/dyn" 2>&1
+	if grep -q 'NEEDED' "$STATE/dyn"; then
+		fail "needs shared libraries: $(grep 'NEEDED' "$STATE/dyn")"
+	fi
+	write_conf
+	expect_rc 0 nsping apply
+	strace -f -qq -e trace=open,openat -o "$STATE/strace" \
+		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply >/dev/null ||
+		fail "apply under strace failed"
+	grep -q "$CONF" "$STATE/strace" || fail "strace saw no open of the config"
+	if grep -E '\.so|ld\.so\.cache|nsswitch|/etc/(hosts|protocols|services)' "$STATE/strace"; then
+		fail "a run opened a library or an NSS file"
+	fi
+}
+
 # -v: where the time went, on stderr; each applied change with its time and the
 # requests so far, the last count matching the summary's. Without -v: none of it.
 test_verbose_apply_says_where_the_time_went() {
