@@ -65,7 +65,7 @@ worker_pid='' listener_pid=''
 
 cleanup() {
 	local rc=$? ns
-	trap - EXIT INT TERM
+	trap - EXIT INT TERM PIPE HUP
 	for pid in $worker_pid $listener_pid; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
@@ -86,6 +86,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# our reader gone (run.sh killed while ping.sh writes to it) or the terminal: clean up too
+trap 'exit 141' PIPE
+trap 'exit 129' HUP
 
 nsping() { "$NSPING" -c "$1" --host-netns "$node" --state-dir "$state" --lock-wait 5 "${@:2}"; }
 

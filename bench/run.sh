@@ -47,7 +47,7 @@ log=$state/log
 
 cleanup() {
 	local rc=$? ns
-	trap - EXIT INT TERM
+	trap - EXIT INT TERM PIPE HUP
 	# Deleting the node netns removes every host-side veth, hence every pair.
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
 		case "$ns" in
@@ -60,6 +60,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# our reader gone (run.sh killed while ping.sh writes to it) or the terminal: clean up too
+trap 'exit 141' PIPE
+trap 'exit 129' HUP
 
 # timed CMD...: like run; the elapsed wall-clock time in microseconds goes to $elapsed.
 # $EPOCHREALTIME needs no fork; it is CLOCK_REALTIME (no clock step expected here).
@@ -283,6 +286,9 @@ row "teardown" "$COLD_RUNS" "$sd_m" "$sd_lo" "$sd_hi" "$nd_m" "$nd_lo" "$nd_hi" 
 echo "  speedup: of the medians; (min): of the fastest runs, the least disturbed by other load"
 echo "  (teardown: ip link del + ip netns del vs nsping destroy)"
 echo "  floor: /bin/true (fork+exec, the same timing) $(ms "$fl_m") [$(ms "$fl_lo")..$(ms "$fl_hi")] ms"
+echo "  ceiling: a process that does nothing, timed so, is $(ratio "$sc_m" "$fl_m") faster than" \
+	"seed.sh (cold) and $(ratio "$sn_m" "$fl_m") faster than seed.sh --check (no-op);" \
+	"nsping's time above the floor: $(ms $((nc_m - fl_m))) ms cold, $(ms $((nn_m - fl_m))) ms no-op"
 echo "  (no-op: seed.sh --check; nsping apply reported \"requests\":${noop_requests:-?}," \
 	"i.e. changing kernel requests sent)"
 if [ -n "$cpu_note" ]; then
