@@ -200,7 +200,9 @@ nspx() {
 }
 
 # nspx_traced ARGS...: nspx under strace; the log is $T/strace.log, the
-# SIOCETHTOOL log (LD_PRELOAD shim, when built) $T/ioctl.log.
+# SIOCETHTOOL log (LD_PRELOAD shim, when built) $T/ioctl.log. It runs
+# $NSPING_TRACED: $NSPING itself, or when that is static, the same build linked
+# against shared glibc (run.sh), so that the shim sees its ioctls.
 nspx_traced() {
 	local -a env=()
 	rm -f "$T/strace.log" "$T/ioctl.log"
@@ -211,7 +213,8 @@ nspx_traced() {
 	strace -f -qq -o "$T/strace.log" -s 65535 -e signal=none -e verbose=all \
 		-e trace=socket,close,sendmsg,sendto,ioctl,unshare,setns,mount,umount2,bpf,execve \
 		"${env[@]}" \
-		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" "$@" >"$T/out" 2>"$T/err"
+		"${NSPING_TRACED:-$NSPING}" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" "$@" \
+		>"$T/out" 2>"$T/err"
 	RC=$?
 	{
 		echo "\$ strace nsping $*  -> exit $RC"
@@ -282,10 +285,10 @@ strace_other_changes() {
 	return 0
 }
 
-# check_shim: SIOCETHTOOL set commands can only be counted with the shim; a
-# statically linked nsping would bypass it.
+# shim_active: SIOCETHTOOL set commands can only be counted with the shim; a
+# statically linked nsping would bypass it (run.sh then traces the shared twin).
 shim_active() {
-	[ -n "${NSPT_SHIM:-}" ] && [ -f "$NSPT_SHIM" ] && ldd "$NSPING" >/dev/null 2>&1
+	[ -n "${NSPT_SHIM:-}" ] && [ -f "$NSPT_SHIM" ] && ldd "${NSPING_TRACED:-$NSPING}" >/dev/null 2>&1
 }
 
 # json_requests: the "requests" member of $T/out (apply --json).
