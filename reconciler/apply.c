@@ -148,14 +148,10 @@ static int attach_prog(struct nsp_kernel *k, const struct nsp_instance *w,
 	r = prog_params(k, w, c, &p);
 	if (r < 0)
 		return r;
-	if (b->attach == NSP_ATTACH_TC) {
-		r = nsp_tc_attach(&k->host, ifindex, b->program, &p, c->old_prog_id);
-		if (r > 0)
-			k->requests += (unsigned long)r;
-		return r < 0 ? r : 0;
-	}
-	k->requests++;
-	return nsp_xdp_attach(ifindex, b->program, b->mode, &p, c->old_prog_id, c->old_mode);
+	if (b->attach == NSP_ATTACH_TC)
+		return nsp_tc_attach(&k->host, ifindex, b->program, &p, c->old_prog_id);
+	return nsp_xdp_attach(ifindex, b->program, b->mode, &p, c->old_prog_id, c->old_mode,
+			      &k->requests);
 }
 
 static int detach_prog(struct nsp_kernel *k, const struct nsp_instance *w,
@@ -165,11 +161,10 @@ static int detach_prog(struct nsp_kernel *k, const struct nsp_instance *w,
 
 	if (ifindex < 0)
 		return ifindex;
-	k->requests++;
 	/* The change's kind, not the binding's: a switch detaches at the other point. */
 	if (c->kind == NSP_KIND_TC)
 		return nsp_tc_detach(&k->host, ifindex, w->name, c->old_prog_id);
-	return nsp_xdp_detach(ifindex, c->old_prog_id, c->old_mode);
+	return nsp_xdp_detach(ifindex, c->old_prog_id, c->old_mode, &k->requests);
 }
 
 static int apply_inside(struct nsp_netns_handles *h, const struct nsp_change *c)
@@ -196,7 +191,7 @@ static int apply_inside(struct nsp_netns_handles *h, const struct nsp_change *c)
 				    &c->mac);
 	case NSP_ACT_GRO:
 	case NSP_ACT_TX_CHECKSUM:
-		(*h->nl.requests)++;
+		nsp_nl_count_request(&h->nl);
 		return nsp_ethtool_set(h->sock, c->ifname,
 				       c->action == NSP_ACT_GRO ? NSP_OFFLOAD_GRO
 								: NSP_OFFLOAD_TX_CHECKSUM,

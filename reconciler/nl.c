@@ -337,6 +337,12 @@ int nsp_nl_link_index(struct nsp_nl *nl, const char *name)
 	return ifindex;
 }
 
+void nsp_nl_count_request(struct nsp_nl *nl)
+{
+	if (nl->requests)
+		(*nl->requests)++;
+}
+
 /* Send one changing request and wait for the kernel's answer. */
 static int transact(struct nsp_nl *nl, struct nl_msg *msg)
 {
@@ -344,8 +350,7 @@ static int transact(struct nsp_nl *nl, struct nl_msg *msg)
 
 	nl->last_error = 0;
 	r = nl_send_sync(nl->sk, msg); /* frees msg */
-	if (nl->requests)
-		(*nl->requests)++;
+	nsp_nl_count_request(nl);
 	if (nl->last_error)
 		return nl->last_error;
 	return nl_to_errno(r);

@@ -39,6 +39,11 @@ struct nsp_nl_neigh {
  * nl must stay at its address while open: the error callback points at it.
  */
 int nsp_nl_open(struct nsp_nl *nl, int netns_fd, unsigned long *requests);
+/*
+ * Count one changing request that is about to leave by another way than
+ * this socket (ethtool, libbpf's tc) but belongs to the same count.
+ */
+void nsp_nl_count_request(struct nsp_nl *nl);
 void nsp_nl_close(struct nsp_nl *nl);
 
 int nsp_nl_dump_links(struct nsp_nl *nl, struct nsp_obs_link **ret, size_t *ret_n);

@@ -158,14 +158,15 @@ int nsp_tc_attach(struct nsp_nl *nl, int ifindex, enum nsp_program program,
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook);
 	LIBBPF_OPTS(bpf_tc_opts, opts);
-	int fd, r, sent;
+	int fd, r;
 
 	slot_address(ifindex, params->instance, &hook, &opts);
 
 	r = hook_create_quietly(&hook);
 	if (r < 0 && r != -EEXIST)
 		return r;
-	sent = r == 0;
+	if (r == 0)
+		nsp_nl_count_request(nl);
 	/*
 	 * A create is exclusive in the kernel; a replace is not, so check that
 	 * our slot still holds what the plan saw (nsping itself is serialised
@@ -181,9 +182,10 @@ int nsp_tc_attach(struct nsp_nl *nl, int ifindex, enum nsp_program program,
 	if (fd < 0)
 		return fd;
 	opts.prog_fd = fd;
+	nsp_nl_count_request(nl);
 	r = bpf_tc_attach(&hook, &opts);
 	close(fd);
-	return r < 0 ? r : sent + 1;
+	return r;
 }
 
 int nsp_tc_detach(struct nsp_nl *nl, int ifindex, const char *instance, uint32_t old_id)
@@ -194,10 +196,12 @@ int nsp_tc_detach(struct nsp_nl *nl, int ifindex, const char *instance, uint32_t
 
 	slot_address(ifindex, instance, &hook, &opts);
 	r = slot_unchanged(nl, ifindex, opts.handle, old_id);
-
+	if (r < 0)
+		return r;
 	/*
 	 * The clsact qdisc stays: other filters may hang on it, and an empty
 	 * one costs nothing.
 	 */
-	return r < 0 ? r : bpf_tc_detach(&hook, &opts);
+	nsp_nl_count_request(nl);
+	return bpf_tc_detach(&hook, &opts);
 }

@@ -20,12 +20,16 @@ int nsp_tc_observe(struct nsp_nl *nl, int ifindex, const char *instance, enum ns
 /*
  * Load the program with params and put it in the slot of params->instance,
  * replacing old_id (0: the slot must be empty). The clsact qdisc is created
- * when missing. The filter stays after we exit. Returns the number of
- * changing requests sent: the filter, and the qdisc if it was created.
+ * when missing. The filter stays after we exit. The changing requests sent
+ * are added to nl's count: the qdisc if it was created, and the filter
+ * request if it left (whatever the kernel answered).
  */
 int nsp_tc_attach(struct nsp_nl *nl, int ifindex, enum nsp_program program,
 		  const struct nsp_prog_params *params, uint32_t old_id);
-/* Delete the instance's filter, only if it still runs old_id. The qdisc stays. */
+/*
+ * Delete the instance's filter, only if it still runs old_id (the request
+ * counted as above). The qdisc stays.
+ */
 int nsp_tc_detach(struct nsp_nl *nl, int ifindex, const char *instance, uint32_t old_id);
 
 #endif

@@ -164,13 +164,22 @@ test_stale_program_is_replaced() {
 	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
 }
 
-# A mode change of our program is one update, not a detach and a create.
+# A mode change of our program is one update, not a detach and a create. The
+# kernel has no in-place move between modes: the update is a detach and an
+# attach, two requests, and "requests" says so (strace counts them apart).
 test_mode_change_is_one_update() {
+	local sent
 	write_conf "xdp = ( { program = \"rx_ping\"; interface = \"eth0\"; mode = \"native\"; } );"
 	expect_rc 0 nsping apply
 	sed -i 's|mode = "native"|mode = "generic"|' "$CONF"
 	[ "$(plan_ops)" = "update xdp;" ] || fail "plan: $(plan_ops)"
-	expect_rc 0 nsping apply
+	strace -f -qq -e trace=sendmsg,sendto -o "$STATE/strace" \
+		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" --json apply \
+		>"$STATE/out" || fail "apply failed: $(cat "$STATE/out")"
+	# RTM_SETLINK (0x13) carries IFLA_XDP: one to detach, one to attach
+	sent=$(grep -cE 'RTM_SETLINK|nlmsg_type=0x13[^0-9a-f]' "$STATE/strace")
+	[ "$sent" = 2 ] || fail "strace counted $sent RTM_SETLINK, expected 2"
+	jq -e '.requests == 2' "$STATE/out" >/dev/null || fail "requests: $(cat "$STATE/out")"
 	[ "$(ip -n "$NODE" -j -d link show eth0 | jq -r '.[0].xdp.mode')" = 2 ] ||
 		fail "not generic: $(ip -n "$NODE" -d link show eth0 | grep xdp)"
 	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
