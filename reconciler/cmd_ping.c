@@ -75,6 +75,7 @@ static int worker_setup(const char *command, const struct nsp_options *o,
 		.max_rate = o->max_rate > 0 ? (uint32_t)o->max_rate : NSP_DEFAULT_MAX_RATE,
 		.prom_file = o->prom_file,
 		.prom_listen_fd = -1,
+		.state_dir = o->state_dir,
 	};
 	if (o->prom_listen) {
 		ret->prom_listen_fd = open_listener(command, o->prom_listen);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "addr.h"
 #include "clock.h"
@@ -15,6 +16,7 @@
 #include "lock.h"
 #include "nsping_counters.h"
 #include "render.h"
+#include "workerstate.h"
 #include "xdp.h"
 
 #define ERR_MAX 512
@@ -167,8 +169,9 @@ static void print_applied(const struct nsp_change *c, void *arg)
 }
 
 /*
- * apply and destroy: plan, refuse on conflicts, execute, then observe again
- * and require that the same planner finds nothing left to do.
+ * apply and destroy: plan, refuse on conflicts and errors, execute, then
+ * observe again and require that the same planner finds nothing left to do.
+ * A refused plan is the whole output: the plan document, exit 3 or 1.
  */
 static int converge(const struct nsp_options *o, const struct nsp_config *cfg, planner_fn planner,
 		    const char *verb)
@@ -178,6 +181,7 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg, p
 	struct nsp_summary s;
 	char err[ERR_MAX] = "";
 	int lock, code = NSP_EXIT_OK, e;
+	bool refused = false;
 	struct run r;
 
 	lock = nsp_lock_take(o->state_dir, o->lock_wait_ms);
@@ -193,6 +197,7 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg, p
 	code = plan_exit_code(&r.plan);
 	if (code != NSP_EXIT_OK) {
 		print_plan(o, cfg, &r.plan);
+		refused = true;
 		goto out;
 	}
 	if (!o->json && o->verbosity != NSP_QUIET && r.plan.n_changes)
@@ -221,7 +226,7 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg, p
 	}
 out:
 	s = nsp_plan_summary(&done);
-	if (o->json && code != NSP_EXIT_CONFLICT) {
+	if (o->json && !refused) {
 		nsp_json_init(&j, stdout);
 		nsp_json_begin_object(&j, NULL);
 		nsp_render_plan_members(&j, cfg, done.n_changes ? &done : &r.plan);
@@ -331,8 +336,57 @@ static void status_prog_json(struct nsp_json *j, const struct nsp_instance *w,
 	nsp_json_end_object(j);
 }
 
-static void status_text(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
-			const struct nsp_plan *plan)
+/* The ping worker of instance w, from its state file (workerstate.h). */
+static void status_worker_text(const char *state_dir, const struct nsp_instance *w)
+{
+	struct nsp_workerstate s;
+	char since[32] = "?";
+	struct tm tm;
+	time_t t;
+	int r = nsp_workerstate_read(state_dir, w->name, &s);
+
+	if (r < 0) {
+		printf("  worker   unknown: %s/%s.worker: %s\n", state_dir, w->name, strerror(-r));
+		return;
+	}
+	if (r == 0) {
+		printf("  worker   not running\n");
+		return;
+	}
+	t = (time_t)s.since;
+	if (gmtime_r(&t, &tm))
+		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	printf("  worker   pid %d, running since %s; path %s; targets up %u of %u; "
+	       "probes sent %llu, answered %llu\n",
+	       (int)s.pid, since, s.path_up ? "up" : "down", s.targets_up, s.targets,
+	       (unsigned long long)s.sent, (unsigned long long)s.received);
+}
+
+static void status_worker_json(struct nsp_json *j, const char *state_dir,
+			       const struct nsp_instance *w)
+{
+	struct nsp_workerstate s;
+	int r = nsp_workerstate_read(state_dir, w->name, &s);
+
+	nsp_json_begin_object(j, "worker");
+	nsp_json_bool(j, "running", r > 0);
+	if (r < 0)
+		nsp_json_string(j, "error", strerror(-r));
+	if (r > 0) {
+		nsp_json_uint(j, "pid", (uint64_t)s.pid);
+		nsp_json_uint(j, "since", s.since);
+		nsp_json_uint(j, "updated", s.updated);
+		nsp_json_string(j, "path", s.path_up ? "up" : "down");
+		nsp_json_uint(j, "targets", s.targets);
+		nsp_json_uint(j, "targets_up", s.targets_up);
+		nsp_json_uint(j, "sent", s.sent);
+		nsp_json_uint(j, "received", s.received);
+	}
+	nsp_json_end_object(j);
+}
+
+static void status_text(const char *state_dir, const struct nsp_config *cfg,
+			const struct nsp_obs_instance *obs, const struct nsp_plan *plan)
 {
 	char a[NSP_PREFIX_STRLEN], m[NSP_MAC_STRLEN], ip[NSP_IPV4_STRLEN];
 
@@ -375,6 +429,7 @@ static void status_text(const struct nsp_config *cfg, const struct nsp_obs_insta
 			       x->tx_checksum ? "on" : "off");
 		for (size_t k = 0; k < w->n_bindings; k++)
 			status_prog_text(w, &w->bindings[k], &x->progs[k]);
+		status_worker_text(state_dir, w);
 		for (size_t k = 0; k < plan->n_changes; k++) {
 			if (plan->changes[k].instance != i)
 				continue;
@@ -408,8 +463,8 @@ static void json_link(struct nsp_json *j, const char *key, const struct nsp_obs_
 	nsp_json_end_object(j);
 }
 
-static void status_json(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
-			const struct nsp_plan *plan)
+static void status_json(const char *state_dir, const struct nsp_config *cfg,
+			const struct nsp_obs_instance *obs, const struct nsp_plan *plan)
 {
 	char a[NSP_PREFIX_STRLEN], m[NSP_MAC_STRLEN], ip[NSP_IPV4_STRLEN];
 	struct nsp_json j;
@@ -469,6 +524,7 @@ static void status_json(const struct nsp_config *cfg, const struct nsp_obs_insta
 		for (size_t k = 0; k < w->n_bindings; k++)
 			status_prog_json(&j, w, &w->bindings[k], &x->progs[k]);
 		nsp_json_end_array(&j);
+		status_worker_json(&j, state_dir, w);
 		nsp_json_end_object(&j);
 	}
 	nsp_json_end_array(&j);
@@ -484,9 +540,9 @@ int nsp_cmd_status(const struct nsp_options *o, const struct nsp_config *cfg)
 	if (run_open(&r, o, cfg, nsp_plan_apply) < 0)
 		return NSP_EXIT_FAILURE;
 	if (o->json)
-		status_json(cfg, r.obs, &r.plan);
+		status_json(o->state_dir, cfg, r.obs, &r.plan);
 	else
-		status_text(cfg, r.obs, &r.plan);
+		status_text(o->state_dir, cfg, r.obs, &r.plan);
 	code = plan_exit_code(&r.plan);
 	run_free(&r);
 	return code;

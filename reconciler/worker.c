@@ -26,6 +26,7 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -38,6 +39,7 @@
 #include "privs.h"
 #include "probe.h"
 #include "worker.h"
+#include "workerstate.h"
 
 #define NS_PER_MS	 1000000ULL
 #define NS_PER_SEC	 1000000000ULL
@@ -141,6 +143,8 @@ struct worker {
 	uint64_t armed_ns; /* the timerfd's deadline, to skip re-arming it */
 	struct send_batch *sb;
 	struct recv_batch *rb;
+	struct nsp_workerstate state; /* who we are, for the state files */
+	bool state_failed;	      /* a state file could not be written: said once */
 };
 
 static uint64_t ev_data(enum ev_kind kind, size_t index)
@@ -805,6 +809,55 @@ static void prom_serve(struct worker *w)
 	close(c);
 }
 
+/* ---- the state files that `status` reads ---- */
+
+static void state_write(struct worker *w)
+{
+	if (!w->o->state_dir)
+		return;
+	w->state.updated = (uint64_t)time(NULL);
+	for (size_t i = 0; i < w->n_paths; i++) {
+		struct path *p = &w->paths[i];
+		struct nsp_workerstate s = w->state;
+		int err;
+
+		s.path_up = p->up;
+		for (size_t t = 0; t < w->n_targets; t++) {
+			const struct target *tg = &w->targets[t];
+
+			if (tg->path != p)
+				continue;
+			s.targets++;
+			s.targets_up += tg->st.state == NSP_TARGET_UP;
+			s.sent += tg->st.sent;
+			s.received += tg->st.received;
+		}
+		err = nsp_workerstate_write(w->o->state_dir, p->inst->name, &s);
+		if (err && !w->state_failed) {
+			fprintf(stderr, "nsping: ping: %s/%s.worker: %s (status will not see it)\n",
+				w->o->state_dir, p->inst->name, strerror(-err));
+			w->state_failed = true;
+		}
+	}
+}
+
+static void state_start(struct worker *w)
+{
+	w->state.pid = (int32_t)getpid();
+	w->state.since = (uint64_t)time(NULL);
+	if (nsp_process_start_ticks(w->state.pid, &w->state.start_ticks) < 0)
+		w->state.start_ticks = 0; /* status then finds no live writer */
+	if (w->o->state_dir && mkdir(w->o->state_dir, 0755) < 0 && errno != EEXIST)
+		fprintf(stderr, "nsping: ping: %s: %s\n", w->o->state_dir, strerror(errno));
+	state_write(w);
+}
+
+static void state_remove(struct worker *w)
+{
+	for (size_t i = 0; w->o->state_dir && i < w->n_paths; i++)
+		nsp_workerstate_remove(w->o->state_dir, w->paths[i].inst->name);
+}
+
 /* ---- the loop ---- */
 
 static void housekeeping(struct worker *w, uint64_t now)
@@ -817,6 +870,7 @@ static void housekeeping(struct worker *w, uint64_t now)
 	}
 	prom_refresh(w);
 	prom_write_file(w);
+	state_write(w);
 	w->next_house_ns = now + HOUSEKEEPING_NS;
 }
 
@@ -1089,6 +1143,7 @@ int nsp_worker_run(const struct nsp_config *cfg, const struct nsp_worker_options
 	if (!err) {
 		prom_refresh(&w);
 		prom_write_file(&w);
+		state_start(&w);
 		err = loop(&w);
 	}
 	if (err)
@@ -1097,6 +1152,7 @@ int nsp_worker_run(const struct nsp_config *cfg, const struct nsp_worker_options
 	prom_refresh(&w);
 	prom_write_file(&w);
 	rc = err ? 1 : o->count > 0 && !all_answered(&w) ? 1 : 0;
+	state_remove(&w);
 	teardown(&w);
 	return rc;
 }

@@ -20,6 +20,7 @@ struct nsp_worker_options {
 	uint32_t max_rate;     /* global cap, probes per second */
 	const char *prom_file; /* Prometheus textfile, rewritten atomically */
 	int prom_listen_fd;    /* a listening TCP socket for /metrics, or -1 */
+	const char *state_dir; /* where `status` finds the worker's state (workerstate.h) */
 };
 
 /*

@@ -493,6 +493,40 @@ test_ping_signals() {
 		pt_fail "SIGINT: no text summary"
 }
 
+# status shows the worker (SPEC.md: "worker state"): not running, then
+# running with its pid, path and targets, then not running after SIGTERM (its
+# state file removed) and after SIGKILL (the file left behind, its writer gone).
+pt_status_worker() { # JQ: the condition on .instances[0].worker
+	nsping --json status >"$STATE/status.json" 2>/dev/null
+	jq -e ".instances[0].worker | $1" "$STATE/status.json" >/dev/null
+}
+test_status_shows_the_worker() {
+	local file=$STATE/t$ID.worker
+	pt_conf "interval_ms = 100; timeout_ms = 500;"
+	pt_listen
+	expect_rc 0 nsping apply
+	pt_status_worker '. == {"running": false}' || fail "before: $(cat "$STATE/status.json")"
+	pt_worker --json ping
+	pt_wait 30 "status: the worker running, its target up" pt_status_worker \
+		".running and .pid == $WORKER and .path == \"up\" and .targets == 1 and
+		 .targets_up == 1 and .received >= 1 and .sent >= .received and
+		 .updated >= .since"
+	expect_rc 0 nsping status
+	grep -Eq "^  worker   pid $WORKER, running since [0-9-]+ [0-9:]+ UTC; path up; targets up 1 of 1; probes sent [0-9]+, answered [1-9][0-9]*\$" \
+		"$STATE/out" || fail "status text: $(grep worker "$STATE/out")"
+	pt_stop TERM
+	[ ! -e "$file" ] || fail "SIGTERM left $file"
+	pt_status_worker '. == {"running": false}' || fail "after SIGTERM: $(cat "$STATE/status.json")"
+
+	pt_worker --json ping
+	pt_wait 30 "status: the second worker running" pt_status_worker ".running and .pid == $WORKER"
+	pt_stop KILL
+	[ -e "$file" ] || fail "SIGKILL: no state file left to test with"
+	pt_status_worker '. == {"running": false}' || fail "after SIGKILL: $(cat "$STATE/status.json")"
+	expect_rc 0 nsping status
+	grep -q '^  worker   not running$' "$STATE/out" || fail "status text: $(grep worker "$STATE/out")"
+}
+
 # Prometheus: the textfile (replaced by rename, never left as *.tmp) and the
 # HTTP listener in the host netns serve the same metrics.
 test_ping_prometheus() {

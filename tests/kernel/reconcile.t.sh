@@ -49,6 +49,20 @@ test_noop_rerun_sends_nothing() {
 	fi
 }
 
+# A plan that apply refuses (an error here: the uplink is missing; a conflict
+# alike) is the whole output: one JSON document, the plan with its errors, no
+# "requests" or "converged" after it; nothing is created.
+test_refused_apply_prints_one_json_document() {
+	write_conf
+	sed -i 's/uplink = "eth0";/uplink = "eth9";/' "$CONF"
+	expect_rc 1 nsping --json apply
+	[ "$(jq -s length "$STATE/out")" = 1 ] ||
+		fail "$(jq -s length "$STATE/out") JSON documents: $(cat "$STATE/out")"
+	jq -e '(.errors | length) > 0 and (has("requests") or has("converged") | not)' \
+		"$STATE/out" >/dev/null || fail "$(cat "$STATE/out")"
+	[ ! -e "/run/netns/$PINGNS" ] || fail "the refused apply created the netns"
+}
+
 # SPEC.md: one self-contained binary. It is linked fully statically (Makefile):
 # no program interpreter, no shared library, and a run opens no library, no
 # loader cache and no NSS file.
