@@ -143,8 +143,9 @@ struct worker {
 	uint64_t armed_ns; /* the timerfd's deadline, to skip re-arming it */
 	struct send_batch *sb;
 	struct recv_batch *rb;
-	struct nsp_workerstate state; /* who we are, for the state files */
-	bool state_failed;	      /* a state file could not be written: said once */
+	struct nsp_workerstate state;	     /* who we are, for the state files */
+	struct nsp_workerstate *path_states; /* one per path, filled by state_write() */
+	bool state_failed;		     /* a state file could not be written: said once */
 };
 
 static uint64_t ev_data(enum ev_kind kind, size_t index)
@@ -811,28 +812,31 @@ static void prom_serve(struct worker *w)
 
 /* ---- the state files that `status` reads ---- */
 
+/* Each path's file; one pass over the targets, whatever the number of paths. */
 static void state_write(struct worker *w)
 {
-	if (!w->o->state_dir)
+	uint64_t now = (uint64_t)time(NULL);
+
+	if (!w->o->state_dir || !w->path_states)
 		return;
-	w->state.updated = (uint64_t)time(NULL);
+	for (size_t i = 0; i < w->n_paths; i++) {
+		w->path_states[i] = w->state;
+		w->path_states[i].updated = now;
+		w->path_states[i].path_up = w->paths[i].up;
+	}
+	for (size_t t = 0; t < w->n_targets; t++) {
+		const struct target *tg = &w->targets[t];
+		struct nsp_workerstate *s = &w->path_states[tg->path->index];
+
+		s->targets++;
+		s->targets_up += tg->st.state == NSP_TARGET_UP;
+		s->sent += tg->st.sent;
+		s->received += tg->st.received;
+	}
 	for (size_t i = 0; i < w->n_paths; i++) {
 		struct path *p = &w->paths[i];
-		struct nsp_workerstate s = w->state;
-		int err;
+		int err = nsp_workerstate_write(w->o->state_dir, p->inst->name, &w->path_states[i]);
 
-		s.path_up = p->up;
-		for (size_t t = 0; t < w->n_targets; t++) {
-			const struct target *tg = &w->targets[t];
-
-			if (tg->path != p)
-				continue;
-			s.targets++;
-			s.targets_up += tg->st.state == NSP_TARGET_UP;
-			s.sent += tg->st.sent;
-			s.received += tg->st.received;
-		}
-		err = nsp_workerstate_write(w->o->state_dir, p->inst->name, &s);
 		if (err && !w->state_failed) {
 			fprintf(stderr, "nsping: ping: %s/%s.worker: %s (status will not see it)\n",
 				w->o->state_dir, p->inst->name, strerror(-err));
@@ -849,6 +853,7 @@ static void state_start(struct worker *w)
 		w->state.start_ticks = 0; /* status then finds no live writer */
 	if (w->o->state_dir && mkdir(w->o->state_dir, 0755) < 0 && errno != EEXIST)
 		fprintf(stderr, "nsping: ping: %s: %s\n", w->o->state_dir, strerror(errno));
+	w->path_states = calloc(w->n_paths, sizeof(*w->path_states));
 	state_write(w);
 }
 
@@ -1100,6 +1105,7 @@ static void teardown(struct worker *w)
 	free(w->prom_text);
 	free(w->sb);
 	free(w->rb);
+	free(w->path_states);
 	if (w->ep >= 0)
 		close(w->ep);
 	if (w->sfd >= 0)

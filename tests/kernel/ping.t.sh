@@ -678,6 +678,18 @@ EOF
 	     (map(select(.instance == $b and .target == "10.98.0.1")) | length == 3)) and
 	  (map(select(.type == "summary")) | length == 2 and all(.sent == 3 and .received == 3 and .state == "up"))
 	' "$out" >/dev/null || pt_failv "output" "$(cat "$out")"
+	# status: one worker, one state per instance, each with its own target
+	pt_worker --json ping
+	pt_wait 30 "status: the worker on both instances" pt_status_both "$WORKER"
+	pt_stop TERM
+	ls "$STATE"/*.worker >/dev/null 2>&1 && fail "SIGTERM left $(ls "$STATE"/*.worker)"
+	return 0
+}
+pt_status_both() { # PID
+	nsping --json status >"$STATE/status.json" 2>/dev/null
+	jq -e --argjson pid "$1" '[.instances[].worker | .running and .pid == $pid and
+	  .path == "up" and .targets == 1 and .targets_up == 1] == [true, true]' \
+		"$STATE/status.json" >/dev/null
 }
 
 # write_conf's two instances on one uplink: the first with XDP, the second with
