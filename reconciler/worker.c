@@ -32,6 +32,7 @@
 
 #include "addr.h"
 #include "clock.h"
+#include "filereplace.h"
 #include "netns.h"
 #include "nsping_magic.h"
 #include "opener.h"
@@ -774,19 +775,8 @@ static void prom_refresh(struct worker *w)
 /* The node_exporter textfile convention: write aside, then rename over. */
 static void prom_write_file(struct worker *w)
 {
-	char tmp[PATH_MAX];
-	FILE *f;
-
-	if (!w->o->prom_file || !w->prom_text)
-		return;
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", w->o->prom_file, (int)getpid());
-	f = fopen(tmp, "w");
-	if (!f)
-		return;
-	fwrite(w->prom_text, 1, w->prom_len, f);
-	if (fclose(f) == 0 && rename(tmp, w->o->prom_file) == 0)
-		return;
-	unlink(tmp);
+	if (w->o->prom_file && w->prom_text)
+		nsp_file_replace(w->o->prom_file, w->prom_text, w->prom_len);
 }
 
 static void prom_serve(struct worker *w)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "filereplace.h"
 #include "workerstate.h"
 
 #define FILE_MAX 512
@@ -105,41 +106,28 @@ int nsp_process_start_ticks(int32_t pid, uint64_t *ret)
 	return 0;
 }
 
-static void file_path(char *buf, size_t len, const char *state_dir, const char *instance,
-		      const char *suffix)
+static void file_path(char *buf, size_t len, const char *state_dir, const char *instance)
 {
-	snprintf(buf, len, "%s/%s.worker%s", state_dir, instance, suffix);
+	snprintf(buf, len, "%s/%s.worker", state_dir, instance);
 }
 
 int nsp_workerstate_write(const char *state_dir, const char *instance,
 			  const struct nsp_workerstate *s)
 {
-	char path[PATH_MAX], tmp[PATH_MAX], text[FILE_MAX];
-	int len = nsp_workerstate_format(text, sizeof(text), s), fd, r = 0;
+	char path[PATH_MAX], text[FILE_MAX];
+	int len = nsp_workerstate_format(text, sizeof(text), s);
 
 	if (len < 0)
 		return len;
-	file_path(path, sizeof(path), state_dir, instance, "");
-	file_path(tmp, sizeof(tmp), state_dir, instance, ".tmp");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, (size_t)len) != len)
-		r = -EIO;
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
-	if (r)
-		unlink(tmp);
-	return r;
+	file_path(path, sizeof(path), state_dir, instance);
+	return nsp_file_replace(path, text, (size_t)len);
 }
 
 void nsp_workerstate_remove(const char *state_dir, const char *instance)
 {
 	char path[PATH_MAX];
 
-	file_path(path, sizeof(path), state_dir, instance, "");
+	file_path(path, sizeof(path), state_dir, instance);
 	unlink(path);
 }
 
@@ -151,7 +139,7 @@ int nsp_workerstate_read(const char *state_dir, const char *instance, struct nsp
 	ssize_t n;
 	int fd, r;
 
-	file_path(path, sizeof(path), state_dir, instance, "");
+	file_path(path, sizeof(path), state_dir, instance);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;

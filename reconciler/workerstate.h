@@ -2,7 +2,7 @@
 /*
  * The worker's state as `status` shows it: one small file per instance in
  * the state directory, STATE_DIR/INSTANCE.worker, that a running worker
- * rewrites (atomically) every second and removes when it ends cleanly.
+ * rewrites (nsp_file_replace) every second and removes when it ends cleanly.
  * A file whose writer is gone (a crash, a kill -9) is told apart by the
  * writer's pid and start time, so a recycled pid does not look alive.
  *
