@@ -18,6 +18,19 @@ preflight() {
 	[ -x "$NSPING" ] || die "$NSPING not built (make)"
 }
 
+# cleanup_on_exit FUNCTION: FUNCTION runs when the script ends for any reason:
+# exit, failure, INT/TERM, the terminal gone (HUP), or the reader of its output
+# gone (PIPE: run.sh killed while ping.sh writes to it). FUNCTION calls
+# cleanup_done first (after reading $?), so that it runs once.
+cleanup_on_exit() {
+	trap "$1" EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 141' PIPE
+	trap 'exit 129' HUP
+}
+cleanup_done() { trap - EXIT INT TERM PIPE HUP; }
+
 # run CMD...: runs CMD with its output in $log; on failure shows it and aborts.
 run() {
 	local rc=0

@@ -65,7 +65,7 @@ worker_pid='' listener_pid=''
 
 cleanup() {
 	local rc=$? ns
-	trap - EXIT INT TERM PIPE HUP
+	cleanup_done
 	for pid in $worker_pid $listener_pid; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
@@ -83,12 +83,7 @@ cleanup() {
 	rm -rf "$state"
 	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-# our reader gone (run.sh killed while ping.sh writes to it) or the terminal: clean up too
-trap 'exit 141' PIPE
-trap 'exit 129' HUP
+cleanup_on_exit cleanup
 
 nsping() { "$NSPING" -c "$1" --host-netns "$node" --state-dir "$state" --lock-wait 5 "${@:2}"; }
 

@@ -47,7 +47,7 @@ log=$state/log
 
 cleanup() {
 	local rc=$? ns
-	trap - EXIT INT TERM PIPE HUP
+	cleanup_done
 	# Deleting the node netns removes every host-side veth, hence every pair.
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
 		case "$ns" in
@@ -57,12 +57,7 @@ cleanup() {
 	rm -rf "$state"
 	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-# our reader gone (run.sh killed while ping.sh writes to it) or the terminal: clean up too
-trap 'exit 141' PIPE
-trap 'exit 129' HUP
+cleanup_on_exit cleanup
 
 # timed CMD...: like run; the elapsed wall-clock time in microseconds goes to $elapsed.
 # $EPOCHREALTIME needs no fork; it is CLOCK_REALTIME (no clock step expected here).
