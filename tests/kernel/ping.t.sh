@@ -496,10 +496,11 @@ test_ping_signals() {
 # status shows the worker (SPEC.md: "worker state"): not running, then
 # running with its pid, path and targets, then not running after SIGTERM (its
 # state file removed) and after SIGKILL (the file left behind, its writer gone).
-pt_status_worker() { # JQ: the condition on .instances[0].worker
+pt_status() { # JQ: a condition on the status --json document
 	nsping --json status >"$STATE/status.json" 2>/dev/null
-	jq -e ".instances[0].worker | $1" "$STATE/status.json" >/dev/null
+	jq -e "$1" "$STATE/status.json" >/dev/null
 }
+pt_status_worker() { pt_status ".instances[0].worker | $1"; }
 test_status_shows_the_worker() {
 	local file=$STATE/t$ID.worker
 	pt_conf "interval_ms = 100; timeout_ms = 500;"
@@ -680,16 +681,12 @@ EOF
 	' "$out" >/dev/null || pt_failv "output" "$(cat "$out")"
 	# status: one worker, one state per instance, each with its own target
 	pt_worker --json ping
-	pt_wait 30 "status: the worker on both instances" pt_status_both "$WORKER"
+	pt_wait 30 "status: the worker on both instances" pt_status \
+		"[.instances[].worker | .running and .pid == $WORKER and .path == \"up\" and
+		  .targets == 1 and .targets_up == 1] == [true, true]"
 	pt_stop TERM
 	ls "$STATE"/*.worker >/dev/null 2>&1 && fail "SIGTERM left $(ls "$STATE"/*.worker)"
 	return 0
-}
-pt_status_both() { # PID
-	nsping --json status >"$STATE/status.json" 2>/dev/null
-	jq -e --argjson pid "$1" '[.instances[].worker | .running and .pid == $pid and
-	  .path == "up" and .targets == 1 and .targets_up == 1] == [true, true]' \
-		"$STATE/status.json" >/dev/null
 }
 
 # write_conf's two instances on one uplink: the first with XDP, the second with
