@@ -7,8 +7,8 @@
 # its "host". Every name starts with nspb<pid>; everything is removed on exit, also
 # on failure or interrupt. No packet is sent anywhere: only configuration is timed.
 #
-# Measures, as wall-clock time of the whole process (fork+exec included), the median
-# of several runs:
+# Measures, as wall-clock time of the whole process from its spawn to its exit
+# (exec included; build/bench-tools/spawntime is the timer), the median of several runs:
 #   (a) cold apply:   bench/seed.sh            vs  nsping apply   (torn down between runs)
 #   (b) no-op rerun:  bench/seed.sh --check    vs  nsping apply   (on a converged system)
 #   (c) nsping apply / no-op for 1, 10, 100 instances, with the cost per instance
@@ -16,7 +16,7 @@
 # and, if perf is installed, the CPU time (task-clock of the process tree) of (a), (b).
 # It reports numbers; it has no pass/fail threshold (exit 1 only if a step fails).
 #
-# Environment: NSPING (default build/nsping), COLD_RUNS (10), NOOP_RUNS (20),
+# Environment: NSPING (default build/nsping), SPAWNTIME (build/bench-tools/spawntime), COLD_RUNS (10), NOOP_RUNS (20),
 # SCALE ("1 10 100"), SCALE_COLD_RUNS (5), SCALE_NOOP_RUNS (10), SETTLE (0.05 s
 # pause before each timed run), SCALE_SETTLE (0.01 s per instance after a destroy
 # in (c)), CPU_RUNS (10; 0 skips the CPU time, which needs perf),
@@ -26,6 +26,7 @@ export LC_ALL=C
 cd "$(dirname "$0")/.."
 
 NSPING=${NSPING:-./build/nsping}
+SPAWNTIME=${SPAWNTIME:-./build/bench-tools/spawntime}
 COLD_RUNS=${COLD_RUNS:-10}
 NOOP_RUNS=${NOOP_RUNS:-20}
 SCALE=${SCALE:-"1 10 100"}
@@ -39,6 +40,7 @@ BENCH_NAME=bench
 # shellcheck source=bench/lib.sh
 source bench/lib.sh # the cd above made the repository root the cwd
 preflight ip ethtool awk
+[ -x "$SPAWNTIME" ] || die "$SPAWNTIME not built (make bench builds it)"
 
 prefix=nspb$$
 node=${prefix}node gw=${prefix}gw
@@ -60,7 +62,8 @@ cleanup() {
 cleanup_on_exit cleanup
 
 # timed CMD...: like run; the elapsed wall-clock time in microseconds goes to $elapsed.
-# $EPOCHREALTIME needs no fork; it is CLOCK_REALTIME (no clock step expected here).
+# spawntime starts CMD with posix_spawn and reads CLOCK_MONOTONIC around it: the
+# time of CMD itself, not of bash forking itself to start it (bench/spawntime.c).
 # Each timed run starts after a short pause, so that the asynchronous kernel work
 # left by the previous run (netns cleanup, RCU, the mount namespaces of
 # `ip netns exec`) does not land on the next one, whichever tool that is.
@@ -68,17 +71,15 @@ SETTLE=${SETTLE:-0.05}
 SCALE_SETTLE=${SCALE_SETTLE:-0.01} # per instance, after a destroy in (c)
 elapsed=0
 timed() {
-	local t0 t1 rc=0
+	local rc=0
 	sleep "$SETTLE"
-	t0=${EPOCHREALTIME/./}
-	"$@" >"$log" 2>&1 || rc=$?
-	t1=${EPOCHREALTIME/./}
+	"$SPAWNTIME" "$state/elapsed" "$@" >"$log" 2>&1 || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		echo "bench: '$*' failed (exit $rc):" >&2
 		sed 's/^/    /' "$log" >&2
 		exit 1
 	fi
-	elapsed=$((t1 - t0))
+	read -r elapsed <"$state/elapsed"
 }
 
 # stats US...: "median min max" of microsecond samples.
@@ -154,6 +155,15 @@ nsping_each() {
 		"$NSPING" -c "$f" --host-netns "$node" --state-dir "$state" "$@" || return
 	done
 }
+# timed_each ARGS...: nsping_each, timed (spawntime runs the ';'-separated commands).
+timed_each() {
+	local f cmds=()
+	for f in "${confs[@]}"; do
+		[ ${#cmds[@]} -eq 0 ] || cmds+=(";")
+		cmds+=("$NSPING" -c "$f" --host-netns "$node" --state-dir "$state" "$@")
+	done
+	timed "${cmds[@]}"
+}
 
 # The seed's instance (a)/(b); nsping's is instance 0 of a 1-instance file.
 s_ns=${prefix}s s_vh=vsh s_vn=vsn s_ip=10.99.200.1/16
@@ -187,10 +197,10 @@ write_confs 1
 nsping1=("${confs[@]}")
 timed "${seed[@]}"
 run seed_teardown
-timed nsping_each apply
+timed_each apply
 run nsping_each destroy
 
-# The floor: fork+exec of a process that does nothing, timed the same way.
+# The floor: spawn and exec of a process that does nothing, timed the same way.
 floor=()
 for ((r = 0; r < NOOP_RUNS; r++)); do
 	timed /bin/true
@@ -203,11 +213,11 @@ seed_cold=() ns_cold=() seed_down=() ns_down=()
 for ((r = 0; r < COLD_RUNS; r++)); do
 	timed "${seed[@]}"
 	seed_cold+=("$elapsed")
-	timed seed_teardown
+	timed ip -n "$node" link del "$s_vh" ";" ip netns del "$s_ns" # seed_teardown, timed
 	seed_down+=("$elapsed")
-	timed nsping_each apply
+	timed_each apply
 	ns_cold+=("$elapsed")
-	timed nsping_each destroy
+	timed_each destroy
 	ns_down+=("$elapsed")
 done
 
@@ -218,7 +228,7 @@ seed_noop=() ns_noop=()
 for ((r = 0; r < NOOP_RUNS; r++)); do
 	timed bench/seed.sh --check "${seed[@]:1}"
 	seed_noop+=("$elapsed")
-	timed nsping_each apply
+	timed_each apply
 	ns_noop+=("$elapsed")
 done
 run "$NSPING" -c "${nsping1[0]}" --host-netns "$node" --state-dir "$state" --json apply
@@ -280,7 +290,7 @@ row "no-op rerun" "$NOOP_RUNS" "$sn_m" "$sn_lo" "$sn_hi" "$nn_m" "$nn_lo" "$nn_h
 row "teardown" "$COLD_RUNS" "$sd_m" "$sd_lo" "$sd_hi" "$nd_m" "$nd_lo" "$nd_hi" "-"
 echo "  speedup: of the medians; (min): of the fastest runs, the least disturbed by other load"
 echo "  (teardown: ip link del + ip netns del vs nsping destroy)"
-echo "  floor: /bin/true (fork+exec, the same timing) $(ms "$fl_m") [$(ms "$fl_lo")..$(ms "$fl_hi")] ms"
+echo "  floor: /bin/true (spawned and timed the same way) $(ms "$fl_m") [$(ms "$fl_lo")..$(ms "$fl_hi")] ms"
 echo "  ceiling: a process that does nothing, timed so, is $(ratio "$sc_m" "$fl_m") faster than" \
 	"seed.sh (cold) and $(ratio "$sn_m" "$fl_m") faster than seed.sh --check (no-op);" \
 	"nsping's time above the floor: $(ms $((nc_m - fl_m))) ms cold, $(ms $((nn_m - fl_m))) ms no-op"
@@ -309,7 +319,7 @@ for n in $SCALE; do
 	write_confs "$n"
 	cold=() noop=()
 	for ((r = 0; r < SCALE_COLD_RUNS; r++)); do
-		timed nsping_each apply
+		timed_each apply
 		cold+=("$elapsed")
 		if ((r + 1 < SCALE_COLD_RUNS)); then
 			run nsping_each destroy
@@ -319,7 +329,7 @@ for n in $SCALE; do
 		fi
 	done
 	for ((r = 0; r < SCALE_NOOP_RUNS; r++)); do
-		timed nsping_each apply
+		timed_each apply
 		noop+=("$elapsed")
 	done
 	reqs=0
@@ -328,7 +338,7 @@ for n in $SCALE; do
 		reqs=$((reqs + $(sed -n 's/.*"requests":\([0-9]*\).*/\1/p' "$log")))
 	done
 	noop_reqs+=("N=$n: $reqs")
-	timed nsping_each destroy
+	timed_each destroy
 	destroy_us=$elapsed
 	read -r c_m c_lo c_hi < <(stats "${cold[@]}")
 	read -r o_m o_lo o_hi < <(stats "${noop[@]}")
