@@ -20,7 +20,8 @@
 # SCALE ("1 10 100"), SCALE_COLD_RUNS (5), SCALE_NOOP_RUNS (10), SETTLE (0.05 s
 # pause before each timed run), SCALE_SETTLE (0.01 s per instance after a destroy
 # in (c)), CPU_RUNS (10; 0 skips the CPU time, which needs perf),
-# BENCH_TIMEOUT (300 s, for each build/bench/ program).
+# BENCH_TIMEOUT (300 s, for each build/bench/ program), PARTS ("cde": which of
+# (c), (d), (e) run after (a) and (b); "" for (a) and (b) alone).
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -34,6 +35,8 @@ SCALE_COLD_RUNS=${SCALE_COLD_RUNS:-5}
 SCALE_NOOP_RUNS=${SCALE_NOOP_RUNS:-10}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
 CPU_RUNS=${CPU_RUNS:-10}
+PARTS=${PARTS:-cde} # besides (a) and (b), which always run
+part() { [[ $PARTS == *"$1"* ]]; }
 MAX_PER_FILE=64 # nsping.conf(5): instances is a list of 1..64 groups
 
 BENCH_NAME=bench
@@ -311,74 +314,80 @@ fi
 echo
 
 # (c) scaling.
-echo "(c) nsping apply for N instances (one uplink eth0, one netns and veth pair each)"
-printf '  %5s %5s  %-26s %9s %9s  %-26s %9s %9s\n' N files "cold apply (ms)" "/inst" "marginal" \
-	"no-op apply (ms)" "/inst" "marginal"
-destroys=() noop_reqs=() first_n='' first_c=0 first_o=0
-for n in $SCALE; do
-	write_confs "$n"
-	cold=() noop=()
-	for ((r = 0; r < SCALE_COLD_RUNS; r++)); do
-		timed_each apply
-		cold+=("$elapsed")
-		if ((r + 1 < SCALE_COLD_RUNS)); then
-			run nsping_each destroy
-			# The kernel frees a deleted netns asynchronously (cleanup_net,
-			# under the rtnl lock); let N of them go before the next run.
-			sleep "$(awk -v n="$n" -v s="$SCALE_SETTLE" 'BEGIN { print n * s }')"
+if part c; then
+	echo "(c) nsping apply for N instances (one uplink eth0, one netns and veth pair each)"
+	printf '  %5s %5s  %-26s %9s %9s  %-26s %9s %9s\n' N files "cold apply (ms)" "/inst" "marginal" \
+		"no-op apply (ms)" "/inst" "marginal"
+	destroys=() noop_reqs=() first_n='' first_c=0 first_o=0
+	for n in $SCALE; do
+		write_confs "$n"
+		cold=() noop=()
+		for ((r = 0; r < SCALE_COLD_RUNS; r++)); do
+			timed_each apply
+			cold+=("$elapsed")
+			if ((r + 1 < SCALE_COLD_RUNS)); then
+				run nsping_each destroy
+				# The kernel frees a deleted netns asynchronously (cleanup_net,
+				# under the rtnl lock); let N of them go before the next run.
+				sleep "$(awk -v n="$n" -v s="$SCALE_SETTLE" 'BEGIN { print n * s }')"
+			fi
+		done
+		for ((r = 0; r < SCALE_NOOP_RUNS; r++)); do
+			timed_each apply
+			noop+=("$elapsed")
+		done
+		reqs=0
+		for f in "${confs[@]}"; do
+			run "$NSPING" -c "$f" --host-netns "$node" --state-dir "$state" --json apply
+			reqs=$((reqs + $(sed -n 's/.*"requests":\([0-9]*\).*/\1/p' "$log")))
+		done
+		noop_reqs+=("N=$n: $reqs")
+		timed_each destroy
+		destroy_us=$elapsed
+		read -r c_m c_lo c_hi < <(stats "${cold[@]}")
+		read -r o_m o_lo o_hi < <(stats "${noop[@]}")
+		if [ -z "$first_n" ]; then
+			first_n=$n first_c=$c_m first_o=$o_m
+			mc=- mo=-
+		else
+			mc=$(ms $(((c_m - first_c) / (n - first_n))))
+			mo=$(ms $(((o_m - first_o) / (n - first_n))))
 		fi
+		printf '  %5s %5s  %-26s %9s %9s  %-26s %9s %9s\n' "$n" "${#confs[@]}" \
+			"$(ms "$c_m") [$(ms "$c_lo")..$(ms "$c_hi")]" "$(ms $((c_m / n)))" "$mc" \
+			"$(ms "$o_m") [$(ms "$o_lo")..$(ms "$o_hi")]" "$(ms $((o_m / n)))" "$mo"
+		destroys+=("N=$n: $(ms "$destroy_us") ms")
 	done
-	for ((r = 0; r < SCALE_NOOP_RUNS; r++)); do
-		timed_each apply
-		noop+=("$elapsed")
-	done
-	reqs=0
-	for f in "${confs[@]}"; do
-		run "$NSPING" -c "$f" --host-netns "$node" --state-dir "$state" --json apply
-		reqs=$((reqs + $(sed -n 's/.*"requests":\([0-9]*\).*/\1/p' "$log")))
-	done
-	noop_reqs+=("N=$n: $reqs")
-	timed_each destroy
-	destroy_us=$elapsed
-	read -r c_m c_lo c_hi < <(stats "${cold[@]}")
-	read -r o_m o_lo o_hi < <(stats "${noop[@]}")
-	if [ -z "$first_n" ]; then
-		first_n=$n first_c=$c_m first_o=$o_m
-		mc=- mo=-
-	else
-		mc=$(ms $(((c_m - first_c) / (n - first_n))))
-		mo=$(ms $(((o_m - first_o) / (n - first_n))))
-	fi
-	printf '  %5s %5s  %-26s %9s %9s  %-26s %9s %9s\n' "$n" "${#confs[@]}" \
-		"$(ms "$c_m") [$(ms "$c_lo")..$(ms "$c_hi")]" "$(ms $((c_m / n)))" "$mc" \
-		"$(ms "$o_m") [$(ms "$o_lo")..$(ms "$o_hi")]" "$(ms $((o_m / n)))" "$mo"
-	destroys+=("N=$n: $(ms "$destroy_us") ms")
-done
-echo "  /inst = total / N; marginal = (total(N) - total(${first_n:-?})) / (N - ${first_n:-?}), the cost of one more instance"
-echo "  runs: $SCALE_COLD_RUNS cold (destroy between), $SCALE_NOOP_RUNS no-op; a file holds at most" \
-	"$MAX_PER_FILE instances, so N > $MAX_PER_FILE runs nsping once per file, in sequence"
-echo "  nsping destroy (1 run each): ${destroys[*]}"
-echo "  changing kernel requests sent by a no-op apply (\"requests\"): ${noop_reqs[*]}"
-echo
+	echo "  /inst = total / N; marginal = (total(N) - total(${first_n:-?})) / (N - ${first_n:-?}), the cost of one more instance"
+	echo "  runs: $SCALE_COLD_RUNS cold (destroy between), $SCALE_NOOP_RUNS no-op; a file holds at most" \
+		"$MAX_PER_FILE instances, so N > $MAX_PER_FILE runs nsping once per file, in sequence"
+	echo "  nsping destroy (1 run each): ${destroys[*]}"
+	echo "  changing kernel requests sent by a no-op apply (\"requests\"): ${noop_reqs[*]}"
+	echo
+fi
 
 # (d) the BPF per-packet bench, if built.
-found=0
-for b in build/bench/*; do
-	[ -f "$b" ] && [ -x "$b" ] || continue
-	found=1
-	echo "(d) $b"
-	rc=0
-	timeout "$BENCH_TIMEOUT" "$b" >"$log" 2>&1 || rc=$?
-	sed 's/^/  /' "$log"
-	[ "$rc" -eq 0 ] || echo "  ($b exited $rc)"
-	echo
-done
-[ "$found" -eq 1 ] || echo "(d) no BPF per-packet bench: build/bench/ holds no executable"
+if part d; then
+	found=0
+	for b in build/bench/*; do
+		[ -f "$b" ] && [ -x "$b" ] || continue
+		found=1
+		echo "(d) $b"
+		rc=0
+		timeout "$BENCH_TIMEOUT" "$b" >"$log" 2>&1 || rc=$?
+		sed 's/^/  /' "$log"
+		[ "$rc" -eq 0 ] || echo "  ($b exited $rc)"
+		echo
+	done
+	[ "$found" -eq 1 ] || echo "(d) no BPF per-packet bench: build/bench/ holds no executable"
+fi
 
 # (e) the ping worker: rate and CPU at 1k/10k targets, RTT next to hping3 (own lab).
-echo "(e) bench/ping.sh"
-bench/ping.sh 2>&1 | sed 's/^/  /' || echo "  (bench/ping.sh failed)"
-echo
+if part e; then
+	echo "(e) bench/ping.sh"
+	bench/ping.sh 2>&1 | sed 's/^/  /' || echo "  (bench/ping.sh failed)"
+	echo
+fi
 
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
