@@ -151,30 +151,24 @@ write_confs() {
 	done
 }
 
-# nsping_each CMD...: runs nsping CMD on every file of $confs, in order.
-nsping_each() {
+# each_cmds ARGS...: $each, nsping ARGS on every file of $confs in order, as the
+# ';'-separated commands of one spawntime run (it stops at the first failure).
+each_cmds() {
 	local f
+	each=()
 	for f in "${confs[@]}"; do
-		"$NSPING" -c "$f" --host-netns "$node" --state-dir "$state" "$@" || return
+		[ ${#each[@]} -eq 0 ] || each+=(";")
+		each+=("$NSPING" -c "$f" --host-netns "$node" --state-dir "$state" "$@")
 	done
 }
-# timed_each ARGS...: nsping_each, timed (spawntime runs the ';'-separated commands).
-timed_each() {
-	local f cmds=()
-	for f in "${confs[@]}"; do
-		[ ${#cmds[@]} -eq 0 ] || cmds+=(";")
-		cmds+=("$NSPING" -c "$f" --host-netns "$node" --state-dir "$state" "$@")
-	done
-	timed "${cmds[@]}"
-}
+nsping_each() { each_cmds "$@" && "$SPAWNTIME" /dev/null "${each[@]}"; }
+timed_each() { each_cmds "$@" && timed "${each[@]}"; }
 
 # The seed's instance (a)/(b); nsping's is instance 0 of a 1-instance file.
 s_ns=${prefix}s s_vh=vsh s_vn=vsn s_ip=10.99.200.1/16
 seed=(bench/seed.sh "$node" "$s_ns" "$s_vh" "$s_vn" "$s_ip" "$up_mac" "$gw_ip" "$gw_mac" eth0)
-seed_teardown() {
-	ip -n "$node" link del "$s_vh"
-	ip netns del "$s_ns"
-}
+seed_teardown_cmd=(ip -n "$node" link del "$s_vh" ";" ip netns del "$s_ns") # for spawntime
+seed_teardown() { "$SPAWNTIME" /dev/null "${seed_teardown_cmd[@]}"; }
 
 # ---------------------------------------------------------------------------
 commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
@@ -216,7 +210,7 @@ seed_cold=() ns_cold=() seed_down=() ns_down=()
 for ((r = 0; r < COLD_RUNS; r++)); do
 	timed "${seed[@]}"
 	seed_cold+=("$elapsed")
-	timed ip -n "$node" link del "$s_vh" ";" ip netns del "$s_ns" # seed_teardown, timed
+	timed "${seed_teardown_cmd[@]}"
 	seed_down+=("$elapsed")
 	timed_each apply
 	ns_cold+=("$elapsed")
