@@ -173,9 +173,7 @@ test_mode_change_is_one_update() {
 	expect_rc 0 nsping apply
 	sed -i 's|mode = "native"|mode = "generic"|' "$CONF"
 	[ "$(plan_ops)" = "update xdp;" ] || fail "plan: $(plan_ops)"
-	strace -f -qq -e trace=sendmsg,sendto -o "$STATE/strace" \
-		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" --json apply \
-		>"$STATE/out" || fail "apply failed: $(cat "$STATE/out")"
+	nsping_traced sendmsg,sendto --json apply >"$STATE/out" || fail "apply failed: $(cat "$STATE/out")"
 	# RTM_SETLINK (0x13) carries IFLA_XDP: one to detach, one to attach
 	sent=$(grep -cE 'RTM_SETLINK|nlmsg_type=0x13[^0-9a-f]' "$STATE/strace")
 	[ "$sent" = 2 ] || fail "strace counted $sent RTM_SETLINK, expected 2"

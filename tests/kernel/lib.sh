@@ -66,6 +66,13 @@ nsping() {
 	"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" --lock-wait 2 "$@"
 }
 
+# nsping_traced CALLS ARGS...: nsping ARGS under strace -f -e trace=CALLS, the
+# calls in $STATE/strace (strace cannot run the nsping function).
+nsping_traced() {
+	strace -f -qq -e trace="$1" -o "$STATE/strace" \
+		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" "${@:2}"
+}
+
 fail() {
 	echo "$*" >&2
 	exit 1

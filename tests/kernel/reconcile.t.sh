@@ -37,9 +37,7 @@ test_noop_rerun_sends_nothing() {
 	jq -e '.requests == 0 and .converged and (.changes | length) == 0' "$STATE/out" >/dev/null ||
 		fail "rerun: $(cat "$STATE/out")"
 	# An independent count: no changing netlink message and no ethtool set leaves the process.
-	strace -f -qq -e trace=sendmsg,sendto,ioctl -o "$STATE/strace" \
-		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply >/dev/null ||
-		fail "apply under strace failed"
+	nsping_traced sendmsg,sendto,ioctl apply >/dev/null || fail "apply under strace failed"
 	# strace can't name the types of sockets made in another netns: match numbers too
 	# (RTM_GETLINK 0x12; NEW/DEL/SET LINK 0x10 0x11 0x13, ADDR 0x14 0x15,
 	# ROUTE 0x18 0x19, NEIGH 0x1c 0x1d)
@@ -77,9 +75,7 @@ test_binary_is_self_contained() {
 	fi
 	write_conf
 	expect_rc 0 nsping apply
-	strace -f -qq -e trace=open,openat -o "$STATE/strace" \
-		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply >/dev/null ||
-		fail "apply under strace failed"
+	nsping_traced open,openat apply >/dev/null || fail "apply under strace failed"
 	grep -q "$CONF" "$STATE/strace" || fail "strace saw no open of the config"
 	if grep -E '\.so|ld\.so\.cache|nsswitch|/etc/(hosts|protocols|services)' "$STATE/strace"; then
 		fail "a run opened a library or an NSS file"
