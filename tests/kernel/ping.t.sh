@@ -579,6 +579,14 @@ pt_prom_answered() {
 	[ -n "$v" ] && [ "$v" != 0 ]
 }
 
+# pt_all_unreachable FILE N FROM: FILE holds N probe lines, every one ICMP host
+# unreachable (type 3, code 1) from FROM.
+pt_all_unreachable() {
+	jq -se --argjson n "$2" --arg from "$3" 'map(select(.type == "probe")) | length == $n and
+	        all(.result == "unreachable" and .from == $from and .icmp_type == 3 and
+	            .icmp_code == 1)' "$1" >/dev/null
+}
+
 # An on-link target that no one answers ARP for: the netns' own kernel gives up
 # on the neighbor and reports ICMP host unreachable, "from" the netns address.
 test_ping_unreachable_local() {
@@ -588,9 +596,7 @@ test_ping_unreachable_local() {
 	icmp0=$(pt_nstat "$PINGNS" IcmpOutDestUnreachs)
 	pt_ping --json ping --count 1 >"$out" 2>"$STATE/ping.err"
 	[ $? -eq 1 ] || pt_failv "ping --count 1 of an unreachable target did not exit 1" "$(cat "$out")"
-	jq -se 'map(select(.type == "probe")) | length == 1 and
-	        all(.result == "unreachable" and .from == "10.99.0.2" and .icmp_type == 3 and
-	            .icmp_code == 1)' "$out" >/dev/null ||
+	pt_all_unreachable "$out" 1 10.99.0.2 ||
 		fail "expected unreachable from 10.99.0.2: $(grep probe "$out");" \
 			"the netns sent $(($(pt_nstat "$PINGNS" IcmpOutDestUnreachs) - icmp0)) ICMP" \
 			"unreachables; its lo: $(ip -n "$PINGNS" -br link show lo)"
@@ -610,9 +616,7 @@ test_ping_unreachable_beyond_node() {
 	expect_rc 0 nsping apply
 	pt_ping --json ping --count 3 >"$out" 2>"$STATE/ping.err"
 	[ $? -eq 1 ] || pt_failv "ping --count 3 of an unroutable target did not exit 1" "$(cat "$out")"
-	jq -se 'map(select(.type == "probe")) | length == 3 and
-	        all(.result == "unreachable" and .from == "10.99.0.1" and .icmp_type == 3 and
-	            .icmp_code == 1)' "$out" >/dev/null ||
+	pt_all_unreachable "$out" 3 10.99.0.1 ||
 		fail "expected 3 unreachables from the gateway 10.99.0.1: $(grep probe "$out");" \
 			"status: $(nsping status)"
 }
