@@ -35,7 +35,7 @@ SCALE_COLD_RUNS=${SCALE_COLD_RUNS:-5}
 SCALE_NOOP_RUNS=${SCALE_NOOP_RUNS:-10}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
 CPU_RUNS=${CPU_RUNS:-10}
-PARTS=${PARTS:-cde} # besides (a) and (b), which always run
+PARTS=${PARTS-cde} # besides (a) and (b), which always run
 part() { [[ $PARTS == *"$1"* ]]; }
 MAX_PER_FILE=64 # nsping.conf(5): instances is a list of 1..64 groups
 
