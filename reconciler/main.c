@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "config.h"
 #include "netns.h"
+#include "prefault.h"
 
 #define DEFAULT_CONFIG	  "/etc/nsping/nsping.conf"
 #define DEFAULT_STATE_DIR "/run/nsping"
@@ -34,6 +35,15 @@ static const struct command commands[] = {
 	{"ping", nsp_cmd_ping, true, "run the ping worker in the foreground"},
 	{"run", nsp_cmd_run, true, "apply, verify, then hand off to the ping worker"},
 };
+
+/*
+ * Before the libraries' own constructors (default priority) and main(): the
+ * earliest point a static program gets after the C library's start-up.
+ */
+__attribute__((constructor(101))) static void prefault_at_start(void)
+{
+	nsp_prefault_image();
+}
 
 static void usage(FILE *f)
 {
