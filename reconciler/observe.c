@@ -35,9 +35,27 @@ static void handles_close(struct nsp_netns_handles *h)
 	h->netns_fd = -1;
 }
 
-/* (Re)open the handles of a netns by name; -ENOENT when it does not exist. */
+struct sockets_args {
+	struct nsp_netns_handles *h;
+	unsigned long *requests;
+};
+
+/* Run inside the netns: both sockets stay bound to it. */
+static int open_sockets_here(void *arg)
+{
+	struct sockets_args *a = arg;
+	int r = nsp_nl_open(&a->h->nl, -1, a->requests);
+
+	return r < 0 ? r : make_inet_socket(&a->h->sock);
+}
+
+/*
+ * (Re)open the handles of a netns by name; -ENOENT when it does not exist.
+ * One visit makes both sockets (each setns round trip is four syscalls).
+ */
 static int handles_open(struct nsp_kernel *k, struct nsp_netns_handles *h, const char *netns)
 {
+	struct sockets_args a = {.h = h, .requests = &k->requests};
 	int r;
 
 	handles_close(h);
@@ -45,9 +63,7 @@ static int handles_open(struct nsp_kernel *k, struct nsp_netns_handles *h, const
 	if (r < 0)
 		return r;
 	h->netns_fd = r;
-	r = nsp_nl_open(&h->nl, h->netns_fd, &k->requests);
-	if (r == 0)
-		r = nsp_netns_run(h->netns_fd, make_inet_socket, &h->sock);
+	r = nsp_netns_run(h->netns_fd, open_sockets_here, &a);
 	if (r < 0)
 		handles_close(h);
 	return r;
