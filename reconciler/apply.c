@@ -28,7 +28,7 @@ static int mark_new_netns(void *arg)
 	struct nsp_nl nl;
 	int r;
 
-	r = nsp_nl_open(&nl, -1, a->requests);
+	r = nsp_nl_open(&nl, a->requests);
 	if (r < 0)
 		return r;
 	nsp_mark(a->instance, mark);

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "netns.h"
 #include "nl.h"
 
 #define NSP_NL_RECV_TIMEOUT_S 5
@@ -63,10 +62,6 @@ static int nl_to_errno(int nle)
 	}
 }
 
-struct open_args {
-	struct nl_sock *sk;
-};
-
 /* Keep the kernel's own errno: libnl folds many of them into NLE_FAILURE. */
 static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 {
@@ -77,25 +72,17 @@ static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
-static int connect_here(void *arg)
-{
-	struct open_args *a = arg;
-
-	return nl_to_errno(nl_connect(a->sk, NETLINK_ROUTE));
-}
-
-int nsp_nl_open(struct nsp_nl *nl, int netns_fd, unsigned long *requests)
+int nsp_nl_open(struct nsp_nl *nl, unsigned long *requests)
 {
 	static const struct timeval recv_timeout = {.tv_sec = NSP_NL_RECV_TIMEOUT_S};
-	struct open_args a = {.sk = nl_socket_alloc()};
+	struct nl_sock *sk = nl_socket_alloc();
 	int r;
 
-	if (!a.sk)
+	if (!sk)
 		return -ENOMEM;
-	/* A netlink socket stays bound to the netns it was made in. */
-	r = netns_fd >= 0 ? nsp_netns_run(netns_fd, connect_here, &a) : connect_here(&a);
+	r = nl_to_errno(nl_connect(sk, NETLINK_ROUTE));
 	if (r < 0) {
-		nl_socket_free(a.sk);
+		nl_socket_free(sk);
 		return r;
 	}
 	/*
@@ -103,13 +90,13 @@ int nsp_nl_open(struct nsp_nl *nl, int netns_fd, unsigned long *requests)
 	 * and then waits for an answer that never comes. The kernel answers
 	 * rtnetlink within the request, so a bounded wait costs nothing.
 	 */
-	if (setsockopt(nl_socket_get_fd(a.sk), SOL_SOCKET, SO_RCVTIMEO, &recv_timeout,
+	if (setsockopt(nl_socket_get_fd(sk), SOL_SOCKET, SO_RCVTIMEO, &recv_timeout,
 		       sizeof(recv_timeout)) < 0) {
 		r = -errno;
-		nl_socket_free(a.sk);
+		nl_socket_free(sk);
 		return r;
 	}
-	nl->sk = a.sk;
+	nl->sk = sk;
 	nl->requests = requests;
 	nl->last_error = 0;
 	nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, on_error, nl);

@@ -35,10 +35,11 @@ struct nsp_nl_neigh {
 };
 
 /*
- * A socket in the calling thread's netns, or in the netns of netns_fd (>= 0).
- * nl must stay at its address while open: the error callback points at it.
+ * A socket in the calling thread's netns, bound to it for good (to open one
+ * in another netns, call this from nsp_netns_run()). nl must stay at its
+ * address while open: the error callback points at it.
  */
-int nsp_nl_open(struct nsp_nl *nl, int netns_fd, unsigned long *requests);
+int nsp_nl_open(struct nsp_nl *nl, unsigned long *requests);
 /*
  * Count one changing request that is about to leave by another way than
  * this socket (ethtool, libbpf's tc) but belongs to the same count.

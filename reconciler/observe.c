@@ -44,7 +44,7 @@ struct sockets_args {
 static int open_sockets_here(void *arg)
 {
 	struct sockets_args *a = arg;
-	int r = nsp_nl_open(&a->h->nl, -1, a->requests);
+	int r = nsp_nl_open(&a->h->nl, a->requests);
 
 	return r < 0 ? r : make_inet_socket(&a->h->sock);
 }
@@ -81,7 +81,7 @@ int nsp_kernel_open(struct nsp_kernel *k, size_t n_instances)
 	k->n = n_instances;
 	for (size_t i = 0; i < n_instances; i++)
 		k->ns[i].netns_fd = k->ns[i].sock = -1;
-	r = nsp_nl_open(&k->host, -1, &k->requests);
+	r = nsp_nl_open(&k->host, &k->requests);
 	if (r == 0)
 		r = make_inet_socket(&k->host_sock);
 	if (r < 0)
