@@ -30,9 +30,9 @@
 static int populate_read_only(struct dl_phdr_info *info, size_t size, void *data)
 {
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	int *populated = data;
 
 	(void)size;
+	(void)data;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		uintptr_t start, end;
@@ -41,16 +41,13 @@ static int populate_read_only(struct dl_phdr_info *info, size_t size, void *data
 			continue;
 		start = (info->dlpi_addr + ph->p_vaddr) & ~(page - 1);
 		end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + page - 1) & ~(page - 1);
-		if (madvise((void *)start, end - start, MADV_POPULATE_READ) == 0)
-			(*populated)++;
+		/* best effort: an old kernel's EINVAL leaves the pages to fault */
+		madvise((void *)start, end - start, MADV_POPULATE_READ);
 	}
 	return 1; /* the executable comes first; shared objects are not ours */
 }
 
-int nsp_prefault_image(void)
+void nsp_prefault_image(void)
 {
-	int populated = 0;
-
-	dl_iterate_phdr(populate_read_only, &populated);
-	return populated;
+	dl_iterate_phdr(populate_read_only, NULL);
 }

@@ -6,10 +6,9 @@
 /*
  * Maps every read-only PT_LOAD segment of the running executable (code,
  * read-only data) with MADV_POPULATE_READ, so that the rest of the run
- * takes no page fault on them. Best effort: returns how many segments were
- * populated; a kernel without MADV_POPULATE_READ (before 5.14) populates
- * none and changes nothing.
+ * takes no page fault on them. Best effort: a kernel without
+ * MADV_POPULATE_READ (before 5.14) populates nothing and changes nothing.
  */
-int nsp_prefault_image(void);
+void nsp_prefault_image(void);
 
 #endif
