@@ -35,10 +35,12 @@ all: $(BUILD)/nsping
 -include tests/tools/tools.mk
 -include tests/gateway/gateway.mk
 
-$(BUILD)/nsping: $(CORE_OBJS) $(MAIN_OBJ)
-	$(CC) $(CFLAGS) $(NSPING_LDFLAGS) -o $@ $^ $(NSPING_LDLIBS)
+# Makefile as a prerequisite: a change of CFLAGS or of the link flags must
+# rebuild what they shaped, not leave a stale build/ to be tested or timed.
+$(BUILD)/nsping: $(CORE_OBJS) $(MAIN_OBJ) Makefile
+	$(CC) $(CFLAGS) $(NSPING_LDFLAGS) -o $@ $(filter %.o,$^) $(NSPING_LDLIBS)
 
-$(BUILD)/reconciler/%.o: reconciler/%.c $(wildcard reconciler/*.h) $(BPF_SKELS) | $(BUILD)/reconciler
+$(BUILD)/reconciler/%.o: reconciler/%.c $(wildcard reconciler/*.h) $(BPF_SKELS) Makefile | $(BUILD)/reconciler
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # The same objects linked against shared glibc, for the contract tests only:

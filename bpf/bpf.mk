@@ -34,11 +34,12 @@ BPF_USER_LDLIBS  := $(or $(shell pkg-config --libs libbpf 2>/dev/null),-lbpf)
 # The objects are intermediates of the skeletons; keep them.
 .SECONDARY: $(BPF_OBJS) $(BPF_TEST_OBJS)
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
+# bpf.mk too: a change of BPF_CFLAGS must rebuild the objects it shaped.
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) bpf/bpf.mk
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(BPF_HDRS)
+$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(BPF_HDRS) bpf/bpf.mk
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
