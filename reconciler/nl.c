@@ -145,6 +145,22 @@ static int finish_dump(struct nl_cache *cache, int r, void *arr, size_t n, void 
 	return 0;
 }
 
+/* What observe and plan compare of a link. */
+static void obs_link_of(struct rtnl_link *l, struct nsp_obs_link *x)
+{
+	const char *type = rtnl_link_get_type(l);
+	const char *alias = rtnl_link_get_ifalias(l);
+
+	*x = (struct nsp_obs_link){.present = true};
+	x->ifindex = rtnl_link_get_ifindex(l);
+	snprintf(x->name, sizeof(x->name), "%s", rtnl_link_get_name(l));
+	snprintf(x->alias, sizeof(x->alias), "%s", alias ? alias : "");
+	binary_addr(rtnl_link_get_addr(l), x->mac.b, sizeof(x->mac.b));
+	x->up = rtnl_link_get_flags(l) & IFF_UP;
+	x->is_veth = type && !strcmp(type, "veth");
+	x->peer_ifindex = (int)rtnl_link_get_link(l);
+}
+
 int nsp_nl_dump_links(struct nsp_nl *nl, struct nsp_obs_link **ret, size_t *ret_n)
 {
 	struct nl_cache *cache;
@@ -157,47 +173,84 @@ int nsp_nl_dump_links(struct nsp_nl *nl, struct nsp_obs_link **ret, size_t *ret_
 		return nl_to_errno(r);
 	for (struct nl_object *o = nl_cache_get_first(cache); o && r == 0;
 	     o = nl_cache_get_next(o)) {
-		struct rtnl_link *l = (struct rtnl_link *)o;
-		const char *type = rtnl_link_get_type(l);
-		const char *alias = rtnl_link_get_ifalias(l);
-		struct nsp_obs_link x = {.present = true};
+		struct nsp_obs_link x;
 
-		x.ifindex = rtnl_link_get_ifindex(l);
-		snprintf(x.name, sizeof(x.name), "%s", rtnl_link_get_name(l));
-		snprintf(x.alias, sizeof(x.alias), "%s", alias ? alias : "");
-		binary_addr(rtnl_link_get_addr(l), x.mac.b, sizeof(x.mac.b));
-		x.up = rtnl_link_get_flags(l) & IFF_UP;
-		x.is_veth = type && !strcmp(type, "veth");
-		x.peer_ifindex = (int)rtnl_link_get_link(l);
+		obs_link_of((struct rtnl_link *)o, &x);
 		r = append(&arr, &n, &x, sizeof(x));
 	}
 	return finish_dump(cache, r, arr, n, ret, ret_n);
 }
 
+/* One link by name: RTM_GETLINK with IFLA_IFNAME, an answer of one message. */
+static int get_link(struct nsp_nl *nl, const char *name, struct rtnl_link **ret)
+{
+	int r = rtnl_link_get_kernel(nl->sk, 0, name, ret);
+
+	if (r < 0)
+		return r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV ? -ENODEV : nl_to_errno(r);
+	return 0;
+}
+
+int nsp_nl_get_link(struct nsp_nl *nl, const char *name, struct nsp_obs_link *ret)
+{
+	struct rtnl_link *l;
+	int r = get_link(nl, name, &l);
+
+	*ret = (struct nsp_obs_link){.present = false};
+	if (r < 0)
+		return r;
+	obs_link_of(l, ret);
+	rtnl_link_put(l);
+	return 0;
+}
+
+struct addr_dump {
+	struct nsp_nl_addr *arr;
+	size_t n;
+	int err;
+};
+
+static void on_addr(const struct nlmsghdr *nh, void *arg)
+{
+	struct addr_dump *d = arg;
+	const struct ifaddrmsg *ifa = nlmsg_data(nh);
+	struct nlattr *tb[IFA_MAX + 1];
+	struct nsp_nl_addr x = {0};
+	const struct nlattr *a;
+
+	if (d->err || nh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET ||
+	    nlmsg_parse((struct nlmsghdr *)nh, sizeof(*ifa), tb, IFA_MAX, NULL) < 0)
+		return;
+	/* IFA_ADDRESS is the peer of a point-to-point address; IFA_LOCAL is ours */
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (!a || nla_len(a) != sizeof(x.addr))
+		return;
+	memcpy(&x.addr, nla_data(a), sizeof(x.addr));
+	x.ifindex = (int)ifa->ifa_index;
+	x.prefix = ifa->ifa_prefixlen;
+	x.secondary = ifa->ifa_flags & IFA_F_SECONDARY;
+	d->err = append(&d->arr, &d->n, &x, sizeof(x));
+}
+
+/*
+ * An AF_INET dump: the kernel sends the IPv4 addresses only, not the IPv6
+ * link-local address that every veth of a node with pods carries.
+ */
 int nsp_nl_dump_addrs(struct nsp_nl *nl, struct nsp_nl_addr **ret, size_t *ret_n)
 {
-	struct nl_cache *cache;
-	struct nsp_nl_addr *arr = NULL;
-	size_t n = 0;
-	int r;
+	struct ifaddrmsg hdr = {.ifa_family = AF_INET};
+	struct addr_dump d = {0};
+	int r = nsp_nl_dump_raw(nl, RTM_GETADDR, &hdr, sizeof(hdr), on_addr, &d);
 
-	r = rtnl_addr_alloc_cache(nl->sk, &cache);
-	if (r < 0)
-		return nl_to_errno(r);
-	for (struct nl_object *o = nl_cache_get_first(cache); o && r == 0;
-	     o = nl_cache_get_next(o)) {
-		struct rtnl_addr *a = (struct rtnl_addr *)o;
-		struct nsp_nl_addr x = {0};
-
-		if (rtnl_addr_get_family(a) != AF_INET ||
-		    !binary_addr(rtnl_addr_get_local(a), &x.addr, sizeof(x.addr)))
-			continue;
-		x.ifindex = rtnl_addr_get_ifindex(a);
-		x.prefix = (uint8_t)rtnl_addr_get_prefixlen(a);
-		x.secondary = rtnl_addr_get_flags(a) & IFA_F_SECONDARY;
-		r = append(&arr, &n, &x, sizeof(x));
+	if (r == 0)
+		r = d.err;
+	if (r < 0) {
+		free(d.arr);
+		return r;
 	}
-	return finish_dump(cache, r, arr, n, ret, ret_n);
+	*ret = d.arr;
+	*ret_n = d.n;
+	return 0;
 }
 
 int nsp_nl_dump_routes(struct nsp_nl *nl, struct nsp_obs_route **ret, size_t *ret_n)
@@ -311,14 +364,71 @@ int nsp_nl_dump_raw(struct nsp_nl *nl, int type, void *hdr, size_t size,
 	return nl->last_error ? nl->last_error : nl_to_errno(r);
 }
 
+struct xdp_reply {
+	int ifindex;
+	struct nsp_nl_xdp *xdp;
+};
+
+static uint32_t xdp_attr_u32(struct nlattr **xtb, int type)
+{
+	return xtb[type] && nla_len(xtb[type]) >= (int)sizeof(uint32_t) ? nla_get_u32(xtb[type])
+									: 0;
+}
+
+static int on_link_xdp(struct nl_msg *msg, void *arg)
+{
+	struct xdp_reply *d = arg;
+	struct nlmsghdr *nh = nlmsg_hdr(msg);
+	const struct ifinfomsg *ifi = nlmsg_data(nh);
+	struct nlattr *tb[IFLA_MAX + 1], *xtb[IFLA_XDP_MAX + 1];
+
+	if (nh->nlmsg_type != RTM_NEWLINK || ifi->ifi_index != d->ifindex ||
+	    nlmsg_parse(nh, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0 || !tb[IFLA_XDP] ||
+	    nla_parse_nested(xtb, IFLA_XDP_MAX, tb[IFLA_XDP], NULL) < 0 || !xtb[IFLA_XDP_ATTACHED])
+		return NL_OK;
+	d->xdp->attached = nla_get_u8(xtb[IFLA_XDP_ATTACHED]);
+	d->xdp->prog_id = xdp_attr_u32(xtb, IFLA_XDP_PROG_ID);
+	d->xdp->drv_prog_id = xdp_attr_u32(xtb, IFLA_XDP_DRV_PROG_ID);
+	d->xdp->skb_prog_id = xdp_attr_u32(xtb, IFLA_XDP_SKB_PROG_ID);
+	return NL_OK;
+}
+
+int nsp_nl_link_xdp(struct nsp_nl *nl, int ifindex, struct nsp_nl_xdp *ret)
+{
+	struct xdp_reply d = {.ifindex = ifindex, .xdp = ret};
+	struct nl_cb *sk_cb = nl_socket_get_cb(nl->sk);
+	struct nl_cb *cb = nl_cb_clone(sk_cb); /* a copy keeps on_error */
+	struct nl_msg *msg = NULL;
+	int r;
+
+	nl_cb_put(sk_cb);
+	*ret = (struct nsp_nl_xdp){0};
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_link_xdp, &d);
+	nl->last_error = 0;
+	r = rtnl_link_build_get_request(ifindex, NULL, &msg);
+	if (r >= 0)
+		r = nl_send_auto(nl->sk, msg);
+	/* the answer, then the kernel's ACK (libnl asks for one) */
+	if (r >= 0)
+		r = nl_recvmsgs(nl->sk, cb);
+	if (r >= 0 && !nl->last_error)
+		r = nl_wait_for_ack(nl->sk);
+	nlmsg_free(msg);
+	nl_cb_put(cb);
+	if (nl->last_error)
+		return nl->last_error;
+	return nl_to_errno(r);
+}
+
 int nsp_nl_link_index(struct nsp_nl *nl, const char *name)
 {
 	struct rtnl_link *l;
-	int r, ifindex;
+	int r = get_link(nl, name, &l), ifindex;
 
-	r = rtnl_link_get_kernel(nl->sk, 0, name, &l);
 	if (r < 0)
-		return r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV ? -ENODEV : nl_to_errno(r);
+		return r;
 	ifindex = rtnl_link_get_ifindex(l);
 	rtnl_link_put(l);
 	return ifindex;

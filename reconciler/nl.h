@@ -48,6 +48,9 @@ void nsp_nl_count_request(struct nsp_nl *nl);
 void nsp_nl_close(struct nsp_nl *nl);
 
 int nsp_nl_dump_links(struct nsp_nl *nl, struct nsp_obs_link **ret, size_t *ret_n);
+/* One link by name (a read): -ENODEV, and ret->present false, when there is none. */
+int nsp_nl_get_link(struct nsp_nl *nl, const char *name, struct nsp_obs_link *ret);
+/* The IPv4 addresses of every link. */
 int nsp_nl_dump_addrs(struct nsp_nl *nl, struct nsp_nl_addr **ret, size_t *ret_n);
 /* IPv4 unicast routes of the main table, except the kernel's own (proto kernel). */
 int nsp_nl_dump_routes(struct nsp_nl *nl, struct nsp_obs_route **ret, size_t *ret_n);
@@ -60,6 +63,20 @@ int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret
  */
 int nsp_nl_dump_raw(struct nsp_nl *nl, int type, void *hdr, size_t size,
 		    void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *arg);
+
+/* IFLA_XDP of a link: what is attached, in which mode (XDP_ATTACHED_*). */
+struct nsp_nl_xdp {
+	uint8_t attached;
+	uint32_t prog_id; /* the program, when only one is attached */
+	uint32_t drv_prog_id;
+	uint32_t skb_prog_id;
+};
+
+/*
+ * The XDP programs of one link (a read): an RTM_GETLINK for its ifindex.
+ * libbpf's bpf_xdp_query() dumps every link of the netns to find one.
+ */
+int nsp_nl_link_xdp(struct nsp_nl *nl, int ifindex, struct nsp_nl_xdp *ret);
 
 /* The ifindex of a link by name (a read, not counted). */
 int nsp_nl_link_index(struct nsp_nl *nl, const char *name);

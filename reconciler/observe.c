@@ -107,15 +107,6 @@ int nsp_kernel_reopen_netns(struct nsp_kernel *k, size_t i, const char *netns)
 	return handles_open(k, &k->ns[i], netns);
 }
 
-static const struct nsp_obs_link *find_by_name(const struct nsp_obs_link *links, size_t n,
-					       const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(links[i].name, name))
-			return &links[i];
-	return NULL;
-}
-
 static const struct nsp_obs_link *find_owned_veth(const struct nsp_obs_link *links, size_t n,
 						  const char *instance)
 {
@@ -125,38 +116,88 @@ static const struct nsp_obs_link *find_owned_veth(const struct nsp_obs_link *lin
 	return NULL;
 }
 
+/*
+ * The host netns, read by name: one RTM_GETLINK per interface the config
+ * names, not a dump of every link of the node (one with 250 pods has 500
+ * veths, and reading them all took 7 ms of every run). Only a renamed veth
+ * needs all links, and only when the configured name is missing.
+ */
 struct host_view {
-	struct nsp_nl *nl; /* for the tc filter dumps */
-	struct nsp_obs_link *links;
-	size_t n_links;
+	struct nsp_nl *nl;
+	struct nsp_obs_link *named; /* every name asked for, present or not */
+	size_t n_named;
+	struct nsp_obs_link *all; /* the full dump, read at most once */
+	size_t n_all;
+	bool all_read;
 	struct nsp_nl_addr *addrs;
 	size_t n_addrs;
 };
 
-static void observe_host(const struct host_view *hv, const struct nsp_instance *w,
-			 struct nsp_obs_instance *o)
+/* The link called name, or out->present false; asked of the kernel once per run. */
+static int host_link(struct host_view *hv, const char *name, struct nsp_obs_link *out)
+{
+	const struct nsp_obs_link *l = NULL;
+
+	for (size_t i = 0; i < hv->n_named && !l; i++)
+		if (!strcmp(hv->named[i].name, name))
+			l = &hv->named[i];
+	if (!l) {
+		struct nsp_obs_link *grown = realloc(hv->named, (hv->n_named + 1) * sizeof(*grown));
+		int r;
+
+		if (!grown)
+			return -ENOMEM;
+		hv->named = grown;
+		r = nsp_nl_get_link(hv->nl, name, &grown[hv->n_named]);
+		if (r < 0 && r != -ENODEV)
+			return r;
+		/* a missing link is remembered by the name it was asked for */
+		snprintf(grown[hv->n_named].name, sizeof(grown->name), "%s", name);
+		l = &grown[hv->n_named++];
+	}
+	*out = l->present ? *l : (struct nsp_obs_link){.present = false};
+	return 0;
+}
+
+/* A veth of the host that carries instance's mark, under whatever name. */
+static int host_owned_veth(struct host_view *hv, const char *instance, struct nsp_obs_link *out)
 {
 	const struct nsp_obs_link *l;
 
-	l = find_by_name(hv->links, hv->n_links, w->uplink);
-	if (l) {
-		o->uplink = *l;
-		for (size_t i = 0; i < hv->n_addrs; i++) {
-			const struct nsp_nl_addr *a = &hv->addrs[i];
+	if (!hv->all_read) {
+		int r = nsp_nl_dump_links(hv->nl, &hv->all, &hv->n_all);
 
-			if (a->ifindex != l->ifindex || a->secondary)
-				continue;
-			o->uplink_has_address = true;
-			o->uplink_address = a->addr;
-			o->uplink_prefix = a->prefix;
-			break;
-		}
+		if (r < 0)
+			return r;
+		hv->all_read = true;
 	}
-	l = find_by_name(hv->links, hv->n_links, w->veth_host);
+	l = find_owned_veth(hv->all, hv->n_all, instance);
 	if (l)
-		o->host = *l;
-	else if ((l = find_owned_veth(hv->links, hv->n_links, w->name)))
-		o->host_owned = *l;
+		*out = *l;
+	return 0;
+}
+
+static int observe_host(struct host_view *hv, const struct nsp_instance *w,
+			struct nsp_obs_instance *o)
+{
+	int r = host_link(hv, w->uplink, &o->uplink);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; o->uplink.present && i < hv->n_addrs; i++) {
+		const struct nsp_nl_addr *a = &hv->addrs[i];
+
+		if (a->ifindex != o->uplink.ifindex || a->secondary)
+			continue;
+		o->uplink_has_address = true;
+		o->uplink_address = a->addr;
+		o->uplink_prefix = a->prefix;
+		break;
+	}
+	r = host_link(hv, w->veth_host, &o->host);
+	if (r == 0 && !o->host.present)
+		r = host_owned_veth(hv, w->name, &o->host_owned);
+	return r;
 }
 
 static int observe_prog(struct nsp_nl *nl, int ifindex, const char *instance,
@@ -164,29 +205,31 @@ static int observe_prog(struct nsp_nl *nl, int ifindex, const char *instance,
 {
 	if (attach == NSP_ATTACH_TC)
 		return nsp_tc_observe(nl, ifindex, instance, program, ret);
-	return nsp_xdp_observe(ifindex, instance, program, ret);
+	return nsp_xdp_observe(nl, ifindex, instance, program, ret);
 }
 
 /*
  * The program on each bound interface, at the binding's attach point and at
  * the other one; a renamed veth is looked up under its old name.
  */
-static int observe_bindings(const struct host_view *hv, const struct nsp_instance *w,
+static int observe_bindings(struct host_view *hv, const struct nsp_instance *w,
 			    struct nsp_obs_instance *o)
 {
 	for (size_t i = 0; i < w->n_bindings; i++) {
 		const struct nsp_binding *b = &w->bindings[i];
-		const struct nsp_obs_link *l = find_by_name(hv->links, hv->n_links, b->interface);
 		enum nsp_attach other = b->attach == NSP_ATTACH_TC ? NSP_ATTACH_XDP : NSP_ATTACH_TC;
-		int r;
+		struct nsp_obs_link l;
+		int r = host_link(hv, b->interface, &l);
 
-		if (!l && !strcmp(b->interface, w->veth_host) && o->host_owned.present)
-			l = &o->host_owned;
-		if (!l)
+		if (r < 0)
+			return r;
+		if (!l.present && !strcmp(b->interface, w->veth_host) && o->host_owned.present)
+			l = o->host_owned;
+		if (!l.present)
 			continue;
-		r = observe_prog(hv->nl, l->ifindex, w->name, b->program, b->attach, &o->progs[i]);
+		r = observe_prog(hv->nl, l.ifindex, w->name, b->program, b->attach, &o->progs[i]);
 		if (r == 0)
-			r = observe_prog(hv->nl, l->ifindex, w->name, b->program, other,
+			r = observe_prog(hv->nl, l.ifindex, w->name, b->program, other,
 					 &o->other_attach[i]);
 		if (r < 0)
 			return r;
@@ -263,9 +306,7 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 	struct host_view hv = {.nl = &k->host};
 	int r;
 
-	r = nsp_nl_dump_links(&k->host, &hv.links, &hv.n_links);
-	if (r == 0)
-		r = nsp_nl_dump_addrs(&k->host, &hv.addrs, &hv.n_addrs);
+	r = nsp_nl_dump_addrs(&k->host, &hv.addrs, &hv.n_addrs);
 	if (r < 0) {
 		snprintf(err, err_size, "reading the host netns: %s", strerror(-r));
 		goto out;
@@ -274,7 +315,11 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 		const struct nsp_instance *w = &cfg->instances[i];
 
 		memset(&obs[i], 0, sizeof(obs[i]));
-		observe_host(&hv, w, &obs[i]);
+		r = observe_host(&hv, w, &obs[i]);
+		if (r < 0) {
+			snprintf(err, err_size, "reading the host netns: %s", strerror(-r));
+			goto out;
+		}
 		r = observe_bindings(&hv, w, &obs[i]);
 		if (r < 0) {
 			snprintf(err, err_size, "querying the programs of %s: %s", w->name,
@@ -295,7 +340,8 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 		}
 	}
 out:
-	free(hv.links);
+	free(hv.named);
+	free(hv.all);
 	free(hv.addrs);
 	return r;
 }

@@ -198,20 +198,20 @@ int nsp_prog_load(enum nsp_program program, enum nsp_attach attach,
 	return r;
 }
 
-int nsp_xdp_observe(int ifindex, const char *instance, enum nsp_program program,
+int nsp_xdp_observe(struct nsp_nl *nl, int ifindex, const char *instance, enum nsp_program program,
 		    struct nsp_obs_prog *ret)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct nsp_obs_prog o = {.build_id = nsp_prog_build_id(program, NSP_ATTACH_XDP)};
+	struct nsp_nl_xdp q;
 	int r;
 
-	r = bpf_xdp_query(ifindex, 0, &q);
+	r = nsp_nl_link_xdp(nl, ifindex, &q);
 	if (r < 0)
 		return r;
 	o.id = q.prog_id ? q.prog_id : q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id;
 	if (o.id) {
 		o.present = true;
-		o.mode = q.attach_mode == XDP_ATTACHED_SKB ? NSP_MODE_GENERIC : NSP_MODE_NATIVE;
+		o.mode = q.attached == XDP_ATTACHED_SKB ? NSP_MODE_GENERIC : NSP_MODE_NATIVE;
 		r = nsp_prog_identify(o.id, instance, program, NSP_ATTACH_XDP, &o);
 		if (r < 0)
 			return r;

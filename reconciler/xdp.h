@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "nl.h"
 #include "state.h"
 
 /* A fingerprint of the embedded object: a program loaded by another build differs. */
@@ -26,8 +27,11 @@ int nsp_prog_identify(uint32_t id, const char *instance, enum nsp_program progra
 /* The per-CPU counters of an attached program, summed; n entries. */
 int nsp_prog_counters(uint32_t prog_id, uint64_t *ret, size_t n);
 
-/* What is attached (XDP) to ifindex, and whether it is this instance's program. */
-int nsp_xdp_observe(int ifindex, const char *instance, enum nsp_program program,
+/*
+ * What is attached (XDP) to ifindex, asked through nl (the link's netns), and
+ * whether it is this instance's program.
+ */
+int nsp_xdp_observe(struct nsp_nl *nl, int ifindex, const char *instance, enum nsp_program program,
 		    struct nsp_obs_prog *ret);
 /*
  * Load the program with params and attach it to ifindex in mode, atomically

@@ -164,6 +164,25 @@ test_stale_program_is_replaced() {
 	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
 }
 
+# The node's other links are not read. A node with pods has hundreds of
+# veths; a converged rerun asks the kernel for the links the file names (and
+# for their XDP programs: libbpf's bpf_xdp_query() dumps every link to find
+# one), so 400 more links in the node leave what it reads unchanged.
+test_rerun_reads_only_its_links() {
+	local i bytes
+	xdp_conf
+	expect_rc 0 nsping apply
+	for ((i = 0; i < 200; i++)); do echo "link add px$i type veth peer name py$i"; done |
+		ip -n "$NODE" -batch - || fail "could not add the node's other links"
+	nsping_traced recvmsg apply >/dev/null || fail "apply under strace failed"
+	# netlink bytes received, peeks left out: one dump of 400 links is over 400 kB
+	bytes=$(grep -v MSG_PEEK "$STATE/strace" | sed -n 's/.*) = \([0-9][0-9]*\)$/\1/p' |
+		awk '{ s += $1 } END { print s + 0 }')
+	[ "$bytes" -gt 0 ] || fail "strace saw no netlink read"
+	[ "$bytes" -lt 100000 ] || fail "a converged rerun read $bytes bytes: the node's other links"
+	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
+}
+
 # A mode change of our program is one update, not a detach and a create. The
 # kernel has no in-place move between modes: the update is a detach and an
 # attach, two requests, and "requests" says so (strace counts them apart).
