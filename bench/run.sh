@@ -10,13 +10,15 @@
 # Measures, as wall-clock time of the whole process from its spawn to its exit
 # (exec included; build/bench-tools/spawntime is the timer), the median of several runs:
 #   (a) cold apply:   bench/seed.sh            vs  nsping apply   (torn down between runs)
-#   (b) no-op rerun:  bench/seed.sh --check    vs  nsping apply   (on a converged system)
+#   (b) no-op rerun:  bench/seed.sh --check    vs  nsping apply   (on a converged system),
+#       also on a busy node (NODE_PAIRS more veth pairs, as a node with pods has)
 #   (c) nsping apply / no-op for 1, 10, 100 instances, with the cost per instance
 #   (d) the output of every executable in build/bench/ (the BPF per-packet bench)
 # and, if perf is installed, the CPU time (task-clock of the process tree) of (a), (b).
 # It reports numbers; it has no pass/fail threshold (exit 1 only if a step fails).
 #
 # Environment: NSPING (default build/nsping), SPAWNTIME (build/bench-tools/spawntime), COLD_RUNS (10), NOOP_RUNS (20),
+# NODE_PAIRS (200: veth pairs added to the node for (b) on a busy node; 0 skips it),
 # SCALE ("1 10 100"), SCALE_COLD_RUNS (5), SCALE_NOOP_RUNS (10), SETTLE (0.05 s
 # pause before each timed run), SCALE_SETTLE (0.01 s per instance after a destroy
 # in (c)), CPU_RUNS (10; 0 skips the CPU time, which needs perf),
@@ -30,6 +32,7 @@ NSPING=${NSPING:-./build/nsping}
 SPAWNTIME=${SPAWNTIME:-./build/bench-tools/spawntime}
 COLD_RUNS=${COLD_RUNS:-10}
 NOOP_RUNS=${NOOP_RUNS:-20}
+NODE_PAIRS=${NODE_PAIRS:-200}
 SCALE=${SCALE:-"1 10 100"}
 SCALE_COLD_RUNS=${SCALE_COLD_RUNS:-5}
 SCALE_NOOP_RUNS=${SCALE_NOOP_RUNS:-10}
@@ -230,6 +233,25 @@ for ((r = 0; r < NOOP_RUNS; r++)); do
 done
 run "$NSPING" -c "${nsping1[0]}" --host-netns "$node" --state-dir "$state" --json apply
 noop_requests=$(sed -n 's/.*"requests":\([0-9]*\).*/\1/p' "$log")
+
+# (b) again on a busy node: NODE_PAIRS more veth pairs in the node, as a node
+# with that many pods has; both tools look their own objects up, whatever else
+# the node holds. Removed before (c).
+busy_seed=() busy_ns=()
+if ((NODE_PAIRS > 0)); then
+	for ((i = 0; i < NODE_PAIRS; i++)); do
+		echo "link add bpx$i type veth peer name bpy$i"
+	done >"$state/pairs"
+	run ip -n "$node" -batch "$state/pairs"
+	for ((r = 0; r < NOOP_RUNS; r++)); do
+		timed bench/seed.sh --check "${seed[@]:1}"
+		busy_seed+=("$elapsed")
+		timed_each apply
+		busy_ns+=("$elapsed")
+	done
+	sed 's/^link add \([^ ]*\) .*/link del \1/' "$state/pairs" >"$state/unpairs"
+	run ip -n "$node" -batch "$state/unpairs"
+fi
 run seed_teardown
 run nsping_each destroy
 
@@ -284,8 +306,15 @@ printf '  %-12s %5s  %-26s %-26s %8s %8s  %s\n' case runs "seed.sh (ms)" "nsping
 	speedup "(min)" goal
 row "cold apply" "$COLD_RUNS" "$sc_m" "$sc_lo" "$sc_hi" "$nc_m" "$nc_lo" "$nc_hi" ">= 10x"
 row "no-op rerun" "$NOOP_RUNS" "$sn_m" "$sn_lo" "$sn_hi" "$nn_m" "$nn_lo" "$nn_hi" ">= 30x"
+if ((NODE_PAIRS > 0)); then
+	read -r bs_m bs_lo bs_hi < <(stats "${busy_seed[@]}")
+	read -r bn_m bn_lo bn_hi < <(stats "${busy_ns[@]}")
+	row "no-op, busy" "$NOOP_RUNS" "$bs_m" "$bs_lo" "$bs_hi" "$bn_m" "$bn_lo" "$bn_hi" ">= 30x"
+fi
 row "teardown" "$COLD_RUNS" "$sd_m" "$sd_lo" "$sd_hi" "$nd_m" "$nd_lo" "$nd_hi" "-"
 echo "  speedup: of the medians; (min): of the fastest runs, the least disturbed by other load"
+((NODE_PAIRS == 0)) || echo "  (no-op, busy: the same with $NODE_PAIRS more veth pairs in the node," \
+	"$((2 * NODE_PAIRS)) links: as many as a node with $((2 * NODE_PAIRS)) pods has)"
 echo "  (teardown: ip link del + ip netns del vs nsping destroy)"
 echo "  floor: /bin/true (spawned and timed the same way) $(ms "$fl_m") [$(ms "$fl_lo")..$(ms "$fl_hi")] ms"
 echo "  ceiling: a process that does nothing, timed so, is $(ratio "$sc_m" "$fl_m") faster than" \
