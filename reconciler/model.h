@@ -16,7 +16,7 @@
 #define NSP_NAME_MAX	  15
 #define NSP_NETNS_MAX	  64
 #define NSP_MAX_INSTANCES 64
-#define NSP_MAX_BINDINGS  4
+#define NSP_MAX_BINDINGS  2 /* one per program: tx_ping, rx_ping */
 #define NSP_MAX_TARGETS	  65536
 #define NSP_RTPROT	  78 /* route protocol that marks nsping's routes */
 #define NSP_MARK_PREFIX	  "nsping:"
