@@ -150,8 +150,8 @@ static int attach_prog(struct nsp_kernel *k, const struct nsp_instance *w,
 		return r;
 	if (b->attach == NSP_ATTACH_TC)
 		return nsp_tc_attach(&k->host, ifindex, b->program, &p, c->old_prog_id);
-	return nsp_xdp_attach(ifindex, b->program, b->mode, &p, c->old_prog_id, c->old_mode,
-			      &k->requests);
+	return nsp_xdp_attach(&k->host, ifindex, b->program, b->mode, &p, c->old_prog_id,
+			      c->old_mode);
 }
 
 static int detach_prog(struct nsp_kernel *k, const struct nsp_instance *w,
@@ -164,7 +164,7 @@ static int detach_prog(struct nsp_kernel *k, const struct nsp_instance *w,
 	/* The change's kind, not the binding's: a switch detaches at the other point. */
 	if (c->kind == NSP_KIND_TC)
 		return nsp_tc_detach(&k->host, ifindex, w->name, c->old_prog_id);
-	return nsp_xdp_detach(ifindex, c->old_prog_id, c->old_mode, &k->requests);
+	return nsp_xdp_detach(&k->host, ifindex, c->old_prog_id, c->old_mode);
 }
 
 static int apply_inside(struct nsp_netns_handles *h, const struct nsp_change *c)

@@ -220,16 +220,9 @@ int nsp_xdp_observe(struct nsp_nl *nl, int ifindex, const char *instance, enum n
 	return 0;
 }
 
-/* One changing request about to leave: count it, whatever the kernel answers. */
-static void count_request(unsigned long *requests)
-{
-	if (requests)
-		(*requests)++;
-}
-
-int nsp_xdp_attach(int ifindex, enum nsp_program program, enum nsp_xdp_mode mode,
+int nsp_xdp_attach(struct nsp_nl *nl, int ifindex, enum nsp_program program, enum nsp_xdp_mode mode,
 		   const struct nsp_prog_params *params, uint32_t old_id,
-		   enum nsp_xdp_mode old_mode, unsigned long *requests)
+		   enum nsp_xdp_mode old_mode)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 	int prog_fd, old_fd = -1, flags = xdp_flags(mode), r;
@@ -245,7 +238,7 @@ int nsp_xdp_attach(int ifindex, enum nsp_program program, enum nsp_xdp_mode mode
 		}
 		/* A program attached in another mode is not replaced in place. */
 		if (mode != NSP_MODE_AUTO && mode != old_mode) {
-			r = nsp_xdp_detach(ifindex, old_id, old_mode, requests);
+			r = nsp_xdp_detach(nl, ifindex, old_id, old_mode);
 			if (r < 0)
 				goto out;
 		} else {
@@ -255,7 +248,7 @@ int nsp_xdp_attach(int ifindex, enum nsp_program program, enum nsp_xdp_mode mode
 	} else {
 		flags |= XDP_FLAGS_UPDATE_IF_NOEXIST;
 	}
-	count_request(requests);
+	nsp_nl_count_request(nl);
 	r = bpf_xdp_attach(ifindex, prog_fd, (uint32_t)flags, &opts);
 out:
 	if (old_fd >= 0)
@@ -264,8 +257,7 @@ out:
 	return r;
 }
 
-int nsp_xdp_detach(int ifindex, uint32_t old_id, enum nsp_xdp_mode old_mode,
-		   unsigned long *requests)
+int nsp_xdp_detach(struct nsp_nl *nl, int ifindex, uint32_t old_id, enum nsp_xdp_mode old_mode)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 	int fd = bpf_prog_get_fd_by_id(old_id), r;
@@ -273,7 +265,7 @@ int nsp_xdp_detach(int ifindex, uint32_t old_id, enum nsp_xdp_mode old_mode,
 	if (fd < 0)
 		return -errno;
 	opts.old_prog_fd = fd;
-	count_request(requests);
+	nsp_nl_count_request(nl);
 	r = bpf_xdp_detach(ifindex, (uint32_t)(xdp_flags(old_mode) | XDP_FLAGS_REPLACE), &opts);
 	close(fd);
 	return r;

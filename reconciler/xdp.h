@@ -36,14 +36,13 @@ int nsp_xdp_observe(struct nsp_nl *nl, int ifindex, const char *instance, enum n
 /*
  * Load the program with params and attach it to ifindex in mode, atomically
  * replacing old_id (0: nothing may be attached). It stays attached after we exit.
- * Adds to *requests (if not NULL) each changing request sent: the attach, and
- * the detach first when the program moves to another mode.
+ * Counts on nl (nsp_nl_count_request(), as tc.h does) each changing request
+ * sent: the attach, and the detach first when the program moves to another mode.
  */
-int nsp_xdp_attach(int ifindex, enum nsp_program program, enum nsp_xdp_mode mode,
+int nsp_xdp_attach(struct nsp_nl *nl, int ifindex, enum nsp_program program, enum nsp_xdp_mode mode,
 		   const struct nsp_prog_params *params, uint32_t old_id,
-		   enum nsp_xdp_mode old_mode, unsigned long *requests);
+		   enum nsp_xdp_mode old_mode);
 /* Detach old_id from ifindex, only if it is still the attached program; counts as above. */
-int nsp_xdp_detach(int ifindex, uint32_t old_id, enum nsp_xdp_mode old_mode,
-		   unsigned long *requests);
+int nsp_xdp_detach(struct nsp_nl *nl, int ifindex, uint32_t old_id, enum nsp_xdp_mode old_mode);
 
 #endif
