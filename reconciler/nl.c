@@ -343,20 +343,32 @@ static int raw_dump_done(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+/*
+ * Callbacks for reading one answer on nl: the socket's own (a copy keeps
+ * on_error) with on_valid for each message; NULL when out of memory.
+ */
+static struct nl_cb *answer_cb(struct nsp_nl *nl, nl_recvmsg_msg_cb_t on_valid, void *arg)
+{
+	struct nl_cb *sk_cb = nl_socket_get_cb(nl->sk);
+	struct nl_cb *cb = nl_cb_clone(sk_cb);
+
+	nl_cb_put(sk_cb);
+	if (cb)
+		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, arg);
+	nl->last_error = 0;
+	return cb;
+}
+
 int nsp_nl_dump_raw(struct nsp_nl *nl, int type, void *hdr, size_t size,
 		    void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *arg)
 {
 	struct raw_dump d = {.nl = nl, .on_msg = on_msg, .arg = arg};
-	struct nl_cb *sk_cb = nl_socket_get_cb(nl->sk);
-	struct nl_cb *cb = nl_cb_clone(sk_cb); /* a copy keeps on_error */
+	struct nl_cb *cb = answer_cb(nl, raw_dump_msg, &d);
 	int r;
 
-	nl_cb_put(sk_cb);
 	if (!cb)
 		return -ENOMEM;
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, raw_dump_msg, &d);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, raw_dump_done, &d);
-	nl->last_error = 0;
 	r = nl_send_simple(nl->sk, type, NLM_F_DUMP, hdr, size);
 	if (r >= 0)
 		r = nl_recvmsgs(nl->sk, cb);
@@ -396,17 +408,14 @@ static int on_link_xdp(struct nl_msg *msg, void *arg)
 int nsp_nl_link_xdp(struct nsp_nl *nl, int ifindex, struct nsp_nl_xdp *ret)
 {
 	struct xdp_reply d = {.ifindex = ifindex, .xdp = ret};
-	struct nl_cb *sk_cb = nl_socket_get_cb(nl->sk);
-	struct nl_cb *cb = nl_cb_clone(sk_cb); /* a copy keeps on_error */
+	struct nl_cb *cb;
 	struct nl_msg *msg = NULL;
 	int r;
 
-	nl_cb_put(sk_cb);
 	*ret = (struct nsp_nl_xdp){0};
+	cb = answer_cb(nl, on_link_xdp, &d);
 	if (!cb)
 		return -ENOMEM;
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_link_xdp, &d);
-	nl->last_error = 0;
 	r = rtnl_link_build_get_request(ifindex, NULL, &msg);
 	if (r >= 0)
 		r = nl_send_auto(nl->sk, msg);
