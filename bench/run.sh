@@ -221,16 +221,24 @@ for ((r = 0; r < COLD_RUNS; r++)); do
 	ns_down+=("$elapsed")
 done
 
+# noop_series SEED_TIMES NSPING_TIMES: NOOP_RUNS no-op reruns of the script and of
+# nsping, interleaved, appended to the two arrays named.
+noop_series() {
+	local -n seed_times=$1 nsping_times=$2
+	local r
+	for ((r = 0; r < NOOP_RUNS; r++)); do
+		timed bench/seed.sh --check "${seed[@]:1}"
+		seed_times+=("$elapsed")
+		timed_each apply
+		nsping_times+=("$elapsed")
+	done
+}
+
 # (b) no-op rerun on a converged system.
 run "${seed[@]}"
 run nsping_each apply
 seed_noop=() ns_noop=()
-for ((r = 0; r < NOOP_RUNS; r++)); do
-	timed bench/seed.sh --check "${seed[@]:1}"
-	seed_noop+=("$elapsed")
-	timed_each apply
-	ns_noop+=("$elapsed")
-done
+noop_series seed_noop ns_noop
 run "$NSPING" -c "${nsping1[0]}" --host-netns "$node" --state-dir "$state" --json apply
 noop_requests=$(sed -n 's/.*"requests":\([0-9]*\).*/\1/p' "$log")
 
@@ -243,12 +251,7 @@ if ((NODE_PAIRS > 0)); then
 		echo "link add bpx$i type veth peer name bpy$i"
 	done >"$state/pairs"
 	run ip -n "$node" -batch "$state/pairs"
-	for ((r = 0; r < NOOP_RUNS; r++)); do
-		timed bench/seed.sh --check "${seed[@]:1}"
-		busy_seed+=("$elapsed")
-		timed_each apply
-		busy_ns+=("$elapsed")
-	done
+	noop_series busy_seed busy_ns
 	sed 's/^link add \([^ ]*\) .*/link del \1/' "$state/pairs" >"$state/unpairs"
 	run ip -n "$node" -batch "$state/unpairs"
 fi
