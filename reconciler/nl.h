@@ -48,7 +48,10 @@ void nsp_nl_count_request(struct nsp_nl *nl);
 void nsp_nl_close(struct nsp_nl *nl);
 
 int nsp_nl_dump_links(struct nsp_nl *nl, struct nsp_obs_link **ret, size_t *ret_n);
-/* One link by name (a read): -ENODEV, and ret->present false, when there is none. */
+/*
+ * One link by name or altname (a read): -ENODEV, and ret->present false, when
+ * there is none. ret->name is the link's own name.
+ */
 int nsp_nl_get_link(struct nsp_nl *nl, const char *name, struct nsp_obs_link *ret);
 /* The IPv4 addresses of every link. */
 int nsp_nl_dump_addrs(struct nsp_nl *nl, struct nsp_nl_addr **ret, size_t *ret_n);

@@ -122,9 +122,19 @@ static const struct nsp_obs_link *find_owned_veth(const struct nsp_obs_link *lin
  * veths, and reading them all took 7 ms of every run). Only a renamed veth
  * needs all links, and only when the configured name is missing.
  */
+/*
+ * One name the file uses and what the kernel answered for it. RTM_GETLINK by
+ * name also matches an altname (as `ip link show NAME` does), so the link's
+ * own name may differ from the name asked for.
+ */
+struct named_link {
+	char asked[IFNAMSIZ];
+	struct nsp_obs_link link; /* .present false: no link of that name */
+};
+
 struct host_view {
 	struct nsp_nl *nl;
-	struct nsp_obs_link *named; /* every name asked for, present or not */
+	struct named_link *named; /* every name asked for, present or not */
 	size_t n_named;
 	struct nsp_obs_link *all; /* the full dump, read at most once */
 	size_t n_all;
@@ -136,26 +146,26 @@ struct host_view {
 /* The link called name, or out->present false; asked of the kernel once per run. */
 static int host_link(struct host_view *hv, const char *name, struct nsp_obs_link *out)
 {
-	const struct nsp_obs_link *l = NULL;
+	struct named_link *n = NULL;
 
-	for (size_t i = 0; i < hv->n_named && !l; i++)
-		if (!strcmp(hv->named[i].name, name))
-			l = &hv->named[i];
-	if (!l) {
-		struct nsp_obs_link *grown = realloc(hv->named, (hv->n_named + 1) * sizeof(*grown));
+	for (size_t i = 0; i < hv->n_named && !n; i++)
+		if (!strcmp(hv->named[i].asked, name))
+			n = &hv->named[i];
+	if (!n) {
+		struct named_link *grown = realloc(hv->named, (hv->n_named + 1) * sizeof(*grown));
 		int r;
 
 		if (!grown)
 			return -ENOMEM;
 		hv->named = grown;
-		r = nsp_nl_get_link(hv->nl, name, &grown[hv->n_named]);
+		n = &grown[hv->n_named];
+		r = nsp_nl_get_link(hv->nl, name, &n->link);
 		if (r < 0 && r != -ENODEV)
 			return r;
-		/* a missing link is remembered by the name it was asked for */
-		snprintf(grown[hv->n_named].name, sizeof(grown->name), "%s", name);
-		l = &grown[hv->n_named++];
+		snprintf(n->asked, sizeof(n->asked), "%s", name);
+		hv->n_named++;
 	}
-	*out = l->present ? *l : (struct nsp_obs_link){.present = false};
+	*out = n->link;
 	return 0;
 }
 

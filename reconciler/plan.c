@@ -511,9 +511,17 @@ static void plan_links(struct planner *p, bool fresh_netns)
 
 	if (o->host.present) {
 		if (!o->host.is_veth || !veth_is_ours(p, &o->host)) {
-			conflict(p, NSP_KIND_LINK, w->veth_host,
-				 "link %s exists in the host netns and is not owned by nsping",
-				 w->veth_host);
+			/* the kernel finds a link by its altname too */
+			if (strcmp(o->host.name, w->veth_host))
+				conflict(p, NSP_KIND_LINK, w->veth_host,
+					 "link %s (an altname of %s) exists in the host netns "
+					 "and is not owned by nsping",
+					 w->veth_host, o->host.name);
+			else
+				conflict(p, NSP_KIND_LINK, w->veth_host,
+					 "link %s exists in the host netns and is not owned by "
+					 "nsping",
+					 w->veth_host);
 			return;
 		}
 		host = &o->host;

@@ -222,6 +222,37 @@ test_foreign_link_is_a_conflict() {
 	ip -n "$NODE" link show "$HOSTVETH" >/dev/null 2>&1 || fail "destroy removed a foreign link"
 }
 
+# RTM_GETLINK by name matches an altname too, as `ip link show NAME` does.
+# An uplink named by its altname is the uplink: its MAC is inherited, and the
+# rerun is converged.
+test_uplink_by_altname() {
+	write_conf
+	ip -n "$NODE" link property add dev eth0 altname "up$ID"
+	sed -i "s/uplink = \"eth0\";/uplink = \"up$ID\"; mac = \"inherit\";/" "$CONF"
+	expect_rc 0 nsping apply
+	[ "$(peer_json | jq -r .address)" = "$NODE_MAC" ] ||
+		fail "peer MAC $(peer_json | jq -r .address), uplink's $NODE_MAC"
+	expect_rc 0 nsping --json apply
+	jq -e '.requests == 0 and .converged' "$STATE/out" >/dev/null || fail "rerun: $(cat "$STATE/out")"
+}
+
+# A host veth name that is a foreign link's altname is that link: a conflict
+# that names it, and nothing changes.
+test_foreign_altname_is_a_conflict() {
+	local before
+	write_conf
+	ip -n "$NODE" link property add dev eth0 altname "$HOSTVETH"
+	before=$(snapshot "$NODE")
+	expect_rc 3 nsping apply
+	grep -q "link $HOSTVETH (an altname of eth0) exists in the host netns" "$STATE/out" ||
+		fail "conflict not named: $(cat "$STATE/out")"
+	[ "$(snapshot "$NODE")" = "$before" ] || fail "apply changed the node"
+	[ -e "/run/netns/$PINGNS" ] && fail "apply created the netns despite the conflict"
+	expect_rc 0 nsping destroy
+	ip -n "$NODE" -j link show eth0 | jq -e ".[0].altnames | index(\"$HOSTVETH\")" >/dev/null ||
+		fail "destroy touched eth0: $(ip -n "$NODE" -j link show eth0)"
+}
+
 test_foreign_netns_is_a_conflict() {
 	local before
 	write_conf

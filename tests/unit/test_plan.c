@@ -663,6 +663,36 @@ static void test_several_instances(void **state)
 	nsp_plan_free(&plan);
 }
 
+/*
+ * The kernel finds a link by an altname too: a foreign link found under the
+ * host veth's name but called otherwise is named in the conflict.
+ */
+static void test_foreign_link_conflict_names_it(void **state)
+{
+	struct nsp_instance w;
+	struct nsp_obs_instance o;
+	struct nsp_config cfg = {.instances = &w, .n_instances = 1};
+	struct nsp_plan plan;
+
+	(void)state;
+	want_init(&w, "gwping");
+	s_host_foreign(&w, &o);
+	assert_int_equal(nsp_plan_apply(&cfg, &o, &plan), 0);
+	assert_int_equal(plan.n_conflicts, 1);
+	assert_string_equal(plan.conflicts[0].reason,
+			    "link gwpingh exists in the host netns and is not owned by nsping");
+	nsp_plan_free(&plan);
+
+	snprintf(o.host.name, sizeof(o.host.name), "eth0");
+	assert_int_equal(nsp_plan_apply(&cfg, &o, &plan), 0);
+	assert_int_equal(plan.n_conflicts, 1);
+	assert_string_equal(plan.conflicts[0].reason,
+			    "link gwpingh (an altname of eth0) exists in the host netns and is "
+			    "not owned by nsping");
+	assert_int_equal(plan.n_changes, 0);
+	nsp_plan_free(&plan);
+}
+
 static void test_destroy(void **state)
 {
 	struct nsp_instance w;
@@ -752,6 +782,7 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_inherit_mac),
 		cmocka_unit_test(test_several_instances),
+		cmocka_unit_test(test_foreign_link_conflict_names_it),
 		cmocka_unit_test(test_destroy),
 		cmocka_unit_test(test_tc_handle),
 	};
