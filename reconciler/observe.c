@@ -139,8 +139,9 @@ struct host_view {
 	struct nsp_obs_link *all; /* the full dump, read at most once */
 	size_t n_all;
 	bool all_read;
-	struct nsp_nl_addr *addrs;
+	struct nsp_nl_addr *addrs; /* IPv4 addresses, read at most once */
 	size_t n_addrs;
+	bool addrs_read;
 };
 
 /* The link called name, or out->present false; asked of the kernel once per run. */
@@ -194,7 +195,14 @@ static int observe_host(struct host_view *hv, const struct nsp_instance *w,
 
 	if (r < 0)
 		return r;
-	for (size_t i = 0; o->uplink.present && i < hv->n_addrs; i++) {
+	/* only address = "inherit" needs the uplink's address */
+	if (w->address_inherit && o->uplink.present && !hv->addrs_read) {
+		r = nsp_nl_dump_addrs(hv->nl, &hv->addrs, &hv->n_addrs);
+		if (r < 0)
+			return r;
+		hv->addrs_read = true;
+	}
+	for (size_t i = 0; w->address_inherit && o->uplink.present && i < hv->n_addrs; i++) {
 		const struct nsp_nl_addr *a = &hv->addrs[i];
 
 		if (a->ifindex != o->uplink.ifindex || a->secondary)
@@ -314,13 +322,8 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 		char *err, size_t err_size)
 {
 	struct host_view hv = {.nl = &k->host};
-	int r;
+	int r = 0;
 
-	r = nsp_nl_dump_addrs(&k->host, &hv.addrs, &hv.n_addrs);
-	if (r < 0) {
-		snprintf(err, err_size, "reading the host netns: %s", strerror(-r));
-		goto out;
-	}
 	for (size_t i = 0; i < cfg->n_instances; i++) {
 		const struct nsp_instance *w = &cfg->instances[i];
 

@@ -223,15 +223,21 @@ test_foreign_link_is_a_conflict() {
 }
 
 # RTM_GETLINK by name matches an altname too, as `ip link show NAME` does.
-# An uplink named by its altname is the uplink: its MAC is inherited, and the
-# rerun is converged.
+# An uplink named by its altname is the uplink: its MAC and address are
+# inherited, and the rerun is converged.
 test_uplink_by_altname() {
 	write_conf
 	ip -n "$NODE" link property add dev eth0 altname "up$ID"
+	ip -n "$NODE" addr del 10.99.0.2/24 dev eth0
+	ip -n "$NODE" addr add 10.99.0.9/24 dev eth0
 	sed -i "s/uplink = \"eth0\";/uplink = \"up$ID\"; mac = \"inherit\";/" "$CONF"
+	sed -i 's#address = "10.99.0.2/24";#address = "inherit";#' "$CONF"
 	expect_rc 0 nsping apply
 	[ "$(peer_json | jq -r .address)" = "$NODE_MAC" ] ||
 		fail "peer MAC $(peer_json | jq -r .address), uplink's $NODE_MAC"
+	ip -n "$PINGNS" -j addr show "$PEER" |
+		jq -e '[.[0].addr_info[] | select(.family == "inet") | "\(.local)/\(.prefixlen)"] == ["10.99.0.9/24"]' >/dev/null ||
+		fail "address: $(ip -n "$PINGNS" -br addr)"
 	expect_rc 0 nsping --json apply
 	jq -e '.requests == 0 and .converged' "$STATE/out" >/dev/null || fail "rerun: $(cat "$STATE/out")"
 }
@@ -295,9 +301,28 @@ test_failure_mid_apply_is_repaired() {
 # libnl 3.7 drops the error of a failed dump request (a cache refill) and
 # waits for an answer; nsping's receive timeout turns that wait into exit 1.
 # `timeout 60` only guards against a hang; it is no performance limit.
+# The host's addresses are read only for address = "inherit": a rerun dumps
+# the addresses of the instance's netns, and the host's only when it inherits.
+test_host_addresses_read_only_for_inherit() {
+	local n
+	write_conf
+	expect_rc 0 nsping apply
+	nsping_traced sendmsg apply >/dev/null || fail "apply under strace failed"
+	n=$(grep -cE 'RTM_GETADDR|nlmsg_type=0x16[^0-9a-f]' "$STATE/strace")
+	[ "$n" = 1 ] || fail "$n address dumps without inherit, expected 1 (the netns')"
+	sed -i 's#address = "10.99.0.2/24";#address = "inherit";#' "$CONF"
+	nsping_traced sendmsg apply >/dev/null || fail "apply under strace failed"
+	n=$(grep -cE 'RTM_GETADDR|nlmsg_type=0x16[^0-9a-f]' "$STATE/strace")
+	[ "$n" = 2 ] || fail "$n address dumps with inherit, expected 2 (the host's, the netns')"
+	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
+}
+
 test_failed_dump_request_does_not_hang() {
 	local rc when
 	write_conf
+	# the four reads of the host: uplink, its address (for "inherit"), host
+	# veth, and (the veth is missing) the dump that looks for it renamed
+	sed -i 's#address = "10.99.0.2/24";#address = "inherit";#' "$CONF"
 	for when in 1 2 3 4; do
 		timeout -k 5 60 strace -f -qq -o /dev/null -e trace=sendmsg \
 			-e inject=sendmsg:error=ENOBUFS:when=$when \
