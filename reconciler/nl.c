@@ -145,62 +145,65 @@ static int finish_dump(struct nl_cache *cache, int r, void *arr, size_t n, void 
 	return 0;
 }
 
-/* What observe and plan compare of a link. */
-static void obs_link_of(struct rtnl_link *l, struct nsp_obs_link *x)
+/*
+ * What observe and plan compare of a link, from an RTM_NEWLINK message; false
+ * when nh is not one. Raw attributes, not libnl's link object: a run reads
+ * only these, and libnl's parse of every attribute (allocating as it goes)
+ * was the larger part of the host's first lookup.
+ */
+static bool obs_link_parse(const struct nlmsghdr *nh, struct nsp_obs_link *x)
 {
-	const char *type = rtnl_link_get_type(l);
-	const char *alias = rtnl_link_get_ifalias(l);
+	const struct ifinfomsg *ifi = nlmsg_data(nh);
+	struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1];
 
-	*x = (struct nsp_obs_link){.present = true};
-	x->ifindex = rtnl_link_get_ifindex(l);
-	snprintf(x->name, sizeof(x->name), "%s", rtnl_link_get_name(l));
-	snprintf(x->alias, sizeof(x->alias), "%s", alias ? alias : "");
-	binary_addr(rtnl_link_get_addr(l), x->mac.b, sizeof(x->mac.b));
-	x->up = rtnl_link_get_flags(l) & IFF_UP;
-	x->is_veth = type && !strcmp(type, "veth");
-	x->peer_ifindex = (int)rtnl_link_get_link(l);
+	if (nh->nlmsg_type != RTM_NEWLINK ||
+	    nlmsg_parse((struct nlmsghdr *)nh, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0 ||
+	    !tb[IFLA_IFNAME])
+		return false;
+	*x = (struct nsp_obs_link){.present = true, .ifindex = ifi->ifi_index};
+	nla_strlcpy(x->name, tb[IFLA_IFNAME], sizeof(x->name));
+	if (tb[IFLA_IFALIAS])
+		nla_strlcpy(x->alias, tb[IFLA_IFALIAS], sizeof(x->alias));
+	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == sizeof(x->mac.b))
+		memcpy(x->mac.b, nla_data(tb[IFLA_ADDRESS]), sizeof(x->mac.b));
+	x->up = ifi->ifi_flags & IFF_UP;
+	x->is_veth = tb[IFLA_LINKINFO] &&
+		     nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) == 0 &&
+		     info[IFLA_INFO_KIND] && !strcmp(nla_get_string(info[IFLA_INFO_KIND]), "veth");
+	if (tb[IFLA_LINK] && nla_len(tb[IFLA_LINK]) >= (int)sizeof(uint32_t))
+		x->peer_ifindex = (int)nla_get_u32(tb[IFLA_LINK]);
+	return true;
+}
+
+struct link_dump {
+	struct nsp_obs_link *arr;
+	size_t n;
+	int err;
+};
+
+static void on_link(const struct nlmsghdr *nh, void *arg)
+{
+	struct link_dump *d = arg;
+	struct nsp_obs_link x;
+
+	if (!d->err && obs_link_parse(nh, &x))
+		d->err = append(&d->arr, &d->n, &x, sizeof(x));
 }
 
 int nsp_nl_dump_links(struct nsp_nl *nl, struct nsp_obs_link **ret, size_t *ret_n)
 {
-	struct nl_cache *cache;
-	struct nsp_obs_link *arr = NULL;
-	size_t n = 0;
-	int r;
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct link_dump d = {0};
+	int r = nsp_nl_dump_raw(nl, RTM_GETLINK, &ifi, sizeof(ifi), on_link, &d);
 
-	r = rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache);
-	if (r < 0)
-		return nl_to_errno(r);
-	for (struct nl_object *o = nl_cache_get_first(cache); o && r == 0;
-	     o = nl_cache_get_next(o)) {
-		struct nsp_obs_link x;
-
-		obs_link_of((struct rtnl_link *)o, &x);
-		r = append(&arr, &n, &x, sizeof(x));
-	}
-	return finish_dump(cache, r, arr, n, ret, ret_n);
-}
-
-/* One link by name: RTM_GETLINK with IFLA_IFNAME, an answer of one message. */
-static int get_link(struct nsp_nl *nl, const char *name, struct rtnl_link **ret)
-{
-	int r = rtnl_link_get_kernel(nl->sk, 0, name, ret);
-
-	if (r < 0)
-		return r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV ? -ENODEV : nl_to_errno(r);
-	return 0;
-}
-
-int nsp_nl_get_link(struct nsp_nl *nl, const char *name, struct nsp_obs_link *ret)
-{
-	struct rtnl_link *l;
-	int r = get_link(nl, name, &l);
-
-	*ret = (struct nsp_obs_link){.present = false};
-	if (r < 0)
+	if (r == 0)
+		r = d.err;
+	if (r < 0) {
+		free(d.arr);
 		return r;
-	obs_link_of(l, ret);
-	rtnl_link_put(l);
+	}
+	*ret = d.arr;
+	*ret_n = d.n;
 	return 0;
 }
 
@@ -376,8 +379,9 @@ int nsp_nl_dump_raw(struct nsp_nl *nl, int type, void *hdr, size_t size,
 	return nl->last_error ? nl->last_error : nl_to_errno(r);
 }
 
-struct xdp_reply {
-	int ifindex;
+/* One link's answer: the link, and its XDP programs. */
+struct link_reply {
+	struct nsp_obs_link *link;
 	struct nsp_nl_xdp *xdp;
 };
 
@@ -387,37 +391,59 @@ static uint32_t xdp_attr_u32(struct nlattr **xtb, int type)
 									: 0;
 }
 
-static int on_link_xdp(struct nl_msg *msg, void *arg)
+static void xdp_parse(const struct nlmsghdr *nh, struct nsp_nl_xdp *xdp)
 {
-	struct xdp_reply *d = arg;
-	struct nlmsghdr *nh = nlmsg_hdr(msg);
-	const struct ifinfomsg *ifi = nlmsg_data(nh);
 	struct nlattr *tb[IFLA_MAX + 1], *xtb[IFLA_XDP_MAX + 1];
 
-	if (nh->nlmsg_type != RTM_NEWLINK || ifi->ifi_index != d->ifindex ||
-	    nlmsg_parse(nh, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0 || !tb[IFLA_XDP] ||
-	    nla_parse_nested(xtb, IFLA_XDP_MAX, tb[IFLA_XDP], NULL) < 0 || !xtb[IFLA_XDP_ATTACHED])
+	*xdp = (struct nsp_nl_xdp){0};
+	if (nlmsg_parse((struct nlmsghdr *)nh, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 ||
+	    !tb[IFLA_XDP] || nla_parse_nested(xtb, IFLA_XDP_MAX, tb[IFLA_XDP], NULL) < 0 ||
+	    !xtb[IFLA_XDP_ATTACHED])
+		return;
+	xdp->attached = nla_get_u8(xtb[IFLA_XDP_ATTACHED]);
+	xdp->prog_id = xdp_attr_u32(xtb, IFLA_XDP_PROG_ID);
+	xdp->drv_prog_id = xdp_attr_u32(xtb, IFLA_XDP_DRV_PROG_ID);
+	xdp->skb_prog_id = xdp_attr_u32(xtb, IFLA_XDP_SKB_PROG_ID);
+}
+
+static int on_link_reply(struct nl_msg *msg, void *arg)
+{
+	struct link_reply *d = arg;
+	struct nsp_obs_link link;
+	struct nlmsghdr *nh = nlmsg_hdr(msg);
+
+	if (!obs_link_parse(nh, &link))
 		return NL_OK;
-	d->xdp->attached = nla_get_u8(xtb[IFLA_XDP_ATTACHED]);
-	d->xdp->prog_id = xdp_attr_u32(xtb, IFLA_XDP_PROG_ID);
-	d->xdp->drv_prog_id = xdp_attr_u32(xtb, IFLA_XDP_DRV_PROG_ID);
-	d->xdp->skb_prog_id = xdp_attr_u32(xtb, IFLA_XDP_SKB_PROG_ID);
+	if (d->link)
+		*d->link = link;
+	if (d->xdp)
+		xdp_parse(nh, d->xdp);
 	return NL_OK;
 }
 
-int nsp_nl_link_xdp(struct nsp_nl *nl, int ifindex, struct nsp_nl_xdp *ret)
+/*
+ * RTM_GETLINK for one link, by ifindex or (ifindex 0) by name, which the
+ * kernel also matches against altnames; -ENODEV when there is none.
+ */
+static int get_link(struct nsp_nl *nl, int ifindex, const char *name, struct nsp_obs_link *link,
+		    struct nsp_nl_xdp *xdp)
 {
-	struct xdp_reply d = {.ifindex = ifindex, .xdp = ret};
-	struct nl_cb *cb;
-	struct nl_msg *msg = NULL;
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	struct nsp_obs_link found = {.present = false};
+	struct link_reply d = {.link = &found, .xdp = xdp};
+	struct nl_cb *cb = answer_cb(nl, on_link_reply, &d);
+	struct nl_msg *msg = cb ? nlmsg_alloc_simple(RTM_GETLINK, 0) : NULL;
 	int r;
 
-	*ret = (struct nsp_nl_xdp){0};
-	cb = answer_cb(nl, on_link_xdp, &d);
-	if (!cb)
+	if (!msg) {
+		if (cb)
+			nl_cb_put(cb);
 		return -ENOMEM;
-	r = rtnl_link_build_get_request(ifindex, NULL, &msg);
-	if (r >= 0)
+	}
+	r = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
+	if (r == 0 && !ifindex)
+		r = nla_put_string(msg, IFLA_IFNAME, name);
+	if (r == 0)
 		r = nl_send_auto(nl->sk, msg);
 	/* the answer, then the kernel's ACK (libnl asks for one) */
 	if (r >= 0)
@@ -427,20 +453,33 @@ int nsp_nl_link_xdp(struct nsp_nl *nl, int ifindex, struct nsp_nl_xdp *ret)
 	nlmsg_free(msg);
 	nl_cb_put(cb);
 	if (nl->last_error)
-		return nl->last_error;
-	return nl_to_errno(r);
+		r = nl->last_error;
+	else
+		r = nl_to_errno(r);
+	if (r == 0 && !found.present)
+		r = -ENODEV;
+	if (link)
+		*link = r == 0 ? found : (struct nsp_obs_link){.present = false};
+	return r;
+}
+
+int nsp_nl_get_link(struct nsp_nl *nl, const char *name, struct nsp_obs_link *ret)
+{
+	return get_link(nl, 0, name, ret, NULL);
+}
+
+int nsp_nl_link_xdp(struct nsp_nl *nl, int ifindex, struct nsp_nl_xdp *ret)
+{
+	*ret = (struct nsp_nl_xdp){0};
+	return get_link(nl, ifindex, NULL, NULL, ret);
 }
 
 int nsp_nl_link_index(struct nsp_nl *nl, const char *name)
 {
-	struct rtnl_link *l;
-	int r = get_link(nl, name, &l), ifindex;
+	struct nsp_obs_link l;
+	int r = get_link(nl, 0, name, &l, NULL);
 
-	if (r < 0)
-		return r;
-	ifindex = rtnl_link_get_ifindex(l);
-	rtnl_link_put(l);
-	return ifindex;
+	return r < 0 ? r : l.ifindex;
 }
 
 void nsp_nl_count_request(struct nsp_nl *nl)

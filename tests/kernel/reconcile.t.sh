@@ -317,6 +317,8 @@ test_host_addresses_read_only_for_inherit() {
 	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
 }
 
+# A netlink request whose send fails ends the run with exit 1 and names what
+# was being read; nothing waits for an answer that cannot come.
 test_failed_dump_request_does_not_hang() {
 	local rc when
 	write_conf
@@ -324,19 +326,32 @@ test_failed_dump_request_does_not_hang() {
 	# veth, and (the veth is missing) the dump that looks for it renamed
 	sed -i 's#address = "10.99.0.2/24";#address = "inherit";#' "$CONF"
 	for when in 1 2 3 4; do
-		timeout -k 5 60 strace -f -qq -o /dev/null -e trace=sendmsg \
-			-e inject=sendmsg:error=ENOBUFS:when=$when \
-			"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply \
-			>/dev/null 2>>"$STATE/err"
-		rc=$?
-		[ "$rc" -eq 1 ] ||
-			fail "apply with send $when failing exited $rc, expected 1: $(cat "$STATE/err")"
+		failed_send_apply "$when"
 	done
-	grep -q "timed out" "$STATE/err" || fail "no failed dump timed out: $(cat "$STATE/err")"
 	[ "$(grep -c "reading the host netns" "$STATE/err")" = 4 ] ||
+		fail "not every failure is named: $(cat "$STATE/err")"
+	# a rerun reads the netns too: its links, addresses, routes, neighbors
+	expect_rc 0 nsping apply
+	: >"$STATE/err"
+	for when in 4 5 6 7; do
+		failed_send_apply "$when"
+	done
+	[ "$(grep -c "reading netns $PINGNS" "$STATE/err")" = 4 ] ||
 		fail "not every failure is named: $(cat "$STATE/err")"
 	expect_rc 0 nsping apply
 	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
+}
+# failed_send_apply N: apply with its Nth sendmsg failing (ENOBUFS) exits 1,
+# and does not wait for an answer that cannot come (timeout(1) would say 124);
+# its stderr is appended to $STATE/err.
+failed_send_apply() {
+	local rc
+	timeout -k 5 60 strace -f -qq -o /dev/null -e trace=sendmsg \
+		-e inject=sendmsg:error=ENOBUFS:when=$1 \
+		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply \
+		>/dev/null 2>>"$STATE/err"
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "apply with send $1 failing exited $rc, expected 1: $(cat "$STATE/err")"
 }
 
 # A destroy killed between umount2 and unlink leaves /run/netns/NAME as an
