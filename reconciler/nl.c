@@ -132,7 +132,7 @@ static int append(void *arrp, size_t *n, const void *item, size_t size)
 	return 0;
 }
 
-/* The end of every dump: the cache goes, the array is handed over or freed. */
+/* The end of every dump: the cache (if any) goes, the array is handed over or freed. */
 static int finish_dump(struct nl_cache *cache, int r, void *arr, size_t n, void *ret, size_t *ret_n)
 {
 	nl_cache_free(cache);
@@ -175,15 +175,27 @@ static bool obs_link_parse(const struct nlmsghdr *nh, struct nsp_obs_link *x)
 	return true;
 }
 
-struct link_dump {
-	struct nsp_obs_link *arr;
+/* What a raw dump collects: an array of one item type, and the first error. */
+struct dump_array {
+	void *arr;
 	size_t n;
 	int err;
 };
 
+/* A raw dump whose on_msg appends to a struct dump_array, handed over as ret. */
+static int dump_array(struct nsp_nl *nl, int type, void *hdr, size_t size,
+		      void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *ret,
+		      size_t *ret_n)
+{
+	struct dump_array d = {0};
+	int r = nsp_nl_dump_raw(nl, type, hdr, size, on_msg, &d);
+
+	return finish_dump(NULL, r < 0 ? r : d.err, d.arr, d.n, ret, ret_n);
+}
+
 static void on_link(const struct nlmsghdr *nh, void *arg)
 {
-	struct link_dump *d = arg;
+	struct dump_array *d = arg;
 	struct nsp_obs_link x;
 
 	if (!d->err && obs_link_parse(nh, &x))
@@ -193,29 +205,13 @@ static void on_link(const struct nlmsghdr *nh, void *arg)
 int nsp_nl_dump_links(struct nsp_nl *nl, struct nsp_obs_link **ret, size_t *ret_n)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
-	struct link_dump d = {0};
-	int r = nsp_nl_dump_raw(nl, RTM_GETLINK, &ifi, sizeof(ifi), on_link, &d);
 
-	if (r == 0)
-		r = d.err;
-	if (r < 0) {
-		free(d.arr);
-		return r;
-	}
-	*ret = d.arr;
-	*ret_n = d.n;
-	return 0;
+	return dump_array(nl, RTM_GETLINK, &ifi, sizeof(ifi), on_link, ret, ret_n);
 }
-
-struct addr_dump {
-	struct nsp_nl_addr *arr;
-	size_t n;
-	int err;
-};
 
 static void on_addr(const struct nlmsghdr *nh, void *arg)
 {
-	struct addr_dump *d = arg;
+	struct dump_array *d = arg;
 	const struct ifaddrmsg *ifa = nlmsg_data(nh);
 	struct nlattr *tb[IFA_MAX + 1];
 	struct nsp_nl_addr x = {0};
@@ -242,18 +238,8 @@ static void on_addr(const struct nlmsghdr *nh, void *arg)
 int nsp_nl_dump_addrs(struct nsp_nl *nl, struct nsp_nl_addr **ret, size_t *ret_n)
 {
 	struct ifaddrmsg hdr = {.ifa_family = AF_INET};
-	struct addr_dump d = {0};
-	int r = nsp_nl_dump_raw(nl, RTM_GETADDR, &hdr, sizeof(hdr), on_addr, &d);
 
-	if (r == 0)
-		r = d.err;
-	if (r < 0) {
-		free(d.arr);
-		return r;
-	}
-	*ret = d.arr;
-	*ret_n = d.n;
-	return 0;
+	return dump_array(nl, RTM_GETADDR, &hdr, sizeof(hdr), on_addr, ret, ret_n);
 }
 
 int nsp_nl_dump_routes(struct nsp_nl *nl, struct nsp_obs_route **ret, size_t *ret_n)
@@ -379,7 +365,7 @@ int nsp_nl_dump_raw(struct nsp_nl *nl, int type, void *hdr, size_t size,
 	return nl->last_error ? nl->last_error : nl_to_errno(r);
 }
 
-/* One link's answer: the link, and its XDP programs. */
+/* One link's answer: the link, and its XDP programs if xdp is set. */
 struct link_reply {
 	struct nsp_obs_link *link;
 	struct nsp_nl_xdp *xdp;
@@ -414,8 +400,7 @@ static int on_link_reply(struct nl_msg *msg, void *arg)
 
 	if (!obs_link_parse(nh, &link))
 		return NL_OK;
-	if (d->link)
-		*d->link = link;
+	*d->link = link;
 	if (d->xdp)
 		xdp_parse(nh, d->xdp);
 	return NL_OK;

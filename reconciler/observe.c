@@ -188,21 +188,17 @@ static int host_owned_veth(struct host_view *hv, const char *instance, struct ns
 	return 0;
 }
 
-static int observe_host(struct host_view *hv, const struct nsp_instance *w,
-			struct nsp_obs_instance *o)
+/* The uplink's primary IPv4 address; the host's addresses are read once per run. */
+static int observe_uplink_address(struct host_view *hv, struct nsp_obs_instance *o)
 {
-	int r = host_link(hv, w->uplink, &o->uplink);
+	if (!hv->addrs_read) {
+		int r = nsp_nl_dump_addrs(hv->nl, &hv->addrs, &hv->n_addrs);
 
-	if (r < 0)
-		return r;
-	/* only address = "inherit" needs the uplink's address */
-	if (w->address_inherit && o->uplink.present && !hv->addrs_read) {
-		r = nsp_nl_dump_addrs(hv->nl, &hv->addrs, &hv->n_addrs);
 		if (r < 0)
 			return r;
 		hv->addrs_read = true;
 	}
-	for (size_t i = 0; w->address_inherit && o->uplink.present && i < hv->n_addrs; i++) {
+	for (size_t i = 0; i < hv->n_addrs; i++) {
 		const struct nsp_nl_addr *a = &hv->addrs[i];
 
 		if (a->ifindex != o->uplink.ifindex || a->secondary)
@@ -211,6 +207,22 @@ static int observe_host(struct host_view *hv, const struct nsp_instance *w,
 		o->uplink_address = a->addr;
 		o->uplink_prefix = a->prefix;
 		break;
+	}
+	return 0;
+}
+
+static int observe_host(struct host_view *hv, const struct nsp_instance *w,
+			struct nsp_obs_instance *o)
+{
+	int r = host_link(hv, w->uplink, &o->uplink);
+
+	if (r < 0)
+		return r;
+	/* only address = "inherit" needs the uplink's address */
+	if (w->address_inherit && o->uplink.present) {
+		r = observe_uplink_address(hv, o);
+		if (r < 0)
+			return r;
 	}
 	r = host_link(hv, w->veth_host, &o->host);
 	if (r == 0 && !o->host.present)

@@ -663,6 +663,19 @@ static void test_several_instances(void **state)
 	nsp_plan_free(&plan);
 }
 
+/* The plan of (cfg, o) changes nothing and has one conflict, for reason. */
+static void assert_only_conflict(const struct nsp_config *cfg, const struct nsp_obs_instance *o,
+				 const char *reason)
+{
+	struct nsp_plan plan;
+
+	assert_int_equal(nsp_plan_apply(cfg, o, &plan), 0);
+	assert_int_equal(plan.n_changes, 0);
+	assert_int_equal(plan.n_conflicts, 1);
+	assert_string_equal(plan.conflicts[0].reason, reason);
+	nsp_plan_free(&plan);
+}
+
 /*
  * The kernel finds a link by an altname too: a foreign link found under the
  * host veth's name but called otherwise is named in the conflict.
@@ -672,25 +685,16 @@ static void test_foreign_link_conflict_names_it(void **state)
 	struct nsp_instance w;
 	struct nsp_obs_instance o;
 	struct nsp_config cfg = {.instances = &w, .n_instances = 1};
-	struct nsp_plan plan;
 
 	(void)state;
 	want_init(&w, "gwping");
 	s_host_foreign(&w, &o);
-	assert_int_equal(nsp_plan_apply(&cfg, &o, &plan), 0);
-	assert_int_equal(plan.n_conflicts, 1);
-	assert_string_equal(plan.conflicts[0].reason,
-			    "link gwpingh exists in the host netns and is not owned by nsping");
-	nsp_plan_free(&plan);
-
+	assert_only_conflict(&cfg, &o,
+			     "link gwpingh exists in the host netns and is not owned by nsping");
 	snprintf(o.host.name, sizeof(o.host.name), "eth0");
-	assert_int_equal(nsp_plan_apply(&cfg, &o, &plan), 0);
-	assert_int_equal(plan.n_conflicts, 1);
-	assert_string_equal(plan.conflicts[0].reason,
-			    "link gwpingh (an altname of eth0) exists in the host netns and is "
-			    "not owned by nsping");
-	assert_int_equal(plan.n_changes, 0);
-	nsp_plan_free(&plan);
+	assert_only_conflict(&cfg, &o,
+			     "link gwpingh (an altname of eth0) exists in the host netns and is "
+			     "not owned by nsping");
 }
 
 static void test_destroy(void **state)
