@@ -86,9 +86,11 @@ int nsp_nl_open(struct nsp_nl *nl, unsigned long *requests)
 		return r;
 	}
 	/*
-	 * libnl 3.7 ignores a failed send of a dump request (link_request_update)
-	 * and then waits for an answer that never comes. The kernel answers
-	 * rtnetlink within the request, so a bounded wait costs nothing.
+	 * A bounded wait for every answer. libnl 3.7's link cache ignored a failed
+	 * send of its dump request (link_request_update) and then waited for an
+	 * answer that never came; links are read raw now, but the bound stays for
+	 * any other such path. The kernel answers rtnetlink within the request,
+	 * so it costs nothing.
 	 */
 	if (setsockopt(nl_socket_get_fd(sk), SOL_SOCKET, SO_RCVTIMEO, &recv_timeout,
 		       sizeof(recv_timeout)) < 0) {

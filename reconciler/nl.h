@@ -47,6 +47,7 @@ int nsp_nl_open(struct nsp_nl *nl, unsigned long *requests);
 void nsp_nl_count_request(struct nsp_nl *nl);
 void nsp_nl_close(struct nsp_nl *nl);
 
+/* Every link of the socket's netns. */
 int nsp_nl_dump_links(struct nsp_nl *nl, struct nsp_obs_link **ret, size_t *ret_n);
 /*
  * One link by name or altname (a read): -ENODEV, and ret->present false, when

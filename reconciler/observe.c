@@ -117,12 +117,6 @@ static const struct nsp_obs_link *find_owned_veth(const struct nsp_obs_link *lin
 }
 
 /*
- * The host netns, read by name: one RTM_GETLINK per interface the config
- * names, not a dump of every link of the node (one with 250 pods has 500
- * veths, and reading them all took 7 ms of every run). Only a renamed veth
- * needs all links, and only when the configured name is missing.
- */
-/*
  * One name the file uses and what the kernel answered for it. RTM_GETLINK by
  * name also matches an altname (as `ip link show NAME` does), so the link's
  * own name may differ from the name asked for.
@@ -132,6 +126,12 @@ struct named_link {
 	struct nsp_obs_link link; /* .present false: no link of that name */
 };
 
+/*
+ * The host netns, read by name: one RTM_GETLINK per interface the config
+ * names, not a dump of every link of the node (one with 250 pods has 500
+ * veths, and reading them all took 7 ms of every run). Only a renamed veth
+ * needs all links, and only when the configured name is missing.
+ */
 struct host_view {
 	struct nsp_nl *nl;
 	struct named_link *named; /* every name asked for, present or not */
