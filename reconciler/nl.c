@@ -20,6 +20,12 @@
 #include "nl.h"
 
 #define NSP_NL_RECV_TIMEOUT_S 5
+/*
+ * Larger than any datagram of an answer: the kernel fills a dump's
+ * datagrams up to 32 KiB (netlink_recvmsg() caps what it learns from our
+ * reads there), and one link without its VF details is a few KiB.
+ */
+#define NSP_NL_RECV_BUF (64 * 1024)
 
 /* libnl speaks -NLE_*; everything past this file speaks -errno. */
 static int nl_to_errno(int nle)
@@ -54,6 +60,7 @@ static int nl_to_errno(int nle)
 	case NLE_AF_NOSUPPORT:
 		return -EAFNOSUPPORT;
 	case NLE_MSGSIZE:
+	case NLE_MSG_TRUNC:
 		return -EMSGSIZE;
 	case NLE_BAD_SOCK:
 		return -EBADF;
@@ -98,6 +105,18 @@ int nsp_nl_open(struct nsp_nl *nl, unsigned long *requests)
 		nl_socket_free(sk);
 		return r;
 	}
+	/*
+	 * One recvmsg per datagram into a buffer that always fits it. libnl's
+	 * default peeks at each datagram for its size first: a second syscall,
+	 * and a second copy, for every read. A datagram too big for the buffer
+	 * would be an error (NLE_MSG_TRUNC), never a silent loss.
+	 */
+	r = nl_to_errno(nl_socket_set_msg_buf_size(sk, NSP_NL_RECV_BUF));
+	if (r < 0) {
+		nl_socket_free(sk);
+		return r;
+	}
+	nl_socket_disable_msg_peek(sk);
 	nl->sk = sk;
 	nl->requests = requests;
 	nl->last_error = 0;
@@ -147,6 +166,31 @@ static int finish_dump(struct nl_cache *cache, int r, void *arr, size_t n, void 
 	return 0;
 }
 
+static uint32_t u32_attr(struct nlattr **tb, int type)
+{
+	return tb[type] && nla_len(tb[type]) >= (int)sizeof(uint32_t) ? nla_get_u32(tb[type]) : 0;
+}
+
+/*
+ * IFLA_XDP: the program attached, and whether in generic (skb) mode. With
+ * programs in both modes (XDP_ATTACHED_MULTI) the native one is reported.
+ */
+static void xdp_parse(struct nlattr *attr, struct nsp_obs_link *x)
+{
+	struct nlattr *tb[IFLA_XDP_MAX + 1];
+	uint8_t attached;
+
+	if (nla_parse_nested(tb, IFLA_XDP_MAX, attr, NULL) < 0 || !tb[IFLA_XDP_ATTACHED])
+		return;
+	attached = nla_get_u8(tb[IFLA_XDP_ATTACHED]);
+	x->xdp_prog_id = u32_attr(tb, IFLA_XDP_PROG_ID);
+	if (!x->xdp_prog_id)
+		x->xdp_prog_id = u32_attr(tb, IFLA_XDP_DRV_PROG_ID);
+	if (!x->xdp_prog_id)
+		x->xdp_prog_id = u32_attr(tb, IFLA_XDP_SKB_PROG_ID);
+	x->xdp_generic = attached == XDP_ATTACHED_SKB;
+}
+
 /*
  * What observe and plan compare of a link, from an RTM_NEWLINK message; false
  * when nh is not one. Raw attributes, not libnl's link object: a run reads
@@ -172,8 +216,9 @@ static bool obs_link_parse(const struct nlmsghdr *nh, struct nsp_obs_link *x)
 	x->is_veth = tb[IFLA_LINKINFO] &&
 		     nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) == 0 &&
 		     info[IFLA_INFO_KIND] && !strcmp(nla_get_string(info[IFLA_INFO_KIND]), "veth");
-	if (tb[IFLA_LINK] && nla_len(tb[IFLA_LINK]) >= (int)sizeof(uint32_t))
-		x->peer_ifindex = (int)nla_get_u32(tb[IFLA_LINK]);
+	x->peer_ifindex = (int)u32_attr(tb, IFLA_LINK);
+	if (tb[IFLA_XDP])
+		xdp_parse(tb[IFLA_XDP], x);
 	return true;
 }
 
@@ -307,164 +352,149 @@ int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret
 	return finish_dump(cache, r, arr, n, ret, ret_n);
 }
 
-struct raw_dump {
-	struct nsp_nl *nl;
-	void (*on_msg)(const struct nlmsghdr *nh, void *arg);
-	void *arg;
-};
+/*
+ * Reads go around libnl's receive loop: the request is built here, and its
+ * answer is read with plain recvmsg() into one buffer and handed over message
+ * by message. libnl copied each message into an nl_msg of its own (4 KiB),
+ * through a cloned set of callbacks, and a lookup needed an ACK after its
+ * answer, only to keep libnl's sequence count: one more read. The reads
+ * number their requests themselves, apart from libnl's count, which the
+ * changing requests below keep using. nsping reads from one thread.
+ */
+static uint32_t read_seq;
 
-static int raw_dump_msg(struct nl_msg *msg, void *arg)
+/* A read request: the family header hdr (size bytes), and name as IFLA_IFNAME. */
+static int send_read(struct nsp_nl *nl, int type, int flags, const void *hdr, size_t size,
+		     const char *name, uint32_t seq)
 {
-	struct raw_dump *d = arg;
+	union {
+		struct nlmsghdr nh;
+		unsigned char b[NLMSG_SPACE(sizeof(struct tcmsg)) + RTA_SPACE(IFNAMSIZ)];
+	} req;
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	size_t len = NLMSG_LENGTH(size), name_size = name ? strlen(name) + 1 : 0;
+	struct iovec iov = {.iov_base = &req};
+	struct msghdr mh = {.msg_name = &kernel,
+			    .msg_namelen = sizeof(kernel),
+			    .msg_iov = &iov,
+			    .msg_iovlen = 1};
 
-	d->on_msg(nlmsg_hdr(msg), d->arg);
-	return NL_OK;
-}
+	if (size > sizeof(struct tcmsg) || name_size > IFNAMSIZ)
+		return -EINVAL;
+	memset(&req, 0, sizeof(req));
+	memcpy(NLMSG_DATA(&req.nh), hdr, size);
+	if (name) {
+		struct rtattr *a = (struct rtattr *)(req.b + NLMSG_ALIGN(len));
 
-/* A dump that fails midway ends in NLMSG_DONE with the kernel's -errno: libnl drops it. */
-static int raw_dump_done(struct nl_msg *msg, void *arg)
-{
-	struct raw_dump *d = arg;
-	struct nlmsghdr *nh = nlmsg_hdr(msg);
-	int err = 0;
-
-	if (nlmsg_datalen(nh) >= (int)sizeof(err))
-		memcpy(&err, nlmsg_data(nh), sizeof(err));
-	d->nl->last_error = err < 0 ? err : 0;
-	return NL_STOP;
+		a->rta_type = IFLA_IFNAME;
+		a->rta_len = (unsigned short)RTA_LENGTH(name_size);
+		memcpy(RTA_DATA(a), name, name_size);
+		len = NLMSG_ALIGN(len) + RTA_ALIGN(a->rta_len);
+	}
+	req.nh.nlmsg_len = (uint32_t)len;
+	req.nh.nlmsg_type = (uint16_t)type;
+	req.nh.nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
+	req.nh.nlmsg_seq = seq;
+	iov.iov_len = len;
+	return sendmsg(nl_socket_get_fd(nl->sk), &mh, 0) < 0 ? -errno : 0;
 }
 
 /*
- * Callbacks for reading one answer on nl: the socket's own (a copy keeps
- * on_error) with on_valid for each message; NULL when out of memory.
+ * The answer to request seq, each message to on_msg: up to the end of a dump
+ * (NLMSG_DONE, which carries the error of a dump that failed midway), the one
+ * message of a lookup, or the kernel's error.
  */
-static struct nl_cb *answer_cb(struct nsp_nl *nl, nl_recvmsg_msg_cb_t on_valid, void *arg)
+static int read_answer(struct nsp_nl *nl, uint32_t seq,
+		       void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *arg)
 {
-	struct nl_cb *sk_cb = nl_socket_get_cb(nl->sk);
-	struct nl_cb *cb = nl_cb_clone(sk_cb);
+	static union {
+		struct nlmsghdr nh;
+		unsigned char b[NSP_NL_RECV_BUF];
+	} buf;
 
-	nl_cb_put(sk_cb);
-	if (cb)
-		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, arg);
-	nl->last_error = 0;
-	return cb;
+	for (;;) {
+		struct sockaddr_nl from = {0};
+		struct iovec iov = {.iov_base = buf.b, .iov_len = sizeof(buf.b)};
+		struct msghdr mh = {.msg_name = &from,
+				    .msg_namelen = sizeof(from),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1};
+		ssize_t n = recvmsg(nl_socket_get_fd(nl->sk), &mh, 0);
+		int left = (int)n;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) /* EAGAIN: the receive timeout (nsp_nl_open()) */
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		if (mh.msg_flags & MSG_TRUNC)
+			return -EMSGSIZE;
+		if (from.nl_pid != 0)
+			continue; /* not the kernel's */
+		for (struct nlmsghdr *nh = &buf.nh; nlmsg_ok(nh, left);
+		     nh = nlmsg_next(nh, &left)) {
+			if (nh->nlmsg_seq != seq || nh->nlmsg_type == NLMSG_NOOP)
+				continue;
+			if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_DONE) {
+				int err = -EIO;
+
+				if (nlmsg_datalen(nh) >= (int)sizeof(err))
+					memcpy(&err, nlmsg_data(nh), sizeof(err));
+				return err <= 0 ? err : -EIO;
+			}
+			on_msg(nh, arg);
+			if (!(nh->nlmsg_flags & NLM_F_MULTI))
+				return 0;
+		}
+	}
 }
 
-int nsp_nl_dump_raw(struct nsp_nl *nl, int type, void *hdr, size_t size,
+static int read_request(struct nsp_nl *nl, int type, int flags, const void *hdr, size_t size,
+			const char *name, void (*on_msg)(const struct nlmsghdr *nh, void *arg),
+			void *arg)
+{
+	uint32_t seq = ++read_seq;
+	int r = send_read(nl, type, flags, hdr, size, name, seq);
+
+	return r < 0 ? r : read_answer(nl, seq, on_msg, arg);
+}
+
+int nsp_nl_dump_raw(struct nsp_nl *nl, int type, const void *hdr, size_t size,
 		    void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *arg)
 {
-	struct raw_dump d = {.nl = nl, .on_msg = on_msg, .arg = arg};
-	struct nl_cb *cb = answer_cb(nl, raw_dump_msg, &d);
-	int r;
-
-	if (!cb)
-		return -ENOMEM;
-	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, raw_dump_done, &d);
-	r = nl_send_simple(nl->sk, type, NLM_F_DUMP, hdr, size);
-	if (r >= 0)
-		r = nl_recvmsgs(nl->sk, cb);
-	nl_cb_put(cb);
-	return nl->last_error ? nl->last_error : nl_to_errno(r);
+	return read_request(nl, type, NLM_F_DUMP, hdr, size, NULL, on_msg, arg);
 }
 
-/* One link's answer: the link, and its XDP programs if xdp is set. */
-struct link_reply {
-	struct nsp_obs_link *link;
-	struct nsp_nl_xdp *xdp;
-};
-
-static uint32_t xdp_attr_u32(struct nlattr **xtb, int type)
+static void on_link_reply(const struct nlmsghdr *nh, void *arg)
 {
-	return xtb[type] && nla_len(xtb[type]) >= (int)sizeof(uint32_t) ? nla_get_u32(xtb[type])
-									: 0;
-}
-
-static void xdp_parse(const struct nlmsghdr *nh, struct nsp_nl_xdp *xdp)
-{
-	struct nlattr *tb[IFLA_MAX + 1], *xtb[IFLA_XDP_MAX + 1];
-
-	*xdp = (struct nsp_nl_xdp){0};
-	if (nlmsg_parse((struct nlmsghdr *)nh, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 ||
-	    !tb[IFLA_XDP] || nla_parse_nested(xtb, IFLA_XDP_MAX, tb[IFLA_XDP], NULL) < 0 ||
-	    !xtb[IFLA_XDP_ATTACHED])
-		return;
-	xdp->attached = nla_get_u8(xtb[IFLA_XDP_ATTACHED]);
-	xdp->prog_id = xdp_attr_u32(xtb, IFLA_XDP_PROG_ID);
-	xdp->drv_prog_id = xdp_attr_u32(xtb, IFLA_XDP_DRV_PROG_ID);
-	xdp->skb_prog_id = xdp_attr_u32(xtb, IFLA_XDP_SKB_PROG_ID);
-}
-
-static int on_link_reply(struct nl_msg *msg, void *arg)
-{
-	struct link_reply *d = arg;
-	struct nsp_obs_link link;
-	struct nlmsghdr *nh = nlmsg_hdr(msg);
-
-	if (!obs_link_parse(nh, &link))
-		return NL_OK;
-	*d->link = link;
-	if (d->xdp)
-		xdp_parse(nh, d->xdp);
-	return NL_OK;
+	obs_link_parse(nh, arg);
 }
 
 /*
  * RTM_GETLINK for one link, by ifindex or (ifindex 0) by name, which the
  * kernel also matches against altnames; -ENODEV when there is none.
  */
-static int get_link(struct nsp_nl *nl, int ifindex, const char *name, struct nsp_obs_link *link,
-		    struct nsp_nl_xdp *xdp)
+static int get_link(struct nsp_nl *nl, int ifindex, const char *name, struct nsp_obs_link *ret)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
 	struct nsp_obs_link found = {.present = false};
-	struct link_reply d = {.link = &found, .xdp = xdp};
-	struct nl_cb *cb = answer_cb(nl, on_link_reply, &d);
-	struct nl_msg *msg = cb ? nlmsg_alloc_simple(RTM_GETLINK, 0) : NULL;
-	int r;
+	int r = read_request(nl, RTM_GETLINK, 0, &ifi, sizeof(ifi), ifindex ? NULL : name,
+			     on_link_reply, &found);
 
-	if (!msg) {
-		if (cb)
-			nl_cb_put(cb);
-		return -ENOMEM;
-	}
-	r = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
-	if (r == 0 && !ifindex)
-		r = nla_put_string(msg, IFLA_IFNAME, name);
-	if (r == 0)
-		r = nl_send_auto(nl->sk, msg);
-	/* the answer, then the kernel's ACK (libnl asks for one) */
-	if (r >= 0)
-		r = nl_recvmsgs(nl->sk, cb);
-	if (r >= 0 && !nl->last_error)
-		r = nl_wait_for_ack(nl->sk);
-	nlmsg_free(msg);
-	nl_cb_put(cb);
-	if (nl->last_error)
-		r = nl->last_error;
-	else
-		r = nl_to_errno(r);
 	if (r == 0 && !found.present)
 		r = -ENODEV;
-	if (link)
-		*link = r == 0 ? found : (struct nsp_obs_link){.present = false};
+	*ret = r == 0 ? found : (struct nsp_obs_link){.present = false};
 	return r;
 }
 
 int nsp_nl_get_link(struct nsp_nl *nl, const char *name, struct nsp_obs_link *ret)
 {
-	return get_link(nl, 0, name, ret, NULL);
-}
-
-int nsp_nl_link_xdp(struct nsp_nl *nl, int ifindex, struct nsp_nl_xdp *ret)
-{
-	*ret = (struct nsp_nl_xdp){0};
-	return get_link(nl, ifindex, NULL, NULL, ret);
+	return get_link(nl, 0, name, ret);
 }
 
 int nsp_nl_link_index(struct nsp_nl *nl, const char *name)
 {
 	struct nsp_obs_link l;
-	int r = get_link(nl, 0, name, &l, NULL);
+	int r = get_link(nl, 0, name, &l);
 
 	return r < 0 ? r : l.ifindex;
 }

@@ -51,7 +51,8 @@ void nsp_nl_close(struct nsp_nl *nl);
 int nsp_nl_dump_links(struct nsp_nl *nl, struct nsp_obs_link **ret, size_t *ret_n);
 /*
  * One link by name or altname (a read): -ENODEV, and ret->present false, when
- * there is none. ret->name is the link's own name.
+ * there is none. ret->name is the link's own name. Its XDP program comes
+ * with it (RTM_GETLINK answers with IFLA_XDP): no second query per binding.
  */
 int nsp_nl_get_link(struct nsp_nl *nl, const char *name, struct nsp_obs_link *ret);
 /* The IPv4 addresses of every link. */
@@ -62,25 +63,10 @@ int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret
 
 /*
  * Send a dump request of type with the family header hdr (size bytes) and hand
- * each message of the answer to on_msg; for what libnl has no cache of. A
- * read, not counted.
+ * each message of the answer to on_msg, raw. A read, not counted.
  */
-int nsp_nl_dump_raw(struct nsp_nl *nl, int type, void *hdr, size_t size,
+int nsp_nl_dump_raw(struct nsp_nl *nl, int type, const void *hdr, size_t size,
 		    void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *arg);
-
-/* IFLA_XDP of a link: what is attached, in which mode (XDP_ATTACHED_*). */
-struct nsp_nl_xdp {
-	uint8_t attached;
-	uint32_t prog_id; /* the program, when only one is attached */
-	uint32_t drv_prog_id;
-	uint32_t skb_prog_id;
-};
-
-/*
- * The XDP programs of one link (a read): an RTM_GETLINK for its ifindex.
- * libbpf's bpf_xdp_query() dumps every link of the netns to find one.
- */
-int nsp_nl_link_xdp(struct nsp_nl *nl, int ifindex, struct nsp_nl_xdp *ret);
 
 /* The ifindex of a link by name (a read, not counted). */
 int nsp_nl_link_index(struct nsp_nl *nl, const char *name);

@@ -230,12 +230,12 @@ static int observe_host(struct host_view *hv, const struct nsp_instance *w,
 	return r;
 }
 
-static int observe_prog(struct nsp_nl *nl, int ifindex, const char *instance,
+static int observe_prog(struct nsp_nl *nl, const struct nsp_obs_link *link, const char *instance,
 			enum nsp_program program, enum nsp_attach attach, struct nsp_obs_prog *ret)
 {
 	if (attach == NSP_ATTACH_TC)
-		return nsp_tc_observe(nl, ifindex, instance, program, ret);
-	return nsp_xdp_observe(nl, ifindex, instance, program, ret);
+		return nsp_tc_observe(nl, link->ifindex, instance, program, ret);
+	return nsp_xdp_observe(link, instance, program, ret);
 }
 
 /*
@@ -257,9 +257,9 @@ static int observe_bindings(struct host_view *hv, const struct nsp_instance *w,
 			l = o->host_owned;
 		if (!l.present)
 			continue;
-		r = observe_prog(hv->nl, l.ifindex, w->name, b->program, b->attach, &o->progs[i]);
+		r = observe_prog(hv->nl, &l, w->name, b->program, b->attach, &o->progs[i]);
 		if (r == 0)
-			r = observe_prog(hv->nl, l.ifindex, w->name, b->program, other,
+			r = observe_prog(hv->nl, &l, w->name, b->program, other,
 					 &o->other_attach[i]);
 		if (r < 0)
 			return r;

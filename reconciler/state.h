@@ -24,7 +24,9 @@ struct nsp_obs_link {
 	struct nsp_mac mac;
 	bool up;
 	bool is_veth;
-	int peer_ifindex; /* IFLA_LINK: the other end of a veth */
+	int peer_ifindex;     /* IFLA_LINK: the other end of a veth */
+	uint32_t xdp_prog_id; /* IFLA_XDP: the XDP program attached, 0 for none */
+	bool xdp_generic;     /* ... attached in generic (skb) mode */
 };
 
 struct nsp_obs_addr {

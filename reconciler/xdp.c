@@ -198,20 +198,16 @@ int nsp_prog_load(enum nsp_program program, enum nsp_attach attach,
 	return r;
 }
 
-int nsp_xdp_observe(struct nsp_nl *nl, int ifindex, const char *instance, enum nsp_program program,
+int nsp_xdp_observe(const struct nsp_obs_link *link, const char *instance, enum nsp_program program,
 		    struct nsp_obs_prog *ret)
 {
 	struct nsp_obs_prog o = {.build_id = nsp_prog_build_id(program, NSP_ATTACH_XDP)};
-	struct nsp_nl_xdp q;
 	int r;
 
-	r = nsp_nl_link_xdp(nl, ifindex, &q);
-	if (r < 0)
-		return r;
-	o.id = q.prog_id ? q.prog_id : q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id;
+	o.id = link->xdp_prog_id;
 	if (o.id) {
 		o.present = true;
-		o.mode = q.attached == XDP_ATTACHED_SKB ? NSP_MODE_GENERIC : NSP_MODE_NATIVE;
+		o.mode = link->xdp_generic ? NSP_MODE_GENERIC : NSP_MODE_NATIVE;
 		r = nsp_prog_identify(o.id, instance, program, NSP_ATTACH_XDP, &o);
 		if (r < 0)
 			return r;

@@ -28,10 +28,10 @@ int nsp_prog_identify(uint32_t id, const char *instance, enum nsp_program progra
 int nsp_prog_counters(uint32_t prog_id, uint64_t *ret, size_t n);
 
 /*
- * What is attached (XDP) to ifindex, asked through nl (the link's netns), and
- * whether it is this instance's program.
+ * The XDP program that link carries (as observed: its IFLA_XDP), and whether
+ * it is this instance's program.
  */
-int nsp_xdp_observe(struct nsp_nl *nl, int ifindex, const char *instance, enum nsp_program program,
+int nsp_xdp_observe(const struct nsp_obs_link *link, const char *instance, enum nsp_program program,
 		    struct nsp_obs_prog *ret);
 /*
  * Load the program with params and attach it to ifindex in mode, atomically

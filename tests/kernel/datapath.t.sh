@@ -183,6 +183,21 @@ test_rerun_reads_only_its_links() {
 	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
 }
 
+# A converged rerun asks the kernel for each link the file names once. The
+# answer to RTM_GETLINK carries the link's XDP program (IFLA_XDP), so a
+# binding needs no query of its own: two lookups, eth0 and the host veth.
+test_rerun_asks_once_per_link() {
+	local asked
+	xdp_conf
+	expect_rc 0 nsping apply
+	nsping_traced sendmsg apply >/dev/null || fail "apply under strace failed"
+	# lookups: RTM_GETLINK (0x12) without NLM_F_DUMP (0x300)
+	asked=$(grep -E 'RTM_GETLINK|nlmsg_type=0x12[^0-9a-f]' "$STATE/strace" |
+		grep -cvE 'NLM_F_DUMP|0x300')
+	[ "$asked" = 2 ] || fail "$asked link lookups, expected 2 (eth0 and the host veth)"
+	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
+}
+
 # A mode change of our program is one update, not a detach and a create. The
 # kernel has no in-place move between modes: the update is a detach and an
 # attach, two requests, and "requests" says so (strace counts them apart).

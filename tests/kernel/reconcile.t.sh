@@ -295,12 +295,6 @@ test_failure_mid_apply_is_repaired() {
 	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
 }
 
-# Each of the first netlink sends of a cold apply fails in turn (the address
-# dump, the lookups of the uplink and the veth by name, then the dump of the
-# node's links that looks for a renamed veth): each run exits 1 and says why.
-# libnl 3.7 drops the error of a failed dump request (a cache refill) and
-# waits for an answer; nsping's receive timeout turns that wait into exit 1.
-# `timeout 60` only guards against a hang; it is no performance limit.
 # The host's addresses are read only for address = "inherit": a rerun dumps
 # the addresses of the instance's netns, and the host's only when it inherits.
 test_host_addresses_read_only_for_inherit() {
@@ -318,7 +312,10 @@ test_host_addresses_read_only_for_inherit() {
 }
 
 # A netlink request whose send fails ends the run with exit 1 and names what
-# was being read; nothing waits for an answer that cannot come.
+# was being read; nothing waits for an answer that cannot come. (libnl 3.7's
+# link cache once dropped the error of its failed send and waited; the
+# socket's receive timeout still bounds any wait. `timeout 60` only guards
+# against a hang; it is no performance limit.)
 test_failed_dump_request_does_not_hang() {
 	local rc when
 	write_conf
