@@ -8,8 +8,6 @@
 #include <netlink/errno.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
-#include <netlink/route/addr.h>
-#include <netlink/route/link.h>
 #include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
@@ -153,19 +151,6 @@ static int append(void *arrp, size_t *n, const void *item, size_t size)
 	return 0;
 }
 
-/* The end of every dump: the cache (if any) goes, the array is handed over or freed. */
-static int finish_dump(struct nl_cache *cache, int r, void *arr, size_t n, void *ret, size_t *ret_n)
-{
-	nl_cache_free(cache);
-	if (r < 0) {
-		free(arr);
-		return r;
-	}
-	*(void **)ret = arr;
-	*ret_n = n;
-	return 0;
-}
-
 static uint32_t u32_attr(struct nlattr **tb, int type)
 {
 	return tb[type] && nla_len(tb[type]) >= (int)sizeof(uint32_t) ? nla_get_u32(tb[type]) : 0;
@@ -230,14 +215,22 @@ struct dump_array {
 };
 
 /* A raw dump whose on_msg appends to a struct dump_array, handed over as ret. */
-static int dump_array(struct nsp_nl *nl, int type, void *hdr, size_t size,
+static int dump_array(struct nsp_nl *nl, int type, const void *hdr, size_t size,
 		      void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *ret,
 		      size_t *ret_n)
 {
 	struct dump_array d = {0};
 	int r = nsp_nl_dump_raw(nl, type, hdr, size, on_msg, &d);
 
-	return finish_dump(NULL, r < 0 ? r : d.err, d.arr, d.n, ret, ret_n);
+	if (r == 0)
+		r = d.err;
+	if (r < 0) {
+		free(d.arr);
+		return r;
+	}
+	*(void **)ret = d.arr;
+	*ret_n = d.n;
+	return 0;
 }
 
 static void on_link(const struct nlmsghdr *nh, void *arg)
@@ -289,67 +282,79 @@ int nsp_nl_dump_addrs(struct nsp_nl *nl, struct nsp_nl_addr **ret, size_t *ret_n
 	return dump_array(nl, RTM_GETADDR, &hdr, sizeof(hdr), on_addr, ret, ret_n);
 }
 
-int nsp_nl_dump_routes(struct nsp_nl *nl, struct nsp_obs_route **ret, size_t *ret_n)
+/*
+ * Routes and neighbours: each message of the raw dump goes through
+ * libnl-route-3's own parser of that object, without a cache (its hash
+ * table and the per-message copies of libnl's receive loop).
+ */
+static void on_route(const struct nlmsghdr *nh, void *arg)
 {
-	struct nl_cache *cache;
-	struct nsp_obs_route *arr = NULL;
-	size_t n = 0;
-	int r;
+	struct dump_array *d = arg;
+	struct rtnl_route *rt;
+	struct rtnl_nexthop *hop;
+	struct nl_addr *dst;
+	struct nsp_obs_route x = {0};
 
-	r = rtnl_route_alloc_cache(nl->sk, AF_INET, 0, &cache);
-	if (r < 0)
-		return nl_to_errno(r);
-	for (struct nl_object *o = nl_cache_get_first(cache); o && r == 0;
-	     o = nl_cache_get_next(o)) {
-		struct rtnl_route *rt = (struct rtnl_route *)o;
-		struct rtnl_nexthop *nh;
-		struct nl_addr *dst = rtnl_route_get_dst(rt);
-		struct nsp_obs_route x = {0};
-
-		if (rtnl_route_get_table(rt) != RT_TABLE_MAIN ||
-		    rtnl_route_get_protocol(rt) == RTPROT_KERNEL ||
-		    rtnl_route_get_type(rt) != RTN_UNICAST)
-			continue;
-		x.protocol = rtnl_route_get_protocol(rt);
-		x.dst_len = dst ? (uint8_t)nl_addr_get_prefixlen(dst) : 0;
-		if (x.dst_len)
-			binary_addr(dst, &x.dst, sizeof(x.dst));
-		nh = rtnl_route_get_nnexthops(rt) > 0 ? rtnl_route_nexthop_n(rt, 0) : NULL;
-		if (nh) {
-			binary_addr(rtnl_route_nh_get_gateway(nh), &x.gateway, sizeof(x.gateway));
-			x.oif = rtnl_route_nh_get_ifindex(nh);
-		}
-		r = append(&arr, &n, &x, sizeof(x));
+	if (d->err || nh->nlmsg_type != RTM_NEWROUTE)
+		return;
+	d->err = nl_to_errno(rtnl_route_parse((struct nlmsghdr *)nh, &rt));
+	if (d->err < 0)
+		return;
+	if (rtnl_route_get_table(rt) != RT_TABLE_MAIN ||
+	    rtnl_route_get_protocol(rt) == RTPROT_KERNEL || rtnl_route_get_type(rt) != RTN_UNICAST)
+		goto out;
+	x.protocol = rtnl_route_get_protocol(rt);
+	dst = rtnl_route_get_dst(rt);
+	x.dst_len = dst ? (uint8_t)nl_addr_get_prefixlen(dst) : 0;
+	if (x.dst_len)
+		binary_addr(dst, &x.dst, sizeof(x.dst));
+	hop = rtnl_route_get_nnexthops(rt) > 0 ? rtnl_route_nexthop_n(rt, 0) : NULL;
+	if (hop) {
+		binary_addr(rtnl_route_nh_get_gateway(hop), &x.gateway, sizeof(x.gateway));
+		x.oif = rtnl_route_nh_get_ifindex(hop);
 	}
-	return finish_dump(cache, r, arr, n, ret, ret_n);
+	d->err = append(&d->arr, &d->n, &x, sizeof(x));
+out:
+	rtnl_route_put(rt);
 }
 
-int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret_n)
+int nsp_nl_dump_routes(struct nsp_nl *nl, struct nsp_obs_route **ret, size_t *ret_n)
 {
-	struct nl_cache *cache;
-	struct nsp_nl_neigh *arr = NULL;
-	size_t n = 0;
-	int r;
+	struct rtmsg rtm = {.rtm_family = AF_INET};
 
-	r = rtnl_neigh_alloc_cache(nl->sk, &cache);
-	if (r < 0)
-		return nl_to_errno(r);
-	for (struct nl_object *o = nl_cache_get_first(cache); o && r == 0;
-	     o = nl_cache_get_next(o)) {
-		struct rtnl_neigh *ne = (struct rtnl_neigh *)o;
-		struct nsp_nl_neigh x = {0};
-		int state = rtnl_neigh_get_state(ne);
+	return dump_array(nl, RTM_GETROUTE, &rtm, sizeof(rtm), on_route, ret, ret_n);
+}
 
-		if (rtnl_neigh_get_family(ne) != AF_INET || (state & NUD_NOARP) ||
-		    !binary_addr(rtnl_neigh_get_dst(ne), &x.neigh.dst, sizeof(x.neigh.dst)))
-			continue;
+static void on_neigh(const struct nlmsghdr *nh, void *arg)
+{
+	struct dump_array *d = arg;
+	struct rtnl_neigh *ne;
+	struct nsp_nl_neigh x = {0};
+	int state;
+
+	if (d->err || nh->nlmsg_type != RTM_NEWNEIGH)
+		return;
+	d->err = nl_to_errno(rtnl_neigh_parse((struct nlmsghdr *)nh, &ne));
+	if (d->err < 0)
+		return;
+	state = rtnl_neigh_get_state(ne);
+	if (rtnl_neigh_get_family(ne) == AF_INET && !(state & NUD_NOARP) &&
+	    binary_addr(rtnl_neigh_get_dst(ne), &x.neigh.dst, sizeof(x.neigh.dst))) {
 		x.ifindex = rtnl_neigh_get_ifindex(ne);
 		x.neigh.has_lladdr = binary_addr(rtnl_neigh_get_lladdr(ne), x.neigh.lladdr.b,
 						 sizeof(x.neigh.lladdr.b));
 		x.neigh.permanent = state & NUD_PERMANENT;
-		r = append(&arr, &n, &x, sizeof(x));
+		d->err = append(&d->arr, &d->n, &x, sizeof(x));
 	}
-	return finish_dump(cache, r, arr, n, ret, ret_n);
+	rtnl_neigh_put(ne);
+}
+
+/* An AF_INET dump: the kernel leaves out the IPv6 neighbours (ndisc). */
+int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret_n)
+{
+	struct ndmsg ndm = {.ndm_family = AF_INET};
+
+	return dump_array(nl, RTM_GETNEIGH, &ndm, sizeof(ndm), on_neigh, ret, ret_n);
 }
 
 /*
