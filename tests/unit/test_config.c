@@ -11,7 +11,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -193,13 +195,78 @@ static void test_clashes(void **state)
 	nsp_diag_free(&d);
 }
 
+/* A temporary file holding len bytes of text; its path in path (unlink it). */
+static void temp_file(char *path, const char *text, size_t len)
+{
+	int fd;
+
+	strcpy(path, "/tmp/nsping-test-config.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+/*
+ * nsp_config_load reads the file itself and parses the text: the same model
+ * as from the string, from a file, a pipe (read as it comes, in more than one
+ * buffer) and an empty file; a NUL byte is a syntax error on its line; a
+ * directory is an error to read, not a parse.
+ */
+static void test_load_file(void **state)
+{
+	const char *good = "version = 1;\ninstances = (\n" GOOD_INSTANCE ");\n";
+	const char with_nul[] = "version = 1;\n\ninstances = \0();\n";
+	char path[64], want[128], big[16384], fdpath[32];
+	struct nsp_config cfg;
+	struct nsp_diag d = {0};
+	int p[2], n;
+
+	(void)state;
+	temp_file(path, good, strlen(good));
+	assert_int_equal(nsp_config_load(path, &cfg, &d), 0);
+	assert_int_equal(cfg.n_instances, 1);
+	assert_string_equal(cfg.instances[0].veth_host, "vpingh");
+	nsp_config_free(&cfg);
+	unlink(path);
+
+	temp_file(path, with_nul, sizeof(with_nul) - 1);
+	assert_int_equal(nsp_config_load(path, &cfg, &d), -EINVAL);
+	snprintf(want, sizeof(want), "%s:3: syntax: a NUL byte in the file", path);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.msgs[0], want);
+	nsp_diag_free(&d);
+	unlink(path);
+
+	temp_file(path, "", 0);
+	assert_int_equal(nsp_config_load(path, &cfg, &d), -EINVAL);
+	assert_int_equal(d.n, 2); /* version and instances missing */
+	nsp_diag_free(&d);
+	unlink(path);
+
+	/* well over the first 4 KiB a non-regular file is read in */
+	n = snprintf(big, sizeof(big), "version = 1;\ninstances = (\n" GOOD_INSTANCE ");\n");
+	while (n < (int)sizeof(big) - 64)
+		n += snprintf(big + n, sizeof(big) - (size_t)n, "# padding to grow the buffer\n");
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], big, (size_t)n), n);
+	close(p[1]);
+	snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", p[0]);
+	assert_int_equal(nsp_config_load(fdpath, &cfg, &d), 0);
+	assert_int_equal(cfg.n_instances, 1);
+	nsp_config_free(&cfg);
+	close(p[0]);
+
+	assert_int_equal(nsp_config_load("/", &cfg, &d), -EISDIR);
+	assert_int_equal(d.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_full),
-		cmocka_unit_test(test_bad),
-		cmocka_unit_test(test_clashes),
+		cmocka_unit_test(test_defaults),  cmocka_unit_test(test_full),
+		cmocka_unit_test(test_bad),	  cmocka_unit_test(test_clashes),
+		cmocka_unit_test(test_load_file),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
