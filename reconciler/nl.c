@@ -77,56 +77,73 @@ static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
+/*
+ * The socket is nsping's own: reads need nothing more (socket, receive
+ * timeout; the kernel binds it at the first send). libnl's nl_connect() took
+ * seven syscalls and a set of callbacks per socket, which a no-op run (all
+ * reads) never used.
+ */
 int nsp_nl_open(struct nsp_nl *nl, unsigned long *requests)
 {
-	static const struct timeval recv_timeout = {.tv_sec = NSP_NL_RECV_TIMEOUT_S};
-	struct nl_sock *sk = nl_socket_alloc();
-	int r;
-
-	if (!sk)
-		return -ENOMEM;
-	r = nl_to_errno(nl_connect(sk, NETLINK_ROUTE));
-	if (r < 0) {
-		nl_socket_free(sk);
-		return r;
-	}
 	/*
 	 * A bounded wait for every answer. libnl 3.7's link cache ignored a failed
 	 * send of its dump request (link_request_update) and then waited for an
-	 * answer that never came; links are read raw now, but the bound stays for
-	 * any other such path. The kernel answers rtnetlink within the request,
-	 * so it costs nothing.
+	 * answer that never came; nothing reads through it now, but the bound
+	 * stays for any other such path. The kernel answers rtnetlink within the
+	 * request, so it costs nothing.
 	 */
-	if (setsockopt(nl_socket_get_fd(sk), SOL_SOCKET, SO_RCVTIMEO, &recv_timeout,
-		       sizeof(recv_timeout)) < 0) {
+	static const struct timeval recv_timeout = {.tv_sec = NSP_NL_RECV_TIMEOUT_S};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), r;
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &recv_timeout, sizeof(recv_timeout)) < 0) {
 		r = -errno;
-		nl_socket_free(sk);
+		close(fd);
 		return r;
 	}
-	/*
-	 * One recvmsg per datagram into a buffer that always fits it. libnl's
-	 * default peeks at each datagram for its size first: a second syscall,
-	 * and a second copy, for every read. A datagram too big for the buffer
-	 * would be an error (NLE_MSG_TRUNC), never a silent loss.
-	 */
-	r = nl_to_errno(nl_socket_set_msg_buf_size(sk, NSP_NL_RECV_BUF));
-	if (r < 0) {
-		nl_socket_free(sk);
-		return r;
-	}
-	nl_socket_disable_msg_peek(sk);
-	nl->sk = sk;
-	nl->requests = requests;
-	nl->last_error = 0;
-	nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, on_error, nl);
+	*nl = (struct nsp_nl){.open = true, .fd = fd, .requests = requests};
 	return 0;
 }
 
 void nsp_nl_close(struct nsp_nl *nl)
 {
 	if (nl->sk)
-		nl_socket_free(nl->sk);
-	nl->sk = NULL;
+		nl_socket_free(nl->sk); /* closes fd */
+	else if (nl->open)
+		close(nl->fd);
+	*nl = (struct nsp_nl){.open = false};
+}
+
+/*
+ * libnl's socket for the changing requests, over the same fd, made at the
+ * first change. It reads each answer in one recvmsg into a buffer that always
+ * fits it: by default libnl peeks at each datagram for its size first (a
+ * second syscall and a second copy), and without peeking a datagram too big
+ * for the buffer is an error (NLE_MSG_TRUNC), never a silent loss.
+ */
+static int writer(struct nsp_nl *nl, struct nl_sock **ret)
+{
+	struct nl_sock *sk;
+	int r;
+
+	if (nl->sk) {
+		*ret = nl->sk;
+		return 0;
+	}
+	sk = nl_socket_alloc();
+	if (!sk)
+		return -ENOMEM;
+	r = nl_to_errno(nl_socket_set_fd(sk, NETLINK_ROUTE, nl->fd));
+	if (r < 0) {
+		nl_socket_free(sk); /* fd not taken: still ours */
+		return r;
+	}
+	nl_socket_set_msg_buf_size(sk, NSP_NL_RECV_BUF);
+	nl_socket_disable_msg_peek(sk);
+	nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, on_error, nl);
+	*ret = nl->sk = sk;
+	return 0;
 }
 
 static bool binary_addr(struct nl_addr *a, void *out, size_t len)
@@ -401,7 +418,7 @@ static int send_read(struct nsp_nl *nl, int type, int flags, const void *hdr, si
 	req.nh.nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
 	req.nh.nlmsg_seq = seq;
 	iov.iov_len = len;
-	return sendmsg(nl_socket_get_fd(nl->sk), &mh, 0) < 0 ? -errno : 0;
+	return sendmsg(nl->fd, &mh, 0) < 0 ? -errno : 0;
 }
 
 /*
@@ -424,7 +441,7 @@ static int read_answer(struct nsp_nl *nl, uint32_t seq,
 				    .msg_namelen = sizeof(from),
 				    .msg_iov = &iov,
 				    .msg_iovlen = 1};
-		ssize_t n = recvmsg(nl_socket_get_fd(nl->sk), &mh, 0);
+		ssize_t n = recvmsg(nl->fd, &mh, 0);
 		int left = (int)n;
 
 		if (n < 0 && errno == EINTR)
@@ -513,10 +530,16 @@ void nsp_nl_count_request(struct nsp_nl *nl)
 /* Send one changing request and wait for the kernel's answer. */
 static int transact(struct nsp_nl *nl, struct nl_msg *msg)
 {
+	struct nl_sock *sk;
 	int r;
 
+	r = writer(nl, &sk);
+	if (r < 0) {
+		nlmsg_free(msg);
+		return r;
+	}
 	nl->last_error = 0;
-	r = nl_send_sync(nl->sk, msg); /* frees msg */
+	r = nl_send_sync(sk, msg); /* frees msg */
 	nsp_nl_count_request(nl);
 	if (nl->last_error)
 		return nl->last_error;

@@ -17,7 +17,9 @@ struct nl_sock;
 struct nlmsghdr;
 
 struct nsp_nl {
-	struct nl_sock *sk;
+	bool open;
+	int fd;			 /* NETLINK_ROUTE, in the netns it was opened in */
+	struct nl_sock *sk;	 /* libnl's, over fd, from the first change on */
 	unsigned long *requests; /* shared counter of changing requests */
 	int last_error;		 /* -errno of the last request the kernel refused */
 };
