@@ -132,7 +132,7 @@ static void slot_address(int ifindex, const char *instance, struct bpf_tc_hook *
 int nsp_tc_observe(struct nsp_nl *nl, int ifindex, const char *instance, enum nsp_program program,
 		   struct nsp_obs_prog *ret)
 {
-	struct nsp_obs_prog o = {.build_id = nsp_prog_build_id(program, NSP_ATTACH_TC)};
+	struct nsp_obs_prog o = {0};
 	struct tc_slot s;
 	int r;
 
@@ -145,6 +145,7 @@ int nsp_tc_observe(struct nsp_nl *nl, int ifindex, const char *instance, enum ns
 	} else if (s.prog_id) {
 		o.present = true;
 		o.id = s.prog_id;
+		o.build_id = nsp_prog_build_id(program, NSP_ATTACH_TC);
 		r = nsp_prog_identify(o.id, instance, program, NSP_ATTACH_TC, &o);
 		if (r < 0)
 			return r;
