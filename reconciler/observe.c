@@ -267,6 +267,56 @@ static int observe_bindings(struct host_view *hv, const struct nsp_instance *w,
 	return 0;
 }
 
+static bool program_bound(const struct nsp_instance *w, enum nsp_program program)
+{
+	for (size_t i = 0; i < w->n_bindings; i++)
+		if (w->bindings[i].program == program)
+			return true;
+	return false;
+}
+
+/*
+ * Our programs that the file no longer binds, at either attach point, so that
+ * apply and destroy detach them. Where a program goes is fixed (tx_ping on
+ * veth.host, rx_ping on the uplink): its XDP side comes with the link's
+ * lookup, its tc side is one filter dump. A veth found only under another
+ * name is left out: it is renamed or deleted, and its programs go with it.
+ */
+static int observe_orphans(struct host_view *hv, const struct nsp_instance *w,
+			   struct nsp_obs_instance *o)
+{
+	static const enum nsp_program programs[] = {NSP_PROG_TX_PING, NSP_PROG_RX_PING};
+	static const enum nsp_attach attaches[] = {NSP_ATTACH_XDP, NSP_ATTACH_TC};
+
+	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++) {
+		const char *ifname = programs[i] == NSP_PROG_TX_PING ? w->veth_host : w->uplink;
+		struct nsp_obs_link l;
+		int r;
+
+		if (program_bound(w, programs[i]))
+			continue;
+		r = host_link(hv, ifname, &l);
+		if (r < 0)
+			return r;
+		if (!l.present)
+			continue;
+		for (size_t j = 0; j < sizeof(attaches) / sizeof(attaches[0]); j++) {
+			struct nsp_obs_orphan *x = &o->orphans[o->n_orphans];
+
+			r = observe_prog(hv->nl, &l, w->name, programs[i], attaches[j], &x->prog);
+			if (r < 0)
+				return r;
+			if (!x->prog.present || !x->prog.ours)
+				continue;
+			x->program = programs[i];
+			x->attach = attaches[j];
+			snprintf(x->ifname, sizeof(x->ifname), "%s", l.name);
+			o->n_orphans++;
+		}
+	}
+	return 0;
+}
+
 /* Inside the instance's netns: the lo mark, the peer, its addresses, routes, neighbors. */
 static int observe_netns(struct nsp_netns_handles *h, const struct nsp_instance *w,
 			 struct nsp_obs_instance *o)
@@ -346,6 +396,8 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 			goto out;
 		}
 		r = observe_bindings(&hv, w, &obs[i]);
+		if (r == 0)
+			r = observe_orphans(&hv, w, &obs[i]);
 		if (r < 0) {
 			snprintf(err, err_size, "querying the programs of %s: %s", w->name,
 				 strerror(-r));

@@ -637,23 +637,46 @@ static void conflict_foreign_prog(struct planner *p, const struct nsp_binding *b
 			 NSP_TC_PRIORITY, b->interface);
 }
 
-/* Detach our program pr of binding i, attached as kind. */
-static void plan_detach(struct planner *p, size_t i, enum nsp_kind kind,
-			const struct nsp_obs_prog *pr)
+/* Detach our program pr (program, on ifname), attached as kind. */
+static void plan_detach(struct planner *p, enum nsp_program program, const char *ifname,
+			enum nsp_kind kind, const struct nsp_obs_prog *pr)
 {
-	const struct nsp_binding *b = &p->want->bindings[i];
 	struct nsp_change *c;
 
-	c = add(p, NSP_OP_DELETE, kind, NSP_ACT_PROG_DETACH, "%s on %s",
-		nsp_program_name(b->program), b->interface);
+	c = add(p, NSP_OP_DELETE, kind, NSP_ACT_PROG_DETACH, "%s on %s", nsp_program_name(program),
+		ifname);
 	if (!c)
 		return;
 	set_text(c->from, "id %u", pr->id);
 	c->side = NSP_SIDE_HOST;
-	strcpy(c->ifname, b->interface);
-	c->binding = i;
+	strcpy(c->ifname, ifname);
 	c->old_prog_id = pr->id;
 	c->old_mode = pr->mode;
+}
+
+static void plan_detach_binding(struct planner *p, size_t i, enum nsp_kind kind,
+				const struct nsp_obs_prog *pr)
+{
+	const struct nsp_binding *b = &p->want->bindings[i];
+
+	plan_detach(p, b->program, b->interface, kind, pr);
+}
+
+/*
+ * Ours where the file binds nothing any more (a binding removed from it). A
+ * veth about to be rebuilt takes its programs with it.
+ */
+static void plan_detach_orphans(struct planner *p, bool veth_rebuilt)
+{
+	for (size_t i = 0; i < p->obs->n_orphans; i++) {
+		const struct nsp_obs_orphan *x = &p->obs->orphans[i];
+
+		if (veth_rebuilt && x->program == NSP_PROG_TX_PING)
+			continue;
+
+		plan_detach(p, x->program, x->ifname,
+			    x->attach == NSP_ATTACH_TC ? NSP_KIND_TC : NSP_KIND_XDP, &x->prog);
+	}
 }
 
 static enum nsp_kind other_kind(const struct nsp_binding *b)
@@ -708,8 +731,9 @@ static void plan_bindings(struct planner *p, bool veth_rebuilt)
 		bool on_new_link = veth_rebuilt && b->program == NSP_PROG_TX_PING;
 
 		if (o->present && o->ours && !on_new_link)
-			plan_detach(p, i, other_kind(b), o);
+			plan_detach_binding(p, i, other_kind(b), o);
 	}
+	plan_detach_orphans(p, veth_rebuilt);
 }
 
 static void plan_instance(struct planner *p)
@@ -777,10 +801,11 @@ static void plan_destroy_instance(struct planner *p)
 		const struct nsp_binding *b = &w->bindings[i];
 
 		if (o->progs[i].present && o->progs[i].ours)
-			plan_detach(p, i, binding_kind(b), &o->progs[i]);
+			plan_detach_binding(p, i, binding_kind(b), &o->progs[i]);
 		if (o->other_attach[i].present && o->other_attach[i].ours)
-			plan_detach(p, i, other_kind(b), &o->other_attach[i]);
+			plan_detach_binding(p, i, other_kind(b), &o->other_attach[i]);
 	}
+	plan_detach_orphans(p, false);
 	if (o->host.present && o->host.is_veth && veth_is_ours(p, &o->host))
 		host = &o->host;
 	else if (o->host_owned.present)

@@ -71,8 +71,22 @@ struct nsp_obs_prog {
 	enum nsp_xdp_mode mode; /* XDP only, effective: native or generic */
 	bool ours;		/* our program's name and this instance's name in its rodata */
 	struct nsp_prog_params params; /* read back from its rodata, when ours */
-	uint64_t build_id;	       /* of the program this binary would load */
+	uint64_t build_id;	       /* of the program this binary would load (when present) */
 };
+
+/*
+ * Our program where the file binds none: a binding removed from the file
+ * leaves it in its place (tx_ping on veth.host, rx_ping on the uplink).
+ */
+struct nsp_obs_orphan {
+	enum nsp_program program;
+	enum nsp_attach attach;
+	char ifname[IFNAMSIZ];
+	struct nsp_obs_prog prog;
+};
+
+/* Two programs, each at either attach point. */
+#define NSP_MAX_ORPHANS 4
 
 struct nsp_obs_instance {
 	/* host side */
@@ -103,6 +117,9 @@ struct nsp_obs_instance {
 	struct nsp_obs_prog progs[NSP_MAX_BINDINGS];
 	/* the same binding's other attach point: ours there is left over from a switch */
 	struct nsp_obs_prog other_attach[NSP_MAX_BINDINGS];
+	/* ours, of a program the file has no binding for */
+	struct nsp_obs_orphan orphans[NSP_MAX_ORPHANS];
+	size_t n_orphans;
 };
 
 /*

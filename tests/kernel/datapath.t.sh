@@ -127,6 +127,31 @@ test_destroy_detaches_ours() {
 	true
 }
 
+# A binding removed from the file leaves our program where it was: apply
+# detaches it (one change per program), the rerun is converged, and the other
+# instance's program and a foreign one are not touched. Destroy with a file
+# that binds nothing detaches ours from the uplink as well.
+test_removed_binding_is_detached() {
+	xdp_conf
+	expect_rc 0 nsping apply
+	write_conf
+	[ "$(plan_ops)" = "delete xdp;delete xdp;" ] || fail "plan: $(plan_ops)"
+	expect_rc 0 nsping apply
+	[ -z "$(xdp_id "$NODE" eth0)" ] || fail "rx_ping left on eth0"
+	[ -z "$(xdp_id "$NODE" "vh$ID")" ] || fail "tx_ping left on vh$ID"
+	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
+	# a program that is not ours, where ours would be, stays
+	ip -n "$NODE" link set dev eth0 xdpgeneric obj build/bpf/xdp_pass.bpf.o sec xdp ||
+		fail "could not attach a foreign program"
+	[ "$(plan_ops)" = "" ] || fail "plans to touch a foreign program: $(plan_ops)"
+	ip -n "$NODE" link set dev eth0 xdpgeneric off
+	xdp_conf
+	expect_rc 0 nsping apply
+	write_conf
+	expect_rc 0 nsping destroy
+	[ -z "$(xdp_id "$NODE" eth0)" ] || fail "destroy left rx_ping on eth0"
+}
+
 # mode = "generic" and "native" on the real path: the kernel reports the mode
 # asked for, and probes pass in both.
 test_modes_generic_and_native() {

@@ -242,6 +242,16 @@ test_tc_switch_attach_both_ways() {
 	true
 }
 
+# tc bindings removed from the file: apply takes our filters out of both slots.
+test_tc_removed_binding_is_detached() {
+	tc_applied
+	write_conf
+	[ "$(plan_ops)" = "delete tc;delete tc;" ] || fail "plan: $(plan_ops)"
+	expect_rc 0 nsping apply
+	[ "$(tc_ids)" = " " ] || fail "left in our slots: $(tc_ids)"
+	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
+}
+
 test_tc_destroy_detaches_ours() {
 	tc_applied
 	expect_rc 0 nsping destroy

@@ -453,6 +453,36 @@ static void s_tc_beside_foreign_xdp(struct nsp_instance *w, struct nsp_obs_insta
 	o->other_attach[0] = (struct nsp_obs_prog){.present = true, .id = 9, .name = "gw_xdp"};
 }
 
+/* A binding removed from the file: our program is still where it was put. */
+static void add_orphan(struct nsp_obs_instance *o, enum nsp_program program, enum nsp_attach attach,
+		       const char *ifname, uint32_t id)
+{
+	struct nsp_obs_orphan *x = &o->orphans[o->n_orphans++];
+
+	*x = (struct nsp_obs_orphan){.program = program, .attach = attach};
+	strcpy(x->ifname, ifname);
+	x->prog = (struct nsp_obs_prog){.present = true, .id = id, .ours = true};
+}
+
+static void s_unbound_rx_xdp(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)w;
+	add_orphan(o, NSP_PROG_RX_PING, NSP_ATTACH_XDP, "eth0", 12);
+}
+
+static void s_unbound_both_tc(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	add_orphan(o, NSP_PROG_TX_PING, NSP_ATTACH_TC, w->veth_host, 13);
+	add_orphan(o, NSP_PROG_RX_PING, NSP_ATTACH_TC, "eth0", 14);
+}
+
+/* tx_ping unbound on a veth that is rebuilt: the program goes with the old veth. */
+static void s_unbound_tx_veth_rebuilt(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_peer_gone(w, o);
+	add_orphan(o, NSP_PROG_TX_PING, NSP_ATTACH_XDP, w->veth_host, 15);
+}
+
 #define C(op, kind, act)                                                                           \
 	{                                                                                          \
 		NSP_OP_##op, NSP_KIND_##kind, NSP_ACT_##act                                        \
@@ -579,6 +609,21 @@ static const struct plan_case cases[] = {
 	 0},
 	{"switch half done", s_switched_half_done, {C(DELETE, XDP, PROG_DETACH)}, 1, 0, 0},
 	{"tc beside a foreign xdp program", s_tc_beside_foreign_xdp, {}, 0, 0, 0},
+	{"binding removed, xdp left", s_unbound_rx_xdp, {C(DELETE, XDP, PROG_DETACH)}, 1, 0, 0},
+	{"bindings removed, tc left",
+	 s_unbound_both_tc,
+	 {C(DELETE, TC, PROG_DETACH), C(DELETE, TC, PROG_DETACH)},
+	 2,
+	 0,
+	 0},
+	{"binding removed, its veth rebuilt",
+	 s_unbound_tx_veth_rebuilt,
+	 {C(DELETE, LINK, LINK_DELETE), C(CREATE, LINK, VETH_CREATE), C(CREATE, ADDRESS, ADDR_ADD),
+	  C(CREATE, ROUTE, ROUTE_REPLACE), C(CREATE, NEIGHBOR, NEIGH_REPLACE),
+	  C(UPDATE, OFFLOAD, GRO), C(UPDATE, OFFLOAD, TX_CHECKSUM)},
+	 7,
+	 0,
+	 0},
 };
 
 static void run_case(const struct plan_case *tc)
@@ -759,6 +804,19 @@ static void test_destroy(void **state)
 	assert_int_equal(plan.changes[1].kind, NSP_KIND_XDP);
 	assert_int_equal(plan.changes[1].action, NSP_ACT_PROG_DETACH);
 	assert_int_equal(plan.changes[1].old_prog_id, 9);
+	nsp_plan_free(&plan);
+
+	/* ours where the file binds nothing any more goes first, then the links */
+	obs_converged(&o, &w);
+	w.n_bindings = 0;
+	add_orphan(&o, NSP_PROG_RX_PING, NSP_ATTACH_XDP, "eth0", 16);
+	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(plan.n_changes, 3);
+	assert_int_equal(plan.changes[0].kind, NSP_KIND_XDP);
+	assert_int_equal(plan.changes[0].action, NSP_ACT_PROG_DETACH);
+	assert_int_equal(plan.changes[0].old_prog_id, 16);
+	assert_string_equal(plan.changes[0].ifname, "eth0");
+	assert_string_equal(plan.changes[0].object, "rx_ping on eth0");
 	nsp_plan_free(&plan);
 
 	/* a classifier holding our tc priority is not ours either */
