@@ -770,21 +770,26 @@ static int read_whole(const char *path, char **ret, size_t *ret_len)
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
-	    (unsigned long long)st.st_size < CONFIG_MAX_BYTES)
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		if ((unsigned long long)st.st_size > CONFIG_MAX_BYTES) {
+			close(fd);
+			return -EFBIG;
+		}
 		cap = (size_t)st.st_size + 2;
+	}
 	for (;;) {
 		ssize_t n;
 
 		if (!buf || len + 1 == cap) {
-			char *grown =
-				cap > CONFIG_MAX_BYTES ? NULL : realloc(buf, buf ? cap *= 2 : cap);
+			size_t want = buf ? cap * 2 : cap;
+			char *grown = want > CONFIG_MAX_BYTES + 2 ? NULL : realloc(buf, want);
 
 			if (!grown) {
-				r = cap > CONFIG_MAX_BYTES ? -EFBIG : -ENOMEM;
+				r = want > CONFIG_MAX_BYTES + 2 ? -EFBIG : -ENOMEM;
 				break;
 			}
 			buf = grown;
+			cap = want;
 		}
 		n = read(fd, buf + len, cap - 1 - len);
 		if (n < 0 && errno == EINTR)

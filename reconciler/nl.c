@@ -24,6 +24,8 @@
  * reads there), and one link without its VF details is a few KiB.
  */
 #define NSP_NL_RECV_BUF (64 * 1024)
+/* Reads of a dump that the kernel marked interrupted (nsp_nl_dump_raw()). */
+#define NSP_NL_DUMP_TRIES 5
 
 /* libnl speaks -NLE_*; everything past this file speaks -errno. */
 static int nl_to_errno(int nle)
@@ -231,13 +233,22 @@ struct dump_array {
 	int err;
 };
 
+static int dump_once(struct nsp_nl *nl, int type, const void *hdr, size_t size,
+		     void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *arg);
+
 /* A raw dump whose on_msg appends to a struct dump_array, handed over as ret. */
 static int dump_array(struct nsp_nl *nl, int type, const void *hdr, size_t size,
 		      void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *ret,
 		      size_t *ret_n)
 {
 	struct dump_array d = {0};
-	int r = nsp_nl_dump_raw(nl, type, hdr, size, on_msg, &d);
+	int r = -EAGAIN;
+
+	for (int i = 0; i < NSP_NL_DUMP_TRIES && r == -EAGAIN; i++) {
+		free(d.arr);
+		d = (struct dump_array){0};
+		r = dump_once(nl, type, hdr, size, on_msg, &d);
+	}
 
 	if (r == 0)
 		r = d.err;
@@ -433,6 +444,7 @@ static int read_answer(struct nsp_nl *nl, uint32_t seq,
 		struct nlmsghdr nh;
 		unsigned char b[NSP_NL_RECV_BUF];
 	} buf;
+	bool interrupted = false;
 
 	for (;;) {
 		struct sockaddr_nl from = {0};
@@ -456,11 +468,16 @@ static int read_answer(struct nsp_nl *nl, uint32_t seq,
 		     nh = nlmsg_next(nh, &left)) {
 			if (nh->nlmsg_seq != seq || nh->nlmsg_type == NLMSG_NOOP)
 				continue;
+			/* the table changed during the dump: entries may be missing */
+			if (nh->nlmsg_flags & NLM_F_DUMP_INTR)
+				interrupted = true;
 			if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_DONE) {
 				int err = -EIO;
 
 				if (nlmsg_datalen(nh) >= (int)sizeof(err))
 					memcpy(&err, nlmsg_data(nh), sizeof(err));
+				if (err == 0 && interrupted)
+					return -EAGAIN;
 				return err <= 0 ? err : -EIO;
 			}
 			on_msg(nh, arg);
@@ -480,10 +497,28 @@ static int read_request(struct nsp_nl *nl, int type, int flags, const void *hdr,
 	return r < 0 ? r : read_answer(nl, seq, on_msg, arg);
 }
 
+/*
+ * A dump that the kernel marks interrupted (NLM_F_DUMP_INTR: the table
+ * changed under it) may lack entries, and a missing peer would be planned as
+ * a rebuild: it is read again, up to NSP_NL_DUMP_TRIES times. on_msg must
+ * cope with seeing the answer more than once (dump_array() starts its
+ * collection over; tc's slot reader keeps the last filter it sees).
+ */
+
+static int dump_once(struct nsp_nl *nl, int type, const void *hdr, size_t size,
+		     void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *arg)
+{
+	return read_request(nl, type, NLM_F_DUMP, hdr, size, NULL, on_msg, arg);
+}
+
 int nsp_nl_dump_raw(struct nsp_nl *nl, int type, const void *hdr, size_t size,
 		    void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *arg)
 {
-	return read_request(nl, type, NLM_F_DUMP, hdr, size, NULL, on_msg, arg);
+	int r = -EAGAIN;
+
+	for (int i = 0; i < NSP_NL_DUMP_TRIES && r == -EAGAIN; i++)
+		r = dump_once(nl, type, hdr, size, on_msg, arg);
+	return r;
 }
 
 static void on_link_reply(const struct nlmsghdr *nh, void *arg)

@@ -5,9 +5,10 @@
  * looks up a name: every address in the configuration is a dotted quad and
  * every protocol a number.  Three libnl helpers that nsping does not call
  * (nl_addr_info, nl_str2ip_proto, nl_ip_proto2str) still reference glibc's
- * NSS functions.  The link routes those references here (ld --wrap), so the
- * binary carries no NSS code at all, and a call that should never happen
- * fails cleanly instead of trying to dlopen a module.
+ * NSS functions.  The link routes those references here (--wrap), so a call
+ * that should never happen fails cleanly instead of trying to dlopen a
+ * module.  (GNU ld then left glibc's NSS code out of the binary; ld.lld still
+ * links it in, unused.)
  */
 #include <errno.h>
 #include <netdb.h>

@@ -280,7 +280,7 @@ static bool program_bound(const struct nsp_instance *w, enum nsp_program program
  * apply and destroy detach them. Where a program goes is fixed (tx_ping on
  * veth.host, rx_ping on the uplink): its XDP side comes with the link's
  * lookup, its tc side is one filter dump. A veth found only under another
- * name is left out: it is renamed or deleted, and its programs go with it.
+ * name is looked at there: a rename keeps its programs.
  */
 static int observe_orphans(struct host_view *hv, const struct nsp_instance *w,
 			   struct nsp_obs_instance *o)
@@ -298,6 +298,8 @@ static int observe_orphans(struct host_view *hv, const struct nsp_instance *w,
 		r = host_link(hv, ifname, &l);
 		if (r < 0)
 			return r;
+		if (!l.present && programs[i] == NSP_PROG_TX_PING && o->host_owned.present)
+			l = o->host_owned;
 		if (!l.present)
 			continue;
 		for (size_t j = 0; j < sizeof(attaches) / sizeof(attaches[0]); j++) {

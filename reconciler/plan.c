@@ -664,17 +664,22 @@ static void plan_detach_binding(struct planner *p, size_t i, enum nsp_kind kind,
 
 /*
  * Ours where the file binds nothing any more (a binding removed from it). A
- * veth about to be rebuilt takes its programs with it.
+ * veth about to be rebuilt takes its programs with it; one about to be
+ * renamed (renamed: apply plans that before) keeps them under its new name.
  */
-static void plan_detach_orphans(struct planner *p, bool veth_rebuilt)
+static void plan_detach_orphans(struct planner *p, bool veth_rebuilt, bool renamed)
 {
-	for (size_t i = 0; i < p->obs->n_orphans; i++) {
-		const struct nsp_obs_orphan *x = &p->obs->orphans[i];
+	const struct nsp_obs_instance *o = p->obs;
 
-		if (veth_rebuilt && x->program == NSP_PROG_TX_PING)
+	for (size_t i = 0; i < o->n_orphans; i++) {
+		const struct nsp_obs_orphan *x = &o->orphans[i];
+		bool on_host = x->program == NSP_PROG_TX_PING;
+		const char *ifname =
+			renamed && on_host && !o->host.present ? p->want->veth_host : x->ifname;
+
+		if (veth_rebuilt && on_host)
 			continue;
-
-		plan_detach(p, x->program, x->ifname,
+		plan_detach(p, x->program, ifname,
 			    x->attach == NSP_ATTACH_TC ? NSP_KIND_TC : NSP_KIND_XDP, &x->prog);
 	}
 }
@@ -733,7 +738,7 @@ static void plan_bindings(struct planner *p, bool veth_rebuilt)
 		if (o->present && o->ours && !on_new_link)
 			plan_detach_binding(p, i, other_kind(b), o);
 	}
-	plan_detach_orphans(p, veth_rebuilt);
+	plan_detach_orphans(p, veth_rebuilt, true);
 }
 
 static void plan_instance(struct planner *p)
@@ -805,7 +810,7 @@ static void plan_destroy_instance(struct planner *p)
 		if (o->other_attach[i].present && o->other_attach[i].ours)
 			plan_detach_binding(p, i, other_kind(b), &o->other_attach[i]);
 	}
-	plan_detach_orphans(p, false);
+	plan_detach_orphans(p, false, false);
 	if (o->host.present && o->host.is_veth && veth_is_ours(p, &o->host))
 		host = &o->host;
 	else if (o->host_owned.present)

@@ -483,6 +483,13 @@ static void s_unbound_tx_veth_rebuilt(struct nsp_instance *w, struct nsp_obs_ins
 	add_orphan(o, NSP_PROG_TX_PING, NSP_ATTACH_XDP, w->veth_host, 15);
 }
 
+/* tx_ping unbound on our veth under an old name: detached after the rename. */
+static void s_unbound_tx_renamed(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	add_orphan(o, NSP_PROG_TX_PING, NSP_ATTACH_XDP, w->veth_host, 17);
+	s_renamed_host(w, o);
+}
+
 #define C(op, kind, act)                                                                           \
 	{                                                                                          \
 		NSP_OP_##op, NSP_KIND_##kind, NSP_ACT_##act                                        \
@@ -616,6 +623,12 @@ static const struct plan_case cases[] = {
 	 2,
 	 0,
 	 0},
+	{"binding removed, its veth renamed",
+	 s_unbound_tx_renamed,
+	 {C(UPDATE, LINK, LINK_RENAME), C(DELETE, XDP, PROG_DETACH)},
+	 2,
+	 0,
+	 0},
 	{"binding removed, its veth rebuilt",
 	 s_unbound_tx_veth_rebuilt,
 	 {C(DELETE, LINK, LINK_DELETE), C(CREATE, LINK, VETH_CREATE), C(CREATE, ADDRESS, ADDR_ADD),
@@ -663,6 +676,29 @@ static void test_table(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
+}
+
+/* The detach of a program on a veth renamed in the same plan names the new name. */
+static void test_orphan_on_renamed_veth(void **state)
+{
+	struct nsp_instance w;
+	struct nsp_obs_instance o;
+	struct nsp_config cfg = {.instances = &w, .n_instances = 1};
+	struct nsp_plan plan;
+
+	(void)state;
+	want_init(&w, "gwping");
+	obs_converged(&o, &w);
+	s_unbound_tx_renamed(&w, &o);
+	assert_int_equal(nsp_plan_apply(&cfg, &o, &plan), 0);
+	assert_int_equal(plan.n_changes, 2);
+	assert_string_equal(plan.changes[1].ifname, "renamedh");
+	nsp_plan_free(&plan);
+	/* destroy renames nothing: the detach names the link as it is */
+	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(plan.changes[0].action, NSP_ACT_PROG_DETACH);
+	assert_string_equal(plan.changes[0].ifname, "gwpingh");
+	nsp_plan_free(&plan);
 }
 
 /* The inherited MAC is the uplink's; the created veth carries it. */
@@ -846,6 +882,7 @@ int main(void)
 		cmocka_unit_test(test_several_instances),
 		cmocka_unit_test(test_foreign_link_conflict_names_it),
 		cmocka_unit_test(test_destroy),
+		cmocka_unit_test(test_orphan_on_renamed_veth),
 		cmocka_unit_test(test_tc_handle),
 	};
 
