@@ -31,6 +31,22 @@ cleanup_on_exit() {
 }
 cleanup_done() { trap - EXIT INT TERM PIPE HUP; }
 
+# cleanup_lab: the EXIT handler (cleanup_on_exit cleanup_lab) of a script that
+# builds a lab: every namespace whose name starts with $prefix goes, and the
+# scratch directory $state; the script's exit status is kept.
+cleanup_lab() {
+	local rc=$? ns
+	cleanup_done
+	# Deleting the node netns removes every host-side veth, hence every pair.
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		case "$ns" in
+		"$prefix"*) ip netns del "$ns" 2>/dev/null || true ;;
+		esac
+	done
+	rm -rf "$state"
+	exit "$rc"
+}
+
 # run CMD...: runs CMD with its output in $log; on failure shows it and aborts.
 run() {
 	local rc=0

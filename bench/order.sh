@@ -30,18 +30,7 @@ node=${prefix}node gw=${prefix}gw
 state=$(mktemp -d /tmp/nsping-order.XXXXXX)
 log=$state/log
 
-cleanup() {
-	local rc=$? ns
-	cleanup_done
-	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
-		case "$ns" in
-		"$prefix"*) ip netns del "$ns" 2>/dev/null || true ;;
-		esac
-	done
-	rm -rf "$state"
-	exit "$rc"
-}
-cleanup_on_exit cleanup
+cleanup_on_exit cleanup_lab
 
 run ip netns add "$node"
 run ip netns add "$gw"

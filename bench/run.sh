@@ -53,19 +53,7 @@ node=${prefix}node gw=${prefix}gw
 state=$(mktemp -d /tmp/nsping-bench.XXXXXX)
 log=$state/log
 
-cleanup() {
-	local rc=$? ns
-	cleanup_done
-	# Deleting the node netns removes every host-side veth, hence every pair.
-	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
-		case "$ns" in
-		"$prefix"*) ip netns del "$ns" 2>/dev/null || true ;;
-		esac
-	done
-	rm -rf "$state"
-	exit "$rc"
-}
-cleanup_on_exit cleanup
+cleanup_on_exit cleanup_lab
 
 # timed CMD...: like run; the elapsed wall-clock time in microseconds goes to $elapsed.
 # spawntime starts CMD with posix_spawn and reads CLOCK_MONOTONIC around it: the
