@@ -233,8 +233,14 @@ struct dump_array {
 	int err;
 };
 
-static int dump_once(struct nsp_nl *nl, int type, const void *hdr, size_t size,
-		     void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *arg);
+/* Before each read of the dump: collect from nothing. */
+static void dump_array_restart(void *arg)
+{
+	struct dump_array *d = arg;
+
+	free(d->arr);
+	*d = (struct dump_array){0};
+}
 
 /* A raw dump whose on_msg appends to a struct dump_array, handed over as ret. */
 static int dump_array(struct nsp_nl *nl, int type, const void *hdr, size_t size,
@@ -242,13 +248,7 @@ static int dump_array(struct nsp_nl *nl, int type, const void *hdr, size_t size,
 		      size_t *ret_n)
 {
 	struct dump_array d = {0};
-	int r = -EAGAIN;
-
-	for (int i = 0; i < NSP_NL_DUMP_TRIES && r == -EAGAIN; i++) {
-		free(d.arr);
-		d = (struct dump_array){0};
-		r = dump_once(nl, type, hdr, size, on_msg, &d);
-	}
+	int r = nsp_nl_dump_raw(nl, type, hdr, size, on_msg, dump_array_restart, &d);
 
 	if (r == 0)
 		r = d.err;
@@ -500,24 +500,19 @@ static int read_request(struct nsp_nl *nl, int type, int flags, const void *hdr,
 /*
  * A dump that the kernel marks interrupted (NLM_F_DUMP_INTR: the table
  * changed under it) may lack entries, and a missing peer would be planned as
- * a rebuild: it is read again, up to NSP_NL_DUMP_TRIES times. on_msg must
- * cope with seeing the answer more than once (dump_array() starts its
- * collection over; tc's slot reader keeps the last filter it sees).
+ * a rebuild: it is read again, up to NSP_NL_DUMP_TRIES times, each read after
+ * restart(arg) so that on_msg collects from nothing.
  */
-
-static int dump_once(struct nsp_nl *nl, int type, const void *hdr, size_t size,
-		     void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *arg)
-{
-	return read_request(nl, type, NLM_F_DUMP, hdr, size, NULL, on_msg, arg);
-}
-
 int nsp_nl_dump_raw(struct nsp_nl *nl, int type, const void *hdr, size_t size,
-		    void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *arg)
+		    void (*on_msg)(const struct nlmsghdr *nh, void *arg),
+		    void (*restart)(void *arg), void *arg)
 {
 	int r = -EAGAIN;
 
-	for (int i = 0; i < NSP_NL_DUMP_TRIES && r == -EAGAIN; i++)
-		r = dump_once(nl, type, hdr, size, on_msg, arg);
+	for (int i = 0; i < NSP_NL_DUMP_TRIES && r == -EAGAIN; i++) {
+		restart(arg);
+		r = read_request(nl, type, NLM_F_DUMP, hdr, size, NULL, on_msg, arg);
+	}
 	return r;
 }
 

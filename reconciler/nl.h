@@ -65,10 +65,13 @@ int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret
 
 /*
  * Send a dump request of type with the family header hdr (size bytes) and hand
- * each message of the answer to on_msg, raw. A read, not counted.
+ * each message of the answer to on_msg, raw. A dump the kernel marks
+ * interrupted is read again; restart(arg) runs before every read, so that
+ * on_msg collects from nothing. A read, not counted.
  */
 int nsp_nl_dump_raw(struct nsp_nl *nl, int type, const void *hdr, size_t size,
-		    void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *arg);
+		    void (*on_msg)(const struct nlmsghdr *nh, void *arg),
+		    void (*restart)(void *arg), void *arg);
 
 /* The ifindex of a link by name (a read, not counted). */
 int nsp_nl_link_index(struct nsp_nl *nl, const char *name);

@@ -238,6 +238,18 @@ static int observe_prog(struct nsp_nl *nl, const struct nsp_obs_link *link, cons
 	return nsp_xdp_observe(link, instance, program, ret);
 }
 
+/* The link a program sits on: ifname, or our veth under its old name (a rename keeps programs). */
+static int program_link(struct host_view *hv, const struct nsp_instance *w,
+			const struct nsp_obs_instance *o, const char *ifname,
+			struct nsp_obs_link *ret)
+{
+	int r = host_link(hv, ifname, ret);
+
+	if (r == 0 && !ret->present && !strcmp(ifname, w->veth_host) && o->host_owned.present)
+		*ret = o->host_owned;
+	return r;
+}
+
 /*
  * The program on each bound interface, at the binding's attach point and at
  * the other one; a renamed veth is looked up under its old name.
@@ -249,12 +261,10 @@ static int observe_bindings(struct host_view *hv, const struct nsp_instance *w,
 		const struct nsp_binding *b = &w->bindings[i];
 		enum nsp_attach other = b->attach == NSP_ATTACH_TC ? NSP_ATTACH_XDP : NSP_ATTACH_TC;
 		struct nsp_obs_link l;
-		int r = host_link(hv, b->interface, &l);
+		int r = program_link(hv, w, o, b->interface, &l);
 
 		if (r < 0)
 			return r;
-		if (!l.present && !strcmp(b->interface, w->veth_host) && o->host_owned.present)
-			l = o->host_owned;
 		if (!l.present)
 			continue;
 		r = observe_prog(hv->nl, &l, w->name, b->program, b->attach, &o->progs[i]);
@@ -279,8 +289,7 @@ static bool program_bound(const struct nsp_instance *w, enum nsp_program program
  * Our programs that the file no longer binds, at either attach point, so that
  * apply and destroy detach them. Where a program goes is fixed (tx_ping on
  * veth.host, rx_ping on the uplink): its XDP side comes with the link's
- * lookup, its tc side is one filter dump. A veth found only under another
- * name is looked at there: a rename keeps its programs.
+ * lookup, its tc side is one filter dump.
  */
 static int observe_orphans(struct host_view *hv, const struct nsp_instance *w,
 			   struct nsp_obs_instance *o)
@@ -295,11 +304,9 @@ static int observe_orphans(struct host_view *hv, const struct nsp_instance *w,
 
 		if (program_bound(w, programs[i]))
 			continue;
-		r = host_link(hv, ifname, &l);
+		r = program_link(hv, w, o, ifname, &l);
 		if (r < 0)
 			return r;
-		if (!l.present && programs[i] == NSP_PROG_TX_PING && o->host_owned.present)
-			l = o->host_owned;
 		if (!l.present)
 			continue;
 		for (size_t j = 0; j < sizeof(attaches) / sizeof(attaches[0]); j++) {

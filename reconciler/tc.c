@@ -79,6 +79,14 @@ static void note_filter(const struct nlmsghdr *nh, void *arg)
 		snprintf(s->blocker, sizeof(s->blocker), "%s", kind);
 }
 
+/* Before each read of the filters: nothing seen yet. */
+static void slot_restart(void *arg)
+{
+	struct tc_slot *s = arg;
+
+	*s = (struct tc_slot){.handle = s->handle};
+}
+
 static int read_slot(struct nsp_nl *nl, int ifindex, uint32_t handle, struct tc_slot *ret)
 {
 	/* The kernel lists our priority only, whatever the protocol. */
@@ -87,7 +95,8 @@ static int read_slot(struct nsp_nl *nl, int ifindex, uint32_t handle, struct tc_
 			    .tcm_parent = TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
 			    .tcm_info = TC_H_MAKE((uint32_t)NSP_TC_PRIORITY << 16, 0)};
 	struct tc_slot s = {.handle = handle};
-	int r = nsp_nl_dump_raw(nl, RTM_GETTFILTER, &req, sizeof(req), note_filter, &s);
+	int r = nsp_nl_dump_raw(nl, RTM_GETTFILTER, &req, sizeof(req), note_filter, slot_restart,
+				&s);
 
 	if (r == 0)
 		*ret = s;
