@@ -203,12 +203,62 @@ static void test_classify_prefixes(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/*
+ * The short cut of nsp_classify() (untagged IPv4 without options at fixed
+ * offsets) gives the general path's verdict for every frame: each case,
+ * cut at every length, and with each of its first 64 bytes replaced by
+ * values that steer a parser (ethertypes, version/ihl, protocols, ports).
+ */
+static int short_cut_differs(const __u8 *f, size_t len, const char *name, size_t at, __u8 value)
+{
+	__u32 fast = nsp_classify_frame(f, f + len, &t_match, 1);
+	__u32 full = nsp_classify_frame(f, f + len, &t_match, 0);
+
+	if (fast == full)
+		return 0;
+	print_error("case \"%s\" (%zu bytes, byte %zu = 0x%02x): short cut %s, general %s\n", name,
+		    len, at, value, nsp_counter_name(fast), nsp_counter_name(full));
+	return 1;
+}
+
+static void test_classify_short_cut(void **state)
+{
+	static const __u8 values[] = {0x00, 0x01, 0x06, 0x08, 0x11, 0x27, 0x45,
+				      0x46, 0x4f, 0x81, 0x86, 0x88, 0xa8, 0xff};
+	__u8 f[T_FRAME_MAX], g[T_FRAME_MAX];
+	size_t i, len, cut, at, v;
+	int bad = 0, fast_tcp = 0;
+
+	(void)state;
+	for (i = 0; i < N_FRAME_CASES; i++) {
+		const struct frame_case *c = &frame_cases[i];
+
+		len = build_frame(&c->spec, f);
+		for (cut = 0; cut <= len; cut++)
+			bad += short_cut_differs(f, cut, c->name, cut, 0);
+		for (at = 0; at < len && at < 64; at++) {
+			for (v = 0; v < sizeof(values); v++) {
+				memcpy(g, f, len);
+				g[at] = values[v];
+				bad += short_cut_differs(g, len, c->name, at, values[v]);
+			}
+		}
+		/* the cases include frames that the short cut judges itself */
+		if (len >= ETH_HLEN + 40 && f[12] == 0x08 && f[13] == 0x00 && f[14] == 0x45 &&
+		    f[23] == NSP_IPPROTO_TCP)
+			fast_tcp++;
+	}
+	assert_true(fast_tcp >= 5);
+	assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_byte_order),     cmocka_unit_test(test_magic_trap),
-		cmocka_unit_test(test_csum_replace),   cmocka_unit_test(test_counter_names),
-		cmocka_unit_test(test_classify_cases), cmocka_unit_test(test_classify_prefixes),
+		cmocka_unit_test(test_byte_order),	   cmocka_unit_test(test_magic_trap),
+		cmocka_unit_test(test_csum_replace),	   cmocka_unit_test(test_counter_names),
+		cmocka_unit_test(test_classify_cases),	   cmocka_unit_test(test_classify_prefixes),
+		cmocka_unit_test(test_classify_short_cut),
 	};
 
 	return cmocka_run_group_tests_name("bpf_parse", tests, NULL, NULL);
