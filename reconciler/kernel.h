@@ -19,7 +19,6 @@ struct nsp_netns_handles {
 
 struct nsp_kernel {
 	struct nsp_nl host;
-	int host_sock;
 	unsigned long requests; /* changing requests sent this run */
 	struct nsp_netns_handles *ns;
 	size_t n;

@@ -74,7 +74,6 @@ int nsp_kernel_open(struct nsp_kernel *k, size_t n_instances)
 	int r;
 
 	memset(k, 0, sizeof(*k));
-	k->host_sock = -1;
 	k->ns = calloc(n_instances ? n_instances : 1, sizeof(*k->ns));
 	if (!k->ns)
 		return -ENOMEM;
@@ -82,8 +81,6 @@ int nsp_kernel_open(struct nsp_kernel *k, size_t n_instances)
 	for (size_t i = 0; i < n_instances; i++)
 		k->ns[i].netns_fd = k->ns[i].sock = -1;
 	r = nsp_nl_open(&k->host, &k->requests);
-	if (r == 0)
-		r = make_inet_socket(&k->host_sock);
 	if (r < 0)
 		nsp_kernel_close(k);
 	return r;
@@ -97,9 +94,6 @@ void nsp_kernel_close(struct nsp_kernel *k)
 	k->ns = NULL;
 	k->n = 0;
 	nsp_nl_close(&k->host);
-	if (k->host_sock >= 0)
-		close(k->host_sock);
-	k->host_sock = -1;
 }
 
 int nsp_kernel_reopen_netns(struct nsp_kernel *k, size_t i, const char *netns)
