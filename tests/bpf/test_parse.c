@@ -153,6 +153,41 @@ static void test_counter_names(void **state)
 	assert_string_equal(nsp_counter_name(NSP_CNT_MAX), "unknown");
 }
 
+/*
+ * The classifier tests copy each frame so that it ends where an inaccessible
+ * page begins: a read past data_end faults instead of reading whatever
+ * follows the frame in a larger buffer.
+ */
+static __u8 *guarded;	  /* guard_size bytes, then a PROT_NONE page */
+static size_t guard_size; /* the accessible part */
+
+static int guard_setup(void **state)
+{
+	(void)state;
+	guard_size = (size_t)sysconf(_SC_PAGESIZE);
+	guarded = mmap(NULL, 2 * guard_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	if (guarded == MAP_FAILED || T_FRAME_MAX + 32 > guard_size ||
+	    mprotect(guarded + guard_size, guard_size, PROT_NONE) < 0)
+		return -1;
+	return 0;
+}
+
+static int guard_teardown(void **state)
+{
+	(void)state;
+	return munmap(guarded, 2 * guard_size);
+}
+
+/* frame[0..len) copied to end at the inaccessible page; returns the copy */
+static const __u8 *at_guard(const __u8 *frame, size_t len)
+{
+	__u8 *f = guarded + guard_size - len;
+
+	memcpy(f, frame, len);
+	return f;
+}
+
 static void test_classify_cases(void **state)
 {
 	__u8 f[T_FRAME_MAX];
@@ -163,7 +198,8 @@ static void test_classify_cases(void **state)
 	for (i = 0; i < N_FRAME_CASES; i++) {
 		const struct frame_case *c = &frame_cases[i];
 		size_t len = build_frame(&c->spec, f);
-		__u32 got = nsp_classify(f, f + len, &t_match);
+		const __u8 *g = at_guard(f, len);
+		__u32 got = nsp_classify(g, g + len, &t_match);
 
 		if (got != c->reason) {
 			print_error("case \"%s\" (%zu bytes): got %s, want %s\n", c->name, len,
@@ -179,6 +215,7 @@ static void test_classify_prefixes(void **state)
 {
 	size_t i, len, cut;
 	__u8 f[T_FRAME_MAX + 32];
+	const __u8 *g;
 	int bad = 0, frames = 0;
 
 	(void)state;
@@ -190,7 +227,8 @@ static void test_classify_prefixes(void **state)
 		frames++;
 		len = build_frame(&c->spec, f);
 		for (cut = 0; cut < len; cut++) {
-			__u32 got = nsp_classify(f, f + cut, &t_match);
+			const __u8 *g = at_guard(f, cut);
+			__u32 got = nsp_classify(g, g + cut, &t_match);
 
 			if (got != NSP_CNT_PASS_TRUNCATED) {
 				print_error("case \"%s\" cut at %zu of %zu: got %s\n", c->name, cut,
@@ -199,7 +237,8 @@ static void test_classify_prefixes(void **state)
 			}
 		}
 		memset(f + len, 0, 32);
-		if (nsp_classify(f, f + len + 32, &t_match) != NSP_CNT_REDIRECTED) {
+		g = at_guard(f, len + 32);
+		if (nsp_classify(g, g + len + 32, &t_match) != NSP_CNT_REDIRECTED) {
 			print_error("case \"%s\" with 32 bytes of padding: not matched\n", c->name);
 			bad++;
 		}
@@ -212,19 +251,15 @@ static void test_classify_prefixes(void **state)
  * The short cut of nsp_classify() (untagged IPv4 without options at fixed
  * offsets) gives the general path's verdict for every frame: each case cut
  * at every length, unchanged and with each of its first 64 bytes replaced
- * by values that steer a parser (ethertypes, version/ihl, protocols). The
- * frame ends where an inaccessible page begins, so a read past data_end
- * faults instead of reading the rest of the case.
+ * by values that steer a parser (ethertypes, version/ihl, protocols), each
+ * ending at the inaccessible page.
  */
-static __u8 *guarded;	  /* page_size bytes, then a PROT_NONE page */
-static size_t guard_size; /* the accessible part */
 
 static int short_cut_differs(const __u8 *frame, size_t len, const char *name, long at, __u8 value)
 {
-	__u8 *f = guarded + guard_size - len;
+	const __u8 *f = at_guard(frame, len);
 	__u32 fast, full;
 
-	memcpy(f, frame, len);
 	fast = nsp_classify_frame(f, f + len, &t_match, 1);
 	full = nsp_classify_frame(f, f + len, &t_match, 0);
 	if (fast == full)
@@ -248,13 +283,6 @@ static void test_classify_short_cut(void **state)
 	int bad = 0;
 
 	(void)state;
-	guard_size = (size_t)sysconf(_SC_PAGESIZE);
-	guarded = mmap(NULL, 2 * guard_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
-	assert_true(guarded != MAP_FAILED);
-	assert_int_equal(mprotect(guarded + guard_size, guard_size, PROT_NONE), 0);
-	assert_true(T_FRAME_MAX <= guard_size);
-
 	for (i = 0; i < N_FRAME_CASES; i++) {
 		const struct frame_case *c = &frame_cases[i];
 
@@ -278,7 +306,6 @@ static void test_classify_short_cut(void **state)
 		    (f[23] == NSP_IPPROTO_TCP ? len >= ETH_HLEN + 40 : f[23] != NSP_IPPROTO_ICMP))
 			meant++;
 	}
-	munmap(guarded, 2 * guard_size);
 	/* not a comparison of the general path with itself */
 	assert_int_equal(judged, meant);
 	assert_true(meant >= 10);
@@ -294,5 +321,5 @@ int main(void)
 		cmocka_unit_test(test_classify_short_cut),
 	};
 
-	return cmocka_run_group_tests_name("bpf_parse", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("bpf_parse", tests, guard_setup, guard_teardown);
 }
