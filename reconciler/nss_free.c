@@ -8,7 +8,9 @@
  * NSS functions.  The link routes those references here (--wrap), so a call
  * that should never happen fails cleanly instead of trying to dlopen a
  * module.  (GNU ld then left glibc's NSS code out of the binary; ld.lld still
- * links it in, unused.)
+ * links it in, unused.)  The default build links musl, which loads no modules
+ * but whose getaddrinfo() would read /etc/hosts or ask a DNS server: the same
+ * routing keeps that out too.
  */
 #include <errno.h>
 #include <netdb.h>

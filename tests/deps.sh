@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev
       libnl-3-dev libnl-route-3-dev libconfig-dev libcmocka-dev iproute2 iptables
-      ethtool hping3 jq strace python3 python3-jsonschema curl)
+      ethtool hping3 jq strace python3 python3-jsonschema curl musl-tools flex bison)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
