@@ -116,13 +116,19 @@ demo: deps
 	@tests/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BPF_BENCH_BINS) $(BUILD)/bench-tools/spawntime
+	@$(MAKE) --no-print-directory all $(BPF_BENCH_BINS) $(BUILD)/bench-tools/spawntime \
+		$(BUILD)/bench-tools/empty
 	@bench/run.sh
 
 # The bench's timer (bench/spawntime.c says why not the shell's clock).
 $(BUILD)/bench-tools/spawntime: bench/spawntime.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
+
+# The bench's floor: a process that does nothing, static on musl like nsping.
+$(BUILD)/bench-tools/empty: bench/empty.c
+	@mkdir -p $(@D)
+	musl-gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
 
 install: $(BUILD)/nsping
 	install -D -m 0755 $(BUILD)/nsping $(DESTDIR)$(PREFIX)/sbin/nsping

@@ -677,6 +677,30 @@ test_ping_replies_wait_for_the_next_wakeup() {
 }
 pt_voluntary_switches() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"; }
 
+# The worker sends each batch of probes with one sendmmsg(2) system call, not
+# one sendmsg per probe (musl's sendmmsg() is such a loop on 64-bit machines;
+# reconciler/worker.c calls the system call itself). strace, following the
+# worker and its opener, sees every probe leave in a sendmmsg that sent more
+# than one, and no probe in a sendmsg or sendto.
+test_ping_sends_a_batch_per_syscall() {
+	local targets i out=$STATE/ping.json probes calls sent
+	targets=$(for ((i = 0; i < 500; i++)); do printf '"10.200.%d.%d",' $((i / 250)) $((i % 250 + 1)); done)
+	pt_conf "interval_ms = 1000; timeout_ms = 1000; targets = ( ${targets%,} );"
+	ip -n "$GW" route add local 10.200.0.0/16 dev lo || fail "cannot make the gateway answer 10.200.0.0/16"
+	pt_listen
+	expect_rc 0 nsping apply
+	timeout -k 5 120 strace -f -qq -e trace=sendmmsg,sendmsg,sendto -o "$STATE/strace" \
+		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" --json -q ping --count 2 \
+		>"$out" 2>"$STATE/ping.err" || pt_failv "ping --count 2 under strace failed" "$(cat "$STATE/ping.err")"
+	probes=$(jq -s 'map(select(.type == "summary") | .sent) | add' "$out")
+	[ "$probes" = 1000 ] || pt_fail "the worker sent $probes probes, expected 1000"
+	read -r calls sent < <(awk '/sendmmsg\(/ { n++; s += $NF } END { print n + 0, s + 0 }' "$STATE/strace")
+	[ "$sent" = "$probes" ] || pt_failv "sendmmsg sent $sent messages of $probes probes" "$(head "$STATE/strace")"
+	[ "$calls" -lt "$probes" ] || pt_fail "$calls sendmmsg calls for $probes probes: no batching"
+	! grep -E '(sendmsg|sendto)\([0-9]+, .*sin_addr=inet_addr\("10\.200\.' "$STATE/strace" >/dev/null ||
+		pt_failv "probes sent with sendmsg or sendto" "$(grep -m3 -E 'sendmsg|sendto' "$STATE/strace")"
+}
+
 # nsping maps its whole executable's code and read-only data before main()
 # (reconciler/prefault.c), not one fault-around window per first touch: a
 # running worker has every page of those mappings resident, although it
