@@ -83,10 +83,12 @@ static bool parse_uint(const char *s, long max, long *ret)
 
 /* Global options stop at the command; the command's own options follow it. */
 /* getopt's '?' (unknown) or ':' (no value), prefixed like every other message. */
-static void bad_option(const char *command, int c, char **argv)
+static void bad_option(const char *command, int c, int argc, char **argv)
 {
 	char short_opt[3] = {'-', (char)optopt, 0};
-	const char *opt = c == '?' && optopt ? short_opt : argv[optind - 1];
+	/* after a last option without its value, musl leaves optind past argc */
+	int next = optind > argc ? argc : optind;
+	const char *opt = c == '?' && optopt ? short_opt : argv[next - 1];
 
 	fprintf(stderr, "nsping: %s%s%s option \"%s\"\n", command ? command : "",
 		command ? ": " : "", c == ':' ? "a value is missing after the" : "unknown", opt);
@@ -142,7 +144,7 @@ static int parse_global(int argc, char **argv, struct nsp_options *o)
 			usage(stdout);
 			exit(NSP_EXIT_OK);
 		default:
-			bad_option(NULL, c, argv);
+			bad_option(NULL, c, argc, argv);
 			return -EINVAL;
 		}
 	}
@@ -190,7 +192,7 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 				return -EINVAL;
 			}
 		} else if (c == '?' || c == ':') {
-			bad_option(cmd->name, c, argv);
+			bad_option(cmd->name, c, argc, argv);
 			return -EINVAL;
 		} else {
 			fprintf(stderr, "nsping: %s: --%s is not an option of %s\n", cmd->name,

@@ -803,6 +803,19 @@ test_ping_two_instances_shared_uplink() {
 	' "$out" >/dev/null || pt_failv "output" "$(cat "$out")"
 }
 
+# An option given last without its value is named in the message, a global
+# one and a command's alike (musl's getopt leaves optind past argc there).
+test_option_without_value_is_named() {
+	local args want
+	pt_conf "interval_ms = 100;"
+	for args in "-c" "--config" "ping --count" "run --prom-listen"; do
+		# shellcheck disable=SC2086
+		expect_rc 64 "$NSPING" --host-netns "$NODE" --state-dir "$STATE" $args
+		want="a value is missing after the option \"${args##* }\""
+		grep -qF "$want" "$STATE/err" || fail "'$args': no $want in: $(cat "$STATE/err")"
+	done
+}
+
 # Bad worker options are usage errors (64), found before anything is applied:
 # `run` with one creates no netns.
 test_ping_bad_options_change_nothing() {
