@@ -18,7 +18,7 @@ LDLIBS      += -Wl,-Bstatic -lbpf -lnl-route-3 -lnl-3 -lconfig -lelf -lz -Wl,-Bd
 # third of a no-op apply with every library shared, and a fifth with only glibc
 # and libm shared (0.8 ms of 4). Its C library is musl, and its libraries are
 # Debian's sources built against musl by musl/build.sh into build/musl: glibc's
-# start-up alone cost a no-op about 0.4 ms more (musl/README.md).
+# start-up alone cost a no-op about 1 ms more on the bench VM (musl/README.md).
 # NSPING_LIBC=glibc links the same sources against Debian's static glibc and
 # libraries instead, with no build/musl. reconciler/nss_free.c says why the
 # three --wrap options are there.
@@ -81,9 +81,15 @@ $(MUSL)-obj/reconciler/%.o: reconciler/%.c $(wildcard reconciler/*.h) $(BPF_SKEL
 	@mkdir -p $(@D)
 	musl-gcc $(MUSL_CFLAGS) -c -o $@ $<
 
-# The static libraries, built once from Debian's sources (a minute or two).
+# The static libraries, built once from Debian's sources (a minute or two),
+# and again when a -dev package's version changes (a Debian update).
 $(MUSL)/versions: musl/build.sh musl/elfutils-config.h
 	musl/build.sh $(MUSL)
+ifeq ($(NSPING_LIBC),musl)
+ifneq ($(shell musl/build.sh --sources 2>/dev/null),$(shell cat $(MUSL)/versions 2>/dev/null))
+$(MUSL)/versions: FORCE
+endif
+endif
 
 # The same objects linked against shared glibc, for the contract tests only:
 # their ioctl observer is an LD_PRELOAD shim, which a static binary bypasses.
