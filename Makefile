@@ -81,6 +81,13 @@ $(MUSL)-obj/reconciler/%.o: reconciler/%.c $(wildcard reconciler/*.h) $(BPF_SKEL
 	@mkdir -p $(@D)
 	musl-gcc $(MUSL_CFLAGS) -c -o $@ $<
 
+# Tests of what differs under musl: compiled with musl-gcc against the musl
+# objects, plain programs that print "N passed, N failed".
+MUSL_TEST_BINS := $(if $(filter musl,$(NSPING_LIBC)),$(BUILD)/tests/musl/test_errtext)
+$(BUILD)/tests/musl/test_errtext: tests/musl/test_errtext.c $(MUSL)-obj/reconciler/errtext.o
+	@mkdir -p $(@D)
+	musl-gcc $(MUSL_CFLAGS) -static -fuse-ld=lld -Wl,--no-dynamic-linker -o $@ $^
+
 # The static libraries, built once from Debian's sources (a minute or two),
 # and again when a -dev package's version changes (a Debian update).
 $(MUSL)/versions: musl/build.sh musl/elfutils-config.h
@@ -105,7 +112,7 @@ $(BUILD)/reconciler $(BUILD)/tests:
 deps:
 	@tests/deps.sh
 
-unit: $(UNIT_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS)
+unit: $(UNIT_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS) $(MUSL_TEST_BINS)
 	@set -e; for t in $^; do $$t; done
 
 integration: $(BUILD)/nsping $(BUILD)/tests/nsping-shared
@@ -114,8 +121,8 @@ integration: $(BUILD)/nsping $(BUILD)/tests/nsping-shared
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory $(UNIT_BINS) $(BPF_TEST_BINS) $(TOOLS_BINS) $(GW_BINS) $(GW_TEST_BINS) \
-		$(BUILD)/tests/nsping-shared
-	@tests/check.sh $(UNIT_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS)
+		$(MUSL_TEST_BINS) $(BUILD)/tests/nsping-shared
+	@tests/check.sh $(UNIT_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS) $(MUSL_TEST_BINS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all $(GW_BINS)

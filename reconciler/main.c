@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "errtext.h"
 #include "netns.h"
 #include "prefault.h"
 
@@ -213,13 +214,13 @@ static int enter_host_netns(const char *name)
 	int fd = nsp_netns_open(name), r;
 
 	if (fd < 0) {
-		fprintf(stderr, "nsping: --host-netns %s: %s\n", name, strerror(-fd));
+		fprintf(stderr, "nsping: --host-netns %s: %s\n", name, nsp_strerror(-fd));
 		return fd;
 	}
 	r = nsp_netns_enter(fd);
 	close(fd);
 	if (r < 0)
-		fprintf(stderr, "nsping: entering netns %s: %s\n", name, strerror(-r));
+		fprintf(stderr, "nsping: entering netns %s: %s\n", name, nsp_strerror(-r));
 	return r;
 }
 
@@ -258,7 +259,8 @@ int main(int argc, char **argv)
 		return NSP_EXIT_CONFIG;
 	}
 	if (r < 0) {
-		fprintf(stderr, "%s: cannot read the configuration: %s\n", o.config, strerror(-r));
+		fprintf(stderr, "%s: cannot read the configuration: %s\n", o.config,
+			nsp_strerror(-r));
 		return NSP_EXIT_CONFIG;
 	}
 	if (cmd->kernel && o.host_netns && enter_host_netns(o.host_netns) < 0) {
