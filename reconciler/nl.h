@@ -13,15 +13,12 @@
 
 #include "state.h"
 
-struct nl_sock;
 struct nlmsghdr;
 
 struct nsp_nl {
 	bool open;
 	int fd;			 /* NETLINK_ROUTE, in the netns it was opened in */
-	struct nl_sock *sk;	 /* libnl's, over fd, from the first change on */
 	unsigned long *requests; /* shared counter of changing requests */
-	int last_error;		 /* -errno of the last request the kernel refused */
 };
 
 struct nsp_nl_addr {

@@ -47,6 +47,22 @@ test_noop_rerun_sends_nothing() {
 	fi
 }
 
+# A changing request maps no memory: its ACK is read into the buffer every
+# answer is read into, and libnl's message memory stays allocated
+# (reconciler/nl.c, transact()). With musl's malloc, libnl's receive buffer
+# and message buffer were each mapped and unmapped again for every request:
+# about two munmap a request, against a few for the whole run now.
+test_changing_requests_map_no_memory() {
+	local requests unmaps
+	write_conf "" 1
+	nsping_traced munmap --json apply >"$STATE/apply.json" || fail "apply under strace failed"
+	requests=$(jq -s '.[-1].requests' "$STATE/apply.json")
+	unmaps=$(grep -c 'munmap(' "$STATE/strace")
+	[ "$requests" -ge 10 ] || fail "a cold apply of two instances sent $requests requests"
+	[ $((unmaps * 2)) -lt "$requests" ] ||
+		fail "$unmaps munmap for $requests changing requests: memory mapped per request"
+}
+
 # A plan that apply refuses (an error here: the uplink is missing; a conflict
 # alike) is the whole output: one JSON document, the plan with its errors, no
 # "requests" or "converged" after it; nothing is created.
