@@ -1,155 +1,143 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# nsping: build, test, demo and benchmark entry points.
+# nsping: build, install, test, demo and benchmark entry points.
+#
+#   make                  build/nsping, linked against the system's libraries
+#   make STATIC=1         the same, linked statically (Debian's .a archives)
+#   make install          PREFIX, DESTDIR, SBINDIR, MANDIR, UNITDIR, SYSCONFDIR
+#   make uninstall        removes what install put there (not the config)
+#   make check            every test; make deps first (the README's test command)
+#   make demo | bench     the lab demo, the benchmarks
 
+VERSION     := $(shell cat VERSION)
 PREFIX      ?= /usr/local
 DESTDIR     ?=
-BUILD       := build
+SBINDIR     ?= $(PREFIX)/sbin
+DATADIR     ?= $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+DOCDIR      ?= $(DATADIR)/doc/nsping
+# bash-completion's own directory when it is installed under PREFIX's share.
+COMPDIR     ?= $(DATADIR)/bash-completion/completions
+# systemd looks in /usr/local/lib/systemd/system and, on Debian 12, in
+# /lib/systemd/system (where debhelper installs units) for PREFIX=/usr.
+UNITDIR     ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+SYSCONFDIR  ?= /etc
+INSTALL     ?= install
+# Stripped on install; debian/rules leaves that to dh_strip (debug symbols package).
+INSTALL_STRIP ?= -s
+
+BUILD       ?= build
 CC          ?= gcc
 CLANG       ?= clang
 BPFTOOL     ?= bpftool
-PKGS        := libbpf libnl-3.0 libnl-route-3.0 libconfig libelf zlib
-PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_CONFIG  ?= pkg-config
+PKGS        := libbpf libnl-3.0 libnl-route-3.0 libconfig
+STATIC      ?=
+PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    := $(shell $(PKG_CONFIG) $(if $(STATIC),--static) --libs $(PKGS) 2>/dev/null)
+
+# CFLAGS, CPPFLAGS and LDFLAGS are the builder's (dpkg-buildflags sets them for
+# the package); what nsping needs is added apart, so that both apply.
 CFLAGS      ?= -O2 -g
-CFLAGS      += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+NSP_CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	       -DNSPING_VERSION='"$(VERSION)"' -DNSPING_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	       -I$(BUILD)/bpf -Ireconciler -Ibpf $(PKG_CFLAGS)
-LDLIBS      += -Wl,-Bstatic -lbpf -lnl-route-3 -lnl-3 -lconfig -lelf -lz -Wl,-Bdynamic -lpthread -lm
-# build/nsping is linked fully statically: one self-contained binary (SPEC.md),
-# and no dynamic loader work on every boot-time or cron rerun. The loader was a
-# third of a no-op apply with every library shared, and a fifth with only glibc
-# and libm shared (0.8 ms of 4). Its C library is musl, and its libraries are
-# Debian's sources built against musl by musl/build.sh into build/musl: glibc's
-# start-up alone cost a no-op about 1 ms more on the bench VM (musl/README.md).
-# NSPING_LIBC=glibc links the same sources against Debian's static glibc and
-# libraries instead, with no build/musl. reconciler/nss_free.c says why the
-# three --wrap options are there.
-#
-# ld.lld puts first, together, the functions that a run uses (libc's start-up
-# and libnl's included), in the order bench/order.sh recorded them: a no-op
-# then touches about 40 pages of code instead of about 100, and on a
-# paravirtualised VM each first touch of a page costs a process 1.4-2.7 us
-# (DESIGN.md, "Start-up cost"). A name the list has and the build has not is
-# skipped.
-NSPING_ORDER   := reconciler/nsping.order
-NSPING_LDFLAGS := -static -fuse-ld=lld -Wl,--symbol-ordering-file=$(NSPING_ORDER) \
-		  -Wl,--no-warn-symbol-ordering -Wl,--build-id \
-		  -Wl,--wrap=getaddrinfo,--wrap=getprotobyname,--wrap=getprotobynumber
-NSPING_LDLIBS  := -lbpf -lnl-route-3 -lnl-3 -lconfig -lelf -lz -lpthread -lm
-NSPING_LIBC    ?= musl
-MUSL           := $(BUILD)/musl
-MUSL_CFLAGS    := $(filter-out $(PKG_CFLAGS),$(CFLAGS)) -I$(MUSL)/include -I$(MUSL)/include/libnl3
+ALL_CFLAGS   = $(NSP_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+LDLIBS      := $(PKG_LIBS) -lpthread -lm
 
 CORE_SRCS   := $(filter-out reconciler/main.c,$(wildcard reconciler/*.c))
 CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 MAIN_OBJ    := $(BUILD)/reconciler/main.o
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+UNITS       := $(patsubst etc/%.service.in,$(BUILD)/etc/%.service,$(wildcard etc/*.service.in))
 
-.PHONY: FORCE all deps check unit integration demo bench install clean distclean format lint
+# The installed paths that the build writes into the binary and the units:
+# build/paths changes when they do, so `make install PREFIX=/usr` after a
+# plain `make` rebuilds them instead of installing units that name /usr/local.
+BUILT_PATHS := $(SBINDIR) $(SYSCONFDIR)
+$(shell mkdir -p $(BUILD) && echo '$(BUILT_PATHS)' | cmp -s - $(BUILD)/paths || \
+	echo '$(BUILT_PATHS)' >$(BUILD)/paths)
 
-all: $(BUILD)/nsping
+.PHONY: all deps check unit integration demo bench install uninstall clean format lint
+
+all: $(BUILD)/nsping $(UNITS)
 
 -include bpf/bpf.mk
 -include tests/tools/tools.mk
 -include tests/gateway/gateway.mk
 
-# Makefile as a prerequisite: a change of CFLAGS or of the link flags must
-# rebuild what they shaped, not leave a stale build/ to be tested or timed.
-ifeq ($(NSPING_LIBC),musl)
-# musl-gcc's specs name musl's dynamic loader even for a static link, and
-# ld.lld (unlike GNU ld) would then write a PT_INTERP into the binary.
-$(BUILD)/nsping: $(CORE_SRCS:%.c=$(MUSL)-obj/%.o) $(MUSL)-obj/reconciler/main.o $(NSPING_ORDER) Makefile \
-		$(BUILD)/nsping.libc
-	musl-gcc $(MUSL_CFLAGS) $(NSPING_LDFLAGS) -Wl,--no-dynamic-linker -L$(MUSL)/lib \
-		-o $@ $(filter %.o,$^) $(NSPING_LDLIBS)
-else ifeq ($(NSPING_LIBC),glibc)
-$(BUILD)/nsping: $(CORE_OBJS) $(MAIN_OBJ) $(NSPING_ORDER) Makefile $(BUILD)/nsping.libc
-	$(CC) $(CFLAGS) $(NSPING_LDFLAGS) -o $@ $(filter %.o,$^) $(NSPING_LDLIBS)
-else
-$(error NSPING_LIBC must be musl or glibc, not "$(NSPING_LIBC)")
-endif
+# Makefile as a prerequisite: a change of the flags must rebuild what they
+# shaped, not leave a stale build/ to be tested.
+$(BUILD)/nsping: $(CORE_OBJS) $(MAIN_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(if $(STATIC),-static) -o $@ $^ $(LDLIBS)
 
-# Which C library build/nsping has: switching relinks it.
-$(BUILD)/nsping.libc: FORCE
+$(BUILD)/reconciler/%.o: reconciler/%.c $(wildcard reconciler/*.h) $(BPF_SKELS) Makefile
 	@mkdir -p $(@D)
-	@echo $(NSPING_LIBC) | cmp -s - $@ || echo $(NSPING_LIBC) >$@
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/reconciler/%.o: reconciler/%.c $(wildcard reconciler/*.h) $(BPF_SKELS) Makefile | $(BUILD)/reconciler
-	$(CC) $(CFLAGS) -c -o $@ $<
+# main.c prints the version and knows where the configuration is installed.
+$(MAIN_OBJ): VERSION $(BUILD)/paths
 
-# The same sources compiled against musl, for build/nsping.
-$(MUSL)-obj/reconciler/%.o: reconciler/%.c $(wildcard reconciler/*.h) $(BPF_SKELS) Makefile $(MUSL)/versions
+# The units name the installed binary and configuration.
+$(BUILD)/etc/%.service: etc/%.service.in Makefile $(BUILD)/paths
 	@mkdir -p $(@D)
-	musl-gcc $(MUSL_CFLAGS) -c -o $@ $<
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
 
-# Tests of what differs under musl: compiled with musl-gcc against the musl
-# objects, plain programs that print "N passed, N failed".
-MUSL_TEST_BINS := $(if $(filter musl,$(NSPING_LIBC)),$(BUILD)/tests/musl/test_errtext)
-$(BUILD)/tests/musl/test_errtext: tests/musl/test_errtext.c $(MUSL)-obj/reconciler/errtext.o
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS)
 	@mkdir -p $(@D)
-	musl-gcc $(MUSL_CFLAGS) -static -fuse-ld=lld -Wl,--no-dynamic-linker -o $@ $^
-
-# The static libraries, built once from Debian's sources (a minute or two),
-# and again when a -dev package's version changes (a Debian update).
-$(MUSL)/versions: musl/build.sh musl/elfutils-config.h
-	musl/build.sh $(MUSL)
-ifeq ($(NSPING_LIBC),musl)
-ifneq ($(shell musl/build.sh --sources 2>/dev/null),$(shell cat $(MUSL)/versions 2>/dev/null))
-$(MUSL)/versions: FORCE
-endif
-endif
-
-# The same objects linked against shared glibc, for the contract tests only:
-# their ioctl observer is an LD_PRELOAD shim, which a static binary bypasses.
-$(BUILD)/tests/nsping-shared: $(CORE_OBJS) $(MAIN_OBJ) | $(BUILD)/tests
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDLIBS) -lcmocka
-
-$(BUILD)/reconciler $(BUILD)/tests:
-	mkdir -p $@
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $^ $(LDLIBS) -lcmocka
 
 deps:
 	@tests/deps.sh
 
-unit: $(UNIT_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS) $(MUSL_TEST_BINS)
+# The pure unit tests (cmocka, no root): what a package build runs.
+unit: $(UNIT_BINS)
 	@set -e; for t in $^; do $$t; done
 
-integration: $(BUILD)/nsping $(BUILD)/tests/nsping-shared
+integration: all
 	@tests/integration/contract/run.sh
 
 check: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory $(UNIT_BINS) $(BPF_TEST_BINS) $(TOOLS_BINS) $(GW_BINS) $(GW_TEST_BINS) \
-		$(MUSL_TEST_BINS) $(BUILD)/tests/nsping-shared
-	@tests/check.sh $(UNIT_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS) $(MUSL_TEST_BINS)
+	@$(MAKE) --no-print-directory $(UNIT_BINS) $(BPF_TEST_BINS) $(TOOLS_BINS) $(GW_BINS) $(GW_TEST_BINS)
+	@tests/check.sh $(UNIT_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all $(GW_BINS)
 	@tests/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BPF_BENCH_BINS) $(BUILD)/bench-tools/spawntime \
-		$(BUILD)/bench-tools/empty
+	@$(MAKE) --no-print-directory all $(BPF_BENCH_BINS) $(BUILD)/bench-tools/spawntime
 	@bench/run.sh
 
 # The bench's timer (bench/spawntime.c says why not the shell's clock).
 $(BUILD)/bench-tools/spawntime: bench/spawntime.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) -Wall -Wextra -Werror -o $@ $<
 
-# The bench's floor: a process that does nothing, static on musl like nsping.
-$(BUILD)/bench-tools/empty: bench/empty.c
-	@mkdir -p $(@D)
-	musl-gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
+# What install puts where; uninstall removes exactly these files.
+INSTALLED := $(SBINDIR)/nsping $(MANDIR)/man8/nsping.8 $(MANDIR)/man5/nsping.conf.5 \
+	     $(COMPDIR)/nsping $(addprefix $(DOCDIR)/,$(wildcard examples/*.conf)) \
+	     $(UNITS:$(BUILD)/etc/%=$(UNITDIR)/%)
 
-install: $(BUILD)/nsping
-	install -D -m 0755 $(BUILD)/nsping $(DESTDIR)$(PREFIX)/sbin/nsping
-	install -D -m 0644 docs/nsping.8 $(DESTDIR)$(PREFIX)/share/man/man8/nsping.8
-	install -D -m 0644 docs/nsping.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/nsping.conf.5
-	install -D -m 0644 examples/nsping.conf $(DESTDIR)$(PREFIX)/share/doc/nsping/nsping.conf.example
-	for u in etc/*.service; do [ -e "$$u" ] || continue; \
-		install -D -m 0644 "$$u" $(DESTDIR)/lib/systemd/system/$$(basename "$$u"); done
+install: all
+	$(INSTALL) -D -m 0755 $(INSTALL_STRIP) $(BUILD)/nsping $(DESTDIR)$(SBINDIR)/nsping
+	$(INSTALL) -D -m 0644 docs/nsping.8 $(DESTDIR)$(MANDIR)/man8/nsping.8
+	$(INSTALL) -D -m 0644 docs/nsping.conf.5 $(DESTDIR)$(MANDIR)/man5/nsping.conf.5
+	$(INSTALL) -D -m 0644 etc/bash-completion $(DESTDIR)$(COMPDIR)/nsping
+	for f in examples/*.conf; do \
+		$(INSTALL) -D -m 0644 "$$f" $(DESTDIR)$(DOCDIR)/"$$f" || exit; done
+	for u in $(UNITS); do \
+		$(INSTALL) -D -m 0644 "$$u" $(DESTDIR)$(UNITDIR)/$${u##*/} || exit; done
+	@# The configuration is the operator's: installed once, never replaced.
+	[ -e $(DESTDIR)$(SYSCONFDIR)/nsping/nsping.conf ] || \
+		$(INSTALL) -D -m 0644 examples/nsping.conf $(DESTDIR)$(SYSCONFDIR)/nsping/nsping.conf
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@[ ! -e $(DESTDIR)$(SYSCONFDIR)/nsping/nsping.conf ] || \
+		echo "uninstall: $(SYSCONFDIR)/nsping/nsping.conf is kept (the operator's)"
 
 format:
 	clang-format -i reconciler/*.[ch] bpf/*.[ch] tests/unit/*.c
@@ -158,10 +146,5 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr -Ireconciler reconciler tests/unit
 
-# clean keeps build/musl, the libraries built from Debian's sources (slow to
-# rebuild and not changed by nsping's sources); distclean removes it too.
 clean:
-	@[ ! -d $(BUILD) ] || find $(BUILD) -mindepth 1 -maxdepth 1 ! -name musl -exec rm -rf {} +
-
-distclean:
 	rm -rf $(BUILD)

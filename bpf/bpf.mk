@@ -28,7 +28,7 @@ BPF_TEST_SKELS   := $(BUILD)/tests/bpf/sink.skel.h
 BPF_TEST_BINS    := $(BUILD)/tests/test_bpf_parse $(BUILD)/tests/test_bpf_xdp_prog
 BPF_BENCH_BINS   := $(BUILD)/bench/bench_xdp
 
-BPF_USER_CFLAGS   = $(CFLAGS) -I$(BUILD)/bpf -I$(BUILD)/tests/bpf -Ibpf
+BPF_USER_CFLAGS   = $(ALL_CFLAGS) -I$(BUILD)/tests/bpf
 BPF_USER_LDLIBS  := $(or $(shell pkg-config --libs libbpf 2>/dev/null),-lbpf)
 
 # The objects are intermediates of the skeletons; keep them.
@@ -49,12 +49,12 @@ $(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(BPF_HDRS) bpf/bpf.mk
 
 $(BUILD)/tests/test_bpf_parse: tests/bpf/test_parse.c $(BPF_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(BPF_USER_CFLAGS) -o $@ $< -lcmocka
+	$(CC) $(BPF_USER_CFLAGS) $(LDFLAGS) -o $@ $< -lcmocka
 
 $(BUILD)/tests/test_bpf_xdp_prog: tests/bpf/test_xdp_prog.c $(BPF_SKELS) $(BPF_TEST_SKELS) $(BPF_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(BPF_USER_CFLAGS) -o $@ $< $(BPF_USER_LDLIBS) -lcmocka
+	$(CC) $(BPF_USER_CFLAGS) $(LDFLAGS) -o $@ $< $(BPF_USER_LDLIBS) -lcmocka
 
 $(BUILD)/bench/bench_xdp: tests/bpf/bench_xdp.c $(BPF_SKELS) $(BPF_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(BPF_USER_CFLAGS) -o $@ $< $(BPF_USER_LDLIBS)
+	$(CC) $(BPF_USER_CFLAGS) $(LDFLAGS) -o $@ $< $(BPF_USER_LDLIBS)

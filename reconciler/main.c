@@ -14,9 +14,8 @@
 #include "config.h"
 #include "errtext.h"
 #include "netns.h"
-#include "prefault.h"
 
-#define DEFAULT_CONFIG	  "/etc/nsping/nsping.conf"
+#define DEFAULT_CONFIG	  NSPING_SYSCONFDIR "/nsping/nsping.conf"
 #define DEFAULT_STATE_DIR "/run/nsping"
 #define DEFAULT_LOCK_WAIT 10
 
@@ -37,19 +36,11 @@ static const struct command commands[] = {
 	{"run", nsp_cmd_run, true, "apply, verify, then hand off to the ping worker"},
 };
 
-/*
- * Before the libraries' own constructors (default priority) and main(): the
- * earliest point a static program gets after the C library's start-up.
- */
-__attribute__((constructor(101))) static void prefault_at_start(void)
-{
-	nsp_prefault_image();
-}
-
 static void usage(FILE *f)
 {
 	fputs("usage: nsping [-c FILE] [--host-netns NS] [--json] [-v|-q] [--state-dir DIR]\n"
-	      "              [--lock-wait SEC] COMMAND [ARGS]\n\ncommands:\n",
+	      "              [--lock-wait SEC] COMMAND [ARGS]\n"
+	      "       nsping -h|--help|--version\n\ncommands:\n",
 	      f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
@@ -87,7 +78,7 @@ static bool parse_uint(const char *s, long max, long *ret)
 static void bad_option(const char *command, int c, int argc, char **argv)
 {
 	char short_opt[3] = {'-', (char)optopt, 0};
-	/* after a last option without its value, musl leaves optind past argc */
+	/* after a last option without its value, some getopts leave optind past argc */
 	int next = optind > argc ? argc : optind;
 	const char *opt = c == '?' && optopt ? short_opt : argv[next - 1];
 
@@ -106,6 +97,7 @@ static int parse_global(int argc, char **argv, struct nsp_options *o)
 		{"state-dir", required_argument, NULL, 'S'},
 		{"lock-wait", required_argument, NULL, 'W'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{0},
 	};
 	long v;
@@ -143,6 +135,9 @@ static int parse_global(int argc, char **argv, struct nsp_options *o)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(NSP_EXIT_OK);
+		case 'V':
+			printf("nsping %s\n", NSPING_VERSION);
 			exit(NSP_EXIT_OK);
 		default:
 			bad_option(NULL, c, argc, argv);

@@ -3,9 +3,10 @@
 # Install the Debian packages that the build, the tests, the demo and the bench
 # need; apt-get runs only when one is missing.
 set -euo pipefail
-pkgs=(build-essential pkg-config clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev
+pkgs=(build-essential pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
       libnl-3-dev libnl-route-3-dev libconfig-dev libcmocka-dev iproute2 iptables
-      ethtool hping3 jq strace python3 python3-jsonschema curl musl-tools flex bison)
+      ethtool hping3 jq strace python3 python3-jsonschema curl
+      debhelper dpkg-dev lintian bash-completion)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

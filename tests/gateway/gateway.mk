@@ -48,11 +48,11 @@ $(GW_SKEL): $(GW_OBJ)
 
 $(BUILD)/tests/nsping-testgw: $(GW_DIR)/nsping-testgw.c $(GW_SKEL) $(GW_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(GW_USER_CFLAGS) -o $@ $< $(BPF_USER_LDLIBS)
+	$(CC) $(GW_USER_CFLAGS) $(LDFLAGS) -o $@ $< $(BPF_USER_LDLIBS)
 
 $(BUILD)/tests/test_gw_magic: $(GW_DIR)/test_gw_magic.c $(GW_SKEL) $(GW_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(GW_USER_CFLAGS) -o $@ $< $(BPF_USER_LDLIBS) -lcmocka
+	$(CC) $(GW_USER_CFLAGS) $(LDFLAGS) -o $@ $< $(BPF_USER_LDLIBS) -lcmocka
 
 gateway-selftest: $(GW_BINS)
 	@$(GW_SELFTEST)

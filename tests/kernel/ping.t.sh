@@ -678,8 +678,7 @@ test_ping_replies_wait_for_the_next_wakeup() {
 pt_voluntary_switches() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"; }
 
 # The worker sends each batch of probes with one sendmmsg(2) system call, not
-# one sendmsg per probe (musl's sendmmsg() is such a loop on 64-bit machines;
-# reconciler/worker.c calls the system call itself). strace, following the
+# one sendmsg per probe. strace, following the
 # worker and its opener, sees every probe leave in a sendmmsg that sent more
 # than one, and no probe in a sendmsg or sendto.
 test_ping_sends_a_batch_per_syscall() {
@@ -699,32 +698,6 @@ test_ping_sends_a_batch_per_syscall() {
 	[ "$calls" -lt "$probes" ] || pt_fail "$calls sendmmsg calls for $probes probes: no batching"
 	! grep -E '(sendmsg|sendto)\([0-9]+, .*sin_addr=inet_addr\("10\.200\.' "$STATE/strace" >/dev/null ||
 		pt_failv "probes sent with sendmsg or sendto" "$(grep -m3 -E 'sendmsg|sendto' "$STATE/strace")"
-}
-
-# nsping maps its whole executable's code and read-only data before main()
-# (reconciler/prefault.c), not one fault-around window per first touch: a
-# running worker has every page of those mappings resident, although it
-# runs a fraction of the code.
-test_image_is_mapped_at_start() {
-	local exe missing
-	pt_conf "interval_ms = 100; timeout_ms = 500;"
-	pt_listen
-	expect_rc 0 nsping apply
-	pt_worker --json ping
-	pt_wait 30 "a first answer" pt_has 1 '.type == "probe" and .result == "answered"'
-	exe=$(readlink -f "$NSPING")
-	missing=$(pt_image_not_resident "$WORKER" "$exe")
-	[ -n "$missing" ] || pt_fail "no read-only mapping of $exe in /proc/$WORKER/smaps"
-	[ "$missing" = 0 ] || pt_fail "$missing kB of $exe's code and read-only data not resident"
-}
-# pt_image_not_resident PID EXE: kB of EXE's read-only mappings in PID that are
-# not resident (Size - Rss, summed); empty if it has none.
-pt_image_not_resident() {
-	awk -v exe="$2" '
-		/^[0-9a-f]+-[0-9a-f]+ / { ours = ($NF == exe && $2 !~ /w/); if (ours) seen = 1; next }
-		ours && $1 == "Size:" { size += $2 }
-		ours && $1 == "Rss:" { rss += $2 }
-		END { if (seen) print size - rss }' "/proc/$1/smaps"
 }
 
 # Two instances, each with its own netns, uplink and gateway, in one worker.
@@ -804,7 +777,7 @@ test_ping_two_instances_shared_uplink() {
 }
 
 # An option given last without its value is named in the message, a global
-# one and a command's alike (musl's getopt leaves optind past argc there).
+# one and a command's alike.
 test_option_without_value_is_named() {
 	local args want
 	pt_conf "interval_ms = 100;"

@@ -200,9 +200,7 @@ nspx() {
 }
 
 # nspx_traced ARGS...: nspx under strace; the log is $T/strace.log, the
-# SIOCETHTOOL log (LD_PRELOAD shim, when built) $T/ioctl.log. It runs
-# $NSPING_TRACED: $NSPING itself, or when that is static, the same build linked
-# against shared glibc (run.sh), so that the shim sees its ioctls.
+# SIOCETHTOOL log (LD_PRELOAD shim, when built) $T/ioctl.log.
 nspx_traced() {
 	local -a env=()
 	rm -f "$T/strace.log" "$T/ioctl.log"
@@ -286,7 +284,7 @@ strace_other_changes() {
 }
 
 # shim_active: SIOCETHTOOL set commands can only be counted with the shim; a
-# statically linked nsping would bypass it (run.sh then traces the shared twin).
+# statically linked nsping (make STATIC=1) would bypass it.
 shim_active() {
 	[ -n "${NSPT_SHIM:-}" ] && [ -f "$NSPT_SHIM" ] && ldd "${NSPING_TRACED:-$NSPING}" >/dev/null 2>&1
 }

@@ -10,11 +10,6 @@
 #        run.sh --list         list the tests
 # env:   NSPING=path           binary under test (default build/nsping; it is
 #                              copied first, so a rebuild during the run is harmless)
-#        NSPING_SHARED=path    the same build linked against shared glibc (default
-#                              build/tests/nsping-shared): the binary that the
-#                              strace-observed runs use when NSPING is static,
-#                              because their SIOCETHTOOL observer is an LD_PRELOAD
-#                              shim, which a static binary bypasses
 #        NSPT_TIMEOUT=SEC      per test (default 300)
 #        NSPT_LOGDIR=DIR       keep every test's log there (default: a temp dir,
 #                              kept only when a test failed)
@@ -74,18 +69,6 @@ if command -v gcc >/dev/null &&
 else
 	echo "note: ioctl shim not built: SIOCETHTOOL set commands are not counted by strace checks" >&2
 fi
-# build/nsping is static (Makefile): the shim can only see the shared twin.
-if [ -n "$NSPT_SHIM" ] && ! ldd "$NSPING" >/dev/null 2>&1; then
-	twin=${NSPING_SHARED:-$ROOT/build/tests/nsping-shared}
-	if [ -x "$twin" ]; then
-		cp "$twin" "$SUITE/nsping-shared"
-		NSPING_TRACED=$SUITE/nsping-shared
-	else
-		echo "note: $NSPING is static and $twin is not built (make $twin):" \
-			"SIOCETHTOOL set commands are not counted by strace checks" >&2
-	fi
-fi
-
 if [ $# -gt 0 ]; then
 	tests=()
 	for t in "$@"; do tests+=("${t#test_}"); done
