@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "model.h"
+#include "desired.h"
 
 enum nsp_exit {
 	NSP_EXIT_OK = 0,

@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "clock.h"
 #include "commands.h"
+#include "config.h"
 #include "errtext.h"
 #include "kernel.h"
 #include "lock.h"

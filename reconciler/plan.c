@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "config.h"
 #include "plan.h"
 
 struct planner {

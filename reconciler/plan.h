@@ -6,8 +6,8 @@
 #ifndef NSPING_PLAN_H
 #define NSPING_PLAN_H
 
-#include "model.h"
-#include "state.h"
+#include "desired.h"
+#include "observed.h"
 
 enum nsp_op { NSP_OP_CREATE, NSP_OP_UPDATE, NSP_OP_DELETE };
 

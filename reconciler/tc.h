@@ -10,9 +10,9 @@
 
 #include <stdint.h>
 
-#include "model.h"
+#include "desired.h"
 #include "nl.h"
-#include "state.h"
+#include "observed.h"
 
 /* What holds this instance's slot on ifindex's ingress, and whether it is ours. */
 int nsp_tc_observe(struct nsp_nl *nl, int ifindex, const char *instance, enum nsp_program program,

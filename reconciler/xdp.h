@@ -9,9 +9,9 @@
 
 #include <stdint.h>
 
-#include "model.h"
+#include "desired.h"
 #include "nl.h"
-#include "state.h"
+#include "observed.h"
 
 /* A fingerprint of the embedded object: a program loaded by another build differs. */
 uint64_t nsp_prog_build_id(enum nsp_program program, enum nsp_attach attach);

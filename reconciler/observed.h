@@ -3,13 +3,13 @@
  * The observed state: what the kernel holds for one instance, as plain values.
  * observe.c fills it from netlink, ethtool and bpf queries; plan.c reads it.
  */
-#ifndef NSPING_STATE_H
-#define NSPING_STATE_H
+#ifndef NSPING_OBSERVED_H
+#define NSPING_OBSERVED_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "model.h"
+#include "desired.h"
 
 #define NSP_MAX_OBS_ADDRS  16
 #define NSP_MAX_OBS_ROUTES 16

@@ -4,8 +4,8 @@
  * no libconfig, libnl or libbpf type appears here, so the planner and its
  * tests can build one by hand.
  */
-#ifndef NSPING_MODEL_H
-#define NSPING_MODEL_H
+#ifndef NSPING_DESIRED_H
+#define NSPING_DESIRED_H
 
 #include <limits.h>
 #include <net/if.h>
@@ -79,11 +79,5 @@ struct nsp_config {
 	struct nsp_instance *instances;
 	size_t n_instances;
 };
-
-void nsp_config_free(struct nsp_config *cfg);
-
-const char *nsp_program_name(enum nsp_program p);
-const char *nsp_mode_name(enum nsp_xdp_mode m);
-const char *nsp_attach_name(enum nsp_attach a);
 
 #endif
