@@ -18,8 +18,6 @@
 #define NSP_MAX_INSTANCES 64
 #define NSP_MAX_BINDINGS  2 /* one per program: tx_ping, rx_ping */
 #define NSP_MAX_TARGETS	  65536
-#define NSP_RTPROT	  78 /* route protocol that marks nsping's routes */
-#define NSP_MARK_PREFIX	  "nsping:"
 
 enum nsp_program { NSP_PROG_TX_PING, NSP_PROG_RX_PING };
 enum nsp_xdp_mode { NSP_MODE_AUTO, NSP_MODE_NATIVE, NSP_MODE_GENERIC };

@@ -12,6 +12,7 @@
 #include "ethtool.h"
 #include "kernel.h"
 #include "netns.h"
+#include "owner.h"
 #include "render.h"
 #include "tc.h"
 #include "xdp.h"

@@ -17,6 +17,7 @@
 #include "kernel.h"
 #include "lock.h"
 #include "nsping_counters.h"
+#include "owner.h"
 #include "render.h"
 #include "workerstate.h"
 #include "xdp.h"

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "nl.h"
+#include "owner.h"
 
 #define NSP_NL_RECV_TIMEOUT_S 5
 /*

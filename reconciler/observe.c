@@ -14,6 +14,7 @@
 #include "ethtool.h"
 #include "kernel.h"
 #include "netns.h"
+#include "owner.h"
 #include "tc.h"
 #include "xdp.h"
 

@@ -122,16 +122,4 @@ struct nsp_obs_instance {
 	size_t n_orphans;
 };
 
-/*
- * Where an instance's tc filters live on a clsact ingress hook: nsping's own
- * priority ("NS"), and a handle of the instance, so that instances sharing an
- * uplink each have their slot. Whatever else is on the hook is not ours.
- */
-#define NSP_TC_PRIORITY 0x4e53U
-uint32_t nsp_tc_handle(const char *instance);
-
-/* The mark nsping puts on what it creates: "nsping:<instance>". */
-void nsp_mark(const char *instance, char buf[NSP_ALIAS_MAX]);
-bool nsp_is_marked(const char *alias, const char *instance);
-
 #endif

@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "owner.h"
 #include "plan.h"
 
 struct planner {
@@ -39,32 +40,6 @@ const char *nsp_op_name(enum nsp_op op)
 const char *nsp_kind_name(enum nsp_kind kind)
 {
 	return kind_names[kind];
-}
-
-void nsp_mark(const char *instance, char buf[NSP_ALIAS_MAX])
-{
-	snprintf(buf, NSP_ALIAS_MAX, NSP_MARK_PREFIX "%s", instance);
-}
-
-bool nsp_is_marked(const char *alias, const char *instance)
-{
-	char mark[NSP_ALIAS_MAX];
-
-	nsp_mark(instance, mark);
-	return !strcmp(alias, mark);
-}
-
-/*
- * FNV-1a of the name, folded to 16 bits under our priority: 0x4e53xxxx is
- * recognisably ours in `tc filter show`, and never 0 (tc's "any handle").
- */
-uint32_t nsp_tc_handle(const char *instance)
-{
-	uint32_t h = 0x811c9dc5;
-
-	for (const unsigned char *c = (const unsigned char *)instance; *c; c++)
-		h = (h ^ *c) * 0x01000193;
-	return (uint32_t)NSP_TC_PRIORITY << 16 | ((h >> 16 ^ h) & 0xffff);
 }
 
 static void *grow(void *arr, size_t n, size_t size)

@@ -2,7 +2,7 @@
 /*
  * The tc half of the bpf adapter (attach = "tc"): nsping's tc programs as
  * direct-action bpf filters on clsact ingress, in the instance's slot
- * (NSP_TC_PRIORITY, nsp_tc_handle()). Plain values and -errno, as xdp.h.
+ * (owner.h: NSP_TC_PRIORITY, nsp_tc_handle()). Plain values and -errno, as xdp.h.
  * nl reads the slot: a socket in the calling thread's netns, where libbpf acts.
  */
 #ifndef NSPING_TC_H

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "owner.h"
 #include "plan.h"
 
 #define HOST_IF 7
