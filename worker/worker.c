@@ -41,7 +41,7 @@
 #include "addr.h"
 #include "clock.h"
 #include "errtext.h"
-#include "filereplace.h"
+#include "metrics.h"
 #include "netns.h"
 #include "nsping_magic.h"
 #include "opener.h"
@@ -144,10 +144,10 @@ struct worker {
 	struct target *targets;
 	size_t n_targets;
 	struct send_time *heap;	       /* a min-heap, earliest first */
-	struct nsp_target_view *views; /* for the Prometheus text, refreshed each time */
+	struct nsp_target_view *views; /* for the metrics, refreshed each time */
 	size_t heap_len;
 	size_t pending;
-	int ep;		/* timer, signals, Prometheus: what wakes the loop while replies wait */
+	int ep;		/* timer, signals, /metrics: what wakes the loop while replies wait */
 	int ep_replies; /* the same and ep_socks: replies wake the loop too */
 	int ep_socks;	/* the probe sockets of the paths that are up */
 	int tfd;
@@ -157,8 +157,7 @@ struct worker {
 	uint64_t next_house_ns;
 	bool stop;
 	FILE *out;
-	char *prom_text;
-	size_t prom_len;
+	struct nsp_metrics metrics;
 	uint64_t armed_ns; /* the timerfd's deadline, to skip re-arming it */
 	struct send_batch *sb;
 	struct recv_batch *rb;
@@ -771,54 +770,16 @@ static void read_replies(struct worker *w)
 	}
 }
 
-/* ---- Prometheus ---- */
+/* ---- metrics ---- */
 
-static void prom_refresh(struct worker *w)
+/* The metrics of every target, for the file and the next HTTP request. */
+static void metrics_update(struct worker *w)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	if ((!w->o->prom_file && w->o->prom_listen_fd < 0) || !w->views)
-		return;
-	f = open_memstream(&text, &len);
-	if (!f)
+	if (!nsp_metrics_wanted(&w->metrics) || !w->views)
 		return;
 	for (size_t i = 0; i < w->n_targets; i++)
 		w->views[i] = view_of(&w->targets[i]);
-	nsp_out_prometheus(f, w->views, w->n_targets);
-	fclose(f);
-	free(w->prom_text);
-	w->prom_text = text;
-	w->prom_len = len;
-}
-
-/* The node_exporter textfile convention: write aside, then rename over. */
-static void prom_write_file(struct worker *w)
-{
-	if (w->o->prom_file && w->prom_text)
-		nsp_file_replace(w->o->prom_file, w->prom_text, w->prom_len);
-}
-
-static void prom_serve(struct worker *w)
-{
-	static const char head[] = "HTTP/1.0 200 OK\r\n"
-				   "Content-Type: text/plain; version=0.0.4\r\n"
-				   "Connection: close\r\n\r\n";
-	struct timeval tv = {.tv_sec = 1};
-	char req[1024];
-	int c;
-
-	c = accept4(w->o->prom_listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (c < 0)
-		return;
-	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	/* Any request gets the metrics; read it so the close does not reset. */
-	(void)!recv(c, req, sizeof(req), 0);
-	if (send(c, head, sizeof(head) - 1, MSG_NOSIGNAL) > 0 && w->prom_text)
-		(void)!send(c, w->prom_text, w->prom_len, MSG_NOSIGNAL);
-	close(c);
+	nsp_metrics_update(&w->metrics, w->views, w->n_targets);
 }
 
 /* ---- the state files that `status` reads ---- */
@@ -884,8 +845,7 @@ static void housekeeping(struct worker *w, uint64_t now)
 		if (p->up)
 			path_check(w, p, now);
 	}
-	prom_refresh(w);
-	prom_write_file(w);
+	metrics_update(w);
 	state_write(w);
 	w->next_house_ns = now + HOUSEKEEPING_NS;
 }
@@ -945,7 +905,7 @@ static void dispatch(struct worker *w, uint64_t data)
 		on_signal(w);
 		break;
 	case EV_PROM:
-		prom_serve(w);
+		nsp_metrics_serve(&w->metrics);
 		break;
 	case EV_TCP:
 	case EV_ICMP:
@@ -1070,15 +1030,15 @@ static int setup_paths(struct worker *w, const struct nsp_config *cfg, uint64_t 
 	return 0;
 }
 
-/* What wakes the loop whichever set it waits on: the timer, signals, Prometheus. */
+/* What wakes the loop whichever set it waits on: the timer, signals, /metrics. */
 static int watch_wakers(struct worker *w, int ep)
 {
 	int err = watch(ep, w->tfd, EV_TIMER, 0);
 
 	if (!err)
 		err = watch(ep, w->sfd, EV_SIGNAL, 0);
-	if (!err && w->o->prom_listen_fd >= 0)
-		err = watch(ep, w->o->prom_listen_fd, EV_PROM, 0);
+	if (!err && w->metrics.listen_fd >= 0)
+		err = watch(ep, w->metrics.listen_fd, EV_PROM, 0);
 	return err;
 }
 
@@ -1118,7 +1078,7 @@ static void teardown(struct worker *w)
 	free(w->targets);
 	free(w->heap);
 	free(w->views);
-	free(w->prom_text);
+	nsp_metrics_free(&w->metrics);
 	free(w->sb);
 	free(w->rb);
 	free(w->path_states);
@@ -1151,6 +1111,7 @@ int nsp_worker_run(const struct nsp_config *cfg, const struct nsp_worker_options
 			   .sfd = -1,
 			   .tfd = -1,
 			   .out = stdout,
+			   .metrics = {.file = o->prom_file, .listen_fd = o->prom_listen_fd},
 			   .opener = {.sock = -1}};
 	uint64_t now;
 	int err, rc;
@@ -1173,16 +1134,14 @@ int nsp_worker_run(const struct nsp_config *cfg, const struct nsp_worker_options
 	w.next_house_ns = now + HOUSEKEEPING_NS;
 	err = setup_paths(&w, cfg, now);
 	if (!err) {
-		prom_refresh(&w);
-		prom_write_file(&w);
+		metrics_update(&w);
 		state_start(&w);
 		err = loop(&w);
 	}
 	if (err)
 		fprintf(stderr, "nsping: ping: %s\n", nsp_strerror(-err));
 	print_summaries(&w);
-	prom_refresh(&w);
-	prom_write_file(&w);
+	metrics_update(&w);
 	rc = err ? 1 : o->count > 0 && !all_answered(&w) ? 1 : 0;
 	state_remove(&w);
 	teardown(&w);
