@@ -152,7 +152,7 @@ int nsp_cmd_plan(const struct nsp_options *o, const struct nsp_config *cfg)
 	struct run r;
 	int code;
 
-	if (run_open(&r, o, cfg, o->destroy ? nsp_plan_destroy : nsp_plan_apply) < 0)
+	if (run_open(&r, o, cfg, o->destroy ? nsp_plan_build_destroy : nsp_plan_build) < 0)
 		return NSP_EXIT_FAILURE;
 	print_plan(o, cfg, &r.plan);
 	code = plan_exit_code(&r.plan);
@@ -260,12 +260,12 @@ out:
 
 int nsp_cmd_apply(const struct nsp_options *o, const struct nsp_config *cfg)
 {
-	return converge(o, cfg, nsp_plan_apply, "Apply");
+	return converge(o, cfg, nsp_plan_build, "Apply");
 }
 
 int nsp_cmd_destroy(const struct nsp_options *o, const struct nsp_config *cfg)
 {
-	return converge(o, cfg, nsp_plan_destroy, "Destroy");
+	return converge(o, cfg, nsp_plan_build_destroy, "Destroy");
 }
 
 static const char *instance_state(const struct nsp_plan *plan, size_t i)
@@ -549,7 +549,7 @@ int nsp_cmd_status(const struct nsp_options *o, const struct nsp_config *cfg)
 	struct run r;
 	int code;
 
-	if (run_open(&r, o, cfg, nsp_plan_apply) < 0)
+	if (run_open(&r, o, cfg, nsp_plan_build) < 0)
 		return NSP_EXIT_FAILURE;
 	if (o->json)
 		status_json(o->state_dir, cfg, r.obs, &r.plan);

@@ -751,7 +751,7 @@ static void plan_instance(struct planner *p)
 		p->plan->n_changes = first_change;
 }
 
-int nsp_plan_apply(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
+int nsp_plan_build(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
 		   struct nsp_plan *ret_plan)
 {
 	struct nsp_plan plan = {0};
@@ -811,8 +811,8 @@ static void plan_destroy_instance(struct planner *p)
 	}
 }
 
-int nsp_plan_destroy(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
-		     struct nsp_plan *ret_plan)
+int nsp_plan_build_destroy(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
+			   struct nsp_plan *ret_plan)
 {
 	struct nsp_plan plan = {0};
 
