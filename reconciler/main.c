@@ -12,7 +12,6 @@
 
 #include "commands.h"
 #include "config.h"
-#include "errtext.h"
 #include "netns.h"
 
 #define DEFAULT_CONFIG	  NSPING_SYSCONFDIR "/nsping/nsping.conf"
@@ -209,13 +208,13 @@ static int enter_host_netns(const char *name)
 	int fd = nsp_netns_open(name), r;
 
 	if (fd < 0) {
-		fprintf(stderr, "nsping: --host-netns %s: %s\n", name, nsp_strerror(-fd));
+		fprintf(stderr, "nsping: --host-netns %s: %s\n", name, strerror(-fd));
 		return fd;
 	}
 	r = nsp_netns_enter(fd);
 	close(fd);
 	if (r < 0)
-		fprintf(stderr, "nsping: entering netns %s: %s\n", name, nsp_strerror(-r));
+		fprintf(stderr, "nsping: entering netns %s: %s\n", name, strerror(-r));
 	return r;
 }
 
@@ -254,8 +253,7 @@ int main(int argc, char **argv)
 		return NSP_EXIT_CONFIG;
 	}
 	if (r < 0) {
-		fprintf(stderr, "%s: cannot read the configuration: %s\n", o.config,
-			nsp_strerror(-r));
+		fprintf(stderr, "%s: cannot read the configuration: %s\n", o.config, strerror(-r));
 		return NSP_EXIT_CONFIG;
 	}
 	if (cmd->kernel && o.host_netns && enter_host_netns(o.host_netns) < 0) {

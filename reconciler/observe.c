@@ -10,7 +10,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "errtext.h"
 #include "ethtool.h"
 #include "kernel.h"
 #include "netns.h"
@@ -397,7 +396,7 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 		memset(&obs[i], 0, sizeof(obs[i]));
 		r = observe_host(&hv, w, &obs[i]);
 		if (r < 0) {
-			snprintf(err, err_size, "reading the host netns: %s", nsp_strerror(-r));
+			snprintf(err, err_size, "reading the host netns: %s", strerror(-r));
 			goto out;
 		}
 		r = observe_bindings(&hv, w, &obs[i]);
@@ -405,7 +404,7 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 			r = observe_orphans(&hv, w, &obs[i]);
 		if (r < 0) {
 			snprintf(err, err_size, "querying the programs of %s: %s", w->name,
-				 nsp_strerror(-r));
+				 strerror(-r));
 			goto out;
 		}
 		r = handles_open(k, &k->ns[i], w->netns);
@@ -417,7 +416,7 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 		if (r == 0)
 			r = observe_netns(&k->ns[i], w, &obs[i]);
 		if (r < 0) {
-			snprintf(err, err_size, "reading netns %s: %s", w->netns, nsp_strerror(-r));
+			snprintf(err, err_size, "reading netns %s: %s", w->netns, strerror(-r));
 			goto out;
 		}
 	}

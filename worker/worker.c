@@ -40,7 +40,6 @@
 
 #include "addr.h"
 #include "clock.h"
-#include "errtext.h"
 #include "metrics.h"
 #include "netns.h"
 #include "nsping_magic.h"
@@ -299,7 +298,7 @@ static int check_link(const struct path *p, char *why, size_t len)
 
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->inst->veth_peer);
 	if (ioctl(p->socks.udp, SIOCGIFFLAGS, &ifr) < 0) {
-		snprintf(why, len, "%s: %s", p->inst->veth_peer, nsp_strerror(errno));
+		snprintf(why, len, "%s: %s", p->inst->veth_peer, strerror(errno));
 		return -errno;
 	}
 	if (!(ifr.ifr_flags & IFF_UP) || !(ifr.ifr_flags & IFF_RUNNING)) {
@@ -350,13 +349,13 @@ static void path_open(struct worker *w, struct path *p, uint32_t first_target, u
 	err = nsp_opener_open(&w->opener, p->inst->netns, ping->port, ping->sport_min,
 			      ping->sport_max, &p->socks, &p->netns_id);
 	if (err) {
-		path_down(w, p, now, "netns %s: %s", p->inst->netns, nsp_strerror(-err));
+		path_down(w, p, now, "netns %s: %s", p->inst->netns, strerror(-err));
 		return;
 	}
 	err = source_address(p, first_target, &p->src);
 	if (err) {
 		path_down(w, p, now, "no route to %s in netns %s: %s",
-			  nsp_ipv4_format(first_target, ip), p->inst->netns, nsp_strerror(-err));
+			  nsp_ipv4_format(first_target, ip), p->inst->netns, strerror(-err));
 		return;
 	}
 	if (check_link(p, why, sizeof(why))) {
@@ -365,7 +364,7 @@ static void path_open(struct worker *w, struct path *p, uint32_t first_target, u
 	}
 	err = watch_path(w, p);
 	if (err) {
-		path_down(w, p, now, "epoll: %s", nsp_strerror(-err));
+		path_down(w, p, now, "epoll: %s", strerror(-err));
 		return;
 	}
 	if (!p->up)
@@ -384,7 +383,7 @@ static void path_check(struct worker *w, struct path *p, uint64_t now)
 
 	err = nsp_netns_id(p->inst->netns, &id);
 	if (err) {
-		path_down(w, p, now, "netns %s: %s", p->inst->netns, nsp_strerror(-err));
+		path_down(w, p, now, "netns %s: %s", p->inst->netns, strerror(-err));
 		return;
 	}
 	if (id != p->netns_id) {
@@ -499,7 +498,7 @@ static void flush_batch(struct worker *w)
 
 		unsend(w, b, done);
 		path_down(w, p, mono, "sending to %s: %s",
-			  nsp_ipv4_format(b->dst[done].sin_addr.s_addr, ip), nsp_strerror(err));
+			  nsp_ipv4_format(b->dst[done].sin_addr.s_addr, ip), strerror(err));
 	}
 	b->n = 0;
 	b->path = NULL;
@@ -811,7 +810,7 @@ static void state_write(struct worker *w)
 
 		if (err && !w->state_failed) {
 			fprintf(stderr, "nsping: ping: %s/%s.worker: %s (status will not see it)\n",
-				w->o->state_dir, p->inst->name, nsp_strerror(-err));
+				w->o->state_dir, p->inst->name, strerror(-err));
 			w->state_failed = true;
 		}
 	}
@@ -824,7 +823,7 @@ static void state_start(struct worker *w)
 	if (nsp_process_start_ticks(w->state.pid, &w->state.start_ticks) < 0)
 		w->state.start_ticks = 0; /* status then finds no live writer */
 	if (w->o->state_dir && mkdir(w->o->state_dir, 0755) < 0 && errno != EEXIST)
-		fprintf(stderr, "nsping: ping: %s: %s\n", w->o->state_dir, nsp_strerror(errno));
+		fprintf(stderr, "nsping: ping: %s: %s\n", w->o->state_dir, strerror(errno));
 	w->path_states = calloc(w->n_paths, sizeof(*w->path_states));
 	state_write(w);
 }
@@ -1125,7 +1124,7 @@ int nsp_worker_run(const struct nsp_config *cfg, const struct nsp_worker_options
 	if (!err)
 		err = nsp_privs_restrict(0);
 	if (err) {
-		fprintf(stderr, "nsping: ping: starting the worker: %s\n", nsp_strerror(-err));
+		fprintf(stderr, "nsping: ping: starting the worker: %s\n", strerror(-err));
 		teardown(&w);
 		return 1;
 	}
@@ -1139,7 +1138,7 @@ int nsp_worker_run(const struct nsp_config *cfg, const struct nsp_worker_options
 		err = loop(&w);
 	}
 	if (err)
-		fprintf(stderr, "nsping: ping: %s\n", nsp_strerror(-err));
+		fprintf(stderr, "nsping: ping: %s\n", strerror(-err));
 	print_summaries(&w);
 	metrics_update(&w);
 	rc = err ? 1 : o->count > 0 && !all_answered(&w) ? 1 : 0;
