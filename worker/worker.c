@@ -10,9 +10,8 @@
  * wakes the loop for the next send, timeout, retry or housekeeping.
  *
  * Replies wait for the next wake-up: their RTTs come from the kernel's rx
- * timestamps, so reading them later costs no accuracy, and each wake-up costs
- * far more than a probe (a context switch: about 35 us of CPU on a
- * paravirtualised host, against 2-3 us for a probe). The probe sockets
+ * timestamps, so reading them later costs no accuracy, and each wake-up (a
+ * context switch) costs far more CPU than a probe. The probe sockets
  * wake the loop themselves only when the next timed wake-up is more than
  * REPLY_WAIT_NS away, so that a reply is never reported later than that.
  */
@@ -34,7 +33,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -106,8 +104,8 @@ struct target {
 
 /*
  * One target's next send time, in the schedule. The time lives here, not in
- * struct target: at 10,000 targets the heap's walks then stay in 16-byte
- * entries (160 KB) instead of reaching into a target each (1.5 MB).
+ * struct target, so that the heap's walks stay in these 16-byte entries
+ * instead of reaching into a target each.
  */
 struct send_time {
 	uint64_t at_ns;
@@ -449,20 +447,6 @@ static void unsend(struct worker *w, struct send_batch *b, unsigned int from)
 }
 
 /*
- * sendmmsg(2) as the one system call it is. musl's sendmmsg() on 64-bit
- * machines sends each message with its own sendmsg(), because its struct
- * msghdr has padding next to msg_iovlen and msg_controllen that the kernel
- * reads as their high halves; queue_probe() builds every header with a
- * designated initializer, so that padding is zero and the kernel reads the
- * right lengths. A syscall per probe made the worker at 10,000 targets cost
- * 1.7x the CPU (docs/DESIGN.md, "Ping worker").
- */
-static int send_mmsg(int fd, struct mmsghdr *msgs, unsigned int n)
-{
-	return (int)syscall(SYS_sendmmsg, fd, msgs, n, 0);
-}
-
-/*
  * Sends the batch with one sendmmsg(2). The times are read once, right
  * before it: the kernel's tx timestamps say when each probe really left.
  */
@@ -486,7 +470,7 @@ static void flush_batch(struct worker *w)
 		s->deadline_ns = mono + p->timeout_ns;
 	}
 	while (done < b->n) {
-		r = send_mmsg(p->socks.tcp, b->msgs + done, b->n - done);
+		r = sendmmsg(p->socks.tcp, b->msgs + done, b->n - done, 0);
 		if (r <= 0) {
 			err = r < 0 ? errno : EIO;
 			break;
