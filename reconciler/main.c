@@ -72,12 +72,11 @@ static bool parse_uint(const char *s, long max, long *ret)
 	return true;
 }
 
-/* Global options stop at the command; the command's own options follow it. */
 /* getopt's '?' (unknown) or ':' (no value), prefixed like every other message. */
 static void bad_option(const char *command, int c, int argc, char **argv)
 {
 	char short_opt[3] = {'-', (char)optopt, 0};
-	/* after a last option without its value, some getopts leave optind past argc */
+	/* POSIX lets optind pass argc after a last option that lacks its value */
 	int next = optind > argc ? argc : optind;
 	const char *opt = c == '?' && optopt ? short_opt : argv[next - 1];
 
@@ -85,6 +84,7 @@ static void bad_option(const char *command, int c, int argc, char **argv)
 		command ? ": " : "", c == ':' ? "a value is missing after the" : "unknown", opt);
 }
 
+/* Global options stop at the command; the command's own options follow it. */
 static int parse_global(int argc, char **argv, struct nsp_options *o)
 {
 	static const struct option opts[] = {
