@@ -38,8 +38,8 @@ struct run {
 
 /*
  * -v: milliseconds since the last mark, which moves to now. Without -v it
- * reads no clock: the first read maps the vDSO's data pages, two page
- * faults that a no-op run has no use for.
+ * reads no clock: the first read maps the vDSO's data pages, which a run
+ * without -v has no use for.
  */
 static double lap_ms(struct run *r)
 {

@@ -123,9 +123,9 @@ struct named_link {
 
 /*
  * The host netns, read by name: one RTM_GETLINK per interface the config
- * names, not a dump of every link of the node (one with 250 pods has 500
- * veths, and reading them all took 7 ms of every run). Only a renamed veth
- * needs all links, and only when the configured name is missing.
+ * names, not a dump of every link of the node (a node holds a veth per pod).
+ * Only a renamed veth needs all links, and only when the configured name is
+ * missing.
  */
 struct host_view {
 	struct nsp_nl *nl;
