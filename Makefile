@@ -40,13 +40,16 @@ PKG_LIBS    := $(shell $(PKG_CONFIG) $(if $(STATIC),--static) --libs $(PKGS) 2>/
 CFLAGS      ?= -O2 -g
 NSP_CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	       -DNSPING_VERSION='"$(VERSION)"' -DNSPING_SYSCONFDIR='"$(SYSCONFDIR)"' \
-	       -I$(BUILD)/bpf -Ireconciler -Ibpf $(PKG_CFLAGS)
+	       -I$(BUILD)/bpf -Ibpf $(PKG_CFLAGS)
 ALL_CFLAGS   = $(NSP_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 LDLIBS      := $(PKG_LIBS) -lpthread -lm
 
-CORE_SRCS   := $(filter-out reconciler/main.c,$(wildcard reconciler/*.c))
+# common/: what the reconciler and the ping worker both use; reconciler/: the
+# command line and load -> observe -> plan -> apply; worker/: the ping worker.
+CORE_SRCS   := $(filter-out reconciler/main.c,$(wildcard common/*.c reconciler/*.c worker/*.c))
 CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 MAIN_OBJ    := $(BUILD)/reconciler/main.o
+COMMON_HDRS := $(wildcard common/*.h)
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNITS       := $(patsubst etc/%.service.in,$(BUILD)/etc/%.service,$(wildcard etc/*.service.in))
@@ -71,9 +74,19 @@ all: $(BUILD)/nsping $(UNITS)
 $(BUILD)/nsping: $(CORE_OBJS) $(MAIN_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(if $(STATIC),-static) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/reconciler/%.o: reconciler/%.c $(wildcard reconciler/*.h) $(BPF_SKELS) Makefile
+# Each folder sees its own headers and common's, so that neither side can
+# include the other's and common/ includes neither.
+$(BUILD)/common/%.o: common/%.c $(COMMON_HDRS) Makefile
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Icommon -c -o $@ $<
+
+$(BUILD)/reconciler/%.o: reconciler/%.c $(wildcard reconciler/*.h) $(COMMON_HDRS) $(BPF_SKELS) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ireconciler -Icommon -c -o $@ $<
+
+$(BUILD)/worker/%.o: worker/%.c $(wildcard worker/*.h) $(COMMON_HDRS) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Iworker -Icommon -c -o $@ $<
 
 # main.c prints the version and knows where the configuration is installed.
 $(MAIN_OBJ): VERSION $(BUILD)/paths
@@ -85,7 +98,7 @@ $(BUILD)/etc/%.service: etc/%.service.in Makefile $(BUILD)/paths
 
 $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Icommon -Ireconciler -Iworker -Itests/unit -o $@ $^ $(LDLIBS) -lcmocka
 
 deps:
 	@tests/deps.sh
@@ -140,11 +153,11 @@ uninstall:
 		echo "uninstall: $(SYSCONFDIR)/nsping/nsping.conf is kept (the operator's)"
 
 format:
-	clang-format -i reconciler/*.[ch] bpf/*.[ch] tests/unit/*.c
+	clang-format -i common/*.[ch] reconciler/*.[ch] worker/*.[ch] bpf/*.[ch] tests/unit/*.c
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--inline-suppr -Ireconciler reconciler tests/unit
+		--inline-suppr -Icommon -Ireconciler -Iworker common reconciler worker tests/unit
 
 clean:
 	rm -rf $(BUILD)

@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "errtext.h"
 #include "ethtool.h"
 #include "kernel.h"
 #include "netns.h"
+#include "owner.h"
 #include "render.h"
 #include "tc.h"
 #include "xdp.h"
@@ -252,7 +252,7 @@ int nsp_apply(struct nsp_kernel *k, const struct nsp_config *cfg, const struct n
 			if (f) {
 				fprintf(f, "instance %s: ", cfg->instances[c->instance].name);
 				nsp_render_change(f, c);
-				fprintf(f, ": %s", nsp_strerror(-r));
+				fprintf(f, ": %s", strerror(-r));
 				fclose(f);
 			}
 			return r;

@@ -12,10 +12,11 @@
 #include "addr.h"
 #include "clock.h"
 #include "commands.h"
-#include "errtext.h"
+#include "config.h"
 #include "kernel.h"
 #include "lock.h"
 #include "nsping_counters.h"
+#include "owner.h"
 #include "render.h"
 #include "workerstate.h"
 #include "xdp.h"
@@ -37,8 +38,8 @@ struct run {
 
 /*
  * -v: milliseconds since the last mark, which moves to now. Without -v it
- * reads no clock: the first read maps the vDSO's data pages, two page
- * faults that a no-op run has no use for.
+ * reads no clock: the first read maps the vDSO's data pages, which a run
+ * without -v has no use for.
  */
 static double lap_ms(struct run *r)
 {
@@ -76,7 +77,7 @@ static int observe_and_plan(struct run *r, const struct nsp_config *cfg, planner
 			cfg->n_instances == 1 ? "" : "s", lap_ms(r));
 	e = planner(cfg, r->obs, &r->plan);
 	if (e < 0)
-		fprintf(stderr, "nsping: planning: %s\n", nsp_strerror(-e));
+		fprintf(stderr, "nsping: planning: %s\n", strerror(-e));
 	else if (r->trace)
 		fprintf(stderr, "nsping: planned %zu change%s, %zu conflict%s in %.3f ms\n",
 			r->plan.n_changes, r->plan.n_changes == 1 ? "" : "s", r->plan.n_conflicts,
@@ -93,7 +94,7 @@ static int run_open(struct run *r, const struct nsp_options *o, const struct nsp
 	lap_ms(r);
 	e = nsp_kernel_open(&r->k, cfg->n_instances);
 	if (e < 0) {
-		fprintf(stderr, "nsping: opening netlink: %s\n", nsp_strerror(-e));
+		fprintf(stderr, "nsping: opening netlink: %s\n", strerror(-e));
 		return e;
 	}
 	r->obs = calloc(cfg->n_instances, sizeof(*r->obs));
@@ -150,7 +151,7 @@ int nsp_cmd_plan(const struct nsp_options *o, const struct nsp_config *cfg)
 	struct run r;
 	int code;
 
-	if (run_open(&r, o, cfg, o->destroy ? nsp_plan_destroy : nsp_plan_apply) < 0)
+	if (run_open(&r, o, cfg, o->destroy ? nsp_plan_build_destroy : nsp_plan_build) < 0)
 		return NSP_EXIT_FAILURE;
 	print_plan(o, cfg, &r.plan);
 	code = plan_exit_code(&r.plan);
@@ -195,8 +196,7 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg, p
 	lock = nsp_lock_take(o->state_dir, o->lock_wait_ms);
 	if (lock < 0) {
 		fprintf(stderr, "nsping: %s/lock: %s\n", o->state_dir,
-			lock == -EWOULDBLOCK ? "another nsping holds the lock"
-					     : nsp_strerror(-lock));
+			lock == -EWOULDBLOCK ? "another nsping holds the lock" : strerror(-lock));
 		return lock == -EWOULDBLOCK ? NSP_EXIT_LOCKED : NSP_EXIT_FAILURE;
 	}
 	if (run_open(&r, o, cfg, planner) < 0) {
@@ -258,12 +258,12 @@ out:
 
 int nsp_cmd_apply(const struct nsp_options *o, const struct nsp_config *cfg)
 {
-	return converge(o, cfg, nsp_plan_apply, "Apply");
+	return converge(o, cfg, nsp_plan_build, "Apply");
 }
 
 int nsp_cmd_destroy(const struct nsp_options *o, const struct nsp_config *cfg)
 {
-	return converge(o, cfg, nsp_plan_destroy, "Destroy");
+	return converge(o, cfg, nsp_plan_build_destroy, "Destroy");
 }
 
 static const char *instance_state(const struct nsp_plan *plan, size_t i)
@@ -355,8 +355,7 @@ static void status_worker_text(const char *state_dir, const struct nsp_instance 
 	int r = nsp_workerstate_read(state_dir, w->name, &s);
 
 	if (r < 0) {
-		printf("  worker   unknown: %s/%s.worker: %s\n", state_dir, w->name,
-		       nsp_strerror(-r));
+		printf("  worker   unknown: %s/%s.worker: %s\n", state_dir, w->name, strerror(-r));
 		return;
 	}
 	if (r == 0) {
@@ -381,7 +380,7 @@ static void status_worker_json(struct nsp_json *j, const char *state_dir,
 	nsp_json_begin_object(j, "worker");
 	nsp_json_bool(j, "running", r > 0);
 	if (r < 0)
-		nsp_json_string(j, "error", nsp_strerror(-r));
+		nsp_json_string(j, "error", strerror(-r));
 	if (r > 0) {
 		nsp_json_uint(j, "pid", (uint64_t)s.pid);
 		nsp_json_uint(j, "since", s.since);
@@ -547,7 +546,7 @@ int nsp_cmd_status(const struct nsp_options *o, const struct nsp_config *cfg)
 	struct run r;
 	int code;
 
-	if (run_open(&r, o, cfg, nsp_plan_apply) < 0)
+	if (run_open(&r, o, cfg, nsp_plan_build) < 0)
 		return NSP_EXIT_FAILURE;
 	if (o->json)
 		status_json(o->state_dir, cfg, r.obs, &r.plan);

@@ -813,10 +813,9 @@ static int read_whole(const char *path, char **ret, size_t *ret_len)
 
 /*
  * libconfig parses a string faster than a FILE: from a FILE its scanner reads
- * through a 16 KiB buffer of its own, on top of stdio's (a first parse in a
- * fresh process took 0.16 ms from a FILE, 0.08 ms from a string). A string
- * ends at a NUL, so a NUL in the file is reported here, as the FILE parse
- * reported it: a syntax error on its line.
+ * through a buffer of its own, on top of stdio's. A string ends at a NUL, so
+ * a NUL in the file is reported here, as the FILE parse reported it: a
+ * syntax error on its line.
  */
 int nsp_config_load(const char *path, struct nsp_config *ret_cfg, struct nsp_diag *diag)
 {

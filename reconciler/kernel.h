@@ -8,8 +8,8 @@
 #define NSPING_KERNEL_H
 
 #include "nl.h"
+#include "observed.h"
 #include "plan.h"
-#include "state.h"
 
 struct nsp_netns_handles {
 	int netns_fd; /* -1: the netns does not exist (yet) */

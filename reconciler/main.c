@@ -12,7 +12,6 @@
 
 #include "commands.h"
 #include "config.h"
-#include "errtext.h"
 #include "netns.h"
 
 #define DEFAULT_CONFIG	  NSPING_SYSCONFDIR "/nsping/nsping.conf"
@@ -73,12 +72,11 @@ static bool parse_uint(const char *s, long max, long *ret)
 	return true;
 }
 
-/* Global options stop at the command; the command's own options follow it. */
 /* getopt's '?' (unknown) or ':' (no value), prefixed like every other message. */
 static void bad_option(const char *command, int c, int argc, char **argv)
 {
 	char short_opt[3] = {'-', (char)optopt, 0};
-	/* after a last option without its value, some getopts leave optind past argc */
+	/* POSIX lets optind pass argc after a last option that lacks its value */
 	int next = optind > argc ? argc : optind;
 	const char *opt = c == '?' && optopt ? short_opt : argv[next - 1];
 
@@ -86,6 +84,7 @@ static void bad_option(const char *command, int c, int argc, char **argv)
 		command ? ": " : "", c == ':' ? "a value is missing after the" : "unknown", opt);
 }
 
+/* Global options stop at the command; the command's own options follow it. */
 static int parse_global(int argc, char **argv, struct nsp_options *o)
 {
 	static const struct option opts[] = {
@@ -209,13 +208,13 @@ static int enter_host_netns(const char *name)
 	int fd = nsp_netns_open(name), r;
 
 	if (fd < 0) {
-		fprintf(stderr, "nsping: --host-netns %s: %s\n", name, nsp_strerror(-fd));
+		fprintf(stderr, "nsping: --host-netns %s: %s\n", name, strerror(-fd));
 		return fd;
 	}
 	r = nsp_netns_enter(fd);
 	close(fd);
 	if (r < 0)
-		fprintf(stderr, "nsping: entering netns %s: %s\n", name, nsp_strerror(-r));
+		fprintf(stderr, "nsping: entering netns %s: %s\n", name, strerror(-r));
 	return r;
 }
 
@@ -254,8 +253,7 @@ int main(int argc, char **argv)
 		return NSP_EXIT_CONFIG;
 	}
 	if (r < 0) {
-		fprintf(stderr, "%s: cannot read the configuration: %s\n", o.config,
-			nsp_strerror(-r));
+		fprintf(stderr, "%s: cannot read the configuration: %s\n", o.config, strerror(-r));
 		return NSP_EXIT_CONFIG;
 	}
 	if (cmd->kernel && o.host_netns && enter_host_netns(o.host_netns) < 0) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "nl.h"
+#include "owner.h"
 
 #define NSP_NL_RECV_TIMEOUT_S 5
 /*
@@ -71,9 +72,8 @@ static int nl_to_errno(int nle)
 
 /*
  * The socket is nsping's own: reads need nothing more (socket, receive
- * timeout; the kernel binds it at the first send). libnl's nl_connect() took
- * seven syscalls and a set of callbacks per socket, which a no-op run (all
- * reads) never used.
+ * timeout; the kernel binds it at the first send), and libnl's nl_connect()
+ * would add syscalls and a set of callbacks that nothing here uses.
  */
 int nsp_nl_open(struct nsp_nl *nl, unsigned long *requests)
 {
@@ -155,8 +155,7 @@ static void xdp_parse(struct nlattr *attr, struct nsp_obs_link *x)
 /*
  * What observe and plan compare of a link, from an RTM_NEWLINK message; false
  * when nh is not one. Raw attributes, not libnl's link object: a run reads
- * only these, and libnl's parse of every attribute (allocating as it goes)
- * was the larger part of the host's first lookup.
+ * only these, and libnl's object parses (and allocates) every attribute.
  */
 static bool obs_link_parse(const struct nlmsghdr *nh, struct nsp_obs_link *x)
 {
@@ -345,8 +344,8 @@ int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret
 /*
  * Reads go around libnl's receive loop: the request is built here, and its
  * answer is read with plain recvmsg() into one buffer and handed over message
- * by message. libnl copied each message into an nl_msg of its own (4 KiB),
- * through a cloned set of callbacks, and a lookup needed an ACK after its
+ * by message. libnl's loop copies each message into an nl_msg of its own,
+ * through a cloned set of callbacks, and a lookup needs an ACK after its
  * answer, only to keep libnl's sequence count: one more read. The changing
  * requests (transact()) are built with libnl and sent and answered the same
  * way. Every request is numbered here; nsping talks from one thread.
@@ -514,22 +513,6 @@ void nsp_nl_count_request(struct nsp_nl *nl)
 		(*nl->requests)++;
 }
 
-/*
- * One nl_msg kept allocated for the life of the process. libnl gives every
- * message a 4 KiB buffer, and musl's malloc unmaps the memory of such a size
- * class as soon as its last allocation is freed: each changing request mapped
- * and unmapped 16 KiB (93 times in a cold apply of 10 instances). With one
- * allocation of the class alive, the next messages reuse its memory. (glibc
- * keeps freed memory in its heap anyway.)
- */
-static void keep_message_memory(void)
-{
-	static struct nl_msg *kept;
-
-	if (!kept)
-		kept = nlmsg_alloc();
-}
-
 static void on_unexpected(const struct nlmsghdr *nh, void *arg)
 {
 	(void)nh, (void)arg; /* a change is answered by its ACK alone */
@@ -538,10 +521,8 @@ static void on_unexpected(const struct nlmsghdr *nh, void *arg)
 /*
  * Sends one changing request (msg, freed here) and waits for the kernel's
  * ACK: its errno as the kernel gave it (libnl folded many into NLE_FAILURE).
- * The ACK is read as every answer is, into read_answer()'s buffer: libnl's
- * nl_send_sync() allocated 64 KiB for each one, and musl's malloc maps and
- * unmaps an allocation of that size each time (a cold apply of 10 instances
- * made 90 such pairs and took twice as long as with glibc).
+ * The ACK is read as every answer is, into read_answer()'s buffer, where
+ * libnl's nl_send_sync() would allocate a receive buffer for each one.
  */
 static int transact(struct nsp_nl *nl, struct nl_msg *msg)
 {
@@ -555,7 +536,6 @@ static int transact(struct nsp_nl *nl, struct nl_msg *msg)
 	uint32_t seq = ++read_seq;
 	int r = 0;
 
-	keep_message_memory();
 	nh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
 	nh->nlmsg_seq = seq;
 	if (sendmsg(nl->fd, &mh, 0) < 0)

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "state.h"
+#include "observed.h"
 
 struct nlmsghdr;
 

@@ -10,10 +10,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "errtext.h"
 #include "ethtool.h"
 #include "kernel.h"
 #include "netns.h"
+#include "owner.h"
 #include "tc.h"
 #include "xdp.h"
 
@@ -123,9 +123,9 @@ struct named_link {
 
 /*
  * The host netns, read by name: one RTM_GETLINK per interface the config
- * names, not a dump of every link of the node (one with 250 pods has 500
- * veths, and reading them all took 7 ms of every run). Only a renamed veth
- * needs all links, and only when the configured name is missing.
+ * names, not a dump of every link of the node (a node holds a veth per pod).
+ * Only a renamed veth needs all links, and only when the configured name is
+ * missing.
  */
 struct host_view {
 	struct nsp_nl *nl;
@@ -396,7 +396,7 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 		memset(&obs[i], 0, sizeof(obs[i]));
 		r = observe_host(&hv, w, &obs[i]);
 		if (r < 0) {
-			snprintf(err, err_size, "reading the host netns: %s", nsp_strerror(-r));
+			snprintf(err, err_size, "reading the host netns: %s", strerror(-r));
 			goto out;
 		}
 		r = observe_bindings(&hv, w, &obs[i]);
@@ -404,7 +404,7 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 			r = observe_orphans(&hv, w, &obs[i]);
 		if (r < 0) {
 			snprintf(err, err_size, "querying the programs of %s: %s", w->name,
-				 nsp_strerror(-r));
+				 strerror(-r));
 			goto out;
 		}
 		r = handles_open(k, &k->ns[i], w->netns);
@@ -416,7 +416,7 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 		if (r == 0)
 			r = observe_netns(&k->ns[i], w, &obs[i]);
 		if (r < 0) {
-			snprintf(err, err_size, "reading netns %s: %s", w->netns, nsp_strerror(-r));
+			snprintf(err, err_size, "reading netns %s: %s", w->netns, strerror(-r));
 			goto out;
 		}
 	}

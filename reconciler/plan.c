@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "addr.h"
+#include "config.h"
+#include "owner.h"
 #include "plan.h"
 
 struct planner {
@@ -38,32 +40,6 @@ const char *nsp_op_name(enum nsp_op op)
 const char *nsp_kind_name(enum nsp_kind kind)
 {
 	return kind_names[kind];
-}
-
-void nsp_mark(const char *instance, char buf[NSP_ALIAS_MAX])
-{
-	snprintf(buf, NSP_ALIAS_MAX, NSP_MARK_PREFIX "%s", instance);
-}
-
-bool nsp_is_marked(const char *alias, const char *instance)
-{
-	char mark[NSP_ALIAS_MAX];
-
-	nsp_mark(instance, mark);
-	return !strcmp(alias, mark);
-}
-
-/*
- * FNV-1a of the name, folded to 16 bits under our priority: 0x4e53xxxx is
- * recognisably ours in `tc filter show`, and never 0 (tc's "any handle").
- */
-uint32_t nsp_tc_handle(const char *instance)
-{
-	uint32_t h = 0x811c9dc5;
-
-	for (const unsigned char *c = (const unsigned char *)instance; *c; c++)
-		h = (h ^ *c) * 0x01000193;
-	return (uint32_t)NSP_TC_PRIORITY << 16 | ((h >> 16 ^ h) & 0xffff);
 }
 
 static void *grow(void *arr, size_t n, size_t size)
@@ -775,7 +751,7 @@ static void plan_instance(struct planner *p)
 		p->plan->n_changes = first_change;
 }
 
-int nsp_plan_apply(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
+int nsp_plan_build(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
 		   struct nsp_plan *ret_plan)
 {
 	struct nsp_plan plan = {0};
@@ -835,8 +811,8 @@ static void plan_destroy_instance(struct planner *p)
 	}
 }
 
-int nsp_plan_destroy(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
-		     struct nsp_plan *ret_plan)
+int nsp_plan_build_destroy(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
+			   struct nsp_plan *ret_plan)
 {
 	struct nsp_plan plan = {0};
 

@@ -6,8 +6,8 @@
 #ifndef NSPING_PLAN_H
 #define NSPING_PLAN_H
 
-#include "model.h"
-#include "state.h"
+#include "desired.h"
+#include "observed.h"
 
 enum nsp_op { NSP_OP_CREATE, NSP_OP_UPDATE, NSP_OP_DELETE };
 
@@ -98,11 +98,15 @@ struct nsp_summary {
 	size_t create, update, delete;
 };
 
-/* obs has cfg->n_instances entries. 0 or -ENOMEM. */
-int nsp_plan_apply(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
+/*
+ * The plan that makes the kernel match cfg (apply, plan), or that removes
+ * what cfg's instances own (destroy, plan --destroy). Both only plan: apply.c
+ * executes. obs has cfg->n_instances entries. 0 or -ENOMEM.
+ */
+int nsp_plan_build(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
 		   struct nsp_plan *ret_plan);
-int nsp_plan_destroy(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
-		     struct nsp_plan *ret_plan);
+int nsp_plan_build_destroy(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
+			   struct nsp_plan *ret_plan);
 void nsp_plan_free(struct nsp_plan *plan);
 bool nsp_plan_empty(const struct nsp_plan *plan);
 struct nsp_summary nsp_plan_summary(const struct nsp_plan *plan);

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "owner.h"
 #include "tc.h"
 #include "xdp.h"
 

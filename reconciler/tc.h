@@ -2,7 +2,7 @@
 /*
  * The tc half of the bpf adapter (attach = "tc"): nsping's tc programs as
  * direct-action bpf filters on clsact ingress, in the instance's slot
- * (NSP_TC_PRIORITY, nsp_tc_handle()). Plain values and -errno, as xdp.h.
+ * (owner.h: NSP_TC_PRIORITY, nsp_tc_handle()). Plain values and -errno, as xdp.h.
  * nl reads the slot: a socket in the calling thread's netns, where libbpf acts.
  */
 #ifndef NSPING_TC_H
@@ -10,9 +10,9 @@
 
 #include <stdint.h>
 
-#include "model.h"
+#include "desired.h"
 #include "nl.h"
-#include "state.h"
+#include "observed.h"
 
 /* What holds this instance's slot on ifindex's ingress, and whether it is ours. */
 int nsp_tc_observe(struct nsp_nl *nl, int ifindex, const char *instance, enum nsp_program program,

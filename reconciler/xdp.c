@@ -65,8 +65,8 @@ static uint64_t fnv1a(const unsigned char *p, size_t size)
 /*
  * A hash of the object file: cheap, stable, and changes with any rebuild.
  * Computed once per object and run, and only for a program that is there to
- * compare: the four objects are 80 KB, and hashing them all, a byte a step,
- * on every observe took 0.2 ms.
+ * compare: hashing every object at every observe was a visible share of a
+ * no-op run.
  */
 uint64_t nsp_prog_build_id(enum nsp_program program, enum nsp_attach attach)
 {

@@ -9,13 +9,16 @@
 
 #include <stdint.h>
 
-#include "model.h"
+#include "desired.h"
 #include "nl.h"
-#include "state.h"
+#include "observed.h"
 
 /* A fingerprint of the embedded object: a program loaded by another build differs. */
 uint64_t nsp_prog_build_id(enum nsp_program program, enum nsp_attach attach);
-/* Load the object for program and attach with params in its rodata; the program's fd. */
+/*
+ * Load program's object for attach (XDP or tc) with params in its rodata;
+ * the program's fd. Attaching is the caller's (nsp_xdp_attach(), tc.c).
+ */
 int nsp_prog_load(enum nsp_program program, enum nsp_attach attach,
 		  const struct nsp_prog_params *params);
 /*

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "metrics.h"
 #include "pingout.h"
 #include "pingstat.h"
 
@@ -602,7 +603,7 @@ static __attribute__((noinline)) char *prometheus(const struct nsp_target_view *
 	FILE *f = open_memstream(&buf, &len);
 
 	assert_non_null(f);
-	nsp_out_prometheus(f, v, n);
+	nsp_metrics_format(f, v, n);
 	fclose(f);
 	return buf;
 }

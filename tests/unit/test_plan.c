@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "owner.h"
 #include "plan.h"
 
 #define HOST_IF 7
@@ -650,7 +651,7 @@ static void run_case(const struct plan_case *tc)
 	want_init(&w, "gwping");
 	obs_converged(&o, &w);
 	tc->setup(&w, &o);
-	assert_int_equal(nsp_plan_apply(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build(&cfg, &o, &plan), 0);
 	snprintf(why, sizeof(why), "case \"%s\": %zu changes, %zu conflicts, %zu problems",
 		 tc->name, plan.n_changes, plan.n_conflicts, plan.n_problems);
 	if (plan.n_changes != tc->n_changes || plan.n_conflicts != tc->n_conflicts ||
@@ -690,12 +691,12 @@ static void test_orphan_on_renamed_veth(void **state)
 	want_init(&w, "gwping");
 	obs_converged(&o, &w);
 	s_unbound_tx_renamed(&w, &o);
-	assert_int_equal(nsp_plan_apply(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build(&cfg, &o, &plan), 0);
 	assert_int_equal(plan.n_changes, 2);
 	assert_string_equal(plan.changes[1].ifname, "renamedh");
 	nsp_plan_free(&plan);
 	/* destroy renames nothing: the detach names the link as it is */
-	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
 	assert_int_equal(plan.changes[0].action, NSP_ACT_PROG_DETACH);
 	assert_string_equal(plan.changes[0].ifname, "gwpingh");
 	nsp_plan_free(&plan);
@@ -712,7 +713,7 @@ static void test_inherit_mac(void **state)
 	(void)state;
 	want_init(&w, "gwping");
 	obs_empty(&o);
-	assert_int_equal(nsp_plan_apply(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build(&cfg, &o, &plan), 0);
 	assert_int_equal(plan.changes[1].action, NSP_ACT_VETH_CREATE);
 	assert_memory_equal(plan.changes[1].mac.b, uplink_mac.b, 6);
 	assert_string_equal(plan.changes[1].ifname, "gwpingh");
@@ -735,7 +736,7 @@ static void test_several_instances(void **state)
 	obs_converged(&o[0], &w[0]);
 	obs_empty(&o[1]);
 	s_netns_foreign(&w[2], &o[2]);
-	assert_int_equal(nsp_plan_apply(&cfg, o, &plan), 0);
+	assert_int_equal(nsp_plan_build(&cfg, o, &plan), 0);
 	assert_int_equal(plan.n_changes, 7);
 	for (size_t i = 0; i < plan.n_changes; i++)
 		assert_int_equal(plan.changes[i].instance, 1);
@@ -750,7 +751,7 @@ static void assert_only_conflict(const struct nsp_config *cfg, const struct nsp_
 {
 	struct nsp_plan plan;
 
-	assert_int_equal(nsp_plan_apply(cfg, o, &plan), 0);
+	assert_int_equal(nsp_plan_build(cfg, o, &plan), 0);
 	assert_int_equal(plan.n_changes, 0);
 	assert_int_equal(plan.n_conflicts, 1);
 	assert_string_equal(plan.conflicts[0].reason, reason);
@@ -790,7 +791,7 @@ static void test_destroy(void **state)
 	s_xdp_current(&w, &o);
 	obs_converged(&o, &w);
 	o.progs[0] = (struct nsp_obs_prog){.present = true, .id = 10, .ours = true};
-	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
 	assert_int_equal(plan.n_changes, 3);
 	assert_int_equal(plan.changes[0].action, NSP_ACT_PROG_DETACH);
 	assert_int_equal(plan.changes[0].old_prog_id, 10);
@@ -800,14 +801,14 @@ static void test_destroy(void **state)
 
 	/* nothing of ours left: a second destroy is empty */
 	obs_empty(&o);
-	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
 	assert_true(nsp_plan_empty(&plan));
 	nsp_plan_free(&plan);
 
 	/* a destroy killed between umount and unlink left the empty mount point */
 	obs_empty(&o);
 	o.netns_stale = true;
-	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
 	assert_int_equal(plan.n_changes, 1);
 	assert_int_equal(plan.changes[0].action, NSP_ACT_NETNS_DELETE);
 	assert_string_equal(plan.changes[0].from, "/run/netns/ns-gwping (empty)");
@@ -817,14 +818,14 @@ static void test_destroy(void **state)
 	s_host_foreign(&w, &o);
 	o.netns_present = true;
 	o.progs[0] = (struct nsp_obs_prog){.present = true, .id = 11};
-	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
 	assert_true(nsp_plan_empty(&plan));
 	nsp_plan_free(&plan);
 
 	/* a tc filter of ours is detached, as a tc change */
 	obs_converged(&o, &w);
 	s_tc_current(&w, &o);
-	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
 	assert_int_equal(plan.n_changes, 3);
 	assert_int_equal(plan.changes[0].kind, NSP_KIND_TC);
 	assert_int_equal(plan.changes[0].action, NSP_ACT_PROG_DETACH);
@@ -834,7 +835,7 @@ static void test_destroy(void **state)
 	/* ours at both attach points (a switch stopped half way): both go */
 	obs_converged(&o, &w);
 	s_switched_half_done(&w, &o);
-	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
 	assert_int_equal(plan.n_changes, 4);
 	assert_int_equal(plan.changes[0].kind, NSP_KIND_TC);
 	assert_int_equal(plan.changes[1].kind, NSP_KIND_XDP);
@@ -846,7 +847,7 @@ static void test_destroy(void **state)
 	obs_converged(&o, &w);
 	w.n_bindings = 0;
 	add_orphan(&o, NSP_PROG_RX_PING, NSP_ATTACH_XDP, "eth0", 16);
-	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
 	assert_int_equal(plan.n_changes, 3);
 	assert_int_equal(plan.changes[0].kind, NSP_KIND_XDP);
 	assert_int_equal(plan.changes[0].action, NSP_ACT_PROG_DETACH);
@@ -858,7 +859,7 @@ static void test_destroy(void **state)
 	/* a classifier holding our tc priority is not ours either */
 	obs_converged(&o, &w);
 	s_tc_blocked(&w, &o);
-	assert_int_equal(nsp_plan_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
 	assert_int_equal(plan.n_changes, 2);
 	assert_int_equal(plan.changes[0].action, NSP_ACT_LINK_DELETE);
 	nsp_plan_free(&plan);

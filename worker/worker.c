@@ -10,9 +10,8 @@
  * wakes the loop for the next send, timeout, retry or housekeeping.
  *
  * Replies wait for the next wake-up: their RTTs come from the kernel's rx
- * timestamps, so reading them later costs no accuracy, and each wake-up costs
- * far more than a probe (a context switch: about 35 us of CPU on a
- * paravirtualised host, against 2-3 us for a probe). The probe sockets
+ * timestamps, so reading them later costs no accuracy, and each wake-up (a
+ * context switch) costs far more CPU than a probe. The probe sockets
  * wake the loop themselves only when the next timed wake-up is more than
  * REPLY_WAIT_NS away, so that a reply is never reported later than that.
  */
@@ -34,14 +33,12 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "clock.h"
-#include "errtext.h"
-#include "filereplace.h"
+#include "metrics.h"
 #include "netns.h"
 #include "nsping_magic.h"
 #include "opener.h"
@@ -107,8 +104,8 @@ struct target {
 
 /*
  * One target's next send time, in the schedule. The time lives here, not in
- * struct target: at 10,000 targets the heap's walks then stay in 16-byte
- * entries (160 KB) instead of reaching into a target each (1.5 MB).
+ * struct target, so that the heap's walks stay in these 16-byte entries
+ * instead of reaching into a target each.
  */
 struct send_time {
 	uint64_t at_ns;
@@ -144,10 +141,10 @@ struct worker {
 	struct target *targets;
 	size_t n_targets;
 	struct send_time *heap;	       /* a min-heap, earliest first */
-	struct nsp_target_view *views; /* for the Prometheus text, refreshed each time */
+	struct nsp_target_view *views; /* for the metrics, refreshed each time */
 	size_t heap_len;
 	size_t pending;
-	int ep;		/* timer, signals, Prometheus: what wakes the loop while replies wait */
+	int ep;		/* timer, signals, /metrics: what wakes the loop while replies wait */
 	int ep_replies; /* the same and ep_socks: replies wake the loop too */
 	int ep_socks;	/* the probe sockets of the paths that are up */
 	int tfd;
@@ -157,8 +154,7 @@ struct worker {
 	uint64_t next_house_ns;
 	bool stop;
 	FILE *out;
-	char *prom_text;
-	size_t prom_len;
+	struct nsp_metrics metrics;
 	uint64_t armed_ns; /* the timerfd's deadline, to skip re-arming it */
 	struct send_batch *sb;
 	struct recv_batch *rb;
@@ -300,7 +296,7 @@ static int check_link(const struct path *p, char *why, size_t len)
 
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->inst->veth_peer);
 	if (ioctl(p->socks.udp, SIOCGIFFLAGS, &ifr) < 0) {
-		snprintf(why, len, "%s: %s", p->inst->veth_peer, nsp_strerror(errno));
+		snprintf(why, len, "%s: %s", p->inst->veth_peer, strerror(errno));
 		return -errno;
 	}
 	if (!(ifr.ifr_flags & IFF_UP) || !(ifr.ifr_flags & IFF_RUNNING)) {
@@ -351,13 +347,13 @@ static void path_open(struct worker *w, struct path *p, uint32_t first_target, u
 	err = nsp_opener_open(&w->opener, p->inst->netns, ping->port, ping->sport_min,
 			      ping->sport_max, &p->socks, &p->netns_id);
 	if (err) {
-		path_down(w, p, now, "netns %s: %s", p->inst->netns, nsp_strerror(-err));
+		path_down(w, p, now, "netns %s: %s", p->inst->netns, strerror(-err));
 		return;
 	}
 	err = source_address(p, first_target, &p->src);
 	if (err) {
 		path_down(w, p, now, "no route to %s in netns %s: %s",
-			  nsp_ipv4_format(first_target, ip), p->inst->netns, nsp_strerror(-err));
+			  nsp_ipv4_format(first_target, ip), p->inst->netns, strerror(-err));
 		return;
 	}
 	if (check_link(p, why, sizeof(why))) {
@@ -366,7 +362,7 @@ static void path_open(struct worker *w, struct path *p, uint32_t first_target, u
 	}
 	err = watch_path(w, p);
 	if (err) {
-		path_down(w, p, now, "epoll: %s", nsp_strerror(-err));
+		path_down(w, p, now, "epoll: %s", strerror(-err));
 		return;
 	}
 	if (!p->up)
@@ -385,7 +381,7 @@ static void path_check(struct worker *w, struct path *p, uint64_t now)
 
 	err = nsp_netns_id(p->inst->netns, &id);
 	if (err) {
-		path_down(w, p, now, "netns %s: %s", p->inst->netns, nsp_strerror(-err));
+		path_down(w, p, now, "netns %s: %s", p->inst->netns, strerror(-err));
 		return;
 	}
 	if (id != p->netns_id) {
@@ -451,20 +447,6 @@ static void unsend(struct worker *w, struct send_batch *b, unsigned int from)
 }
 
 /*
- * sendmmsg(2) as the one system call it is. musl's sendmmsg() on 64-bit
- * machines sends each message with its own sendmsg(), because its struct
- * msghdr has padding next to msg_iovlen and msg_controllen that the kernel
- * reads as their high halves; queue_probe() builds every header with a
- * designated initializer, so that padding is zero and the kernel reads the
- * right lengths. A syscall per probe made the worker at 10,000 targets cost
- * 1.7x the CPU (docs/DESIGN.md, "Ping worker").
- */
-static int send_mmsg(int fd, struct mmsghdr *msgs, unsigned int n)
-{
-	return (int)syscall(SYS_sendmmsg, fd, msgs, n, 0);
-}
-
-/*
  * Sends the batch with one sendmmsg(2). The times are read once, right
  * before it: the kernel's tx timestamps say when each probe really left.
  */
@@ -488,7 +470,7 @@ static void flush_batch(struct worker *w)
 		s->deadline_ns = mono + p->timeout_ns;
 	}
 	while (done < b->n) {
-		r = send_mmsg(p->socks.tcp, b->msgs + done, b->n - done);
+		r = sendmmsg(p->socks.tcp, b->msgs + done, b->n - done, 0);
 		if (r <= 0) {
 			err = r < 0 ? errno : EIO;
 			break;
@@ -500,7 +482,7 @@ static void flush_batch(struct worker *w)
 
 		unsend(w, b, done);
 		path_down(w, p, mono, "sending to %s: %s",
-			  nsp_ipv4_format(b->dst[done].sin_addr.s_addr, ip), nsp_strerror(err));
+			  nsp_ipv4_format(b->dst[done].sin_addr.s_addr, ip), strerror(err));
 	}
 	b->n = 0;
 	b->path = NULL;
@@ -771,54 +753,16 @@ static void read_replies(struct worker *w)
 	}
 }
 
-/* ---- Prometheus ---- */
+/* ---- metrics ---- */
 
-static void prom_refresh(struct worker *w)
+/* The metrics of every target, for the file and the next HTTP request. */
+static void metrics_update(struct worker *w)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	if ((!w->o->prom_file && w->o->prom_listen_fd < 0) || !w->views)
-		return;
-	f = open_memstream(&text, &len);
-	if (!f)
+	if (!nsp_metrics_wanted(&w->metrics) || !w->views)
 		return;
 	for (size_t i = 0; i < w->n_targets; i++)
 		w->views[i] = view_of(&w->targets[i]);
-	nsp_out_prometheus(f, w->views, w->n_targets);
-	fclose(f);
-	free(w->prom_text);
-	w->prom_text = text;
-	w->prom_len = len;
-}
-
-/* The node_exporter textfile convention: write aside, then rename over. */
-static void prom_write_file(struct worker *w)
-{
-	if (w->o->prom_file && w->prom_text)
-		nsp_file_replace(w->o->prom_file, w->prom_text, w->prom_len);
-}
-
-static void prom_serve(struct worker *w)
-{
-	static const char head[] = "HTTP/1.0 200 OK\r\n"
-				   "Content-Type: text/plain; version=0.0.4\r\n"
-				   "Connection: close\r\n\r\n";
-	struct timeval tv = {.tv_sec = 1};
-	char req[1024];
-	int c;
-
-	c = accept4(w->o->prom_listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (c < 0)
-		return;
-	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	/* Any request gets the metrics; read it so the close does not reset. */
-	(void)!recv(c, req, sizeof(req), 0);
-	if (send(c, head, sizeof(head) - 1, MSG_NOSIGNAL) > 0 && w->prom_text)
-		(void)!send(c, w->prom_text, w->prom_len, MSG_NOSIGNAL);
-	close(c);
+	nsp_metrics_update(&w->metrics, w->views, w->n_targets);
 }
 
 /* ---- the state files that `status` reads ---- */
@@ -850,7 +794,7 @@ static void state_write(struct worker *w)
 
 		if (err && !w->state_failed) {
 			fprintf(stderr, "nsping: ping: %s/%s.worker: %s (status will not see it)\n",
-				w->o->state_dir, p->inst->name, nsp_strerror(-err));
+				w->o->state_dir, p->inst->name, strerror(-err));
 			w->state_failed = true;
 		}
 	}
@@ -863,7 +807,7 @@ static void state_start(struct worker *w)
 	if (nsp_process_start_ticks(w->state.pid, &w->state.start_ticks) < 0)
 		w->state.start_ticks = 0; /* status then finds no live writer */
 	if (w->o->state_dir && mkdir(w->o->state_dir, 0755) < 0 && errno != EEXIST)
-		fprintf(stderr, "nsping: ping: %s: %s\n", w->o->state_dir, nsp_strerror(errno));
+		fprintf(stderr, "nsping: ping: %s: %s\n", w->o->state_dir, strerror(errno));
 	w->path_states = calloc(w->n_paths, sizeof(*w->path_states));
 	state_write(w);
 }
@@ -884,8 +828,7 @@ static void housekeeping(struct worker *w, uint64_t now)
 		if (p->up)
 			path_check(w, p, now);
 	}
-	prom_refresh(w);
-	prom_write_file(w);
+	metrics_update(w);
 	state_write(w);
 	w->next_house_ns = now + HOUSEKEEPING_NS;
 }
@@ -945,7 +888,7 @@ static void dispatch(struct worker *w, uint64_t data)
 		on_signal(w);
 		break;
 	case EV_PROM:
-		prom_serve(w);
+		nsp_metrics_serve(&w->metrics);
 		break;
 	case EV_TCP:
 	case EV_ICMP:
@@ -1070,15 +1013,15 @@ static int setup_paths(struct worker *w, const struct nsp_config *cfg, uint64_t 
 	return 0;
 }
 
-/* What wakes the loop whichever set it waits on: the timer, signals, Prometheus. */
+/* What wakes the loop whichever set it waits on: the timer, signals, /metrics. */
 static int watch_wakers(struct worker *w, int ep)
 {
 	int err = watch(ep, w->tfd, EV_TIMER, 0);
 
 	if (!err)
 		err = watch(ep, w->sfd, EV_SIGNAL, 0);
-	if (!err && w->o->prom_listen_fd >= 0)
-		err = watch(ep, w->o->prom_listen_fd, EV_PROM, 0);
+	if (!err && w->metrics.listen_fd >= 0)
+		err = watch(ep, w->metrics.listen_fd, EV_PROM, 0);
 	return err;
 }
 
@@ -1118,7 +1061,7 @@ static void teardown(struct worker *w)
 	free(w->targets);
 	free(w->heap);
 	free(w->views);
-	free(w->prom_text);
+	nsp_metrics_free(&w->metrics);
 	free(w->sb);
 	free(w->rb);
 	free(w->path_states);
@@ -1151,6 +1094,7 @@ int nsp_worker_run(const struct nsp_config *cfg, const struct nsp_worker_options
 			   .sfd = -1,
 			   .tfd = -1,
 			   .out = stdout,
+			   .metrics = {.file = o->prom_file, .listen_fd = o->prom_listen_fd},
 			   .opener = {.sock = -1}};
 	uint64_t now;
 	int err, rc;
@@ -1164,7 +1108,7 @@ int nsp_worker_run(const struct nsp_config *cfg, const struct nsp_worker_options
 	if (!err)
 		err = nsp_privs_restrict(0);
 	if (err) {
-		fprintf(stderr, "nsping: ping: starting the worker: %s\n", nsp_strerror(-err));
+		fprintf(stderr, "nsping: ping: starting the worker: %s\n", strerror(-err));
 		teardown(&w);
 		return 1;
 	}
@@ -1173,16 +1117,14 @@ int nsp_worker_run(const struct nsp_config *cfg, const struct nsp_worker_options
 	w.next_house_ns = now + HOUSEKEEPING_NS;
 	err = setup_paths(&w, cfg, now);
 	if (!err) {
-		prom_refresh(&w);
-		prom_write_file(&w);
+		metrics_update(&w);
 		state_start(&w);
 		err = loop(&w);
 	}
 	if (err)
-		fprintf(stderr, "nsping: ping: %s\n", nsp_strerror(-err));
+		fprintf(stderr, "nsping: ping: %s\n", strerror(-err));
 	print_summaries(&w);
-	prom_refresh(&w);
-	prom_write_file(&w);
+	metrics_update(&w);
 	rc = err ? 1 : o->count > 0 && !all_answered(&w) ? 1 : 0;
 	state_remove(&w);
 	teardown(&w);

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The commands of the command line: each returns an exit code of SPEC.md. */
+/*
+ * The commands of the command line, each returning an exit code of SPEC.md:
+ * main.c dispatches to them; validate, plan, apply, status and destroy are in
+ * reconciler/commands.c, ping and run in worker/cmd_ping.c.
+ */
 #ifndef NSPING_COMMANDS_H
 #define NSPING_COMMANDS_H
 
 #include <stdbool.h>
 
-#include "model.h"
+#include "desired.h"
 
 enum nsp_exit {
 	NSP_EXIT_OK = 0,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Capabilities through capset(2) itself: no libcap in a static binary. */
+/* Capabilities through capset(2) itself: one library fewer than with libcap. */
 #include <errno.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>

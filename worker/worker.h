@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "model.h"
+#include "desired.h"
 
 #define NSP_DEFAULT_MAX_RATE 100000 /* probes per second, all targets together */
 

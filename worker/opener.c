@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "model.h"
+#include "desired.h"
 #include "netns.h"
 #include "opener.h"
 #include "privs.h"

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "model.h"
+#include "desired.h"
 
 #define NSP_MAC_STRLEN	  18 /* "xx:xx:xx:xx:xx:xx" + NUL */
 #define NSP_IPV4_STRLEN	  16

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "errtext.h"
 #include "worker.h"
 
 /* "[ADDR:]PORT", ADDR an IPv4 address, 127.0.0.1 when left out. */
@@ -56,7 +55,7 @@ static int open_listener(const char *command, const char *spec)
 		int err = -errno;
 
 		fprintf(stderr, "nsping: %s: --prom-listen %s: %s\n", command, spec,
-			nsp_strerror(errno));
+			strerror(errno));
 		close(fd);
 		return err;
 	}

@@ -2,7 +2,7 @@
 /*
  * What the ping worker prints: one line per probe result, state changes and
  * per-target summaries, as text in fping's spirit or as JSON lines
- * (SPEC.md's shapes), and the Prometheus text exposition. Pure formatting.
+ * (SPEC.md's shapes). Pure formatting; metrics.h has the Prometheus text.
  */
 #ifndef NSPING_PINGOUT_H
 #define NSPING_PINGOUT_H
@@ -56,9 +56,6 @@ void nsp_out_state(FILE *f, bool json, const char *instance, uint32_t target,
 		   enum nsp_target_state state);
 void nsp_out_path(FILE *f, bool json, const char *instance, bool up, const char *reason);
 void nsp_out_summary(FILE *f, bool json, const struct nsp_target_view *t);
-
-/* The Prometheus text format (version 0.0.4) for all targets and paths. */
-void nsp_out_prometheus(FILE *f, const struct nsp_target_view *targets, size_t n);
 
 const char *nsp_result_name(enum nsp_result r);
 const char *nsp_rtt_source_name(enum nsp_rtt_source s);

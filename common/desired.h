@@ -4,8 +4,8 @@
  * no libconfig, libnl or libbpf type appears here, so the planner and its
  * tests can build one by hand.
  */
-#ifndef NSPING_MODEL_H
-#define NSPING_MODEL_H
+#ifndef NSPING_DESIRED_H
+#define NSPING_DESIRED_H
 
 #include <limits.h>
 #include <net/if.h>
@@ -18,8 +18,6 @@
 #define NSP_MAX_INSTANCES 64
 #define NSP_MAX_BINDINGS  2 /* one per program: tx_ping, rx_ping */
 #define NSP_MAX_TARGETS	  65536
-#define NSP_RTPROT	  78 /* route protocol that marks nsping's routes */
-#define NSP_MARK_PREFIX	  "nsping:"
 
 enum nsp_program { NSP_PROG_TX_PING, NSP_PROG_RX_PING };
 enum nsp_xdp_mode { NSP_MODE_AUTO, NSP_MODE_NATIVE, NSP_MODE_GENERIC };
@@ -79,11 +77,5 @@ struct nsp_config {
 	struct nsp_instance *instances;
 	size_t n_instances;
 };
-
-void nsp_config_free(struct nsp_config *cfg);
-
-const char *nsp_program_name(enum nsp_program p);
-const char *nsp_mode_name(enum nsp_xdp_mode m);
-const char *nsp_attach_name(enum nsp_attach a);
 
 #endif

@@ -3,13 +3,13 @@
  * The observed state: what the kernel holds for one instance, as plain values.
  * observe.c fills it from netlink, ethtool and bpf queries; plan.c reads it.
  */
-#ifndef NSPING_STATE_H
-#define NSPING_STATE_H
+#ifndef NSPING_OBSERVED_H
+#define NSPING_OBSERVED_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "model.h"
+#include "desired.h"
 
 #define NSP_MAX_OBS_ADDRS  16
 #define NSP_MAX_OBS_ROUTES 16
@@ -121,17 +121,5 @@ struct nsp_obs_instance {
 	struct nsp_obs_orphan orphans[NSP_MAX_ORPHANS];
 	size_t n_orphans;
 };
-
-/*
- * Where an instance's tc filters live on a clsact ingress hook: nsping's own
- * priority ("NS"), and a handle of the instance, so that instances sharing an
- * uplink each have their slot. Whatever else is on the hook is not ours.
- */
-#define NSP_TC_PRIORITY 0x4e53U
-uint32_t nsp_tc_handle(const char *instance);
-
-/* The mark nsping puts on what it creates: "nsping:<instance>". */
-void nsp_mark(const char *instance, char buf[NSP_ALIAS_MAX]);
-bool nsp_is_marked(const char *alias, const char *instance);
 
 #endif
