@@ -68,6 +68,8 @@ static int apply_link(struct nsp_nl *nl, const struct nsp_change *c, const char 
 	case NSP_ACT_LINK_MARK:
 		nsp_mark(instance, mark);
 		return nsp_nl_link_alias(nl, ifindex, mark);
+	case NSP_ACT_LINK_PROMOTE_SECONDARIES:
+		return nsp_nl_link_promote_secondaries(nl, ifindex, c->enable);
 	default:
 		return -EINVAL;
 	}
@@ -222,6 +224,7 @@ static int apply_one(struct nsp_kernel *k, const struct nsp_config *cfg, const s
 	case NSP_ACT_LINK_MAC:
 	case NSP_ACT_LINK_UP:
 	case NSP_ACT_LINK_MARK:
+	case NSP_ACT_LINK_PROMOTE_SECONDARIES:
 		if (c->side == NSP_SIDE_HOST)
 			return apply_link(&k->host, c, w->name);
 		if (h->netns_fd < 0)

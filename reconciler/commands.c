@@ -124,16 +124,28 @@ static void print_plan(const struct nsp_options *o, const struct nsp_config *cfg
 		nsp_render_plan_json(stdout, cfg, plan);
 	else if (o->verbosity != NSP_QUIET)
 		nsp_render_plan_text(stdout, cfg, plan);
+}
+
+/*
+ * Why the exit is not 0, on stderr whatever stdout carries (a script that
+ * throws the plan away still sees the reason): each conflict and error.
+ */
+static void print_reasons(const struct nsp_config *cfg, const struct nsp_plan *plan)
+{
 	for (size_t i = 0; i < plan->n_conflicts; i++)
-		if (o->json || o->verbosity == NSP_QUIET)
-			fprintf(stderr, "nsping: instance %s: conflict: %s\n",
-				cfg->instances[plan->conflicts[i].instance].name,
-				plan->conflicts[i].reason);
+		fprintf(stderr, "nsping: instance %s: conflict: %s\n",
+			cfg->instances[plan->conflicts[i].instance].name, plan->conflicts[i].reason);
 	for (size_t i = 0; i < plan->n_problems; i++)
-		if (o->json || o->verbosity == NSP_QUIET)
-			fprintf(stderr, "nsping: instance %s: %s\n",
-				cfg->instances[plan->problems[i].instance].name,
-				plan->problems[i].reason);
+		fprintf(stderr, "nsping: instance %s: %s\n",
+			cfg->instances[plan->problems[i].instance].name, plan->problems[i].reason);
+}
+
+/* apply or destroy refused before any change: the reasons, and that nothing changed. */
+static void print_refusal(const struct nsp_config *cfg, const struct nsp_plan *plan,
+			  const char *verb)
+{
+	print_reasons(cfg, plan);
+	fprintf(stderr, "nsping: %s refused: nothing was changed\n", verb);
 }
 
 int nsp_cmd_validate(const struct nsp_options *o, const struct nsp_config *cfg)
@@ -155,6 +167,8 @@ int nsp_cmd_plan(const struct nsp_options *o, const struct nsp_config *cfg)
 		return NSP_EXIT_FAILURE;
 	print_plan(o, cfg, &r.plan);
 	code = plan_exit_code(&r.plan);
+	if (code != NSP_EXIT_OK)
+		print_reasons(cfg, &r.plan);
 	if (code == NSP_EXIT_OK && o->detailed_exitcode && r.plan.n_changes)
 		code = NSP_EXIT_CHANGES;
 	run_free(&r);
@@ -177,16 +191,54 @@ static void print_applied(const struct nsp_change *c, void *arg)
 	fflush(stdout);
 }
 
+/* Appends the changes of from to to (the record of what a run applied). */
+static int plan_append(struct nsp_plan *to, const struct nsp_plan *from)
+{
+	struct nsp_change *arr;
+
+	if (!from->n_changes)
+		return 0;
+	arr = realloc(to->changes, (to->n_changes + from->n_changes) * sizeof(*arr));
+	if (!arr)
+		return -ENOMEM;
+	memcpy(arr + to->n_changes, from->changes, from->n_changes * sizeof(*arr));
+	to->changes = arr;
+	to->n_changes += from->n_changes;
+	return 0;
+}
+
+/* The same changes, in the same order: another round would not get further. */
+static bool plan_same(const struct nsp_plan *a, const struct nsp_plan *b)
+{
+	if (a->n_changes != b->n_changes)
+		return false;
+	for (size_t i = 0; i < a->n_changes; i++)
+		if (a->changes[i].action != b->changes[i].action ||
+		    a->changes[i].instance != b->changes[i].instance ||
+		    strcmp(a->changes[i].object, b->changes[i].object))
+			return false;
+	return true;
+}
+
+/*
+ * How many times apply plans and applies before it gives up. A change can
+ * make the kernel remove something as a consequence that the planner did not
+ * foresee (a device going down drops its routes and neighbors); the next
+ * round puts it back. Each round must differ from the one before.
+ */
+#define CONVERGE_ROUNDS 3
+
 /*
  * apply and destroy: plan, refuse on conflicts and errors, execute, then
- * observe again and require that the same planner finds nothing left to do.
- * A refused plan is the whole output: the plan document, exit 3 or 1.
+ * observe again until the same planner finds nothing left to do, in at most
+ * CONVERGE_ROUNDS rounds. A refused plan is the whole output: the plan
+ * document, exit 3 or 1, the reason on stderr too.
  */
 static int converge(const struct nsp_options *o, const struct nsp_config *cfg, planner_fn planner,
 		    const char *verb)
 {
 	struct nsp_json j;
-	struct nsp_plan done = {0};
+	struct nsp_plan done = {0}, last = {0};
 	struct nsp_summary s;
 	char err[ERR_MAX] = "";
 	int lock, code = NSP_EXIT_OK, e;
@@ -206,27 +258,47 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg, p
 	code = plan_exit_code(&r.plan);
 	if (code != NSP_EXIT_OK) {
 		print_plan(o, cfg, &r.plan);
+		print_refusal(cfg, &r.plan, verb);
 		refused = true;
 		goto out;
 	}
 	if (!o->json && o->verbosity != NSP_QUIET && r.plan.n_changes)
 		printf("Applying %zu change%s:\n", r.plan.n_changes,
 		       r.plan.n_changes == 1 ? "" : "s");
-	lap_ms(&r);
-	e = nsp_apply(&r.k, cfg, &r.plan, print_applied, &r, err, sizeof(err));
-	done = r.plan;
-	memset(&r.plan, 0, sizeof(r.plan));
-	if (e < 0) {
-		fprintf(stderr, "nsping: %s failed: %s\n", verb, err);
-		code = NSP_EXIT_FAILURE;
-		goto out;
-	}
-	/* Verify what changed; a run that changed nothing has just observed. */
-	if (done.n_changes && r.trace)
-		fprintf(stderr, "nsping: verifying\n");
-	if (done.n_changes && observe_and_plan(&r, cfg, planner) < 0) {
-		code = NSP_EXIT_FAILURE;
-		goto out;
+	for (int round = 1; r.plan.n_changes; round++) {
+		lap_ms(&r);
+		e = nsp_apply(&r.k, cfg, &r.plan, print_applied, &r, err, sizeof(err));
+		if (plan_append(&done, &r.plan) < 0)
+			e = -ENOMEM;
+		nsp_plan_free(&last);
+		last = r.plan;
+		memset(&r.plan, 0, sizeof(r.plan));
+		if (e < 0) {
+			fprintf(stderr, "nsping: %s failed: %s\n", verb, err[0] ? err : strerror(-e));
+			code = NSP_EXIT_FAILURE;
+			goto out;
+		}
+		/* Verify what changed. */
+		if (r.trace)
+			fprintf(stderr, "nsping: verifying\n");
+		if (observe_and_plan(&r, cfg, planner) < 0) {
+			code = NSP_EXIT_FAILURE;
+			goto out;
+		}
+		if (nsp_plan_empty(&r.plan))
+			break;
+		if (r.plan.n_conflicts || r.plan.n_problems || round == CONVERGE_ROUNDS ||
+		    plan_same(&r.plan, &last)) {
+			fprintf(stderr, "nsping: %s did not converge%s; still to do:\n", verb,
+				round == CONVERGE_ROUNDS ? "" : " (no progress)");
+			nsp_render_plan_text(stderr, cfg, &r.plan);
+			code = NSP_EXIT_FAILURE;
+			goto out;
+		}
+		/* the kernel undid part of it as a consequence of another change */
+		if (!o->json && o->verbosity != NSP_QUIET)
+			printf("Still %zu change%s to make:\n", r.plan.n_changes,
+			       r.plan.n_changes == 1 ? "" : "s");
 	}
 	if (!nsp_plan_empty(&r.plan)) {
 		fprintf(stderr, "nsping: %s did not converge; still to do:\n", verb);
@@ -251,6 +323,7 @@ out:
 			       verb, s.create, s.update, s.delete, r.k.requests);
 	}
 	nsp_plan_free(&done);
+	nsp_plan_free(&last);
 	run_free(&r);
 	nsp_lock_release(lock);
 	return code;
@@ -553,6 +626,8 @@ int nsp_cmd_status(const struct nsp_options *o, const struct nsp_config *cfg)
 	else
 		status_text(o->state_dir, cfg, r.obs, &r.plan);
 	code = plan_exit_code(&r.plan);
+	if (code != NSP_EXIT_OK)
+		print_reasons(cfg, &r.plan);
 	run_free(&r);
 	return code;
 }

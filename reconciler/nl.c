@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -153,6 +154,27 @@ static void xdp_parse(struct nlattr *attr, struct nsp_obs_link *x)
 }
 
 /*
+ * IFLA_AF_SPEC -> AF_INET -> IFLA_INET_CONF: the device's IPv4 settings, a
+ * u32 array indexed by IPV4_DEVCONF_* - 1 (the kernel's inet_fill_link_af()).
+ */
+static void inet_conf_parse(struct nlattr *af_spec, struct nsp_obs_link *x)
+{
+	struct nlattr *tb[IFLA_INET_MAX + 1], *af;
+	int rem;
+
+	nla_for_each_nested(af, af_spec, rem) {
+		const uint32_t *conf;
+
+		if (nla_type(af) != AF_INET ||
+		    nla_parse_nested(tb, IFLA_INET_MAX, af, NULL) < 0 || !tb[IFLA_INET_CONF] ||
+		    nla_len(tb[IFLA_INET_CONF]) < (int)(IPV4_DEVCONF_PROMOTE_SECONDARIES * 4))
+			continue;
+		conf = nla_data(tb[IFLA_INET_CONF]);
+		x->promote_secondaries = conf[IPV4_DEVCONF_PROMOTE_SECONDARIES - 1] != 0;
+	}
+}
+
+/*
  * What observe and plan compare of a link, from an RTM_NEWLINK message; false
  * when nh is not one. Raw attributes, not libnl's link object: a run reads
  * only these, and libnl's object parses (and allocates) every attribute.
@@ -179,6 +201,8 @@ static bool obs_link_parse(const struct nlmsghdr *nh, struct nsp_obs_link *x)
 	x->peer_ifindex = (int)u32_attr(tb, IFLA_LINK);
 	if (tb[IFLA_XDP])
 		xdp_parse(tb[IFLA_XDP], x);
+	if (tb[IFLA_AF_SPEC])
+		inet_conf_parse(tb[IFLA_AF_SPEC], x);
 	return true;
 }
 
@@ -616,6 +640,26 @@ int nsp_nl_link_mac(struct nsp_nl *nl, int ifindex, const struct nsp_mac *mac)
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
+	return transact(nl, msg);
+}
+
+/* The link's IPv4 promote_secondaries (inet_set_link_af(): IPV4_DEVCONF_* as attribute types). */
+int nsp_nl_link_promote_secondaries(struct nsp_nl *nl, int ifindex, bool on)
+{
+	struct nl_msg *msg = link_msg(RTM_NEWLINK, 0, ifindex, 0);
+	struct nlattr *spec, *inet, *conf;
+
+	if (!msg)
+		return -ENOMEM;
+	if (!(spec = nla_nest_start(msg, IFLA_AF_SPEC)) || !(inet = nla_nest_start(msg, AF_INET)) ||
+	    !(conf = nla_nest_start(msg, IFLA_INET_CONF)) ||
+	    nla_put_u32(msg, IPV4_DEVCONF_PROMOTE_SECONDARIES, on) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nla_nest_end(msg, conf);
+	nla_nest_end(msg, inet);
+	nla_nest_end(msg, spec);
 	return transact(nl, msg);
 }
 

@@ -79,6 +79,7 @@ int nsp_nl_link_delete(struct nsp_nl *nl, int ifindex);
 int nsp_nl_link_up(struct nsp_nl *nl, int ifindex);
 int nsp_nl_link_mac(struct nsp_nl *nl, int ifindex, const struct nsp_mac *mac);
 int nsp_nl_link_alias(struct nsp_nl *nl, int ifindex, const char *alias);
+int nsp_nl_link_promote_secondaries(struct nsp_nl *nl, int ifindex, bool on);
 /* A rename needs the link down; it is brought back up if it was up. */
 int nsp_nl_link_rename(struct nsp_nl *nl, int ifindex, const char *new_name, bool was_up);
 int nsp_nl_addr(struct nsp_nl *nl, bool add, int ifindex, uint32_t addr, uint8_t prefix);

@@ -27,6 +27,7 @@ struct nsp_obs_link {
 	int peer_ifindex;     /* IFLA_LINK: the other end of a veth */
 	uint32_t xdp_prog_id; /* IFLA_XDP: the XDP program attached, 0 for none */
 	bool xdp_generic;     /* ... attached in generic (skb) mode */
+	bool promote_secondaries; /* IPv4: deleting a primary address promotes the next */
 };
 
 struct nsp_obs_addr {

@@ -325,20 +325,35 @@ static bool addr_wanted(const struct planner *p, const struct nsp_obs_addr *a)
 	return a->addr == p->address && a->prefix == p->prefix;
 }
 
-/* Stale addresses go first: a wrong prefix of the same address is a delete and a create. */
-static void plan_addresses(struct planner *p)
+/* The wanted address, when the peer lacks it. */
+static void plan_address_missing(struct planner *p)
 {
 	const struct nsp_obs_instance *o = p->obs;
-	bool have = false;
+
+	for (size_t i = 0; i < o->n_addrs; i++)
+		if (addr_wanted(p, &o->addrs[i]))
+			return;
+	plan_address_create(p);
+}
+
+/*
+ * Stale addresses go last, after the new one, the route and the neighbor are
+ * in place (make before break): removing a device's last IPv4 address makes
+ * the kernel flush its routes and neighbors (fib_disable_ip()), permanent
+ * ones too. A wrong prefix of the same address is an address of its own to
+ * the kernel (find_matching_ifa() compares the mask), so it is created and
+ * deleted like any other.
+ */
+static void plan_address_deletes(struct planner *p)
+{
+	const struct nsp_obs_instance *o = p->obs;
 	char a[NSP_PREFIX_STRLEN];
 
 	for (size_t i = 0; i < o->n_addrs; i++) {
 		struct nsp_change *c;
 
-		if (addr_wanted(p, &o->addrs[i])) {
-			have = true;
+		if (addr_wanted(p, &o->addrs[i]))
 			continue;
-		}
 		nsp_prefix_format(o->addrs[i].addr, o->addrs[i].prefix, a);
 		c = add(p, NSP_OP_DELETE, NSP_KIND_ADDRESS, NSP_ACT_ADDR_DEL, "%s dev %s", a,
 			p->want->veth_peer);
@@ -349,17 +364,24 @@ static void plan_addresses(struct planner *p)
 		c->addr = o->addrs[i].addr;
 		c->prefix = o->addrs[i].prefix;
 	}
-	if (!have)
-		plan_address_create(p);
 }
 
-static void plan_routes(struct planner *p)
+static bool address_deletes_planned(const struct planner *p)
+{
+	for (size_t i = 0; i < p->obs->n_addrs; i++)
+		if (!addr_wanted(p, &p->obs->addrs[i]))
+			return true;
+	return false;
+}
+
+/* flushed: a rename of the peer takes it down, and the kernel drops its routes. */
+static void plan_routes(struct planner *p, bool flushed)
 {
 	const struct nsp_obs_instance *o = p->obs;
 	const struct nsp_obs_route *def = NULL;
 	char d[NSP_PREFIX_STRLEN];
 
-	for (size_t i = 0; i < o->n_routes; i++) {
+	for (size_t i = 0; i < o->n_routes && !flushed; i++) {
 		const struct nsp_obs_route *r = &o->routes[i];
 		struct nsp_change *c;
 
@@ -389,8 +411,9 @@ static void plan_routes(struct planner *p)
 }
 
 /*
- * flushed: a MAC change is planned, and the kernel drops every neighbor of a
- * device whose address changes (permanent ones too): plan them as new.
+ * flushed: a MAC change or a rename is planned, and the kernel drops every
+ * neighbor of a device whose address changes or that goes down (permanent
+ * ones too: neigh_flush_dev()): plan them as new.
  */
 static void plan_neighbors(struct planner *p, bool flushed)
 {
@@ -398,24 +421,9 @@ static void plan_neighbors(struct planner *p, bool flushed)
 	const struct nsp_obs_neigh *gw = NULL;
 	char ip[NSP_IPV4_STRLEN];
 
-	for (size_t i = 0; i < o->n_neighs && !flushed; i++) {
-		const struct nsp_obs_neigh *n = &o->neighs[i];
-		struct nsp_change *c;
-
-		if (n->dst == p->want->gateway_ip) {
-			gw = n;
-			continue;
-		}
-		if (!n->permanent)
-			continue; /* the kernel's own resolution, not configuration */
-		c = add(p, NSP_OP_DELETE, NSP_KIND_NEIGHBOR, NSP_ACT_NEIGH_DEL, "%s dev %s",
-			nsp_ipv4_format(n->dst, ip), p->want->veth_peer);
-		if (!c)
-			return;
-		neigh_text(c->from, &n->lladdr, n->permanent);
-		strcpy(c->ifname, p->want->veth_peer);
-		c->addr = n->dst;
-	}
+	for (size_t i = 0; i < o->n_neighs && !flushed; i++)
+		if (o->neighs[i].dst == p->want->gateway_ip)
+			gw = &o->neighs[i];
 	if (!gw) {
 		plan_neigh_replace(p, NSP_OP_CREATE);
 	} else if (!gw->permanent || !gw->has_lladdr ||
@@ -424,6 +432,21 @@ static void plan_neighbors(struct planner *p, bool flushed)
 
 		if (c)
 			neigh_text(c->from, &gw->lladdr, gw->permanent);
+	}
+	/* then the stale ones (an old gateway's), once the new one is in */
+	for (size_t i = 0; i < o->n_neighs && !flushed; i++) {
+		const struct nsp_obs_neigh *n = &o->neighs[i];
+		struct nsp_change *c;
+
+		if (n == gw || !n->permanent)
+			continue; /* not permanent: the kernel's own resolution */
+		c = add(p, NSP_OP_DELETE, NSP_KIND_NEIGHBOR, NSP_ACT_NEIGH_DEL, "%s dev %s",
+			nsp_ipv4_format(n->dst, ip), p->want->veth_peer);
+		if (!c)
+			return;
+		neigh_text(c->from, &n->lladdr, n->permanent);
+		strcpy(c->ifname, p->want->veth_peer);
+		c->addr = n->dst;
 	}
 }
 
@@ -437,6 +460,8 @@ static void plan_existing_pair(struct planner *p, const struct nsp_obs_link *hos
 	struct nsp_change *c;
 	bool mac_changes;
 
+	bool renamed = false;
+
 	plan_mark(p, NSP_SIDE_HOST, host, w->veth_host);
 	if (!host->up)
 		plan_link_up(p, NSP_SIDE_HOST, w->veth_host);
@@ -448,6 +473,7 @@ static void plan_existing_pair(struct planner *p, const struct nsp_obs_link *hos
 			return;
 		}
 		plan_rename(p, NSP_SIDE_NETNS, peer->name, w->veth_peer);
+		renamed = peer->up; /* renamed while down, and back up */
 	}
 	plan_mark(p, NSP_SIDE_NETNS, peer, w->veth_peer);
 	mac_changes = !nsp_mac_equal(&peer->mac, &p->mac);
@@ -463,9 +489,26 @@ static void plan_existing_pair(struct planner *p, const struct nsp_obs_link *hos
 	}
 	if (!peer->up)
 		plan_link_up(p, NSP_SIDE_NETNS, w->veth_peer);
-	plan_addresses(p);
-	plan_routes(p);
-	plan_neighbors(p, mac_changes);
+	/*
+	 * The new address is added before the old one goes; were the new one a
+	 * secondary of the old (same subnet), deleting the old primary would
+	 * take it along unless the device promotes secondaries.
+	 */
+	if (address_deletes_planned(p) && !peer->promote_secondaries) {
+		c = add(p, NSP_OP_UPDATE, NSP_KIND_LINK, NSP_ACT_LINK_PROMOTE_SECONDARIES, "%s",
+			w->veth_peer);
+		if (c) {
+			strcpy(c->attribute, "promote_secondaries");
+			set_text(c->from, "off");
+			set_text(c->to, "on");
+			strcpy(c->ifname, w->veth_peer);
+			c->enable = true;
+		}
+	}
+	plan_address_missing(p);
+	plan_routes(p, renamed);
+	plan_neighbors(p, mac_changes || renamed);
+	plan_address_deletes(p);
 	plan_offloads(p, false);
 }
 

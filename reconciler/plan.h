@@ -31,6 +31,7 @@ enum nsp_action {
 	NSP_ACT_LINK_MAC,
 	NSP_ACT_LINK_UP,
 	NSP_ACT_LINK_MARK,
+	NSP_ACT_LINK_PROMOTE_SECONDARIES,
 	NSP_ACT_ADDR_ADD,
 	NSP_ACT_ADDR_DEL,
 	NSP_ACT_ROUTE_REPLACE,
@@ -54,7 +55,7 @@ struct nsp_change {
 	enum nsp_action action;
 	size_t instance;
 	char object[NSP_TEXT_MAX];
-	char attribute[16];	 /* "" for whole objects */
+	char attribute[24];	 /* "" for whole objects */
 	char from[NSP_TEXT_MAX]; /* "" = none (JSON null) */
 	char to[NSP_TEXT_MAX];
 

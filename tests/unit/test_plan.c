@@ -196,6 +196,28 @@ static void s_addr_prefix(struct nsp_instance *w, struct nsp_obs_instance *o)
 	o->addrs[0].prefix = 16;
 }
 
+/* The file's address moves within the subnet: 10.99.0.2 -> 10.99.0.3. */
+static void s_addr_moved(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)o;
+	w->address = ip("10.99.0.3");
+}
+
+/* ... on a peer that promotes secondaries already (nsping set it before). */
+static void s_addr_moved_promoting(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	s_addr_moved(w, o);
+	o->peer.promote_secondaries = true;
+}
+
+/* Another subnet and its gateway: 10.99.0.2/24 via .1 -> 10.98.0.2/24 via 10.98.0.1. */
+static void s_addr_other_subnet(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	(void)o;
+	w->address = ip("10.98.0.2");
+	w->gateway_ip = ip("10.98.0.1");
+}
+
 static void s_route_deleted(struct nsp_instance *w, struct nsp_obs_instance *o)
 {
 	(void)w;
@@ -532,11 +554,43 @@ static const struct plan_case cases[] = {
 	{"peer down", s_peer_down, {C(UPDATE, LINK, LINK_UP)}, 1, 0, 0},
 	{"host veth down", s_host_down, {C(UPDATE, LINK, LINK_UP)}, 1, 0, 0},
 	{"address deleted", s_addr_deleted, {C(CREATE, ADDRESS, ADDR_ADD)}, 1, 0, 0},
-	{"extra address", s_addr_extra, {C(DELETE, ADDRESS, ADDR_DEL)}, 1, 0, 0},
+	/*
+	 * Make before break: a stale address goes last, once the new one (and
+	 * the route and neighbor through it) are in; the peer promotes
+	 * secondaries first, or deleting a primary would take the new one along.
+	 */
+	{"extra address",
+	 s_addr_extra,
+	 {C(UPDATE, LINK, LINK_PROMOTE_SECONDARIES), C(DELETE, ADDRESS, ADDR_DEL)},
+	 2,
+	 0,
+	 0},
 	{"address prefix changed",
 	 s_addr_prefix,
-	 {C(DELETE, ADDRESS, ADDR_DEL), C(CREATE, ADDRESS, ADDR_ADD)},
+	 {C(UPDATE, LINK, LINK_PROMOTE_SECONDARIES), C(CREATE, ADDRESS, ADDR_ADD),
+	  C(DELETE, ADDRESS, ADDR_DEL)},
+	 3,
+	 0,
+	 0},
+	{"address moved in the subnet",
+	 s_addr_moved,
+	 {C(UPDATE, LINK, LINK_PROMOTE_SECONDARIES), C(CREATE, ADDRESS, ADDR_ADD),
+	  C(DELETE, ADDRESS, ADDR_DEL)},
+	 3,
+	 0,
+	 0},
+	{"address moved, secondaries promoted already",
+	 s_addr_moved_promoting,
+	 {C(CREATE, ADDRESS, ADDR_ADD), C(DELETE, ADDRESS, ADDR_DEL)},
 	 2,
+	 0,
+	 0},
+	{"address and gateway in another subnet",
+	 s_addr_other_subnet,
+	 {C(UPDATE, LINK, LINK_PROMOTE_SECONDARIES), C(CREATE, ADDRESS, ADDR_ADD),
+	  C(UPDATE, ROUTE, ROUTE_REPLACE), C(CREATE, NEIGHBOR, NEIGH_REPLACE),
+	  C(DELETE, NEIGHBOR, NEIGH_DEL), C(DELETE, ADDRESS, ADDR_DEL)},
+	 6,
 	 0,
 	 0},
 	{"route deleted", s_route_deleted, {C(CREATE, ROUTE, ROUTE_REPLACE)}, 1, 0, 0},
@@ -555,7 +609,14 @@ static const struct plan_case cases[] = {
 	{"foreign veth, our netns absent", s_host_foreign_veth_netns_missing, {}, 0, 1, 0},
 	{"foreign netns", s_netns_foreign, {}, 0, 1, 0},
 	{"host veth renamed in config", s_renamed_host, {C(UPDATE, LINK, LINK_RENAME)}, 1, 0, 0},
-	{"peer renamed in config", s_renamed_peer, {C(UPDATE, LINK, LINK_RENAME)}, 1, 0, 0},
+	/* renamed while down: the kernel drops the peer's routes and neighbors */
+	{"peer renamed in config",
+	 s_renamed_peer,
+	 {C(UPDATE, LINK, LINK_RENAME), C(CREATE, ROUTE, ROUTE_REPLACE),
+	  C(CREATE, NEIGHBOR, NEIGH_REPLACE)},
+	 3,
+	 0,
+	 0},
 	{"peer gone from the netns",
 	 s_peer_gone,
 	 {C(DELETE, LINK, LINK_DELETE), C(CREATE, LINK, VETH_CREATE), C(CREATE, ADDRESS, ADDR_ADD),
@@ -576,8 +637,9 @@ static const struct plan_case cases[] = {
 	{"uplink missing", s_uplink_missing, {}, 0, 0, 1},
 	{"address inherit",
 	 s_inherit_address,
-	 {C(DELETE, ADDRESS, ADDR_DEL), C(CREATE, ADDRESS, ADDR_ADD)},
-	 2,
+	 {C(UPDATE, LINK, LINK_PROMOTE_SECONDARIES), C(CREATE, ADDRESS, ADDR_ADD),
+	  C(DELETE, ADDRESS, ADDR_DEL)},
+	 3,
 	 0,
 	 0},
 	{"address inherit, uplink has none", s_inherit_no_address, {}, 0, 0, 1},
