@@ -358,7 +358,8 @@ static int observe_netns(struct nsp_netns_handles *h, const struct nsp_instance 
 	for (size_t i = 0; i < n_addrs && o->n_addrs < NSP_MAX_OBS_ADDRS; i++)
 		if (addrs[i].ifindex == o->peer.ifindex)
 			o->addrs[o->n_addrs++] =
-				(struct nsp_obs_addr){addrs[i].addr, addrs[i].prefix};
+				(struct nsp_obs_addr){addrs[i].addr, addrs[i].prefix,
+						      addrs[i].secondary};
 
 	r = nsp_nl_dump_routes(&h->nl, &routes, &n_routes);
 	if (r < 0)

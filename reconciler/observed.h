@@ -33,6 +33,7 @@ struct nsp_obs_link {
 struct nsp_obs_addr {
 	uint32_t addr; /* network order */
 	uint8_t prefix;
+	bool secondary; /* IFA_F_SECONDARY: another address of its subnet is the primary */
 };
 
 struct nsp_obs_route {

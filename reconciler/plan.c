@@ -366,11 +366,22 @@ static void plan_address_deletes(struct planner *p)
 	}
 }
 
-static bool address_deletes_planned(const struct planner *p)
+/*
+ * A stale primary address of the wanted subnet (same network, same prefix
+ * length): the wanted address is, or will be, its secondary, and the kernel
+ * deletes a primary's secondaries with it unless the device promotes them.
+ */
+static bool stale_address_in_subnet(const struct planner *p)
 {
-	for (size_t i = 0; i < p->obs->n_addrs; i++)
-		if (!addr_wanted(p, &p->obs->addrs[i]))
+	uint32_t mask = p->prefix ? htonl(~0U << (32 - p->prefix)) : 0;
+
+	for (size_t i = 0; i < p->obs->n_addrs; i++) {
+		const struct nsp_obs_addr *a = &p->obs->addrs[i];
+
+		if (!addr_wanted(p, a) && !a->secondary && a->prefix == p->prefix &&
+		    (a->addr & mask) == (p->address & mask))
 			return true;
+	}
 	return false;
 }
 
@@ -494,7 +505,7 @@ static void plan_existing_pair(struct planner *p, const struct nsp_obs_link *hos
 	 * secondary of the old (same subnet), deleting the old primary would
 	 * take it along unless the device promotes secondaries.
 	 */
-	if (address_deletes_planned(p) && !peer->promote_secondaries) {
+	if (stale_address_in_subnet(p) && !peer->promote_secondaries) {
 		c = add(p, NSP_OP_UPDATE, NSP_KIND_LINK, NSP_ACT_LINK_PROMOTE_SECONDARIES, "%s",
 			w->veth_peer);
 		if (c) {
