@@ -307,8 +307,11 @@ def failure_message(verb, rc, doc, stderr):
         EXIT_INVALID: 'invalid configuration, nothing was changed',
         EXIT_LOCKED: 'another nsping held the lock',
     }.get(rc, 'failed')
-    if doc and doc.get('converged') is False and rc == EXIT_FAILURE:
-        what = 'did not converge'
+    if doc and rc == EXIT_FAILURE:
+        if 'requests' not in doc:
+            what = 'an instance has an error, nothing was changed'
+        elif doc.get('converged') is False:
+            what = 'failed or did not converge'
     msg = 'nsping %s: %s (exit %d)' % (verb, what, rc)
     if reasons:
         msg += ': ' + '; '.join(reasons)
