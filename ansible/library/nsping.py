@@ -225,6 +225,7 @@ def nsping_args(module, binary):
     if p['lock_wait'] is not None:
         cmd += ['--lock-wait', str(p['lock_wait'])]
     cmd.append('--json')
+    # prune (the self-healing issue) will add its flag here once nsping has it.
     if module.check_mode:
         cmd.append('plan')
         if p['state'] == 'absent':
