@@ -6,7 +6,8 @@ set -euo pipefail
 pkgs=(build-essential pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
       libnl-3-dev libnl-route-3-dev libconfig-dev libcmocka-dev iproute2 iptables
       ethtool hping3 jq strace python3 python3-jsonschema curl
-      debhelper dpkg-dev lintian bash-completion)
+      debhelper dpkg-dev lintian bash-completion
+      ansible-core yamllint pylint pycodestyle python3-voluptuous python3-venv git)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
