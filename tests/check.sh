@@ -47,6 +47,7 @@ run_suite gateway tests/gateway/selftest.sh
 run_suite kernel tests/kernel/run.sh
 run_suite contract tests/integration/contract/run.sh
 run_suite package tests/package/run.sh
+run_suite ansible tests/ansible/run.sh
 
 echo
 if ((${#suites_failed[@]})); then

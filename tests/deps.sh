@@ -7,16 +7,21 @@ pkgs=(build-essential pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g
       libnl-3-dev libnl-route-3-dev libconfig-dev libcmocka-dev iproute2 iptables
       ethtool hping3 jq strace python3 python3-jsonschema curl
       debhelper dpkg-dev lintian bash-completion
-      ansible-core yamllint pylint pycodestyle python3-voluptuous python3-venv git)
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
-done
-if ((${#missing[@]})); then
-	echo "deps: installing ${missing[*]}"
+      yamllint pylint pycodestyle python3-voluptuous python3-venv git)
+# Without their Recommends: ansible-core's is Debian's whole collection set
+# (about 260 MB), of which the tests use nothing (only ansible.builtin).
+lean=(ansible-core)
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+missing=() missing_lean=()
+for p in "${pkgs[@]}"; do installed "$p" || missing+=("$p"); done
+for p in "${lean[@]}"; do installed "$p" || missing_lean+=("$p"); done
+if ((${#missing[@]} + ${#missing_lean[@]})); then
+	echo "deps: installing ${missing[*]} ${missing_lean[*]}"
 	sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo=sudo
 	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+	export DEBIAN_FRONTEND=noninteractive
+	((${#missing[@]} == 0)) || $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+	((${#missing_lean[@]} == 0)) ||
+		$sudo apt-get install -y -qq --no-install-recommends "${missing_lean[@]}" >/dev/null
 fi
