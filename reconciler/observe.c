@@ -286,7 +286,7 @@ static bool program_bound(const struct nsp_instance *w, enum nsp_program program
  * veth.host, rx_ping on the uplink): its XDP side comes with the link's
  * lookup, its tc side is one filter dump.
  */
-static int observe_orphans(struct host_view *hv, const struct nsp_instance *w,
+static int observe_unbound(struct host_view *hv, const struct nsp_instance *w,
 			   struct nsp_obs_instance *o)
 {
 	static const enum nsp_program programs[] = {NSP_PROG_TX_PING, NSP_PROG_RX_PING};
@@ -305,7 +305,7 @@ static int observe_orphans(struct host_view *hv, const struct nsp_instance *w,
 		if (!l.present)
 			continue;
 		for (size_t j = 0; j < sizeof(attaches) / sizeof(attaches[0]); j++) {
-			struct nsp_obs_orphan *x = &o->orphans[o->n_orphans];
+			struct nsp_obs_unbound *x = &o->unbound[o->n_unbound];
 
 			r = observe_prog(hv->nl, &l, w->name, programs[i], attaches[j], &x->prog);
 			if (r < 0)
@@ -315,7 +315,7 @@ static int observe_orphans(struct host_view *hv, const struct nsp_instance *w,
 			x->program = programs[i];
 			x->attach = attaches[j];
 			snprintf(x->ifname, sizeof(x->ifname), "%s", l.name);
-			o->n_orphans++;
+			o->n_unbound++;
 		}
 	}
 	return 0;
@@ -402,7 +402,7 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 		}
 		r = observe_bindings(&hv, w, &obs[i]);
 		if (r == 0)
-			r = observe_orphans(&hv, w, &obs[i]);
+			r = observe_unbound(&hv, w, &obs[i]);
 		if (r < 0) {
 			snprintf(err, err_size, "querying the programs of %s: %s", w->name,
 				 strerror(-r));

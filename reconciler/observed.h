@@ -80,7 +80,7 @@ struct nsp_obs_prog {
  * Our program where the file binds none: a binding removed from the file
  * leaves it in its place (tx_ping on veth.host, rx_ping on the uplink).
  */
-struct nsp_obs_orphan {
+struct nsp_obs_unbound {
 	enum nsp_program program;
 	enum nsp_attach attach;
 	char ifname[IFNAMSIZ];
@@ -88,7 +88,7 @@ struct nsp_obs_orphan {
 };
 
 /* Two programs, each at either attach point. */
-#define NSP_MAX_ORPHANS 4
+#define NSP_MAX_UNBOUND 4
 
 struct nsp_obs_instance {
 	/* host side */
@@ -120,8 +120,8 @@ struct nsp_obs_instance {
 	/* the same binding's other attach point: ours there is left over from a switch */
 	struct nsp_obs_prog other_attach[NSP_MAX_BINDINGS];
 	/* ours, of a program the file has no binding for */
-	struct nsp_obs_orphan orphans[NSP_MAX_ORPHANS];
-	size_t n_orphans;
+	struct nsp_obs_unbound unbound[NSP_MAX_UNBOUND];
+	size_t n_unbound;
 };
 
 #endif

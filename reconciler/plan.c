@@ -697,12 +697,12 @@ static void plan_detach_binding(struct planner *p, size_t i, enum nsp_kind kind,
  * veth about to be rebuilt takes its programs with it; one about to be
  * renamed (renamed: apply plans that before) keeps them under its new name.
  */
-static void plan_detach_orphans(struct planner *p, bool veth_rebuilt, bool renamed)
+static void plan_detach_unbound(struct planner *p, bool veth_rebuilt, bool renamed)
 {
 	const struct nsp_obs_instance *o = p->obs;
 
-	for (size_t i = 0; i < o->n_orphans; i++) {
-		const struct nsp_obs_orphan *x = &o->orphans[i];
+	for (size_t i = 0; i < o->n_unbound; i++) {
+		const struct nsp_obs_unbound *x = &o->unbound[i];
 		bool on_host = x->program == NSP_PROG_TX_PING;
 		const char *ifname =
 			renamed && on_host && !o->host.present ? p->want->veth_host : x->ifname;
@@ -768,7 +768,7 @@ static void plan_bindings(struct planner *p, bool veth_rebuilt)
 		if (o->present && o->ours && !on_new_link)
 			plan_detach_binding(p, i, other_kind(b), o);
 	}
-	plan_detach_orphans(p, veth_rebuilt, true);
+	plan_detach_unbound(p, veth_rebuilt, true);
 }
 
 static void plan_instance(struct planner *p)
@@ -840,7 +840,7 @@ static void plan_destroy_instance(struct planner *p)
 		if (o->other_attach[i].present && o->other_attach[i].ours)
 			plan_detach_binding(p, i, other_kind(b), &o->other_attach[i]);
 	}
-	plan_detach_orphans(p, false, false);
+	plan_detach_unbound(p, false, false);
 	if (o->host.present && o->host.is_veth && veth_is_ours(p, &o->host))
 		host = &o->host;
 	else if (o->host_owned.present)

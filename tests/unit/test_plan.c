@@ -492,12 +492,12 @@ static void s_tc_beside_foreign_xdp(struct nsp_instance *w, struct nsp_obs_insta
 }
 
 /* A binding removed from the file: our program is still where it was put. */
-static void add_orphan(struct nsp_obs_instance *o, enum nsp_program program, enum nsp_attach attach,
+static void add_unbound(struct nsp_obs_instance *o, enum nsp_program program, enum nsp_attach attach,
 		       const char *ifname, uint32_t id)
 {
-	struct nsp_obs_orphan *x = &o->orphans[o->n_orphans++];
+	struct nsp_obs_unbound *x = &o->unbound[o->n_unbound++];
 
-	*x = (struct nsp_obs_orphan){.program = program, .attach = attach};
+	*x = (struct nsp_obs_unbound){.program = program, .attach = attach};
 	strcpy(x->ifname, ifname);
 	x->prog = (struct nsp_obs_prog){.present = true, .id = id, .ours = true};
 }
@@ -505,26 +505,26 @@ static void add_orphan(struct nsp_obs_instance *o, enum nsp_program program, enu
 static void s_unbound_rx_xdp(struct nsp_instance *w, struct nsp_obs_instance *o)
 {
 	(void)w;
-	add_orphan(o, NSP_PROG_RX_PING, NSP_ATTACH_XDP, "eth0", 12);
+	add_unbound(o, NSP_PROG_RX_PING, NSP_ATTACH_XDP, "eth0", 12);
 }
 
 static void s_unbound_both_tc(struct nsp_instance *w, struct nsp_obs_instance *o)
 {
-	add_orphan(o, NSP_PROG_TX_PING, NSP_ATTACH_TC, w->veth_host, 13);
-	add_orphan(o, NSP_PROG_RX_PING, NSP_ATTACH_TC, "eth0", 14);
+	add_unbound(o, NSP_PROG_TX_PING, NSP_ATTACH_TC, w->veth_host, 13);
+	add_unbound(o, NSP_PROG_RX_PING, NSP_ATTACH_TC, "eth0", 14);
 }
 
 /* tx_ping unbound on a veth that is rebuilt: the program goes with the old veth. */
 static void s_unbound_tx_veth_rebuilt(struct nsp_instance *w, struct nsp_obs_instance *o)
 {
 	s_peer_gone(w, o);
-	add_orphan(o, NSP_PROG_TX_PING, NSP_ATTACH_XDP, w->veth_host, 15);
+	add_unbound(o, NSP_PROG_TX_PING, NSP_ATTACH_XDP, w->veth_host, 15);
 }
 
 /* tx_ping unbound on our veth under an old name: detached after the rename. */
 static void s_unbound_tx_renamed(struct nsp_instance *w, struct nsp_obs_instance *o)
 {
-	add_orphan(o, NSP_PROG_TX_PING, NSP_ATTACH_XDP, w->veth_host, 17);
+	add_unbound(o, NSP_PROG_TX_PING, NSP_ATTACH_XDP, w->veth_host, 17);
 	s_renamed_host(w, o);
 }
 
@@ -759,7 +759,7 @@ static void test_table(void **state)
 }
 
 /* The detach of a program on a veth renamed in the same plan names the new name. */
-static void test_orphan_on_renamed_veth(void **state)
+static void test_unbound_on_renamed_veth(void **state)
 {
 	struct nsp_instance w;
 	struct nsp_obs_instance o;
@@ -925,7 +925,7 @@ static void test_destroy(void **state)
 	/* ours where the file binds nothing any more goes first, then the links */
 	obs_converged(&o, &w);
 	w.n_bindings = 0;
-	add_orphan(&o, NSP_PROG_RX_PING, NSP_ATTACH_XDP, "eth0", 16);
+	add_unbound(&o, NSP_PROG_RX_PING, NSP_ATTACH_XDP, "eth0", 16);
 	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
 	assert_int_equal(plan.n_changes, 3);
 	assert_int_equal(plan.changes[0].kind, NSP_KIND_XDP);
@@ -962,7 +962,7 @@ int main(void)
 		cmocka_unit_test(test_several_instances),
 		cmocka_unit_test(test_foreign_link_conflict_names_it),
 		cmocka_unit_test(test_destroy),
-		cmocka_unit_test(test_orphan_on_renamed_veth),
+		cmocka_unit_test(test_unbound_on_renamed_veth),
 		cmocka_unit_test(test_tc_handle),
 	};
 
