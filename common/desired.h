@@ -18,6 +18,8 @@
 #define NSP_MAX_INSTANCES 64
 #define NSP_MAX_BINDINGS  2 /* one per program: tx_ping, rx_ping */
 #define NSP_MAX_TARGETS	  65536
+/* The scope of a file that names none: what every nsping before scopes marked. */
+#define NSP_DEFAULT_SCOPE "default"
 
 enum nsp_program { NSP_PROG_TX_PING, NSP_PROG_RX_PING };
 enum nsp_xdp_mode { NSP_MODE_AUTO, NSP_MODE_NATIVE, NSP_MODE_GENERIC };
@@ -74,6 +76,11 @@ struct nsp_instance {
 struct nsp_config {
 	char path[PATH_MAX];
 	int version;
+	/*
+	 * The objects this file manages: apply prunes what it owns in its scope
+	 * and no longer describes, and leaves other scopes alone.
+	 */
+	char scope[NSP_NAME_MAX + 1];
 	struct nsp_instance *instances;
 	size_t n_instances;
 };

@@ -190,6 +190,7 @@ static bool get_bool(struct ctx *c, const config_setting_t *group, const char *p
 	return true;
 }
 
+/* Instance and scope names: they make up the marks (owner.h). */
 static bool valid_instance_name(const char *s)
 {
 	size_t len = strlen(s);
@@ -694,13 +695,14 @@ static void check_clashes(struct ctx *c, config_setting_t *list, const struct ns
 static int load(config_t *cf, const char *file, bool read_ok, struct nsp_config *ret_cfg,
 		struct nsp_diag *diag)
 {
-	static const char *const keys[] = {"version", "instances", NULL};
+	static const char *const keys[] = {"version", "scope", "instances", NULL};
 	struct ctx c = {.file = file, .diag = diag};
 	struct nsp_config cfg = {0};
 	const config_setting_t *root, *v;
 	config_setting_t *list;
 	size_t before = diag->n;
-	int n;
+	const char *s;
+	int n, line = 0;
 
 	if (!read_ok) {
 		report(&c, config_error_line(cf), "syntax", "%s", config_error_text(cf));
@@ -717,6 +719,14 @@ static int load(config_t *cf, const char *file, bool read_ok, struct nsp_config 
 			report(&c, line_of(v), "version", "%d is not supported, expected 1",
 			       cfg.version);
 	}
+
+	strcpy(cfg.scope, NSP_DEFAULT_SCOPE);
+	s = get_string(&c, root, "", "scope", false, &line);
+	if (s && !valid_instance_name(s))
+		report(&c, line, "scope", "\"%s\" must be 1..%d characters of [a-z0-9_-]", s,
+		       NSP_NAME_MAX);
+	else if (s)
+		strcpy(cfg.scope, s);
 
 	list = (config_setting_t *)member(&c, root, "", "instances", CONFIG_TYPE_LIST, true);
 	if (list) {

@@ -35,6 +35,7 @@ static void test_defaults(void **state)
 	(void)state;
 	assert_int_equal(nsp_config_load_string(text, "t.conf", &cfg, &d), 0);
 	assert_int_equal(cfg.n_instances, 1);
+	assert_string_equal(cfg.scope, "default");
 	in = &cfg.instances[0];
 	assert_string_equal(in->name, "gwping");
 	assert_string_equal(in->netns, "ns-ping");
@@ -62,6 +63,7 @@ static void test_full(void **state)
 {
 	const char *text =
 		"version = 1;\n"
+		"scope = \"edge_gw-2\";\n"
 		"instances = ( { name = \"a\"; netns = \"ns-a\"; uplink = \"eth0\";\n"
 		"  veth = { host = \"vah\"; peer = \"van\"; };\n"
 		"  mac = \"02:aa:bb:cc:dd:ee\"; address = \"inherit\";\n"
@@ -80,6 +82,7 @@ static void test_full(void **state)
 	(void)state;
 	if (nsp_config_load_string(text, "t.conf", &cfg, &d) < 0)
 		fail_msg("%s", d.n ? d.msgs[0] : "no message");
+	assert_string_equal(cfg.scope, "edge_gw-2");
 	in = &cfg.instances[0];
 	assert_false(in->mac_inherit);
 	assert_int_equal(in->mac.b[1], 0xaa);
@@ -119,6 +122,18 @@ static const struct bad_case bad[] = {
 	{"empty instances", "version = 1;\ninstances = ();\n", "t.conf:2: instances: 0 instances"},
 	{"unknown top key", "version = 1;\nfoo = 1;\ninstances = (\n" GOOD_INSTANCE ");\n",
 	 "t.conf:2: foo: unknown key"},
+	{"scope uppercase", "version = 1;\nscope = \"Blue\";\ninstances = (\n" GOOD_INSTANCE ");\n",
+	 "t.conf:2: scope: \"Blue\" must be 1..15 characters of [a-z0-9_-]"},
+	{"scope empty", "version = 1;\nscope = \"\";\ninstances = (\n" GOOD_INSTANCE ");\n",
+	 "t.conf:2: scope: \"\" must be 1..15 characters"},
+	{"scope too long",
+	 "version = 1;\ninstances = (\n" GOOD_INSTANCE ");\nscope = \"abcdefghijklmnop\";\n",
+	 "t.conf:8: scope: \"abcdefghijklmnop\" must be 1..15 characters"},
+	{"scope with a slash",
+	 "version = 1;\nscope = \"a/b\";\ninstances = (\n" GOOD_INSTANCE ");\n",
+	 "t.conf:2: scope: \"a/b\" must be"},
+	{"scope type", "version = 1;\nscope = 7;\ninstances = (\n" GOOD_INSTANCE ");\n",
+	 "t.conf:2: scope: expected a string, got an integer"},
 	{"unknown instance key", INST("    colour = \"red\";\n"),
 	 "t.conf:7: instances[0].colour: unknown key"},
 	{"bad mac", INST("    mac = \"01:00:5e:00:00:01\";\n"),
