@@ -38,6 +38,25 @@ const volatile __u8 uplink_mac[6] = {};
 /* The worker's source ports (ping.sport_min..sport_max), host order. */
 const volatile __u16 sport_min = NSP_DEFAULT_SPORT_MIN;
 const volatile __u16 sport_max = NSP_DEFAULT_SPORT_MAX;
+/*
+ * The netns-side veth's ifindex, inside the isolated netns: an ownership
+ * mark that lets the reconciler check the pair a tc program was built for.
+ * The XDP objects leave it 0.
+ */
+const volatile __u32 peer_ifindex = 0;
+/*
+ * The layout only grows: what follows is new, so an older build's shorter
+ * rodata reads it as zeros.
+ * The instance's scope (nsping.conf(5)), NUL-padded; zeros read "default".
+ */
+const volatile char scope[16] = {};
+/*
+ * The inode of the host netns the program was loaded for: BPF program ids
+ * are global, and this tells the reconciler of another netns (another node
+ * of a lab) that a program is not its own without asking where it is
+ * attached. 0: unknown (an older build).
+ */
+const volatile __u64 host_netns = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -10,13 +10,6 @@
 
 #include "rx_match.h"
 
-/*
- * The netns-side veth's ifindex, inside the isolated netns.  Not used to
- * redirect (bpf_redirect_peer() takes the host side); it is an ownership
- * mark that lets the reconciler check the pair the program was built for.
- */
-const volatile __u32 peer_ifindex = 0;
-
 /* Ethernet + two VLAN tags + IPv4 and TCP with maximal options. */
 #define NSP_MAX_HDR_LEN (14 + 2 * 4 + 60 + 60)
 

@@ -8,9 +8,6 @@
 
 #include "nsping.bpf.h"
 
-/* The netns-side veth's ifindex: an ownership mark, as in rx_ping_tc. */
-const volatile __u32 peer_ifindex = 0;
-
 SEC("tc")
 int tx_ping_tc(struct __sk_buff *skb)
 {

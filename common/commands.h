@@ -33,6 +33,8 @@ struct nsp_options {
 	/* per command */
 	bool detailed_exitcode;
 	bool destroy;
+	bool all;      /* destroy, plan --destroy: everything nsping owns on the host */
+	bool no_prune; /* plan, apply: keep the orphans of the file's scope this time */
 	long count;
 	const char *prom_file;
 	const char *prom_listen;

@@ -3,6 +3,8 @@
  * Execute a plan: one kernel request per change (a rename takes two), in the
  * planner's order. Names are resolved to ifindexes at the moment of the
  * change, since a link created earlier in the same plan has no index before.
+ * An orphan's change (a delete) carries all it needs: its owner is in no
+ * instance of the file.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +19,7 @@
 #include "xdp.h"
 
 struct mark_args {
-	const char *instance;
+	const struct nsp_owner *owner;
 	unsigned long *requests;
 };
 
@@ -32,7 +34,7 @@ static int mark_new_netns(void *arg)
 	r = nsp_nl_open(&nl, a->requests);
 	if (r < 0)
 		return r;
-	nsp_mark(a->instance, mark);
+	nsp_mark(a->owner->scope, a->owner->instance, mark);
 	r = nsp_nl_link_index(&nl, "lo");
 	/*
 	 * lo up too: the kernel delivers the ICMP errors it makes for a probe
@@ -49,7 +51,7 @@ static int mark_new_netns(void *arg)
 	return r;
 }
 
-static int apply_link(struct nsp_nl *nl, const struct nsp_change *c, const char *instance)
+static int apply_link(struct nsp_nl *nl, const struct nsp_change *c)
 {
 	char mark[NSP_ALIAS_MAX];
 	int ifindex = nsp_nl_link_index(nl, c->ifname);
@@ -66,7 +68,7 @@ static int apply_link(struct nsp_nl *nl, const struct nsp_change *c, const char 
 	case NSP_ACT_LINK_UP:
 		return nsp_nl_link_up(nl, ifindex);
 	case NSP_ACT_LINK_MARK:
-		nsp_mark(instance, mark);
+		nsp_mark(c->owner.scope, c->owner.instance, mark);
 		return nsp_nl_link_alias(nl, ifindex, mark);
 	case NSP_ACT_LINK_PROMOTE_SECONDARIES:
 		return nsp_nl_link_promote_secondaries(nl, ifindex, c->enable);
@@ -82,7 +84,7 @@ static int apply_link(struct nsp_nl *nl, const struct nsp_change *c, const char 
  * pair ours, and the next plan finishes the job.
  */
 static int create_veth(struct nsp_kernel *k, struct nsp_netns_handles *h,
-		       const struct nsp_change *c, const char *instance)
+		       const struct nsp_change *c)
 {
 	char mark[NSP_ALIAS_MAX];
 	int r, host, peer;
@@ -92,7 +94,7 @@ static int create_veth(struct nsp_kernel *k, struct nsp_netns_handles *h,
 	r = nsp_nl_veth_create(&k->host, c->ifname, c->new_ifname, &c->mac, h->netns_fd);
 	if (r < 0)
 		return r;
-	nsp_mark(instance, mark);
+	nsp_mark(c->owner.scope, c->owner.instance, mark);
 	host = nsp_nl_link_index(&k->host, c->ifname);
 	if (host < 0)
 		return host;
@@ -110,14 +112,18 @@ static int create_veth(struct nsp_kernel *k, struct nsp_netns_handles *h,
  * Ifindexes are read now: the veth may have been created earlier in this
  * plan. The tc objects also carry the netns side of the pair.
  */
-static int prog_params(struct nsp_kernel *k, const struct nsp_instance *w,
-		       const struct nsp_change *c, struct nsp_prog_params *ret)
+static int prog_params(struct nsp_kernel *k, const struct nsp_config *cfg,
+		       const struct nsp_instance *w, const struct nsp_change *c,
+		       struct nsp_prog_params *ret)
 {
 	const struct nsp_binding *b = &w->bindings[c->binding];
 	struct nsp_netns_handles *h = &k->ns[c->instance];
 	struct nsp_prog_params p = {0};
-	int uplink, veth, peer = 0;
+	int uplink, veth, peer = 0, r;
 
+	r = nsp_kernel_host_netns(k, &p.host_netns);
+	if (r < 0)
+		return r;
 	uplink = nsp_nl_link_index(&k->host, w->uplink);
 	veth = nsp_nl_link_index(&k->host, w->veth_host);
 	if (b->attach == NSP_ATTACH_TC)
@@ -125,6 +131,7 @@ static int prog_params(struct nsp_kernel *k, const struct nsp_instance *w,
 	if (uplink < 0 || veth < 0 || peer < 0)
 		return -ENODEV;
 	snprintf(p.instance, sizeof(p.instance), "%s", w->name);
+	snprintf(p.scope, sizeof(p.scope), "%s", cfg->scope);
 	p.uplink_ifindex = (uint32_t)uplink;
 	p.veth_ifindex = (uint32_t)veth;
 	p.peer_ifindex = (uint32_t)peer;
@@ -138,8 +145,8 @@ static int prog_params(struct nsp_kernel *k, const struct nsp_instance *w,
 	return 0;
 }
 
-static int attach_prog(struct nsp_kernel *k, const struct nsp_instance *w,
-		       const struct nsp_change *c)
+static int attach_prog(struct nsp_kernel *k, const struct nsp_config *cfg,
+		       const struct nsp_instance *w, const struct nsp_change *c)
 {
 	const struct nsp_binding *b = &w->bindings[c->binding];
 	struct nsp_prog_params p;
@@ -148,7 +155,7 @@ static int attach_prog(struct nsp_kernel *k, const struct nsp_instance *w,
 	ifindex = nsp_nl_link_index(&k->host, c->ifname);
 	if (ifindex < 0)
 		return -ENODEV;
-	r = prog_params(k, w, c, &p);
+	r = prog_params(k, cfg, w, c, &p);
 	if (r < 0)
 		return r;
 	if (b->attach == NSP_ATTACH_TC)
@@ -157,8 +164,7 @@ static int attach_prog(struct nsp_kernel *k, const struct nsp_instance *w,
 			      c->old_mode);
 }
 
-static int detach_prog(struct nsp_kernel *k, const struct nsp_instance *w,
-		       const struct nsp_change *c)
+static int detach_prog(struct nsp_kernel *k, const struct nsp_change *c)
 {
 	int ifindex = nsp_nl_link_index(&k->host, c->ifname);
 
@@ -166,7 +172,7 @@ static int detach_prog(struct nsp_kernel *k, const struct nsp_instance *w,
 		return ifindex;
 	/* The change's kind, not the binding's: a switch detaches at the other point. */
 	if (c->kind == NSP_KIND_TC)
-		return nsp_tc_detach(&k->host, ifindex, w->name, c->old_prog_id);
+		return nsp_tc_detach(&k->host, ifindex, &c->owner, c->old_prog_id);
 	return nsp_xdp_detach(&k->host, ifindex, c->old_prog_id, c->old_mode);
 }
 
@@ -204,21 +210,58 @@ static int apply_inside(struct nsp_netns_handles *h, const struct nsp_change *c)
 	}
 }
 
+/* lo of the instance's netns, taken over from an orphan: marked as the instance's. */
+static int mark_netns(struct nsp_netns_handles *h, const struct nsp_change *c)
+{
+	char mark[NSP_ALIAS_MAX];
+	int lo;
+
+	if (h->netns_fd < 0)
+		return -ENOENT;
+	lo = nsp_nl_link_index(&h->nl, "lo");
+	if (lo < 0)
+		return lo;
+	nsp_mark(c->owner.scope, c->owner.instance, mark);
+	return nsp_nl_link_alias(&h->nl, lo, mark);
+}
+
+/* What an orphan's change needs is in the change: no instance of the file is involved. */
+static int apply_host(struct nsp_kernel *k, const struct nsp_change *c)
+{
+	switch (c->action) {
+	case NSP_ACT_NETNS_DELETE:
+		return nsp_netns_delete(c->netns);
+	case NSP_ACT_LINK_DELETE:
+		return c->side == NSP_SIDE_HOST ? apply_link(&k->host, c) : -EINVAL;
+	case NSP_ACT_PROG_DETACH:
+		return detach_prog(k, c);
+	default:
+		return -EINVAL;
+	}
+}
+
 static int apply_one(struct nsp_kernel *k, const struct nsp_config *cfg, const struct nsp_change *c)
 {
-	const struct nsp_instance *w = &cfg->instances[c->instance];
-	struct nsp_netns_handles *h = &k->ns[c->instance];
-	struct mark_args ma = {.instance = w->name, .requests = &k->requests};
+	const struct nsp_instance *w;
+	struct nsp_netns_handles *h;
+	struct mark_args ma = {.owner = &c->owner, .requests = &k->requests};
 	int r;
 
+	if (c->instance == NSP_NO_INSTANCE)
+		return apply_host(k, c);
+	w = &cfg->instances[c->instance];
+	h = &k->ns[c->instance];
 	switch (c->action) {
 	case NSP_ACT_NETNS_CREATE:
 		r = nsp_netns_create(w->netns, mark_new_netns, &ma);
 		return r < 0 ? r : nsp_kernel_reopen_netns(k, c->instance, w->netns);
 	case NSP_ACT_NETNS_DELETE:
-		return nsp_netns_delete(w->netns);
+	case NSP_ACT_PROG_DETACH:
+		return apply_host(k, c);
+	case NSP_ACT_NETNS_MARK:
+		return mark_netns(h, c);
 	case NSP_ACT_VETH_CREATE:
-		return create_veth(k, h, c, w->name);
+		return create_veth(k, h, c);
 	case NSP_ACT_LINK_DELETE:
 	case NSP_ACT_LINK_RENAME:
 	case NSP_ACT_LINK_MAC:
@@ -226,14 +269,12 @@ static int apply_one(struct nsp_kernel *k, const struct nsp_config *cfg, const s
 	case NSP_ACT_LINK_MARK:
 	case NSP_ACT_LINK_PROMOTE_SECONDARIES:
 		if (c->side == NSP_SIDE_HOST)
-			return apply_link(&k->host, c, w->name);
+			return apply_link(&k->host, c);
 		if (h->netns_fd < 0)
 			return -ENOENT;
-		return apply_link(&h->nl, c, w->name);
+		return apply_link(&h->nl, c);
 	case NSP_ACT_PROG_ATTACH:
-		return attach_prog(k, w, c);
-	case NSP_ACT_PROG_DETACH:
-		return detach_prog(k, w, c);
+		return attach_prog(k, cfg, w, c);
 	default:
 		if (h->netns_fd < 0)
 			return -ENOENT;
@@ -253,7 +294,7 @@ int nsp_apply(struct nsp_kernel *k, const struct nsp_config *cfg, const struct n
 			FILE *f = fmemopen(err, err_size, "w");
 
 			if (f) {
-				fprintf(f, "instance %s: ", cfg->instances[c->instance].name);
+				fprintf(f, "instance %s: ", c->owner.instance);
 				nsp_render_change(f, c);
 				fprintf(f, ": %s", strerror(-r));
 				fclose(f);

@@ -24,7 +24,7 @@
 #define ERR_MAX 512
 
 typedef int (*planner_fn)(const struct nsp_config *, const struct nsp_obs_instance *,
-			  struct nsp_plan *);
+			  const struct nsp_obs_orphans *, struct nsp_plan *);
 
 /* The handles, the observation and the plan made from it. */
 struct run {
@@ -75,7 +75,7 @@ static int observe_and_plan(struct run *r, const struct nsp_config *cfg, planner
 	if (r->trace)
 		fprintf(stderr, "nsping: observed %zu instance%s in %.2f ms\n", cfg->n_instances,
 			cfg->n_instances == 1 ? "" : "s", lap_ms(r));
-	e = planner(cfg, r->obs, &r->plan);
+	e = planner(cfg, r->obs, &r->k.orphans, &r->plan);
 	if (e < 0)
 		fprintf(stderr, "nsping: planning: %s\n", strerror(-e));
 	else if (r->trace)
@@ -97,6 +97,11 @@ static int run_open(struct run *r, const struct nsp_options *o, const struct nsp
 		fprintf(stderr, "nsping: opening netlink: %s\n", strerror(-e));
 		return e;
 	}
+	/* orphans: destroy --all takes every scope's; apply, plan, status the file's */
+	r->k.sweep = planner == nsp_plan_build_destroy ? (o->all ? NSP_SWEEP_ALL : NSP_SWEEP_NONE)
+		     : o->no_prune		       ? NSP_SWEEP_NONE
+						       : NSP_SWEEP_SCOPE;
+	r->k.state_dir = o->state_dir;
 	r->obs = calloc(cfg->n_instances, sizeof(*r->obs));
 	if (!r->obs) {
 		nsp_kernel_close(&r->k);
@@ -134,7 +139,8 @@ static void print_reasons(const struct nsp_config *cfg, const struct nsp_plan *p
 {
 	for (size_t i = 0; i < plan->n_conflicts; i++)
 		fprintf(stderr, "nsping: instance %s: conflict: %s\n",
-			cfg->instances[plan->conflicts[i].instance].name, plan->conflicts[i].reason);
+			cfg->instances[plan->conflicts[i].instance].name,
+			plan->conflicts[i].reason);
 	for (size_t i = 0; i < plan->n_problems; i++)
 		fprintf(stderr, "nsping: instance %s: %s\n",
 			cfg->instances[plan->problems[i].instance].name, plan->problems[i].reason);
@@ -274,7 +280,8 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg, p
 		last = r.plan;
 		memset(&r.plan, 0, sizeof(r.plan));
 		if (e < 0) {
-			fprintf(stderr, "nsping: %s failed: %s\n", verb, err[0] ? err : strerror(-e));
+			fprintf(stderr, "nsping: %s failed: %s\n", verb,
+				err[0] ? err : strerror(-e));
 			code = NSP_EXIT_FAILURE;
 			goto out;
 		}
@@ -359,8 +366,8 @@ static const char *xdp_mode_text(const struct nsp_obs_prog *o)
 }
 
 /* The datapath counters of an attached program of ours, only the non-zero ones. */
-static void status_prog_text(const struct nsp_instance *w, const struct nsp_binding *b,
-			     const struct nsp_obs_prog *o)
+static void status_prog_text(const char *scope, const struct nsp_instance *w,
+			     const struct nsp_binding *b, const struct nsp_obs_prog *o)
 {
 	uint64_t cnt[NSP_CNT_MAX];
 
@@ -374,7 +381,8 @@ static void status_prog_text(const struct nsp_instance *w, const struct nsp_bind
 		printf("id %u", o->id);
 	/* tc has no mode; the slot tells where ours is, or would be. */
 	if (b->attach == NSP_ATTACH_TC)
-		printf(", ingress handle 0x%x prio %u", nsp_tc_handle(w->name), NSP_TC_PRIORITY);
+		printf(", ingress handle 0x%x prio %u", nsp_tc_handle(scope, w->name),
+		       NSP_TC_PRIORITY);
 	else if (o->present)
 		printf(" %s", xdp_mode_text(o));
 	if (o->present && !o->ours)
@@ -387,7 +395,7 @@ static void status_prog_text(const struct nsp_instance *w, const struct nsp_bind
 	putchar('\n');
 }
 
-static void status_prog_json(struct nsp_json *j, const struct nsp_instance *w,
+static void status_prog_json(struct nsp_json *j, const char *scope, const struct nsp_instance *w,
 			     const struct nsp_binding *b, const struct nsp_obs_prog *o)
 {
 	uint64_t cnt[NSP_CNT_MAX];
@@ -397,7 +405,7 @@ static void status_prog_json(struct nsp_json *j, const struct nsp_instance *w,
 	nsp_json_string(j, "interface", b->interface);
 	nsp_json_string(j, "attach", nsp_attach_name(b->attach));
 	if (b->attach == NSP_ATTACH_TC) {
-		nsp_json_uint(j, "handle", nsp_tc_handle(w->name));
+		nsp_json_uint(j, "handle", nsp_tc_handle(scope, w->name));
 		nsp_json_uint(j, "priority", NSP_TC_PRIORITY);
 	}
 	nsp_json_bool(j, "attached", o->present);
@@ -510,7 +518,7 @@ static void status_text(const char *state_dir, const struct nsp_config *cfg,
 			printf("  offload  gro %s, tx-checksumming %s\n", x->gro ? "on" : "off",
 			       x->tx_checksum ? "on" : "off");
 		for (size_t k = 0; k < w->n_bindings; k++)
-			status_prog_text(w, &w->bindings[k], &x->progs[k]);
+			status_prog_text(cfg->scope, w, &w->bindings[k], &x->progs[k]);
 		status_worker_text(state_dir, w);
 		for (size_t k = 0; k < plan->n_changes; k++) {
 			if (plan->changes[k].instance != i)
@@ -604,7 +612,7 @@ static void status_json(const char *state_dir, const struct nsp_config *cfg,
 		}
 		nsp_json_begin_array(&j, "bindings");
 		for (size_t k = 0; k < w->n_bindings; k++)
-			status_prog_json(&j, w, &w->bindings[k], &x->progs[k]);
+			status_prog_json(&j, cfg->scope, w, &w->bindings[k], &x->progs[k]);
 		nsp_json_end_array(&j);
 		status_worker_json(&j, state_dir, w);
 		nsp_json_end_object(&j);

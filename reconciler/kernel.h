@@ -17,11 +17,23 @@ struct nsp_netns_handles {
 	int sock; /* AF_INET datagram socket for ioctls */
 };
 
+/* What observe looks for beyond the file's instances (docs/DESIGN.md, "Finding orphans"). */
+enum nsp_sweep {
+	NSP_SWEEP_NONE,	 /* the instances only (status, destroy, --no-prune) */
+	NSP_SWEEP_SCOPE, /* and the orphans of the file's scope (plan, apply) */
+	NSP_SWEEP_ALL,	 /* and everything nsping owns on the host (destroy --all) */
+};
+
 struct nsp_kernel {
 	struct nsp_nl host;
 	unsigned long requests; /* changing requests sent this run */
 	struct nsp_netns_handles *ns;
 	size_t n;
+	int host_fd; /* the host netns, opened when first needed; -1 */
+	/* set by the caller before nsp_observe(); NSP_SWEEP_NONE after open */
+	enum nsp_sweep sweep;
+	const char *state_dir;		/* where the sweep keeps its cache; NULL: none */
+	struct nsp_obs_orphans orphans; /* what the last nsp_observe() swept */
 };
 
 int nsp_kernel_open(struct nsp_kernel *k, size_t n_instances);
@@ -29,9 +41,21 @@ void nsp_kernel_close(struct nsp_kernel *k);
 /* (Re)open instance i's netns handles, after the netns was created. */
 int nsp_kernel_reopen_netns(struct nsp_kernel *k, size_t i, const char *netns);
 
-/* Fill obs[i] for every instance. -errno with a message in err. */
+/*
+ * Fill obs[i] for every instance, then k->orphans as k->sweep asks. -errno
+ * with a message in err.
+ */
 int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_obs_instance *obs,
 		char *err, size_t err_size);
+/* An fd of the host netns (the one nsping runs in), kept open; -errno. */
+int nsp_kernel_host_fd(struct nsp_kernel *k);
+/* The inode of the host netns: what a program's rodata names as its host. */
+int nsp_kernel_host_netns(struct nsp_kernel *k, uint64_t *ret_ino);
+
+/* sweep.c: what nsping owns on the host that no instance observed, into k->orphans. */
+int nsp_sweep(struct nsp_kernel *k, const struct nsp_config *cfg,
+	      const struct nsp_obs_instance *obs, char *err, size_t err_size);
+void nsp_orphans_free(struct nsp_obs_orphans *o);
 
 /*
  * Execute the plan in order; stop at the first failure. Each change announces

@@ -28,9 +28,11 @@ struct command {
 static const struct command commands[] = {
 	{"validate", nsp_cmd_validate, false, "check the file only; touches no kernel state"},
 	{"plan", nsp_cmd_plan, true, "show what apply would change; changes nothing"},
-	{"apply", nsp_cmd_apply, true, "make the kernel match the file, then verify"},
+	{"apply", nsp_cmd_apply, true,
+	 "make the kernel match the file (and prune its scope's orphans), then verify"},
 	{"status", nsp_cmd_status, true, "live state, drift and details per instance"},
-	{"destroy", nsp_cmd_destroy, true, "remove everything the file's instances own"},
+	{"destroy", nsp_cmd_destroy, true,
+	 "remove everything the file's instances own (--all: all nsping owns)"},
 	{"ping", nsp_cmd_ping, true, "run the ping worker in the foreground"},
 	{"run", nsp_cmd_run, true, "apply, verify, then hand off to the ping worker"},
 };
@@ -43,7 +45,8 @@ static void usage(FILE *f)
 	      f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fputs("\nplan: [--detailed-exitcode] [--destroy]\n"
+	fputs("\nplan: [--detailed-exitcode] [--no-prune] [--destroy [--all]]\n"
+	      "apply: [--no-prune]    destroy: [--all]\n"
 	      "ping, run: [--count N] [--max-rate N] [--prom-file FILE] [--prom-listen "
 	      "[ADDR:]PORT]\n"
 	      "exit codes: 0 ok, 1 failure, 2 plan found changes (--detailed-exitcode),\n"
@@ -152,6 +155,8 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 	static const struct option opts[] = {
 		{"detailed-exitcode", no_argument, NULL, 'd'},
 		{"destroy", no_argument, NULL, 'D'},
+		{"no-prune", no_argument, NULL, 'X'},
+		{"all", no_argument, NULL, 'A'},
 		{"count", required_argument, NULL, 'n'},
 		{"prom-file", required_argument, NULL, 'P'},
 		{"prom-listen", required_argument, NULL, 'L'},
@@ -159,15 +164,18 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 		{0},
 	};
 	bool pings = !strcmp(cmd->name, "ping") || !strcmp(cmd->name, "run");
+	bool is_plan = !strcmp(cmd->name, "plan"), is_destroy = !strcmp(cmd->name, "destroy");
 	int c, idx = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:", opts, &idx)) != -1) {
-		bool is_plan = !strcmp(cmd->name, "plan");
-
 		if ((c == 'd' || c == 'D') && is_plan) {
 			o->detailed_exitcode |= c == 'd';
 			o->destroy |= c == 'D';
+		} else if (c == 'X' && (is_plan || !strcmp(cmd->name, "apply"))) {
+			o->no_prune = true;
+		} else if (c == 'A' && (is_plan || is_destroy)) {
+			o->all = true;
 		} else if (c == 'P' && pings) {
 			o->prom_file = optarg;
 		} else if (c == 'L' && pings) {
@@ -198,6 +206,10 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 	if (optind < argc) {
 		fprintf(stderr, "nsping: %s: unexpected argument \"%s\"\n", cmd->name,
 			argv[optind]);
+		return -EINVAL;
+	}
+	if (is_plan && o->all && !o->destroy) {
+		fprintf(stderr, "nsping: plan: --all goes with --destroy\n");
 		return -EINVAL;
 	}
 	return 0;

@@ -3,6 +3,7 @@
 #include <linux/if_link.h>
 #include <linux/ip.h>
 #include <linux/neighbour.h>
+#include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
@@ -162,11 +163,12 @@ static void inet_conf_parse(struct nlattr *af_spec, struct nsp_obs_link *x)
 	struct nlattr *tb[IFLA_INET_MAX + 1], *af;
 	int rem;
 
-	nla_for_each_nested(af, af_spec, rem) {
+	nla_for_each_nested(af, af_spec, rem)
+	{
 		const uint32_t *conf;
 
-		if (nla_type(af) != AF_INET ||
-		    nla_parse_nested(tb, IFLA_INET_MAX, af, NULL) < 0 || !tb[IFLA_INET_CONF] ||
+		if (nla_type(af) != AF_INET || nla_parse_nested(tb, IFLA_INET_MAX, af, NULL) < 0 ||
+		    !tb[IFLA_INET_CONF] ||
 		    nla_len(tb[IFLA_INET_CONF]) < (int)(IPV4_DEVCONF_PROMOTE_SECONDARIES * 4))
 			continue;
 		conf = nla_data(tb[IFLA_INET_CONF]);
@@ -199,6 +201,10 @@ static bool obs_link_parse(const struct nlmsghdr *nh, struct nsp_obs_link *x)
 		     nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) == 0 &&
 		     info[IFLA_INFO_KIND] && !strcmp(nla_get_string(info[IFLA_INFO_KIND]), "veth");
 	x->peer_ifindex = (int)u32_attr(tb, IFLA_LINK);
+	if (tb[IFLA_LINK_NETNSID] && nla_len(tb[IFLA_LINK_NETNSID]) >= (int)sizeof(int32_t)) {
+		x->has_link_netnsid = true;
+		x->link_netnsid = (int)nla_get_s32(tb[IFLA_LINK_NETNSID]);
+	}
 	if (tb[IFLA_XDP])
 		xdp_parse(tb[IFLA_XDP], x);
 	if (tb[IFLA_AF_SPEC])
@@ -376,32 +382,39 @@ int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret
  */
 static uint32_t read_seq;
 
-/* A read request: the family header hdr (size bytes), and name as IFLA_IFNAME. */
+/* One attribute of a read request: IFLA_IFNAME of a lookup by name, NETNSA_FD. */
+struct read_attr {
+	unsigned short type;
+	const void *data; /* NULL: none */
+	size_t size;
+};
+
+/* A read request: the family header hdr (size bytes), and the attribute at. */
 static int send_read(struct nsp_nl *nl, int type, int flags, const void *hdr, size_t size,
-		     const char *name, uint32_t seq)
+		     const struct read_attr *at, uint32_t seq)
 {
 	union {
 		struct nlmsghdr nh;
 		unsigned char b[NLMSG_SPACE(sizeof(struct tcmsg)) + RTA_SPACE(IFNAMSIZ)];
 	} req;
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	size_t len = NLMSG_LENGTH(size), name_size = name ? strlen(name) + 1 : 0;
+	size_t len = NLMSG_LENGTH(size);
 	struct iovec iov = {.iov_base = &req};
 	struct msghdr mh = {.msg_name = &kernel,
 			    .msg_namelen = sizeof(kernel),
 			    .msg_iov = &iov,
 			    .msg_iovlen = 1};
 
-	if (size > sizeof(struct tcmsg) || name_size > IFNAMSIZ)
+	if (size > sizeof(struct tcmsg) || (at && at->size > IFNAMSIZ))
 		return -EINVAL;
 	memset(&req, 0, sizeof(req));
 	memcpy(NLMSG_DATA(&req.nh), hdr, size);
-	if (name) {
+	if (at) {
 		struct rtattr *a = (struct rtattr *)(req.b + NLMSG_ALIGN(len));
 
-		a->rta_type = IFLA_IFNAME;
-		a->rta_len = (unsigned short)RTA_LENGTH(name_size);
-		memcpy(RTA_DATA(a), name, name_size);
+		a->rta_type = at->type;
+		a->rta_len = (unsigned short)RTA_LENGTH(at->size);
+		memcpy(RTA_DATA(a), at->data, at->size);
 		len = NLMSG_ALIGN(len) + RTA_ALIGN(a->rta_len);
 	}
 	req.nh.nlmsg_len = (uint32_t)len;
@@ -468,11 +481,11 @@ static int read_answer(struct nsp_nl *nl, uint32_t seq,
 }
 
 static int read_request(struct nsp_nl *nl, int type, int flags, const void *hdr, size_t size,
-			const char *name, void (*on_msg)(const struct nlmsghdr *nh, void *arg),
-			void *arg)
+			const struct read_attr *at,
+			void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *arg)
 {
 	uint32_t seq = ++read_seq;
-	int r = send_read(nl, type, flags, hdr, size, name, seq);
+	int r = send_read(nl, type, flags, hdr, size, at, seq);
 
 	return r < 0 ? r : read_answer(nl, seq, on_msg, arg);
 }
@@ -508,8 +521,9 @@ static void on_link_reply(const struct nlmsghdr *nh, void *arg)
 static int get_link(struct nsp_nl *nl, int ifindex, const char *name, struct nsp_obs_link *ret)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	struct read_attr at = {IFLA_IFNAME, name, name ? strlen(name) + 1 : 0};
 	struct nsp_obs_link found = {.present = false};
-	int r = read_request(nl, RTM_GETLINK, 0, &ifi, sizeof(ifi), ifindex ? NULL : name,
+	int r = read_request(nl, RTM_GETLINK, 0, &ifi, sizeof(ifi), ifindex ? NULL : &at,
 			     on_link_reply, &found);
 
 	if (r == 0 && !found.present)
@@ -521,6 +535,36 @@ static int get_link(struct nsp_nl *nl, int ifindex, const char *name, struct nsp
 int nsp_nl_get_link(struct nsp_nl *nl, const char *name, struct nsp_obs_link *ret)
 {
 	return get_link(nl, 0, name, ret);
+}
+
+int nsp_nl_get_link_by_index(struct nsp_nl *nl, int ifindex, struct nsp_obs_link *ret)
+{
+	return ifindex > 0 ? get_link(nl, ifindex, NULL, ret) : -ENODEV;
+}
+
+static void on_nsid(const struct nlmsghdr *nh, void *arg)
+{
+	struct nlattr *tb[NETNSA_MAX + 1];
+	int *nsid = arg;
+
+	if (nh->nlmsg_type == RTM_NEWNSID &&
+	    nlmsg_parse((struct nlmsghdr *)nh, sizeof(struct rtgenmsg), tb, NETNSA_MAX, NULL) ==
+		    0 &&
+	    tb[NETNSA_NSID] && nla_len(tb[NETNSA_NSID]) >= (int)sizeof(int32_t))
+		*nsid = nla_get_s32(tb[NETNSA_NSID]);
+}
+
+int nsp_nl_get_nsid(struct nsp_nl *nl, int netns_fd, int *ret_nsid)
+{
+	struct rtgenmsg g = {.rtgen_family = AF_UNSPEC};
+	uint32_t fd = (uint32_t)netns_fd;
+	struct read_attr at = {NETNSA_FD, &fd, sizeof(fd)};
+	int nsid = NETNSA_NSID_NOT_ASSIGNED;
+	int r = read_request(nl, RTM_GETNSID, 0, &g, sizeof(g), &at, on_nsid, &nsid);
+
+	if (r == 0)
+		*ret_nsid = nsid;
+	return r;
 }
 
 int nsp_nl_link_index(struct nsp_nl *nl, const char *name)

@@ -56,6 +56,13 @@ int nsp_nl_dump_links(struct nsp_nl *nl, struct nsp_obs_link **ret, size_t *ret_
 int nsp_nl_get_link(struct nsp_nl *nl, const char *name, struct nsp_obs_link *ret);
 /* The IPv4 addresses of every link. */
 int nsp_nl_dump_addrs(struct nsp_nl *nl, struct nsp_nl_addr **ret, size_t *ret_n);
+/* The link of that ifindex (a read): -ENODEV when there is none. */
+int nsp_nl_get_link_by_index(struct nsp_nl *nl, int ifindex, struct nsp_obs_link *ret);
+/*
+ * The id that the socket's netns has for the netns of netns_fd, or -1 when it
+ * has none (RTM_GETNSID, a read: it assigns none).
+ */
+int nsp_nl_get_nsid(struct nsp_nl *nl, int netns_fd, int *ret_nsid);
 /* IPv4 unicast routes of the main table, except the kernel's own (proto kernel). */
 int nsp_nl_dump_routes(struct nsp_nl *nl, struct nsp_obs_route **ret, size_t *ret_n);
 int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret_n);

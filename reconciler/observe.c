@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Read the live state of every instance: the host netns once, then each
- * instance's netns through sockets made inside it.
+ * instance's netns through sockets made inside it; then, as the caller
+ * asks, the orphans (sweep.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ethtool.h"
@@ -75,6 +78,7 @@ int nsp_kernel_open(struct nsp_kernel *k, size_t n_instances)
 	int r;
 
 	memset(k, 0, sizeof(*k));
+	k->host_fd = -1;
 	k->ns = calloc(n_instances ? n_instances : 1, sizeof(*k->ns));
 	if (!k->ns)
 		return -ENOMEM;
@@ -95,6 +99,33 @@ void nsp_kernel_close(struct nsp_kernel *k)
 	k->ns = NULL;
 	k->n = 0;
 	nsp_nl_close(&k->host);
+	if (k->host_fd >= 0)
+		close(k->host_fd);
+	k->host_fd = -1;
+	nsp_orphans_free(&k->orphans);
+}
+
+int nsp_kernel_host_fd(struct nsp_kernel *k)
+{
+	if (k->host_fd < 0) {
+		k->host_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (k->host_fd < 0)
+			return -errno;
+	}
+	return k->host_fd;
+}
+
+int nsp_kernel_host_netns(struct nsp_kernel *k, uint64_t *ret_ino)
+{
+	int fd = nsp_kernel_host_fd(k);
+	struct stat st;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	*ret_ino = (uint64_t)st.st_ino;
+	return 0;
 }
 
 int nsp_kernel_reopen_netns(struct nsp_kernel *k, size_t i, const char *netns)
@@ -103,10 +134,10 @@ int nsp_kernel_reopen_netns(struct nsp_kernel *k, size_t i, const char *netns)
 }
 
 static const struct nsp_obs_link *find_owned_veth(const struct nsp_obs_link *links, size_t n,
-						  const char *instance)
+						  const struct nsp_owner *who)
 {
 	for (size_t i = 0; i < n; i++)
-		if (links[i].is_veth && nsp_is_marked(links[i].alias, instance))
+		if (links[i].is_veth && nsp_is_marked(links[i].alias, who->scope, who->instance))
 			return &links[i];
 	return NULL;
 }
@@ -165,8 +196,9 @@ static int host_link(struct host_view *hv, const char *name, struct nsp_obs_link
 	return 0;
 }
 
-/* A veth of the host that carries instance's mark, under whatever name. */
-static int host_owned_veth(struct host_view *hv, const char *instance, struct nsp_obs_link *out)
+/* A veth of the host that carries who's mark, under whatever name. */
+static int host_owned_veth(struct host_view *hv, const struct nsp_owner *who,
+			   struct nsp_obs_link *out)
 {
 	const struct nsp_obs_link *l;
 
@@ -177,7 +209,7 @@ static int host_owned_veth(struct host_view *hv, const char *instance, struct ns
 			return r;
 		hv->all_read = true;
 	}
-	l = find_owned_veth(hv->all, hv->n_all, instance);
+	l = find_owned_veth(hv->all, hv->n_all, who);
 	if (l)
 		*out = *l;
 	return 0;
@@ -206,8 +238,8 @@ static int observe_uplink_address(struct host_view *hv, struct nsp_obs_instance 
 	return 0;
 }
 
-static int observe_host(struct host_view *hv, const struct nsp_instance *w,
-			struct nsp_obs_instance *o)
+static int observe_host(struct host_view *hv, const struct nsp_owner *who,
+			const struct nsp_instance *w, struct nsp_obs_instance *o)
 {
 	int r = host_link(hv, w->uplink, &o->uplink);
 
@@ -221,16 +253,17 @@ static int observe_host(struct host_view *hv, const struct nsp_instance *w,
 	}
 	r = host_link(hv, w->veth_host, &o->host);
 	if (r == 0 && !o->host.present)
-		r = host_owned_veth(hv, w->name, &o->host_owned);
+		r = host_owned_veth(hv, who, &o->host_owned);
 	return r;
 }
 
-static int observe_prog(struct nsp_nl *nl, const struct nsp_obs_link *link, const char *instance,
-			enum nsp_program program, enum nsp_attach attach, struct nsp_obs_prog *ret)
+static int observe_prog(struct nsp_nl *nl, const struct nsp_obs_link *link,
+			const struct nsp_owner *who, enum nsp_program program,
+			enum nsp_attach attach, struct nsp_obs_prog *ret)
 {
 	if (attach == NSP_ATTACH_TC)
-		return nsp_tc_observe(nl, link->ifindex, instance, program, ret);
-	return nsp_xdp_observe(link, instance, program, ret);
+		return nsp_tc_observe(nl, link->ifindex, who, program, ret);
+	return nsp_xdp_observe(link, who, program, ret);
 }
 
 /* The link a program sits on: ifname, or our veth under its old name (a rename keeps programs). */
@@ -249,8 +282,8 @@ static int program_link(struct host_view *hv, const struct nsp_instance *w,
  * The program on each bound interface, at the binding's attach point and at
  * the other one; a renamed veth is looked up under its old name.
  */
-static int observe_bindings(struct host_view *hv, const struct nsp_instance *w,
-			    struct nsp_obs_instance *o)
+static int observe_bindings(struct host_view *hv, const struct nsp_owner *who,
+			    const struct nsp_instance *w, struct nsp_obs_instance *o)
 {
 	for (size_t i = 0; i < w->n_bindings; i++) {
 		const struct nsp_binding *b = &w->bindings[i];
@@ -262,10 +295,9 @@ static int observe_bindings(struct host_view *hv, const struct nsp_instance *w,
 			return r;
 		if (!l.present)
 			continue;
-		r = observe_prog(hv->nl, &l, w->name, b->program, b->attach, &o->progs[i]);
+		r = observe_prog(hv->nl, &l, who, b->program, b->attach, &o->progs[i]);
 		if (r == 0)
-			r = observe_prog(hv->nl, &l, w->name, b->program, other,
-					 &o->other_attach[i]);
+			r = observe_prog(hv->nl, &l, who, b->program, other, &o->other_attach[i]);
 		if (r < 0)
 			return r;
 	}
@@ -286,8 +318,8 @@ static bool program_bound(const struct nsp_instance *w, enum nsp_program program
  * veth.host, rx_ping on the uplink): its XDP side comes with the link's
  * lookup, its tc side is one filter dump.
  */
-static int observe_unbound(struct host_view *hv, const struct nsp_instance *w,
-			   struct nsp_obs_instance *o)
+static int observe_unbound(struct host_view *hv, const struct nsp_owner *who,
+			   const struct nsp_instance *w, struct nsp_obs_instance *o)
 {
 	static const enum nsp_program programs[] = {NSP_PROG_TX_PING, NSP_PROG_RX_PING};
 	static const enum nsp_attach attaches[] = {NSP_ATTACH_XDP, NSP_ATTACH_TC};
@@ -307,7 +339,7 @@ static int observe_unbound(struct host_view *hv, const struct nsp_instance *w,
 		for (size_t j = 0; j < sizeof(attaches) / sizeof(attaches[0]); j++) {
 			struct nsp_obs_unbound *x = &o->unbound[o->n_unbound];
 
-			r = observe_prog(hv->nl, &l, w->name, programs[i], attaches[j], &x->prog);
+			r = observe_prog(hv->nl, &l, who, programs[i], attaches[j], &x->prog);
 			if (r < 0)
 				return r;
 			if (!x->prog.present || !x->prog.ours)
@@ -321,8 +353,26 @@ static int observe_unbound(struct host_view *hv, const struct nsp_instance *w,
 	return 0;
 }
 
+/*
+ * Whether the netns of h has an id for the host netns: a veth pair between
+ * them gave it one (the kernel assigns it when it first names the peer's
+ * netns, in a link dump as this run's).
+ */
+static int netns_of_host(struct nsp_kernel *k, struct nsp_netns_handles *h, bool *ret)
+{
+	int host = nsp_kernel_host_fd(k), nsid, r;
+
+	if (host < 0)
+		return host;
+	r = nsp_nl_get_nsid(&h->nl, host, &nsid);
+	if (r == 0)
+		*ret = nsid >= 0;
+	return r;
+}
+
 /* Inside the instance's netns: the lo mark, the peer, its addresses, routes, neighbors. */
-static int observe_netns(struct nsp_netns_handles *h, const struct nsp_instance *w,
+static int observe_netns(struct nsp_kernel *k, struct nsp_netns_handles *h,
+			 const struct nsp_owner *who, const struct nsp_instance *w,
 			 struct nsp_obs_instance *o)
 {
 	const struct nsp_obs_link *host = o->host.present ? &o->host : &o->host_owned;
@@ -340,14 +390,22 @@ static int observe_netns(struct nsp_netns_handles *h, const struct nsp_instance 
 	for (size_t i = 0; i < n_links; i++) {
 		const struct nsp_obs_link *l = &links[i];
 
-		if (!strcmp(l->name, "lo"))
-			o->netns_owned = nsp_is_marked(l->alias, w->name);
+		if (!strcmp(l->name, "lo")) {
+			snprintf(o->netns_mark, sizeof(o->netns_mark), "%s", l->alias);
+			o->netns_owned = nsp_is_marked(l->alias, who->scope, who->instance);
+		}
 		/* The two ends name each other; ifindexes alone could coincide. */
 		if (host->present && host->is_veth && l->is_veth &&
 		    l->peer_ifindex == host->ifindex && host->peer_ifindex == l->ifindex)
 			o->peer = *l;
 		else if (!strcmp(l->name, w->veth_peer))
 			o->peer_named = *l;
+	}
+	/* another owner's mark: a renamed instance's netns, if it is this host's */
+	if (!o->netns_owned && nsp_mark_parse(o->netns_mark, &(struct nsp_owner){0})) {
+		r = netns_of_host(k, h, &o->netns_of_host);
+		if (r < 0)
+			goto out;
 	}
 	if (!o->peer.present)
 		goto out;
@@ -357,9 +415,8 @@ static int observe_netns(struct nsp_netns_handles *h, const struct nsp_instance 
 		goto out;
 	for (size_t i = 0; i < n_addrs && o->n_addrs < NSP_MAX_OBS_ADDRS; i++)
 		if (addrs[i].ifindex == o->peer.ifindex)
-			o->addrs[o->n_addrs++] =
-				(struct nsp_obs_addr){addrs[i].addr, addrs[i].prefix,
-						      addrs[i].secondary};
+			o->addrs[o->n_addrs++] = (struct nsp_obs_addr){
+				addrs[i].addr, addrs[i].prefix, addrs[i].secondary};
 
 	r = nsp_nl_dump_routes(&h->nl, &routes, &n_routes);
 	if (r < 0)
@@ -391,18 +448,20 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 	struct host_view hv = {.nl = &k->host};
 	int r = 0;
 
+	nsp_orphans_free(&k->orphans);
 	for (size_t i = 0; i < cfg->n_instances; i++) {
 		const struct nsp_instance *w = &cfg->instances[i];
+		struct nsp_owner who = nsp_owner_of(cfg->scope, w->name);
 
 		memset(&obs[i], 0, sizeof(obs[i]));
-		r = observe_host(&hv, w, &obs[i]);
+		r = observe_host(&hv, &who, w, &obs[i]);
 		if (r < 0) {
 			snprintf(err, err_size, "reading the host netns: %s", strerror(-r));
 			goto out;
 		}
-		r = observe_bindings(&hv, w, &obs[i]);
+		r = observe_bindings(&hv, &who, w, &obs[i]);
 		if (r == 0)
-			r = observe_unbound(&hv, w, &obs[i]);
+			r = observe_unbound(&hv, &who, w, &obs[i]);
 		if (r < 0) {
 			snprintf(err, err_size, "querying the programs of %s: %s", w->name,
 				 strerror(-r));
@@ -415,12 +474,14 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 			continue;
 		}
 		if (r == 0)
-			r = observe_netns(&k->ns[i], w, &obs[i]);
+			r = observe_netns(k, &k->ns[i], &who, w, &obs[i]);
 		if (r < 0) {
 			snprintf(err, err_size, "reading netns %s: %s", w->netns, strerror(-r));
 			goto out;
 		}
 	}
+	if (k->sweep != NSP_SWEEP_NONE)
+		r = nsp_sweep(k, cfg, obs, err, err_size);
 out:
 	free(hv.named);
 	free(hv.all);

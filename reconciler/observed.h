@@ -16,6 +16,12 @@
 #define NSP_MAX_OBS_NEIGHS 32
 #define NSP_ALIAS_MAX	   64
 
+/* Who a mark or a program's rodata names: an instance of a scope (owner.h). */
+struct nsp_owner {
+	char scope[NSP_NAME_MAX + 1];
+	char instance[NSP_NAME_MAX + 1];
+};
+
 struct nsp_obs_link {
 	bool present;
 	int ifindex;
@@ -24,9 +30,11 @@ struct nsp_obs_link {
 	struct nsp_mac mac;
 	bool up;
 	bool is_veth;
-	int peer_ifindex;     /* IFLA_LINK: the other end of a veth */
-	uint32_t xdp_prog_id; /* IFLA_XDP: the XDP program attached, 0 for none */
-	bool xdp_generic;     /* ... attached in generic (skb) mode */
+	int peer_ifindex;	  /* IFLA_LINK: the other end of a veth */
+	bool has_link_netnsid;	  /* IFLA_LINK_NETNSID: that end is in another netns, */
+	int link_netnsid;	  /* ... this one's id for it */
+	uint32_t xdp_prog_id;	  /* IFLA_XDP: the XDP program attached, 0 for none */
+	bool xdp_generic;	  /* ... attached in generic (skb) mode */
 	bool promote_secondaries; /* IPv4: deleting a primary address promotes the next */
 };
 
@@ -63,6 +71,8 @@ struct nsp_prog_params {
 	uint16_t sport_min; /* the worker's source ports, host order */
 	uint16_t sport_max;
 	uint32_t peer_ifindex; /* tc objects only: the netns-side veth, in its netns */
+	char scope[16];	       /* the owner's scope; an older build's reads "default" */
+	uint64_t host_netns;   /* the host netns's inode it was loaded for; 0: unknown */
 };
 
 /* What is attached to an interface (XDP) or sits in our tc slot, and whether it is ours. */
@@ -71,8 +81,9 @@ struct nsp_obs_prog {
 	uint32_t id;		/* 0: a tc classifier other than bpf holds our priority */
 	char name[16];		/* the program's, or that classifier's kind */
 	enum nsp_xdp_mode mode; /* XDP only, effective: native or generic */
-	bool ours;		/* our program's name and this instance's name in its rodata */
-	struct nsp_prog_params params; /* read back from its rodata, when ours */
+	bool nsping; /* one of our programs' names, with our rodata: params name its owner */
+	bool ours;   /* ... and that owner is this instance */
+	struct nsp_prog_params params; /* read back from its rodata, when nsping */
 	uint64_t build_id;	       /* of the program this binary would load (when present) */
 };
 
@@ -102,6 +113,13 @@ struct nsp_obs_instance {
 	/* the isolated netns */
 	bool netns_present;
 	bool netns_owned;		/* its lo carries our mark */
+	char netns_mark[NSP_ALIAS_MAX]; /* its lo's ifalias, whoever's */
+	/*
+	 * Read only when lo carries another owner's mark: the netns has an id
+	 * for the host netns (a veth pair joined them), so it was made for this
+	 * host, not for another netns that shares /run/netns.
+	 */
+	bool netns_of_host;
 	bool netns_stale;		/* no netns, only its empty mount point is left */
 	struct nsp_obs_link peer;	/* the other end of host (or host_owned) */
 	struct nsp_obs_link peer_named; /* whatever is named veth.peer in the netns */
@@ -122,6 +140,44 @@ struct nsp_obs_instance {
 	/* ours, of a program the file has no binding for */
 	struct nsp_obs_unbound unbound[NSP_MAX_UNBOUND];
 	size_t n_unbound;
+};
+
+/*
+ * What nsping owns on the host and no instance of the file observed: the
+ * orphans that apply prunes (sweep.c, docs/DESIGN.md "Finding orphans").
+ */
+struct nsp_obs_orphan_netns {
+	char name[NSP_NETNS_MAX + 1]; /* under /run/netns */
+	struct nsp_owner owner;	      /* its lo's mark */
+	/* the host end of its veth pair, when that carries a mark of ours */
+	struct nsp_obs_link host_veth;
+	struct nsp_owner host_veth_owner;
+};
+
+/* A program of ours attached in the host netns where no instance looked. */
+struct nsp_obs_orphan_prog {
+	struct nsp_owner owner; /* from its rodata */
+	enum nsp_program program;
+	enum nsp_attach attach;
+	char ifname[IFNAMSIZ]; /* the link it is attached to */
+	struct nsp_obs_prog prog;
+};
+
+/* A host veth of ours that is no instance's, and whose netns is gone or elsewhere. */
+struct nsp_obs_orphan_link {
+	struct nsp_owner owner;
+	struct nsp_obs_link link;
+};
+
+struct nsp_obs_orphans {
+	bool swept; /* false: nobody looked (--no-prune, or destroy without --all) */
+	bool all;   /* every scope's (destroy --all), not only the file's */
+	struct nsp_obs_orphan_netns *netns;
+	size_t n_netns;
+	struct nsp_obs_orphan_prog *progs;
+	size_t n_progs;
+	struct nsp_obs_orphan_link *links;
+	size_t n_links;
 };
 
 #endif

@@ -4,6 +4,8 @@
  * (netns, veth pair, link attributes, addresses, route, neighbor, offloads,
  * programs) and emits the smallest change that makes each one match. An object
  * that exists and cannot be proven ours stops the instance with a conflict.
+ * Then the orphans: what nsping owns in the file's scope that no instance
+ * explains goes, each owner's programs, links and netns in that order.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,11 +21,16 @@
 
 struct planner {
 	struct nsp_plan *plan;
-	const struct nsp_instance *want;
+	const struct nsp_config *cfg;
+	const struct nsp_instance *want; /* NULL while planning orphans */
 	const struct nsp_obs_instance *obs;
 	size_t idx;
-	struct nsp_mac mac; /* resolved: inherit -> the uplink's */
-	uint32_t address;   /* resolved: inherit -> the uplink's */
+	struct nsp_owner owner;			/* of what add() plans */
+	bool netns_ours;			/* owned, or an orphan's taken over */
+	const struct nsp_obs_instance *all_obs; /* every instance's, as obs */
+	bool found_all;				/* destroy --all: every owner's objects go */
+	struct nsp_mac mac;			/* resolved: inherit -> the uplink's */
+	uint32_t address;			/* resolved: inherit -> the uplink's */
 	uint8_t prefix;
 	int err;
 };
@@ -70,6 +77,7 @@ add(struct planner *p, enum nsp_op op, enum nsp_kind kind, enum nsp_action actio
 	c->kind = kind;
 	c->action = action;
 	c->instance = p->idx;
+	c->owner = p->owner;
 	c->side = NSP_SIDE_NETNS;
 	va_start(ap, object_fmt);
 	vsnprintf(c->object, sizeof(c->object), object_fmt, ap);
@@ -127,6 +135,32 @@ static void set_text(char dst[NSP_TEXT_MAX], const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(dst, NSP_TEXT_MAX, fmt, ap);
 	va_end(ap);
+}
+
+/* The instance of the file called name; NULL when the file has none. */
+static const struct nsp_instance *file_instance(const struct nsp_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_instances; i++)
+		if (!strcmp(cfg->instances[i].name, name))
+			return &cfg->instances[i];
+	return NULL;
+}
+
+/* Who owns an object of nsping's, for a conflict's reason. */
+static const char *owner_text(const struct nsp_owner *o, char buf[64])
+{
+	snprintf(buf, 64, "nsping instance %s of scope %s", o->instance, o->scope);
+	return buf;
+}
+
+/*
+ * The file is the whole truth for its scope: what that scope owns and no
+ * instance claims is the file's to take over (a renamed instance's) or to
+ * prune. Other scopes are other files' business.
+ */
+static bool same_scope(const struct planner *p, const struct nsp_owner *o)
+{
+	return !strcmp(o->scope, p->cfg->scope);
 }
 
 /* mac and address "inherit" take the uplink's values; false if they can't. */
@@ -308,14 +342,14 @@ static void plan_mark(struct planner *p, enum nsp_side side, const struct nsp_ob
 {
 	struct nsp_change *c;
 
-	if (nsp_is_marked(l->alias, p->want->name))
+	if (nsp_is_marked(l->alias, p->cfg->scope, p->want->name))
 		return;
 	c = add(p, NSP_OP_UPDATE, NSP_KIND_LINK, NSP_ACT_LINK_MARK, "%s", name);
 	if (!c)
 		return;
 	strcpy(c->attribute, "alias");
 	set_text(c->from, "%s", l->alias);
-	nsp_mark(p->want->name, c->to);
+	nsp_mark(p->cfg->scope, p->want->name, c->to);
 	c->side = side;
 	strcpy(c->ifname, name);
 }
@@ -529,8 +563,53 @@ static void plan_existing_pair(struct planner *p, const struct nsp_obs_link *hos
  */
 static bool veth_is_ours(const struct planner *p, const struct nsp_obs_link *l)
 {
-	return nsp_is_marked(l->alias, p->want->name) ||
-	       (l->is_veth && p->obs->netns_owned && p->obs->peer.present);
+	return nsp_is_marked(l->alias, p->cfg->scope, p->want->name) ||
+	       (l->is_veth && p->netns_ours && p->obs->peer.present);
+}
+
+/* Another instance of the file has the link ifindex as its veth (under an old name). */
+static bool link_claimed_elsewhere(const struct planner *p, int ifindex)
+{
+	for (size_t i = 0; p->all_obs && i < p->cfg->n_instances; i++) {
+		const struct nsp_obs_instance *o = &p->all_obs[i];
+
+		if (i != p->idx && ((o->host.present && o->host.ifindex == ifindex) ||
+				    (o->host_owned.present && o->host_owned.ifindex == ifindex)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Ours, or marked by an orphan of our scope that no other instance claims:
+ * a renamed instance's veth, re-marked in place (or rebuilt, as any of ours
+ * whose peer is not in our netns).
+ */
+static bool veth_takeable(const struct planner *p, const struct nsp_obs_link *l)
+{
+	struct nsp_owner o;
+
+	return veth_is_ours(p, l) || (nsp_mark_parse(l->alias, &o) && same_scope(p, &o) &&
+				      !link_claimed_elsewhere(p, l->ifindex));
+}
+
+/* The link named veth.host is in the way: say whose it is. */
+static void conflict_host_link(struct planner *p, const struct nsp_obs_link *l)
+{
+	const char *want = p->want->veth_host;
+	char named[2 * IFNAMSIZ + 32], whose[96], who[64];
+	struct nsp_owner o;
+
+	/* the kernel finds a link by its altname too */
+	if (strcmp(l->name, want))
+		snprintf(named, sizeof(named), "link %s (an altname of %s)", want, l->name);
+	else
+		snprintf(named, sizeof(named), "link %s", want);
+	if (nsp_mark_parse(l->alias, &o))
+		snprintf(whose, sizeof(whose), "is owned by %s", owner_text(&o, who));
+	else
+		snprintf(whose, sizeof(whose), "is not owned by nsping");
+	conflict(p, NSP_KIND_LINK, want, "%s exists in the host netns and %s", named, whose);
 }
 
 static void plan_links(struct planner *p, bool fresh_netns)
@@ -540,18 +619,8 @@ static void plan_links(struct planner *p, bool fresh_netns)
 	const struct nsp_obs_link *host = NULL;
 
 	if (o->host.present) {
-		if (!o->host.is_veth || !veth_is_ours(p, &o->host)) {
-			/* the kernel finds a link by its altname too */
-			if (strcmp(o->host.name, w->veth_host))
-				conflict(p, NSP_KIND_LINK, w->veth_host,
-					 "link %s (an altname of %s) exists in the host netns "
-					 "and is not owned by nsping",
-					 w->veth_host, o->host.name);
-			else
-				conflict(p, NSP_KIND_LINK, w->veth_host,
-					 "link %s exists in the host netns and is not owned by "
-					 "nsping",
-					 w->veth_host);
+		if (!o->host.is_veth || !veth_takeable(p, &o->host)) {
+			conflict_host_link(p, &o->host);
 			return;
 		}
 		host = &o->host;
@@ -593,6 +662,7 @@ static struct nsp_prog_params wanted_params(const struct planner *p, const struc
 	struct nsp_prog_params w = {0};
 
 	snprintf(w.instance, sizeof(w.instance), "%s", p->want->name);
+	snprintf(w.scope, sizeof(w.scope), "%s", p->cfg->scope);
 	w.uplink_ifindex = (uint32_t)obs->uplink.ifindex;
 	w.veth_ifindex =
 		(uint32_t)(obs->host.present ? obs->host.ifindex : obs->host_owned.ifindex);
@@ -611,6 +681,7 @@ static struct nsp_prog_params wanted_params(const struct planner *p, const struc
 static bool params_equal(const struct nsp_prog_params *a, const struct nsp_prog_params *b)
 {
 	return !strncmp(a->instance, b->instance, sizeof(a->instance)) &&
+	       !strncmp(a->scope, b->scope, sizeof(a->scope)) &&
 	       a->uplink_ifindex == b->uplink_ifindex && a->veth_ifindex == b->veth_ifindex &&
 	       a->build_id == b->build_id && a->port == b->port && a->addr == b->addr &&
 	       nsp_mac_equal(&a->uplink_mac, &b->uplink_mac) && a->sport_min == b->sport_min &&
@@ -643,15 +714,51 @@ static void placement_text(const struct planner *p, const struct nsp_binding *b,
 {
 	if (b->attach == NSP_ATTACH_TC)
 		set_text(dst, "%s ingress handle 0x%x prio %u", nsp_program_name(b->program),
-			 nsp_tc_handle(p->want->name), NSP_TC_PRIORITY);
+			 nsp_tc_handle(p->cfg->scope, p->want->name), NSP_TC_PRIORITY);
 	else
 		set_text(dst, "%s %s", nsp_program_name(b->program), nsp_mode_name(b->mode));
+}
+
+/*
+ * A program of an orphan of our scope (a renamed or removed instance's) is
+ * replaced in place by ours. One of an instance still in the file is that
+ * instance's: two may not bind the same XDP hook.
+ */
+static bool prog_takeable(const struct planner *p, const struct nsp_obs_prog *o)
+{
+	struct nsp_owner owner = nsp_owner_of(o->params.scope, o->params.instance);
+
+	return o->nsping && same_scope(p, &owner) && !file_instance(p->cfg, owner.instance);
+}
+
+/* Our program, another instance's or scope's: name its owner. */
+static void conflict_nsping_prog(struct planner *p, const struct nsp_binding *b,
+				 const struct nsp_obs_prog *o)
+{
+	struct nsp_owner owner = nsp_owner_of(o->params.scope, o->params.instance);
+	bool in_file = same_scope(p, &owner) && file_instance(p->cfg, owner.instance);
+	char who[64];
+
+	owner_text(&owner, who);
+	if (b->attach == NSP_ATTACH_XDP)
+		conflict(p, NSP_KIND_XDP, b->interface,
+			 "program id %u \"%s\" (%s) of %s is attached to %s%s", o->id, o->name,
+			 xdp_mode_text(o), who, b->interface,
+			 in_file ? ": two instances may not bind xdp to the same interface" : "");
+	else
+		conflict(p, NSP_KIND_TC, b->interface,
+			 "program id %u \"%s\" of %s is attached to %s at tc ingress handle 0x%x "
+			 "prio %u",
+			 o->id, o->name, who, b->interface,
+			 nsp_tc_handle(p->cfg->scope, p->want->name), NSP_TC_PRIORITY);
 }
 
 static void conflict_foreign_prog(struct planner *p, const struct nsp_binding *b,
 				  const struct nsp_obs_prog *o)
 {
-	if (b->attach == NSP_ATTACH_XDP)
+	if (o->nsping)
+		conflict_nsping_prog(p, b, o);
+	else if (b->attach == NSP_ATTACH_XDP)
 		conflict(p, NSP_KIND_XDP, b->interface,
 			 "foreign program id %u \"%s\" (%s) is attached to %s", o->id, o->name,
 			 xdp_mode_text(o), b->interface);
@@ -659,7 +766,7 @@ static void conflict_foreign_prog(struct planner *p, const struct nsp_binding *b
 		conflict(p, NSP_KIND_TC, b->interface,
 			 "foreign program id %u \"%s\" is attached to %s at tc ingress handle "
 			 "0x%x prio %u",
-			 o->id, o->name, b->interface, nsp_tc_handle(p->want->name),
+			 o->id, o->name, b->interface, nsp_tc_handle(p->cfg->scope, p->want->name),
 			 NSP_TC_PRIORITY);
 	else
 		conflict(p, NSP_KIND_TC, b->interface,
@@ -682,6 +789,9 @@ static void plan_detach(struct planner *p, enum nsp_program program, const char 
 	strcpy(c->ifname, ifname);
 	c->old_prog_id = pr->id;
 	c->old_mode = pr->mode;
+	/* tc: the filter is in its owner's slot */
+	if (pr->nsping)
+		c->owner = nsp_owner_of(pr->params.scope, pr->params.instance);
 }
 
 static void plan_detach_binding(struct planner *p, size_t i, enum nsp_kind kind,
@@ -731,7 +841,7 @@ static void plan_bindings(struct planner *p, bool veth_rebuilt)
 		bool replace = o->present && !on_new_link;
 		struct nsp_change *c;
 
-		if (replace && !o->ours) {
+		if (replace && !o->ours && !prog_takeable(p, o)) {
 			conflict_foreign_prog(p, b, o);
 			continue;
 		}
@@ -771,6 +881,48 @@ static void plan_bindings(struct planner *p, bool veth_rebuilt)
 	plan_detach_unbound(p, veth_rebuilt, true);
 }
 
+/*
+ * The netns named in the file exists and lo carries another owner's mark.
+ * An orphan's of our scope, made for this host, is taken over (a renamed
+ * instance keeps its netns: lo is marked anew); false with a conflict
+ * otherwise.
+ */
+static bool take_netns(struct planner *p)
+{
+	const struct nsp_instance *w = p->want;
+	const struct nsp_obs_instance *o = p->obs;
+	struct nsp_owner owner;
+	struct nsp_change *c;
+	char who[64];
+
+	if (!nsp_mark_parse(o->netns_mark, &owner)) {
+		conflict(p, NSP_KIND_NETNS, w->netns, "netns %s exists and is not owned by nsping",
+			 w->netns);
+		return false;
+	}
+	if (!same_scope(p, &owner)) {
+		conflict(p, NSP_KIND_NETNS, w->netns, "netns %s exists and is owned by %s",
+			 w->netns, owner_text(&owner, who));
+		return false;
+	}
+	/* /run/netns is shared by every netns of the machine, whoever its host */
+	if (!o->netns_of_host) {
+		conflict(p, NSP_KIND_NETNS, w->netns,
+			 "netns %s is marked by %s but is not linked to this host netns", w->netns,
+			 owner_text(&owner, who));
+		return false;
+	}
+	c = add(p, NSP_OP_UPDATE, NSP_KIND_NETNS, NSP_ACT_NETNS_MARK, "%s", w->netns);
+	if (c) {
+		strcpy(c->attribute, "alias");
+		set_text(c->from, "%s", o->netns_mark);
+		nsp_mark(p->cfg->scope, w->name, c->to);
+		strcpy(c->netns, w->netns);
+	}
+	p->netns_ours = true;
+	return true;
+}
+
 static void plan_instance(struct planner *p)
 {
 	const struct nsp_instance *w = p->want;
@@ -782,14 +934,15 @@ static void plan_instance(struct planner *p)
 
 	if (!resolve(p))
 		return;
+	p->netns_ours = o->netns_present && o->netns_owned;
 	if (!o->netns_present) {
 		c = add(p, NSP_OP_CREATE, NSP_KIND_NETNS, NSP_ACT_NETNS_CREATE, "%s", w->netns);
-		if (c)
+		if (c) {
 			set_text(c->to, "/run/netns/%s", w->netns);
+			strcpy(c->netns, w->netns);
+		}
 		fresh_netns = true;
-	} else if (!o->netns_owned) {
-		conflict(p, NSP_KIND_NETNS, w->netns, "netns %s exists and is not owned by nsping",
-			 w->netns);
+	} else if (!o->netns_owned && !take_netns(p)) {
 		return;
 	}
 	plan_links(p, fresh_netns);
@@ -805,23 +958,213 @@ static void plan_instance(struct planner *p)
 		p->plan->n_changes = first_change;
 }
 
+/* The instance of the file that owner is, or NSP_NO_INSTANCE. */
+static size_t instance_index(const struct nsp_config *cfg, const struct nsp_owner *owner)
+{
+	const struct nsp_instance *w = file_instance(cfg, owner->instance);
+
+	if (!w || strcmp(owner->scope, cfg->scope))
+		return NSP_NO_INSTANCE;
+	return (size_t)(w - cfg->instances);
+}
+
+/* The host link ifindex is an instance's veth: that instance plans for it. */
+static bool instance_link(const struct planner *p, int ifindex)
+{
+	for (size_t i = 0; i < p->cfg->n_instances; i++) {
+		const struct nsp_obs_instance *o = &p->all_obs[i];
+
+		if ((o->host.present && o->host.ifindex == ifindex) ||
+		    (o->host_owned.present && o->host_owned.ifindex == ifindex))
+			return true;
+	}
+	return false;
+}
+
+static bool owner_equal(const struct nsp_owner *a, const struct nsp_owner *b)
+{
+	return !strcmp(a->scope, b->scope) && !strcmp(a->instance, b->instance);
+}
+
+/* What the orphan pass collects, so that each owner's objects go once, together. */
+struct orphan_pass {
+	const struct nsp_obs_orphans *found;
+	struct nsp_owner owners[NSP_MAX_INSTANCES * 4];
+	size_t n_owners;
+	uint32_t detached[NSP_MAX_INSTANCES * NSP_MAX_BINDINGS];
+	size_t n_detached;
+	int deleted[NSP_MAX_INSTANCES * 2];
+	size_t n_deleted;
+};
+
+static void note_owner(struct orphan_pass *x, const struct nsp_owner *o)
+{
+	for (size_t i = 0; i < x->n_owners; i++)
+		if (owner_equal(&x->owners[i], o))
+			return;
+	if (x->n_owners < sizeof(x->owners) / sizeof(x->owners[0]))
+		x->owners[x->n_owners++] = *o;
+}
+
+/* A program once: two instances on one uplink both see its XDP program. */
+static bool first_detach(struct orphan_pass *x, uint32_t id)
+{
+	for (size_t i = 0; i < x->n_detached; i++)
+		if (x->detached[i] == id)
+			return false;
+	if (x->n_detached < sizeof(x->detached) / sizeof(x->detached[0]))
+		x->detached[x->n_detached++] = id;
+	return true;
+}
+
+static void plan_orphan_link(struct planner *p, struct orphan_pass *x, const struct nsp_obs_link *l,
+			     const char *netns)
+{
+	struct nsp_change *c;
+
+	if (instance_link(p, l->ifindex))
+		return;
+	for (size_t i = 0; i < x->n_deleted; i++)
+		if (x->deleted[i] == l->ifindex)
+			return;
+	if (x->n_deleted < sizeof(x->deleted) / sizeof(x->deleted[0]))
+		x->deleted[x->n_deleted++] = l->ifindex;
+	c = add(p, NSP_OP_DELETE, NSP_KIND_LINK, NSP_ACT_LINK_DELETE, "%s", l->name);
+	if (!c)
+		return;
+	if (netns)
+		set_text(c->from, "veth, peer in %s", netns);
+	else
+		set_text(c->from, "veth");
+	c->side = NSP_SIDE_HOST;
+	strcpy(c->ifname, l->name);
+}
+
+/* An orphan program of ours that an instance saw at its binding's other attach point. */
+static bool other_attach_orphan(const struct planner *p, const struct nsp_obs_prog *pr)
+{
+	struct nsp_owner owner = nsp_owner_of(pr->params.scope, pr->params.instance);
+
+	/* destroy --all: the instance's destroy detaches every one of ours there */
+	return pr->present && pr->nsping && !pr->ours && !p->found_all && same_scope(p, &owner) &&
+	       !file_instance(p->cfg, owner.instance);
+}
+
+/* Every object of owner that the pass found: programs, then links, then the netns. */
+static void plan_owner_orphans(struct planner *p, struct orphan_pass *x)
+{
+	const struct nsp_obs_orphans *f = x->found;
+	struct nsp_change *c;
+
+	for (size_t i = 0; i < p->cfg->n_instances; i++) {
+		const struct nsp_instance *w = &p->cfg->instances[i];
+
+		for (size_t k = 0; k < w->n_bindings; k++) {
+			const struct nsp_obs_prog *pr = &p->all_obs[i].other_attach[k];
+
+			if (other_attach_orphan(p, pr) &&
+			    nsp_owner_is(&p->owner, pr->params.scope, pr->params.instance) &&
+			    first_detach(x, pr->id))
+				plan_detach(p, w->bindings[k].program, w->bindings[k].interface,
+					    other_kind(&w->bindings[k]), pr);
+		}
+	}
+	for (size_t i = 0; i < f->n_progs; i++) {
+		const struct nsp_obs_orphan_prog *op = &f->progs[i];
+
+		if (owner_equal(&op->owner, &p->owner) && first_detach(x, op->prog.id))
+			plan_detach(p, op->program, op->ifname,
+				    op->attach == NSP_ATTACH_TC ? NSP_KIND_TC : NSP_KIND_XDP,
+				    &op->prog);
+	}
+	for (size_t i = 0; i < f->n_netns; i++)
+		if (owner_equal(&f->netns[i].owner, &p->owner) && f->netns[i].host_veth.present)
+			plan_orphan_link(p, x, &f->netns[i].host_veth, f->netns[i].name);
+	for (size_t i = 0; i < f->n_links; i++)
+		if (owner_equal(&f->links[i].owner, &p->owner))
+			plan_orphan_link(p, x, &f->links[i].link, NULL);
+	for (size_t i = 0; i < f->n_netns; i++) {
+		if (!owner_equal(&f->netns[i].owner, &p->owner))
+			continue;
+		c = add(p, NSP_OP_DELETE, NSP_KIND_NETNS, NSP_ACT_NETNS_DELETE, "%s",
+			f->netns[i].name);
+		if (!c)
+			return;
+		set_text(c->from, "/run/netns/%s", f->netns[i].name);
+		c->side = NSP_SIDE_HOST;
+		strcpy(c->netns, f->netns[i].name);
+	}
+}
+
+/*
+ * After the instances, what nsping owns and no instance explains, grouped by
+ * owner: make before break, the instances' new objects are in place before
+ * the old ones go.
+ */
+static int plan_orphans(struct nsp_plan *plan, const struct nsp_config *cfg,
+			const struct nsp_obs_instance *obs, const struct nsp_obs_orphans *found)
+{
+	struct planner p = {.plan = plan, .cfg = cfg, .all_obs = obs, .found_all = found->all};
+	struct orphan_pass *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return -ENOMEM;
+	x->found = found;
+	for (size_t i = 0; i < found->n_netns; i++)
+		note_owner(x, &found->netns[i].owner);
+	for (size_t i = 0; i < found->n_links; i++)
+		note_owner(x, &found->links[i].owner);
+	for (size_t i = 0; i < found->n_progs; i++)
+		note_owner(x, &found->progs[i].owner);
+	for (size_t i = 0; i < cfg->n_instances; i++)
+		for (size_t k = 0; k < cfg->instances[i].n_bindings; k++) {
+			const struct nsp_obs_prog *pr = &obs[i].other_attach[k];
+			struct nsp_owner o = nsp_owner_of(pr->params.scope, pr->params.instance);
+
+			if (other_attach_orphan(&p, pr))
+				note_owner(x, &o);
+		}
+	for (size_t i = 0; i < x->n_owners && !p.err; i++) {
+		p.owner = x->owners[i];
+		p.idx = instance_index(cfg, &p.owner);
+		plan_owner_orphans(&p, x);
+	}
+	free(x);
+	return p.err;
+}
+
 int nsp_plan_build(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
-		   struct nsp_plan *ret_plan)
+		   const struct nsp_obs_orphans *orphans, struct nsp_plan *ret_plan)
 {
 	struct nsp_plan plan = {0};
+	int err = 0;
 
-	for (size_t i = 0; i < cfg->n_instances; i++) {
-		struct planner p = {
-			.plan = &plan, .want = &cfg->instances[i], .obs = &obs[i], .idx = i};
+	for (size_t i = 0; i < cfg->n_instances && !err; i++) {
+		struct planner p = {.plan = &plan,
+				    .cfg = cfg,
+				    .want = &cfg->instances[i],
+				    .obs = &obs[i],
+				    .all_obs = obs,
+				    .idx = i,
+				    .owner = nsp_owner_of(cfg->scope, cfg->instances[i].name)};
 
 		plan_instance(&p);
-		if (p.err) {
-			nsp_plan_free(&plan);
-			return p.err;
-		}
+		err = p.err;
+	}
+	if (!err && orphans && orphans->swept)
+		err = plan_orphans(&plan, cfg, obs, orphans);
+	if (err) {
+		nsp_plan_free(&plan);
+		return err;
 	}
 	*ret_plan = plan;
 	return 0;
+}
+
+/* Ours; with all (destroy --all), also another owner's that nsping made. */
+static bool destroys_prog(const struct planner *p, const struct nsp_obs_prog *pr)
+{
+	return pr->present && (pr->ours || (p->found_all && pr->nsping));
 }
 
 /* Programs first (they point at the links), then the veth pair, then the netns. */
@@ -830,18 +1173,22 @@ static void plan_destroy_instance(struct planner *p)
 	const struct nsp_instance *w = p->want;
 	const struct nsp_obs_instance *o = p->obs;
 	const struct nsp_obs_link *host = NULL;
+	struct nsp_owner other;
 	struct nsp_change *c;
+	bool netns_marked = o->netns_present && nsp_mark_parse(o->netns_mark, &other);
 
+	p->netns_ours = o->netns_present && o->netns_owned;
 	for (size_t i = 0; i < w->n_bindings; i++) {
 		const struct nsp_binding *b = &w->bindings[i];
 
-		if (o->progs[i].present && o->progs[i].ours)
+		if (destroys_prog(p, &o->progs[i]))
 			plan_detach_binding(p, i, binding_kind(b), &o->progs[i]);
-		if (o->other_attach[i].present && o->other_attach[i].ours)
+		if (destroys_prog(p, &o->other_attach[i]))
 			plan_detach_binding(p, i, other_kind(b), &o->other_attach[i]);
 	}
 	plan_detach_unbound(p, false, false);
-	if (o->host.present && o->host.is_veth && veth_is_ours(p, &o->host))
+	if (o->host.present && o->host.is_veth &&
+	    (veth_is_ours(p, &o->host) || (p->found_all && nsp_mark_parse(o->host.alias, &other))))
 		host = &o->host;
 	else if (o->host_owned.present)
 		host = &o->host_owned;
@@ -854,31 +1201,44 @@ static void plan_destroy_instance(struct planner *p)
 		}
 	}
 	/* An empty mount point is no namespace and nobody's: only its name is left. */
-	if ((o->netns_present && o->netns_owned) || (!o->netns_present && o->netns_stale)) {
+	if ((o->netns_present && o->netns_owned) || (!o->netns_present && o->netns_stale) ||
+	    (p->found_all && netns_marked && o->netns_of_host)) {
 		c = add(p, NSP_OP_DELETE, NSP_KIND_NETNS, NSP_ACT_NETNS_DELETE, "%s", w->netns);
 		if (c) {
 			set_text(c->from,
 				 o->netns_present ? "/run/netns/%s" : "/run/netns/%s (empty)",
 				 w->netns);
 			c->side = NSP_SIDE_HOST;
+			strcpy(c->netns, w->netns);
 		}
 	}
 }
 
 int nsp_plan_build_destroy(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
-			   struct nsp_plan *ret_plan)
+			   const struct nsp_obs_orphans *orphans, struct nsp_plan *ret_plan)
 {
 	struct nsp_plan plan = {0};
+	bool swept = orphans && orphans->swept;
+	int err = 0;
 
-	for (size_t i = 0; i < cfg->n_instances; i++) {
-		struct planner p = {
-			.plan = &plan, .want = &cfg->instances[i], .obs = &obs[i], .idx = i};
+	for (size_t i = 0; i < cfg->n_instances && !err; i++) {
+		struct planner p = {.plan = &plan,
+				    .cfg = cfg,
+				    .want = &cfg->instances[i],
+				    .obs = &obs[i],
+				    .all_obs = obs,
+				    .idx = i,
+				    .owner = nsp_owner_of(cfg->scope, cfg->instances[i].name),
+				    .found_all = swept && orphans->all};
 
 		plan_destroy_instance(&p);
-		if (p.err) {
-			nsp_plan_free(&plan);
-			return p.err;
-		}
+		err = p.err;
+	}
+	if (!err && swept)
+		err = plan_orphans(&plan, cfg, obs, orphans);
+	if (err) {
+		nsp_plan_free(&plan);
+		return err;
 	}
 	*ret_plan = plan;
 	return 0;

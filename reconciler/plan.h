@@ -25,6 +25,7 @@ enum nsp_kind {
 enum nsp_action {
 	NSP_ACT_NETNS_CREATE,
 	NSP_ACT_NETNS_DELETE,
+	NSP_ACT_NETNS_MARK, /* lo's mark: a netns of an orphan taken over (a rename) */
 	NSP_ACT_VETH_CREATE,
 	NSP_ACT_LINK_DELETE,
 	NSP_ACT_LINK_RENAME,
@@ -49,11 +50,15 @@ enum nsp_side { NSP_SIDE_HOST, NSP_SIDE_NETNS };
 
 #define NSP_TEXT_MAX 96
 
+/* The instance of an orphan's change: none of the file's. */
+#define NSP_NO_INSTANCE ((size_t)-1)
+
 struct nsp_change {
 	enum nsp_op op;
 	enum nsp_kind kind;
 	enum nsp_action action;
-	size_t instance;
+	size_t instance;	/* in the file, or NSP_NO_INSTANCE for an orphan */
+	struct nsp_owner owner; /* whose object: the instance, or the orphan's owner */
 	char object[NSP_TEXT_MAX];
 	char attribute[24];	 /* "" for whole objects */
 	char from[NSP_TEXT_MAX]; /* "" = none (JSON null) */
@@ -61,6 +66,7 @@ struct nsp_change {
 
 	/* what apply needs; only the fields of the action are set */
 	enum nsp_side side;
+	char netns[NSP_NETNS_MAX + 1];
 	char ifname[IFNAMSIZ];
 	char new_ifname[IFNAMSIZ];
 	struct nsp_mac mac;
@@ -102,12 +108,15 @@ struct nsp_summary {
 /*
  * The plan that makes the kernel match cfg (apply, plan), or that removes
  * what cfg's instances own (destroy, plan --destroy). Both only plan: apply.c
- * executes. obs has cfg->n_instances entries. 0 or -ENOMEM.
+ * executes. obs has cfg->n_instances entries. The orphans found (NULL, or
+ * not swept: none) are deleted after the instances' changes: those of cfg's
+ * scope, or with orphans->all (destroy --all) every one, and then destroy
+ * also takes what any nsping mark claims at the file's names. 0 or -ENOMEM.
  */
 int nsp_plan_build(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
-		   struct nsp_plan *ret_plan);
+		   const struct nsp_obs_orphans *orphans, struct nsp_plan *ret_plan);
 int nsp_plan_build_destroy(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,
-			   struct nsp_plan *ret_plan);
+			   const struct nsp_obs_orphans *orphans, struct nsp_plan *ret_plan);
 void nsp_plan_free(struct nsp_plan *plan);
 bool nsp_plan_empty(const struct nsp_plan *plan);
 struct nsp_summary nsp_plan_summary(const struct nsp_plan *plan);

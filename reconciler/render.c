@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <string.h>
+
 #include "render.h"
 
 static char op_sign(enum nsp_op op)
@@ -59,6 +61,21 @@ void nsp_render_plan_text(FILE *f, const struct nsp_config *cfg, const struct ns
 			fprintf(f, "  ! error: %s\n", pr->reason);
 		}
 	}
+	/* the orphans, each owner's changes together (plan.c groups them) */
+	for (size_t k = 0; k < plan->n_changes; k++) {
+		const struct nsp_change *c = &plan->changes[k], *prev = k ? c - 1 : NULL;
+
+		if (c->instance != NSP_NO_INSTANCE)
+			continue;
+		if (!prev || prev->instance != NSP_NO_INSTANCE ||
+		    strcmp(prev->owner.scope, c->owner.scope) ||
+		    strcmp(prev->owner.instance, c->owner.instance))
+			fprintf(f, "instance %s of scope %s, not in the file:\n", c->owner.instance,
+				c->owner.scope);
+		fputs("  ", f);
+		nsp_render_change(f, c);
+		fputc('\n', f);
+	}
 	if (nsp_plan_empty(plan)) {
 		fputs("No changes. The kernel matches the configuration.\n", f);
 		return;
@@ -85,7 +102,13 @@ void nsp_render_plan_members(struct nsp_json *j, const struct nsp_config *cfg,
 		nsp_json_begin_object(j, NULL);
 		nsp_json_string(j, "op", nsp_op_name(c->op));
 		nsp_json_string(j, "kind", nsp_kind_name(c->kind));
-		nsp_json_string(j, "instance", cfg->instances[c->instance].name);
+		/* an orphan's: its owner, in no instance of the file */
+		if (c->instance == NSP_NO_INSTANCE) {
+			nsp_json_string(j, "instance", c->owner.instance);
+			nsp_json_string(j, "scope", c->owner.scope);
+		} else {
+			nsp_json_string(j, "instance", cfg->instances[c->instance].name);
+		}
 		nsp_json_string(j, "object", c->object);
 		if (*c->attribute)
 			nsp_json_string(j, "attribute", c->attribute);

@@ -130,23 +130,33 @@ static int hook_create_quietly(struct bpf_tc_hook *hook)
 }
 
 /* The instance's slot on ifindex's ingress, in libbpf's terms. */
-static void slot_address(int ifindex, const char *instance, struct bpf_tc_hook *hook,
-			 struct bpf_tc_opts *opts)
+static void slot_address(int ifindex, const char *scope, const char *instance,
+			 struct bpf_tc_hook *hook, struct bpf_tc_opts *opts)
 {
 	hook->ifindex = ifindex;
 	hook->attach_point = BPF_TC_INGRESS;
-	opts->handle = nsp_tc_handle(instance);
+	opts->handle = nsp_tc_handle(scope, instance);
 	opts->priority = NSP_TC_PRIORITY;
 }
 
-int nsp_tc_observe(struct nsp_nl *nl, int ifindex, const char *instance, enum nsp_program program,
-		   struct nsp_obs_prog *ret)
+int nsp_tc_slot_id(struct nsp_nl *nl, int ifindex, const struct nsp_owner *who, uint32_t *ret_id)
+{
+	struct tc_slot s;
+	int r = read_slot(nl, ifindex, nsp_tc_handle(who->scope, who->instance), &s);
+
+	if (r == 0)
+		*ret_id = *s.blocker ? 0 : s.prog_id;
+	return r;
+}
+
+int nsp_tc_observe(struct nsp_nl *nl, int ifindex, const struct nsp_owner *who,
+		   enum nsp_program program, struct nsp_obs_prog *ret)
 {
 	struct nsp_obs_prog o = {0};
 	struct tc_slot s;
 	int r;
 
-	r = read_slot(nl, ifindex, nsp_tc_handle(instance), &s);
+	r = read_slot(nl, ifindex, nsp_tc_handle(who->scope, who->instance), &s);
 	if (r < 0)
 		return r;
 	if (*s.blocker) {
@@ -156,7 +166,7 @@ int nsp_tc_observe(struct nsp_nl *nl, int ifindex, const char *instance, enum ns
 		o.present = true;
 		o.id = s.prog_id;
 		o.build_id = nsp_prog_build_id(program, NSP_ATTACH_TC);
-		r = nsp_prog_identify(o.id, instance, program, NSP_ATTACH_TC, &o);
+		r = nsp_prog_identify(o.id, who, program, NSP_ATTACH_TC, &o);
 		if (r < 0)
 			return r;
 	}
@@ -171,7 +181,7 @@ int nsp_tc_attach(struct nsp_nl *nl, int ifindex, enum nsp_program program,
 	LIBBPF_OPTS(bpf_tc_opts, opts);
 	int fd, r;
 
-	slot_address(ifindex, params->instance, &hook, &opts);
+	slot_address(ifindex, params->scope, params->instance, &hook, &opts);
 
 	r = hook_create_quietly(&hook);
 	if (r < 0 && r != -EEXIST)
@@ -199,13 +209,13 @@ int nsp_tc_attach(struct nsp_nl *nl, int ifindex, enum nsp_program program,
 	return r;
 }
 
-int nsp_tc_detach(struct nsp_nl *nl, int ifindex, const char *instance, uint32_t old_id)
+int nsp_tc_detach(struct nsp_nl *nl, int ifindex, const struct nsp_owner *who, uint32_t old_id)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook);
 	LIBBPF_OPTS(bpf_tc_opts, opts);
 	int r;
 
-	slot_address(ifindex, instance, &hook, &opts);
+	slot_address(ifindex, who->scope, who->instance, &hook, &opts);
 	r = slot_unchanged(nl, ifindex, opts.handle, old_id);
 	if (r < 0)
 		return r;

@@ -7,8 +7,9 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stddef.h>
 #include <linux/if_link.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,18 +22,19 @@
 
 /*
  * Every object includes nsping.bpf.h, so their read-only data share one
- * layout; the tc objects append peer_ifindex. A section holds its variables
+ * layout, which only grows: an older build's objects end earlier (the XDP
+ * ones at sport_max, every one before scope). A section holds its variables
  * unpadded, so its size (from the map) tells what an object has.
  */
 typedef struct rx_ping_tc_bpf__rodata nsp_rodata;
 
 #define RODATA_END(field) (offsetof(nsp_rodata, field) + sizeof(((nsp_rodata *)0)->field))
 
-_Static_assert(offsetof(struct rx_ping_bpf__rodata, sport_max) == offsetof(nsp_rodata, sport_max) &&
-		       offsetof(struct tx_ping_bpf__rodata, sport_max) ==
-			       offsetof(nsp_rodata, sport_max) &&
-		       offsetof(struct tx_ping_tc_bpf__rodata, peer_ifindex) ==
-			       offsetof(nsp_rodata, peer_ifindex),
+_Static_assert(offsetof(struct rx_ping_bpf__rodata, scope) == offsetof(nsp_rodata, scope) &&
+		       offsetof(struct tx_ping_bpf__rodata, scope) == offsetof(nsp_rodata, scope) &&
+		       offsetof(struct tx_ping_tc_bpf__rodata, host_netns) ==
+			       offsetof(nsp_rodata, host_netns) &&
+		       sizeof(struct tx_ping_bpf__rodata) == sizeof(nsp_rodata),
 	       "the objects' read-only data no longer share a layout");
 
 struct nsp_object {
@@ -129,6 +131,13 @@ static int read_rodata(int prog_fd, nsp_rodata *ret)
 static void params_from_rodata(const nsp_rodata *ro, struct nsp_prog_params *p)
 {
 	memcpy(p->instance, ro->instance, sizeof(p->instance));
+	p->instance[sizeof(p->instance) - 1] = '\0';
+	/* an older build's program has no scope: it was the default one's */
+	if (ro->scope[0])
+		snprintf(p->scope, sizeof(p->scope), "%.*s", (int)sizeof(ro->scope) - 1,
+			 (const char *)ro->scope);
+	else
+		snprintf(p->scope, sizeof(p->scope), "%s", NSP_DEFAULT_SCOPE);
 	p->uplink_ifindex = ro->uplink_ifindex;
 	p->veth_ifindex = ro->veth_ifindex;
 	p->build_id = ro->build_id;
@@ -138,10 +147,30 @@ static void params_from_rodata(const nsp_rodata *ro, struct nsp_prog_params *p)
 	p->sport_min = ro->sport_min;
 	p->sport_max = ro->sport_max;
 	p->peer_ifindex = ro->peer_ifindex;
+	p->host_netns = ro->host_netns;
 }
 
-int nsp_prog_identify(uint32_t id, const char *instance, enum nsp_program program,
-		      enum nsp_attach attach, struct nsp_obs_prog *o)
+/* Which of our objects a program name is; false for any other name. */
+static bool object_of_name(const char *name, enum nsp_program *ret_program,
+			   enum nsp_attach *ret_attach)
+{
+	for (int a = NSP_ATTACH_XDP; a <= NSP_ATTACH_TC; a++)
+		for (int p = NSP_PROG_TX_PING; p <= NSP_PROG_RX_PING; p++)
+			if (!strcmp(name, objects[a][p].prog_name)) {
+				*ret_program = (enum nsp_program)p;
+				*ret_attach = (enum nsp_attach)a;
+				return true;
+			}
+	return false;
+}
+
+/*
+ * o->name, and when the name is one of ours and the rodata reads back, the
+ * rodata's values and o->nsping; the object that name is in *ret_program and
+ * *ret_attach. -ENOENT when no program has that id (any more).
+ */
+static int prog_read(uint32_t id, struct nsp_obs_prog *o, enum nsp_program *ret_program,
+		     enum nsp_attach *ret_attach)
 {
 	struct bpf_prog_info info = {0};
 	uint32_t len = sizeof(info);
@@ -156,14 +185,61 @@ int nsp_prog_identify(uint32_t id, const char *instance, enum nsp_program progra
 		goto out;
 	}
 	memcpy(o->name, info.name, sizeof(o->name) - 1);
-	if (!strcmp(o->name, objects[attach][program].prog_name) && read_rodata(fd, &ro) == 0 &&
-	    !strncmp(ro.instance, instance, sizeof(ro.instance))) {
-		o->ours = true;
+	if (object_of_name(o->name, ret_program, ret_attach) && read_rodata(fd, &ro) == 0) {
+		o->nsping = true;
 		params_from_rodata(&ro, &o->params);
 	}
 out:
 	close(fd);
 	return r;
+}
+
+int nsp_prog_identify(uint32_t id, const struct nsp_owner *who, enum nsp_program program,
+		      enum nsp_attach attach, struct nsp_obs_prog *o)
+{
+	enum nsp_program p;
+	enum nsp_attach a;
+	int r = prog_read(id, o, &p, &a);
+
+	if (r < 0)
+		return r;
+	/* the name of another of our objects is not this binding's program */
+	o->nsping = o->nsping && p == program && a == attach;
+	o->ours = o->nsping && !strcmp(o->params.instance, who->instance) &&
+		  !strcmp(o->params.scope, who->scope);
+	return 0;
+}
+
+int nsp_prog_describe(uint32_t id, enum nsp_program *ret_program, enum nsp_attach *ret_attach,
+		      struct nsp_obs_prog *ret)
+{
+	struct nsp_obs_prog o = {.present = true, .id = id};
+	enum nsp_program p = NSP_PROG_TX_PING;
+	enum nsp_attach a = NSP_ATTACH_XDP;
+	int r = prog_read(id, &o, &p, &a);
+
+	if (r < 0)
+		return r;
+	o.build_id = nsp_prog_build_id(p, a);
+	*ret_program = p;
+	*ret_attach = a;
+	*ret = o;
+	return o.nsping;
+}
+
+bool nsp_prog_exists(uint32_t id)
+{
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	if (fd < 0)
+		return errno != ENOENT;
+	close(fd);
+	return true;
+}
+
+int nsp_prog_next_id(uint32_t id, uint32_t *ret_id)
+{
+	return bpf_prog_get_next_id(id, ret_id) < 0 ? -errno : 0;
 }
 
 /* Write params into the object's rodata; bytes we don't know keep their values. */
@@ -188,7 +264,10 @@ static int set_rodata(struct bpf_object *obj, const struct nsp_prog_params *p)
 	memcpy(ro.uplink_mac, p->uplink_mac.b, 6);
 	ro.sport_min = p->sport_min;
 	ro.sport_max = p->sport_max;
-	ro.peer_ifindex = p->peer_ifindex; /* beyond size in the XDP objects: not written */
+	ro.peer_ifindex = p->peer_ifindex;
+	ro.host_netns = p->host_netns;
+	memset(ro.scope, 0, sizeof(ro.scope));
+	memcpy(ro.scope, p->scope, strnlen(p->scope, sizeof(ro.scope) - 1));
 	return bpf_map__set_initial_value(map, &ro, size);
 }
 
@@ -221,8 +300,8 @@ int nsp_prog_load(enum nsp_program program, enum nsp_attach attach,
 	return r;
 }
 
-int nsp_xdp_observe(const struct nsp_obs_link *link, const char *instance, enum nsp_program program,
-		    struct nsp_obs_prog *ret)
+int nsp_xdp_observe(const struct nsp_obs_link *link, const struct nsp_owner *who,
+		    enum nsp_program program, struct nsp_obs_prog *ret)
 {
 	struct nsp_obs_prog o = {0};
 	int r;
@@ -232,7 +311,7 @@ int nsp_xdp_observe(const struct nsp_obs_link *link, const char *instance, enum 
 		o.present = true;
 		o.build_id = nsp_prog_build_id(program, NSP_ATTACH_XDP);
 		o.mode = link->xdp_generic ? NSP_MODE_GENERIC : NSP_MODE_NATIVE;
-		r = nsp_prog_identify(o.id, instance, program, NSP_ATTACH_XDP, &o);
+		r = nsp_prog_identify(o.id, who, program, NSP_ATTACH_XDP, &o);
 		if (r < 0)
 			return r;
 	}

@@ -7,6 +7,7 @@
 #ifndef NSPING_XDP_H
 #define NSPING_XDP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "desired.h"
@@ -22,20 +23,31 @@ uint64_t nsp_prog_build_id(enum nsp_program program, enum nsp_attach attach);
 int nsp_prog_load(enum nsp_program program, enum nsp_attach attach,
 		  const struct nsp_prog_params *params);
 /*
- * Fill o->name, and o->ours and o->params when the loaded program id is
- * program for attach, loaded for instance.
+ * Fill o->name; o->nsping and o->params when the loaded program id is
+ * program for attach, with our rodata; o->ours when that names who.
  */
-int nsp_prog_identify(uint32_t id, const char *instance, enum nsp_program program,
+int nsp_prog_identify(uint32_t id, const struct nsp_owner *who, enum nsp_program program,
 		      enum nsp_attach attach, struct nsp_obs_prog *o);
+/*
+ * The program id as *ret (present, id, name; params when nsping), and which
+ * of our objects it is: 1 when it is one of ours (ret->nsping), 0 when not,
+ * -ENOENT when no program has that id.
+ */
+int nsp_prog_describe(uint32_t id, enum nsp_program *ret_program, enum nsp_attach *ret_attach,
+		      struct nsp_obs_prog *ret);
+/* Whether a program has that id (a failure to tell is a yes). */
+bool nsp_prog_exists(uint32_t id);
+/* BPF_PROG_GET_NEXT_ID: the first program id above id; -ENOENT past the last. */
+int nsp_prog_next_id(uint32_t id, uint32_t *ret_id);
 /* The per-CPU counters of an attached program, summed; n entries. */
 int nsp_prog_counters(uint32_t prog_id, uint64_t *ret, size_t n);
 
 /*
  * The XDP program that link carries (as observed: its IFLA_XDP), and whether
- * it is this instance's program.
+ * it is who's program.
  */
-int nsp_xdp_observe(const struct nsp_obs_link *link, const char *instance, enum nsp_program program,
-		    struct nsp_obs_prog *ret);
+int nsp_xdp_observe(const struct nsp_obs_link *link, const struct nsp_owner *who,
+		    enum nsp_program program, struct nsp_obs_prog *ret);
 /*
  * Load the program with params and attach it to ifindex in mode, atomically
  * replacing old_id (0: nothing may be attached). It stays attached after we exit.

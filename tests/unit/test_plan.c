@@ -67,7 +67,7 @@ static void obs_converged(struct nsp_obs_instance *o, const struct nsp_instance 
 {
 	char mark[NSP_ALIAS_MAX];
 
-	nsp_mark(w->name, mark);
+	nsp_mark(NSP_DEFAULT_SCOPE, w->name, mark);
 	memset(o, 0, sizeof(*o));
 	o->uplink = link_("eth0", 2, 0, "");
 	o->uplink.is_veth = false;
@@ -363,9 +363,11 @@ static void s_xdp_current(struct nsp_instance *w, struct nsp_obs_instance *o)
 		.present = true,
 		.id = 10,
 		.mode = NSP_MODE_NATIVE,
+		.nsping = true,
 		.ours = true,
 		.build_id = 42,
 		.params = {.instance = "gwping",
+			   .scope = NSP_DEFAULT_SCOPE,
 			   .uplink_ifindex = 2,
 			   .veth_ifindex = HOST_IF,
 			   .build_id = 42,
@@ -492,8 +494,8 @@ static void s_tc_beside_foreign_xdp(struct nsp_instance *w, struct nsp_obs_insta
 }
 
 /* A binding removed from the file: our program is still where it was put. */
-static void add_unbound(struct nsp_obs_instance *o, enum nsp_program program, enum nsp_attach attach,
-		       const char *ifname, uint32_t id)
+static void add_unbound(struct nsp_obs_instance *o, enum nsp_program program,
+			enum nsp_attach attach, const char *ifname, uint32_t id)
 {
 	struct nsp_obs_unbound *x = &o->unbound[o->n_unbound++];
 
@@ -575,7 +577,11 @@ static const struct plan_case cases[] = {
 	 * secondaries first, or deleting a primary would take the new one along.
 	 */
 	{"extra address", s_addr_extra, {C(DELETE, ADDRESS, ADDR_DEL)}, 1, 0, 0},
-	{"extra address in the subnet", s_addr_extra_in_subnet, {C(DELETE, ADDRESS, ADDR_DEL)}, 1, 0,
+	{"extra address in the subnet",
+	 s_addr_extra_in_subnet,
+	 {C(DELETE, ADDRESS, ADDR_DEL)},
+	 1,
+	 0,
 	 0},
 	{"extra primary address in the subnet",
 	 s_addr_extra_primary,
@@ -723,14 +729,14 @@ static void run_case(const struct plan_case *tc)
 {
 	struct nsp_instance w;
 	struct nsp_obs_instance o;
-	struct nsp_config cfg = {.instances = &w, .n_instances = 1};
+	struct nsp_config cfg = {.scope = NSP_DEFAULT_SCOPE, .instances = &w, .n_instances = 1};
 	struct nsp_plan plan;
 	char why[256];
 
 	want_init(&w, "gwping");
 	obs_converged(&o, &w);
 	tc->setup(&w, &o);
-	assert_int_equal(nsp_plan_build(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build(&cfg, &o, NULL, &plan), 0);
 	snprintf(why, sizeof(why), "case \"%s\": %zu changes, %zu conflicts, %zu problems",
 		 tc->name, plan.n_changes, plan.n_conflicts, plan.n_problems);
 	if (plan.n_changes != tc->n_changes || plan.n_conflicts != tc->n_conflicts ||
@@ -758,24 +764,603 @@ static void test_table(void **state)
 		run_case(&cases[i]);
 }
 
+/*
+ * Ownership beyond one instance: orphans (what the sweep found and no
+ * instance explains), scopes, renamed instances. Each case starts from the
+ * converged instance gwping of scope "default" and a sweep that found
+ * nothing; a change's owner is gwping unless the case names another.
+ */
+struct expect_owned {
+	enum nsp_op op;
+	enum nsp_kind kind;
+	enum nsp_action action;
+	const char *owner; /* [scope/]instance; NULL: gwping */
+	const char *object;
+	bool in_file; /* a change of the file's instance gwping (else an orphan's) */
+};
+
+struct prune_case {
+	const char *name;
+	void (*setup)(struct nsp_instance *w, struct nsp_obs_instance *o,
+		      struct nsp_obs_orphans *x);
+	bool destroy;
+	struct expect_owned changes[MAX_EXPECT];
+	size_t n_changes;
+	const char *conflict; /* the one conflict's reason; NULL: none */
+};
+
+#define D(kind, act, owner, object)                                                                \
+	{                                                                                          \
+		NSP_OP_DELETE, NSP_KIND_##kind, NSP_ACT_##act, owner, object, owner == NULL        \
+	}
+#define U(kind, act, object)                                                                       \
+	{                                                                                          \
+		NSP_OP_UPDATE, NSP_KIND_##kind, NSP_ACT_##act, NULL, object, true                  \
+	}
+
+static struct nsp_obs_orphans orphans_store;
+static struct nsp_obs_orphan_netns orphan_netns[4];
+static struct nsp_obs_orphan_prog orphan_progs[4];
+static struct nsp_obs_orphan_link orphan_links[4];
+
+static struct nsp_owner owner(const char *scope, const char *instance)
+{
+	struct nsp_owner o;
+
+	snprintf(o.scope, sizeof(o.scope), "%s", scope);
+	snprintf(o.instance, sizeof(o.instance), "%s", instance);
+	return o;
+}
+
+/* A program of ours of owner (scope, instance), as observe and the sweep read it. */
+static struct nsp_obs_prog prog_of(uint32_t id, const char *name, const char *scope,
+				   const char *instance)
+{
+	struct nsp_obs_prog p = {
+		.present = true, .id = id, .nsping = true, .mode = NSP_MODE_NATIVE};
+
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	snprintf(p.params.scope, sizeof(p.params.scope), "%s", scope);
+	snprintf(p.params.instance, sizeof(p.params.instance), "%s", instance);
+	return p;
+}
+
+static void add_orphan_netns(struct nsp_obs_orphans *x, const char *name, const char *instance,
+			     const char *veth, int ifindex)
+{
+	struct nsp_obs_orphan_netns *n = &x->netns[x->n_netns++];
+
+	memset(n, 0, sizeof(*n));
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	n->owner = owner(NSP_DEFAULT_SCOPE, instance);
+	if (veth) {
+		n->host_veth = link_("", ifindex, 2, "");
+		snprintf(n->host_veth.name, sizeof(n->host_veth.name), "%s", veth);
+		n->host_veth_owner = n->owner;
+	}
+}
+
+static void add_orphan_prog(struct nsp_obs_orphans *x, enum nsp_program program,
+			    enum nsp_attach attach, const char *ifname, uint32_t id,
+			    const char *instance)
+{
+	struct nsp_obs_orphan_prog *p = &x->progs[x->n_progs++];
+
+	*p = (struct nsp_obs_orphan_prog){
+		.owner = owner(NSP_DEFAULT_SCOPE, instance), .program = program, .attach = attach};
+	snprintf(p->ifname, sizeof(p->ifname), "%s", ifname);
+	p->prog = prog_of(id, program == NSP_PROG_TX_PING ? "tx_ping" : "rx_ping",
+			  NSP_DEFAULT_SCOPE, instance);
+}
+
+/* Instance gwold, removed from the file: its netns, its veth and two programs. */
+static void p_removed_instance(struct nsp_instance *w, struct nsp_obs_instance *o,
+			       struct nsp_obs_orphans *x)
+{
+	(void)w, (void)o;
+	add_orphan_prog(x, NSP_PROG_TX_PING, NSP_ATTACH_XDP, "gwoldh", 30, "gwold");
+	add_orphan_prog(x, NSP_PROG_RX_PING, NSP_ATTACH_TC, "eth0", 31, "gwold");
+	add_orphan_netns(x, "ns-gwold", "gwold", "gwoldh", 20);
+}
+
+static void p_no_prune(struct nsp_instance *w, struct nsp_obs_instance *o,
+		       struct nsp_obs_orphans *x)
+{
+	p_removed_instance(w, o, x);
+	x->swept = false; /* --no-prune: nobody looked */
+}
+
+/* Its netns gone with a process still holding it: the veth is all that is left. */
+static void p_orphan_veth(struct nsp_instance *w, struct nsp_obs_instance *o,
+			  struct nsp_obs_orphans *x)
+{
+	(void)w, (void)o;
+	x->links[x->n_links] = (struct nsp_obs_orphan_link){
+		.owner = owner(NSP_DEFAULT_SCOPE, "gwold"), .link = link_("gwoldh", 20, 5, "")};
+	x->n_links++;
+}
+
+/* A netns of gwold's without a veth to the host any more, and two of another owner. */
+static void p_two_orphans(struct nsp_instance *w, struct nsp_obs_instance *o,
+			  struct nsp_obs_orphans *x)
+{
+	(void)w, (void)o;
+	add_orphan_netns(x, "ns-gwold", "gwold", NULL, 0);
+	add_orphan_netns(x, "ns-gwold2", "gwold2", "gwold2h", 21);
+	/* the same link again, through the remembered veths: it goes once */
+	x->links[x->n_links] = (struct nsp_obs_orphan_link){
+		.owner = owner(NSP_DEFAULT_SCOPE, "gwold2"), .link = link_("gwold2h", 21, 5, "")};
+	x->n_links++;
+}
+
+/* uplink changed from eth9 to eth0: gwping's rx_ping is still on eth9. */
+static void p_uplink_changed(struct nsp_instance *w, struct nsp_obs_instance *o,
+			     struct nsp_obs_orphans *x)
+{
+	(void)w, (void)o;
+	add_orphan_prog(x, NSP_PROG_RX_PING, NSP_ATTACH_XDP, "eth9", 40, "gwping");
+}
+
+/* netns renamed ns-gwping -> ns-new: the old netns holds the peer of our veth. */
+static void p_netns_renamed(struct nsp_instance *w, struct nsp_obs_instance *o,
+			    struct nsp_obs_orphans *x)
+{
+	strcpy(w->netns, "ns-new");
+	add_orphan_netns(x, "ns-gwping", "gwping", "gwpingh", HOST_IF);
+	o->netns_present = o->netns_owned = false;
+	memset(&o->peer, 0, sizeof(o->peer));
+	o->n_addrs = o->n_routes = o->n_neighs = 0;
+	o->offload_known = false;
+}
+
+/* gwold renamed gwping, every name the same: everything carries gwold's mark. */
+static void p_renamed_instance(struct nsp_instance *w, struct nsp_obs_instance *o,
+			       struct nsp_obs_orphans *x)
+{
+	(void)x;
+	w->bindings[0] = (struct nsp_binding){.program = NSP_PROG_TX_PING, .interface = "gwpingh"};
+	w->bindings[1] = (struct nsp_binding){.program = NSP_PROG_RX_PING, .interface = "eth0"};
+	w->n_bindings = 2;
+	strcpy(o->netns_mark, "nsping:gwold");
+	o->netns_owned = false;
+	o->netns_of_host = true;
+	strcpy(o->host.alias, "nsping:gwold");
+	strcpy(o->peer.alias, "nsping:gwold");
+	o->progs[0] = prog_of(10, "tx_ping", NSP_DEFAULT_SCOPE, "gwold");
+	o->progs[1] = prog_of(11, "rx_ping", NSP_DEFAULT_SCOPE, "gwold");
+}
+
+static void p_renamed_other_host(struct nsp_instance *w, struct nsp_obs_instance *o,
+				 struct nsp_obs_orphans *x)
+{
+	p_renamed_instance(w, o, x);
+	o->netns_of_host = false; /* made for another netns that shares /run/netns */
+}
+
+static void p_netns_other_scope(struct nsp_instance *w, struct nsp_obs_instance *o,
+				struct nsp_obs_orphans *x)
+{
+	(void)w, (void)x;
+	strcpy(o->netns_mark, "nsping:blue/gwping");
+	o->netns_owned = false;
+	o->netns_of_host = true;
+}
+
+static void p_netns_foreign_mark(struct nsp_instance *w, struct nsp_obs_instance *o,
+				 struct nsp_obs_orphans *x)
+{
+	(void)w, (void)x;
+	strcpy(o->netns_mark, "nsping:Not a mark");
+	o->netns_owned = false;
+}
+
+static void p_veth_other_scope(struct nsp_instance *w, struct nsp_obs_instance *o,
+			       struct nsp_obs_orphans *x)
+{
+	(void)x;
+	s_netns_gone(w, o);
+	strcpy(o->host.alias, "nsping:blue/gwping");
+}
+
+/* A veth of gwold's under our name, its netns elsewhere: rebuilt as ours. */
+static void p_veth_of_orphan(struct nsp_instance *w, struct nsp_obs_instance *o,
+			     struct nsp_obs_orphans *x)
+{
+	(void)x;
+	s_netns_gone(w, o);
+	strcpy(o->host.alias, "nsping:gwold");
+}
+
+static void p_xdp_other_scope(struct nsp_instance *w, struct nsp_obs_instance *o,
+			      struct nsp_obs_orphans *x)
+{
+	(void)x;
+	s_xdp_current(w, o);
+	o->progs[0] = prog_of(10, "rx_ping", "blue", "gwping");
+}
+
+static void p_xdp_of_orphan(struct nsp_instance *w, struct nsp_obs_instance *o,
+			    struct nsp_obs_orphans *x)
+{
+	(void)x;
+	s_xdp_current(w, o);
+	o->progs[0] = prog_of(10, "rx_ping", NSP_DEFAULT_SCOPE, "gwold");
+}
+
+/* Bound with tc now; at XDP on the uplink, an orphan's program and another scope's. */
+static void p_other_attach_orphan(struct nsp_instance *w, struct nsp_obs_instance *o,
+				  struct nsp_obs_orphans *x)
+{
+	(void)x;
+	s_tc_current(w, o);
+	o->other_attach[0] = prog_of(9, "rx_ping", NSP_DEFAULT_SCOPE, "gwold");
+}
+
+static void p_other_attach_other_scope(struct nsp_instance *w, struct nsp_obs_instance *o,
+				       struct nsp_obs_orphans *x)
+{
+	(void)x;
+	s_tc_current(w, o);
+	o->other_attach[0] = prog_of(9, "rx_ping", "blue", "gwold");
+}
+
+/* destroy --all: at the file's names, another scope's; elsewhere, an orphan of scope blue. */
+static void p_destroy_all(struct nsp_instance *w, struct nsp_obs_instance *o,
+			  struct nsp_obs_orphans *x)
+{
+	p_xdp_other_scope(w, o, x);
+	strcpy(o->netns_mark, "nsping:blue/gwping");
+	o->netns_owned = false;
+	o->netns_of_host = true;
+	strcpy(o->host.alias, "nsping:blue/gwping");
+	strcpy(o->peer.alias, "nsping:blue/gwping");
+	x->all = true;
+	add_orphan_netns(x, "ns-b", "b", "bh", 22);
+	x->netns[0].owner = x->netns[0].host_veth_owner = owner("blue", "b");
+}
+
+/* destroy without --all: another scope's objects at the file's names stay. */
+static void p_destroy_other_scope(struct nsp_instance *w, struct nsp_obs_instance *o,
+				  struct nsp_obs_orphans *x)
+{
+	p_destroy_all(w, o, x);
+	x->swept = x->all = false;
+}
+
+static const struct prune_case prune_cases[] = {
+	{"instance removed: its programs, veth and netns go",
+	 p_removed_instance,
+	 false,
+	 {D(XDP, PROG_DETACH, "gwold", "tx_ping on gwoldh"),
+	  D(TC, PROG_DETACH, "gwold", "rx_ping on eth0"), D(LINK, LINK_DELETE, "gwold", "gwoldh"),
+	  D(NETNS, NETNS_DELETE, "gwold", "ns-gwold")},
+	 4,
+	 NULL},
+	{"--no-prune keeps the orphans", p_no_prune, false, {}, 0, NULL},
+	{"a veth whose netns is gone",
+	 p_orphan_veth,
+	 false,
+	 {D(LINK, LINK_DELETE, "gwold", "gwoldh")},
+	 1,
+	 NULL},
+	{"two owners, one link found twice",
+	 p_two_orphans,
+	 false,
+	 {D(NETNS, NETNS_DELETE, "gwold", "ns-gwold"), D(LINK, LINK_DELETE, "gwold2", "gwold2h"),
+	  D(NETNS, NETNS_DELETE, "gwold2", "ns-gwold2")},
+	 3,
+	 NULL},
+	{"uplink changed: the old uplink's rx_ping goes",
+	 p_uplink_changed,
+	 false,
+	 {D(XDP, PROG_DETACH, NULL, "rx_ping on eth9")}, /* gwping's own: under gwping */
+	 1,
+	 NULL},
+	{"netns renamed: the new one is made, then the old one goes",
+	 p_netns_renamed,
+	 false,
+	 {{NSP_OP_CREATE, NSP_KIND_NETNS, NSP_ACT_NETNS_CREATE, NULL, "ns-new", true},
+	  D(LINK, LINK_DELETE, NULL, "gwpingh"),
+	  {NSP_OP_CREATE, NSP_KIND_LINK, NSP_ACT_VETH_CREATE, NULL, "gwpingh", true},
+	  {NSP_OP_CREATE, NSP_KIND_ADDRESS, NSP_ACT_ADDR_ADD, NULL, NULL, true},
+	  {NSP_OP_CREATE, NSP_KIND_ROUTE, NSP_ACT_ROUTE_REPLACE, NULL, NULL, true},
+	  {NSP_OP_CREATE, NSP_KIND_NEIGHBOR, NSP_ACT_NEIGH_REPLACE, NULL, NULL, true},
+	  U(OFFLOAD, GRO, NULL),
+	  U(OFFLOAD, TX_CHECKSUM, NULL),
+	  D(NETNS, NETNS_DELETE, NULL, "ns-gwping")},
+	 9,
+	 NULL},
+	{"instance renamed, names kept: re-marked in place, programs replaced",
+	 p_renamed_instance,
+	 false,
+	 {U(NETNS, NETNS_MARK, "ns-gwping"), U(LINK, LINK_MARK, "gwpingh"),
+	  U(LINK, LINK_MARK, "gwpingn"), U(XDP, PROG_ATTACH, "tx_ping on gwpingh"),
+	  U(XDP, PROG_ATTACH, "rx_ping on eth0")},
+	 5,
+	 NULL},
+	{"renamed, but the netns is another host's",
+	 p_renamed_other_host,
+	 false,
+	 {},
+	 0,
+	 "netns ns-gwping is marked by nsping instance gwold of scope default but is not linked "
+	 "to this host netns"},
+	{"netns of another scope",
+	 p_netns_other_scope,
+	 false,
+	 {},
+	 0,
+	 "netns ns-gwping exists and is owned by nsping instance gwping of scope blue"},
+	{"netns with a malformed mark",
+	 p_netns_foreign_mark,
+	 false,
+	 {},
+	 0,
+	 "netns ns-gwping exists and is not owned by nsping"},
+	{"veth of another scope",
+	 p_veth_other_scope,
+	 false,
+	 {},
+	 0,
+	 "link gwpingh exists in the host netns and is owned by nsping instance gwping of scope "
+	 "blue"},
+	{"veth of an orphan under our name: rebuilt",
+	 p_veth_of_orphan,
+	 false,
+	 {{NSP_OP_CREATE, NSP_KIND_NETNS, NSP_ACT_NETNS_CREATE, NULL, "ns-gwping", true},
+	  D(LINK, LINK_DELETE, NULL, "gwpingh"),
+	  {NSP_OP_CREATE, NSP_KIND_LINK, NSP_ACT_VETH_CREATE, NULL, "gwpingh", true},
+	  {NSP_OP_CREATE, NSP_KIND_ADDRESS, NSP_ACT_ADDR_ADD, NULL, NULL, true},
+	  {NSP_OP_CREATE, NSP_KIND_ROUTE, NSP_ACT_ROUTE_REPLACE, NULL, NULL, true},
+	  {NSP_OP_CREATE, NSP_KIND_NEIGHBOR, NSP_ACT_NEIGH_REPLACE, NULL, NULL, true},
+	  U(OFFLOAD, GRO, NULL),
+	  U(OFFLOAD, TX_CHECKSUM, NULL)},
+	 8,
+	 NULL},
+	{"xdp program of another scope",
+	 p_xdp_other_scope,
+	 false,
+	 {},
+	 0,
+	 "program id 10 \"rx_ping\" (native) of nsping instance gwping of scope blue is attached "
+	 "to eth0"},
+	{"xdp program of an orphan: replaced",
+	 p_xdp_of_orphan,
+	 false,
+	 {U(XDP, PROG_ATTACH, "rx_ping on eth0")},
+	 1,
+	 NULL},
+	{"an orphan's program at the other attach point goes",
+	 p_other_attach_orphan,
+	 false,
+	 {D(XDP, PROG_DETACH, "gwold", "rx_ping on eth0")},
+	 1,
+	 NULL},
+	{"another scope's program at the other attach point stays",
+	 p_other_attach_other_scope,
+	 false,
+	 {},
+	 0,
+	 NULL},
+	{"destroy --all: every scope's",
+	 p_destroy_all,
+	 true,
+	 {{NSP_OP_DELETE, NSP_KIND_XDP, NSP_ACT_PROG_DETACH, "blue/gwping", "rx_ping on eth0",
+	   true},
+	  D(LINK, LINK_DELETE, NULL, "gwpingh"),
+	  D(NETNS, NETNS_DELETE, NULL, "ns-gwping"),
+	  D(LINK, LINK_DELETE, "blue/b", "bh"),
+	  D(NETNS, NETNS_DELETE, "blue/b", "ns-b")},
+	 5,
+	 NULL},
+	{"destroy: another scope's stays", p_destroy_other_scope, true, {}, 0, NULL},
+};
+
+static void run_prune_case(const struct prune_case *tc)
+{
+	struct nsp_instance w;
+	struct nsp_obs_instance o;
+	struct nsp_config cfg = {.scope = NSP_DEFAULT_SCOPE, .instances = &w, .n_instances = 1};
+	struct nsp_obs_orphans *x = &orphans_store;
+	struct nsp_plan plan;
+
+	want_init(&w, "gwping");
+	obs_converged(&o, &w);
+	strcpy(o.netns_mark, "nsping:gwping");
+	*x = (struct nsp_obs_orphans){
+		.swept = true, .netns = orphan_netns, .progs = orphan_progs, .links = orphan_links};
+	tc->setup(&w, &o, x);
+	if (tc->destroy)
+		assert_int_equal(nsp_plan_build_destroy(&cfg, &o, x, &plan), 0);
+	else
+		assert_int_equal(nsp_plan_build(&cfg, &o, x, &plan), 0);
+	if (plan.n_changes != tc->n_changes || plan.n_conflicts != (tc->conflict ? 1 : 0))
+		fail_msg("case \"%s\": %zu changes, %zu conflicts (%s); expected %zu, %d", tc->name,
+			 plan.n_changes, plan.n_conflicts,
+			 plan.n_conflicts ? plan.conflicts[0].reason : "", tc->n_changes,
+			 tc->conflict ? 1 : 0);
+	if (tc->conflict && strcmp(plan.conflicts[0].reason, tc->conflict))
+		fail_msg("case \"%s\": conflict \"%s\", expected \"%s\"", tc->name,
+			 plan.conflicts[0].reason, tc->conflict);
+	for (size_t i = 0; i < tc->n_changes; i++) {
+		const struct nsp_change *c = &plan.changes[i];
+		const struct expect_owned *e = &tc->changes[i];
+		const char *who = e->owner ? e->owner : "gwping";
+		char owner_name[40];
+
+		snprintf(owner_name, sizeof(owner_name), "%s%s%s",
+			 strcmp(c->owner.scope, NSP_DEFAULT_SCOPE) ? c->owner.scope : "",
+			 strcmp(c->owner.scope, NSP_DEFAULT_SCOPE) ? "/" : "", c->owner.instance);
+		if (c->op != e->op || c->kind != e->kind || c->action != e->action ||
+		    strcmp(owner_name, who) || c->instance != (e->in_file ? 0 : NSP_NO_INSTANCE) ||
+		    (e->object && strcmp(c->object, e->object)))
+			fail_msg("case \"%s\": change %zu is %s %s \"%s\" (action %d) of %s/%s, "
+				 "instance %zu; expected %s %s \"%s\" (action %d) of %s",
+				 tc->name, i, nsp_op_name(c->op), nsp_kind_name(c->kind), c->object,
+				 c->action, c->owner.scope, c->owner.instance, c->instance,
+				 nsp_op_name(e->op), nsp_kind_name(e->kind),
+				 e->object ? e->object : "", e->action, who);
+	}
+	nsp_plan_free(&plan);
+}
+
+static void test_prune_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(prune_cases) / sizeof(prune_cases[0]); i++)
+		run_prune_case(&prune_cases[i]);
+}
+
+/* What an orphan's change carries for apply: no instance of the file is there to ask. */
+static void test_orphan_changes_carry_their_objects(void **state)
+{
+	struct nsp_instance w;
+	struct nsp_obs_instance o;
+	struct nsp_config cfg = {.scope = NSP_DEFAULT_SCOPE, .instances = &w, .n_instances = 1};
+	struct nsp_obs_orphans x = {
+		.swept = true, .netns = orphan_netns, .progs = orphan_progs, .links = orphan_links};
+	struct nsp_plan plan;
+
+	(void)state;
+	want_init(&w, "gwping");
+	obs_converged(&o, &w);
+	p_removed_instance(&w, &o, &x);
+	assert_int_equal(nsp_plan_build(&cfg, &o, &x, &plan), 0);
+	assert_int_equal(plan.n_changes, 4);
+	assert_int_equal(plan.changes[0].old_prog_id, 30);
+	assert_string_equal(plan.changes[0].ifname, "gwoldh");
+	assert_int_equal(plan.changes[1].old_prog_id, 31);
+	/* tc: the filter is in gwold's slot, not gwping's */
+	assert_string_equal(plan.changes[1].owner.instance, "gwold");
+	assert_string_equal(plan.changes[2].ifname, "gwoldh");
+	assert_int_equal(plan.changes[2].side, NSP_SIDE_HOST);
+	assert_string_equal(plan.changes[3].netns, "ns-gwold");
+	nsp_plan_free(&plan);
+}
+
+/*
+ * An XDP program of another instance of the file on our binding's interface
+ * is that instance's: a conflict, whatever the other instance now binds.
+ */
+static void test_xdp_of_another_instance_of_the_file(void **state)
+{
+	struct nsp_instance w[2];
+	struct nsp_obs_instance o[2];
+	struct nsp_config cfg = {.scope = NSP_DEFAULT_SCOPE, .instances = w, .n_instances = 2};
+	struct nsp_plan plan;
+
+	(void)state;
+	want_init(&w[0], "a");
+	want_init(&w[1], "b");
+	obs_converged(&o[0], &w[0]);
+	obs_converged(&o[1], &w[1]);
+	s_xdp_current(&w[0], &o[0]);
+	strcpy(o[0].progs[0].params.instance, "a");
+	o[0].progs[0] = prog_of(10, "rx_ping", NSP_DEFAULT_SCOPE, "b");
+	assert_int_equal(nsp_plan_build(&cfg, o, NULL, &plan), 0);
+	assert_int_equal(plan.n_conflicts, 1);
+	assert_int_equal(plan.conflicts[0].instance, 0);
+	assert_string_equal(plan.conflicts[0].reason,
+			    "program id 10 \"rx_ping\" (native) of nsping instance b of scope "
+			    "default is attached to eth0: two instances may not bind xdp to the "
+			    "same interface");
+	nsp_plan_free(&plan);
+}
+
+/* Two files, two scopes: a file's instance is built with its scope's marks and slot. */
+static void test_scope_marks(void **state)
+{
+	struct nsp_instance w;
+	struct nsp_obs_instance o;
+	struct nsp_config cfg = {.scope = "blue", .instances = &w, .n_instances = 1};
+	struct nsp_plan plan;
+
+	(void)state;
+	want_init(&w, "gwping");
+	obs_empty(&o);
+	w.bindings[0] = (struct nsp_binding){
+		.program = NSP_PROG_RX_PING, .interface = "eth0", .attach = NSP_ATTACH_TC};
+	w.n_bindings = 1;
+	assert_int_equal(nsp_plan_build(&cfg, &o, NULL, &plan), 0);
+	for (size_t i = 0; i < plan.n_changes; i++)
+		assert_string_equal(plan.changes[i].owner.scope, "blue");
+	assert_string_equal(plan.changes[plan.n_changes - 1].to,
+			    "rx_ping ingress handle 0x4e539041 prio 20051");
+	nsp_plan_free(&plan);
+
+	/* converged under blue's marks; default's gwping would be another instance */
+	obs_converged(&o, &w);
+	strcpy(o.host.alias, "nsping:blue/gwping");
+	strcpy(o.peer.alias, "nsping:blue/gwping");
+	w.n_bindings = 0;
+	assert_int_equal(nsp_plan_build(&cfg, &o, NULL, &plan), 0);
+	assert_int_equal(plan.n_changes, 0);
+	nsp_plan_free(&plan);
+}
+
+/* The marks: the default scope keeps the form nsping has always written. */
+static void test_marks(void **state)
+{
+	static const struct {
+		const char *alias;
+		const char *scope; /* NULL: not a mark */
+		const char *instance;
+	} cases[] = {
+		{"nsping:gwping", NSP_DEFAULT_SCOPE, "gwping"},
+		{"nsping:blue/gwping", "blue", "gwping"},
+		{"nsping:default/gwping", NSP_DEFAULT_SCOPE, "gwping"},
+		{"nsping:a-b_0/c-d_1", "a-b_0", "c-d_1"},
+		{"nsping:", NULL, NULL},
+		{"nsping:/gwping", NULL, NULL},
+		{"nsping:blue/", NULL, NULL},
+		{"nsping:blue/gw/x", NULL, NULL},
+		{"nsping:Gwping", NULL, NULL},
+		{"nsping:gw ping", NULL, NULL},
+		{"nsping:0123456789abcdef", NULL, NULL},
+		{"nsping:0123456789abcdef/gw", NULL, NULL},
+		{"xnsping:gwping", NULL, NULL},
+		{"", NULL, NULL},
+	};
+	char mark[NSP_ALIAS_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct nsp_owner o;
+		bool ok = nsp_mark_parse(cases[i].alias, &o);
+
+		if (ok != (cases[i].scope != NULL))
+			fail_msg("\"%s\": parsed %s", cases[i].alias, ok ? "as a mark" : "as none");
+		if (ok &&
+		    (strcmp(o.scope, cases[i].scope) || strcmp(o.instance, cases[i].instance)))
+			fail_msg("\"%s\": %s/%s", cases[i].alias, o.scope, o.instance);
+	}
+	nsp_mark(NSP_DEFAULT_SCOPE, "gwping", mark);
+	assert_string_equal(mark, "nsping:gwping");
+	nsp_mark("blue", "gwping", mark);
+	assert_string_equal(mark, "nsping:blue/gwping");
+	assert_true(nsp_is_marked("nsping:gwping", NSP_DEFAULT_SCOPE, "gwping"));
+	assert_false(nsp_is_marked("nsping:gwping", "blue", "gwping"));
+	assert_false(nsp_is_marked("nsping:blue/gwping", NSP_DEFAULT_SCOPE, "gwping"));
+}
+
 /* The detach of a program on a veth renamed in the same plan names the new name. */
 static void test_unbound_on_renamed_veth(void **state)
 {
 	struct nsp_instance w;
 	struct nsp_obs_instance o;
-	struct nsp_config cfg = {.instances = &w, .n_instances = 1};
+	struct nsp_config cfg = {.scope = NSP_DEFAULT_SCOPE, .instances = &w, .n_instances = 1};
 	struct nsp_plan plan;
 
 	(void)state;
 	want_init(&w, "gwping");
 	obs_converged(&o, &w);
 	s_unbound_tx_renamed(&w, &o);
-	assert_int_equal(nsp_plan_build(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build(&cfg, &o, NULL, &plan), 0);
 	assert_int_equal(plan.n_changes, 2);
 	assert_string_equal(plan.changes[1].ifname, "renamedh");
 	nsp_plan_free(&plan);
 	/* destroy renames nothing: the detach names the link as it is */
-	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, NULL, &plan), 0);
 	assert_int_equal(plan.changes[0].action, NSP_ACT_PROG_DETACH);
 	assert_string_equal(plan.changes[0].ifname, "gwpingh");
 	nsp_plan_free(&plan);
@@ -786,13 +1371,13 @@ static void test_inherit_mac(void **state)
 {
 	struct nsp_instance w;
 	struct nsp_obs_instance o;
-	struct nsp_config cfg = {.instances = &w, .n_instances = 1};
+	struct nsp_config cfg = {.scope = NSP_DEFAULT_SCOPE, .instances = &w, .n_instances = 1};
 	struct nsp_plan plan;
 
 	(void)state;
 	want_init(&w, "gwping");
 	obs_empty(&o);
-	assert_int_equal(nsp_plan_build(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build(&cfg, &o, NULL, &plan), 0);
 	assert_int_equal(plan.changes[1].action, NSP_ACT_VETH_CREATE);
 	assert_memory_equal(plan.changes[1].mac.b, uplink_mac.b, 6);
 	assert_string_equal(plan.changes[1].ifname, "gwpingh");
@@ -805,7 +1390,7 @@ static void test_several_instances(void **state)
 {
 	struct nsp_instance w[3];
 	struct nsp_obs_instance o[3];
-	struct nsp_config cfg = {.instances = w, .n_instances = 3};
+	struct nsp_config cfg = {.scope = NSP_DEFAULT_SCOPE, .instances = w, .n_instances = 3};
 	struct nsp_plan plan;
 
 	(void)state;
@@ -815,7 +1400,7 @@ static void test_several_instances(void **state)
 	obs_converged(&o[0], &w[0]);
 	obs_empty(&o[1]);
 	s_netns_foreign(&w[2], &o[2]);
-	assert_int_equal(nsp_plan_build(&cfg, o, &plan), 0);
+	assert_int_equal(nsp_plan_build(&cfg, o, NULL, &plan), 0);
 	assert_int_equal(plan.n_changes, 7);
 	for (size_t i = 0; i < plan.n_changes; i++)
 		assert_int_equal(plan.changes[i].instance, 1);
@@ -830,7 +1415,7 @@ static void assert_only_conflict(const struct nsp_config *cfg, const struct nsp_
 {
 	struct nsp_plan plan;
 
-	assert_int_equal(nsp_plan_build(cfg, o, &plan), 0);
+	assert_int_equal(nsp_plan_build(cfg, o, NULL, &plan), 0);
 	assert_int_equal(plan.n_changes, 0);
 	assert_int_equal(plan.n_conflicts, 1);
 	assert_string_equal(plan.conflicts[0].reason, reason);
@@ -845,7 +1430,7 @@ static void test_foreign_link_conflict_names_it(void **state)
 {
 	struct nsp_instance w;
 	struct nsp_obs_instance o;
-	struct nsp_config cfg = {.instances = &w, .n_instances = 1};
+	struct nsp_config cfg = {.scope = NSP_DEFAULT_SCOPE, .instances = &w, .n_instances = 1};
 
 	(void)state;
 	want_init(&w, "gwping");
@@ -862,7 +1447,7 @@ static void test_destroy(void **state)
 {
 	struct nsp_instance w;
 	struct nsp_obs_instance o;
-	struct nsp_config cfg = {.instances = &w, .n_instances = 1};
+	struct nsp_config cfg = {.scope = NSP_DEFAULT_SCOPE, .instances = &w, .n_instances = 1};
 	struct nsp_plan plan;
 
 	(void)state;
@@ -870,7 +1455,7 @@ static void test_destroy(void **state)
 	s_xdp_current(&w, &o);
 	obs_converged(&o, &w);
 	o.progs[0] = (struct nsp_obs_prog){.present = true, .id = 10, .ours = true};
-	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, NULL, &plan), 0);
 	assert_int_equal(plan.n_changes, 3);
 	assert_int_equal(plan.changes[0].action, NSP_ACT_PROG_DETACH);
 	assert_int_equal(plan.changes[0].old_prog_id, 10);
@@ -880,14 +1465,14 @@ static void test_destroy(void **state)
 
 	/* nothing of ours left: a second destroy is empty */
 	obs_empty(&o);
-	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, NULL, &plan), 0);
 	assert_true(nsp_plan_empty(&plan));
 	nsp_plan_free(&plan);
 
 	/* a destroy killed between umount and unlink left the empty mount point */
 	obs_empty(&o);
 	o.netns_stale = true;
-	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, NULL, &plan), 0);
 	assert_int_equal(plan.n_changes, 1);
 	assert_int_equal(plan.changes[0].action, NSP_ACT_NETNS_DELETE);
 	assert_string_equal(plan.changes[0].from, "/run/netns/ns-gwping (empty)");
@@ -897,14 +1482,14 @@ static void test_destroy(void **state)
 	s_host_foreign(&w, &o);
 	o.netns_present = true;
 	o.progs[0] = (struct nsp_obs_prog){.present = true, .id = 11};
-	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, NULL, &plan), 0);
 	assert_true(nsp_plan_empty(&plan));
 	nsp_plan_free(&plan);
 
 	/* a tc filter of ours is detached, as a tc change */
 	obs_converged(&o, &w);
 	s_tc_current(&w, &o);
-	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, NULL, &plan), 0);
 	assert_int_equal(plan.n_changes, 3);
 	assert_int_equal(plan.changes[0].kind, NSP_KIND_TC);
 	assert_int_equal(plan.changes[0].action, NSP_ACT_PROG_DETACH);
@@ -914,7 +1499,7 @@ static void test_destroy(void **state)
 	/* ours at both attach points (a switch stopped half way): both go */
 	obs_converged(&o, &w);
 	s_switched_half_done(&w, &o);
-	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, NULL, &plan), 0);
 	assert_int_equal(plan.n_changes, 4);
 	assert_int_equal(plan.changes[0].kind, NSP_KIND_TC);
 	assert_int_equal(plan.changes[1].kind, NSP_KIND_XDP);
@@ -926,7 +1511,7 @@ static void test_destroy(void **state)
 	obs_converged(&o, &w);
 	w.n_bindings = 0;
 	add_unbound(&o, NSP_PROG_RX_PING, NSP_ATTACH_XDP, "eth0", 16);
-	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, NULL, &plan), 0);
 	assert_int_equal(plan.n_changes, 3);
 	assert_int_equal(plan.changes[0].kind, NSP_KIND_XDP);
 	assert_int_equal(plan.changes[0].action, NSP_ACT_PROG_DETACH);
@@ -938,7 +1523,7 @@ static void test_destroy(void **state)
 	/* a classifier holding our tc priority is not ours either */
 	obs_converged(&o, &w);
 	s_tc_blocked(&w, &o);
-	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, &plan), 0);
+	assert_int_equal(nsp_plan_build_destroy(&cfg, &o, NULL, &plan), 0);
 	assert_int_equal(plan.n_changes, 2);
 	assert_int_equal(plan.changes[0].action, NSP_ACT_LINK_DELETE);
 	nsp_plan_free(&plan);
@@ -948,10 +1533,18 @@ static void test_destroy(void **state)
 static void test_tc_handle(void **state)
 {
 	(void)state;
-	assert_int_equal(nsp_tc_handle("gwping") >> 16, NSP_TC_PRIORITY);
-	assert_int_equal(nsp_tc_handle("gwping"), nsp_tc_handle("gwping"));
-	assert_int_not_equal(nsp_tc_handle("gwping"), nsp_tc_handle("gwping2"));
-	assert_int_not_equal(nsp_tc_handle("a"), nsp_tc_handle("b"));
+	/* the default scope's slots are where nsping put them before scopes */
+	assert_int_equal(nsp_tc_handle(NSP_DEFAULT_SCOPE, "gwping"), 0x4e531508);
+	assert_int_not_equal(nsp_tc_handle("blue", "gwping"),
+			     nsp_tc_handle(NSP_DEFAULT_SCOPE, "gwping"));
+	assert_int_equal(nsp_tc_handle("blue", "gwping") >> 16, NSP_TC_PRIORITY);
+	assert_int_equal(nsp_tc_handle(NSP_DEFAULT_SCOPE, "gwping") >> 16, NSP_TC_PRIORITY);
+	assert_int_equal(nsp_tc_handle(NSP_DEFAULT_SCOPE, "gwping"),
+			 nsp_tc_handle(NSP_DEFAULT_SCOPE, "gwping"));
+	assert_int_not_equal(nsp_tc_handle(NSP_DEFAULT_SCOPE, "gwping"),
+			     nsp_tc_handle(NSP_DEFAULT_SCOPE, "gwping2"));
+	assert_int_not_equal(nsp_tc_handle(NSP_DEFAULT_SCOPE, "a"),
+			     nsp_tc_handle(NSP_DEFAULT_SCOPE, "b"));
 }
 
 int main(void)
@@ -964,6 +1557,11 @@ int main(void)
 		cmocka_unit_test(test_destroy),
 		cmocka_unit_test(test_unbound_on_renamed_veth),
 		cmocka_unit_test(test_tc_handle),
+		cmocka_unit_test(test_prune_table),
+		cmocka_unit_test(test_orphan_changes_carry_their_objects),
+		cmocka_unit_test(test_xdp_of_another_instance_of_the_file),
+		cmocka_unit_test(test_scope_marks),
+		cmocka_unit_test(test_marks),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
