@@ -92,6 +92,8 @@ static int run_open(struct run *r, const struct nsp_options *o, const struct nsp
 		fprintf(stderr, "nsping: opening netlink: %s\n", strerror(-e));
 		return e;
 	}
+	/* a running worker's settings are part of what plan compares and apply converges */
+	r->k.state_dir = o->state_dir;
 	e = nsp_converge_init(&r->c, &r->k, cfg, planner);
 	if (e == 0)
 		e = observe_and_plan(r);
@@ -384,10 +386,11 @@ static void status_worker_text(const char *state_dir, const struct nsp_instance 
 	t = (time_t)s.since;
 	if (gmtime_r(&t, &tm))
 		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	printf("  worker   pid %d, running since %s; path %s; targets up %u of %u; "
-	       "probes sent %llu, answered %llu\n",
-	       (int)s.pid, since, s.path_up ? "up" : "down", s.targets_up, s.targets,
-	       (unsigned long long)s.sent, (unsigned long long)s.received);
+	printf("  worker   pid %d, running since %s; path %s%s%s%s; targets up %u of %u; "
+	       "probes sent %llu, answered %llu; repairs %llu\n",
+	       (int)s.pid, since, s.path_up ? "up" : "down", s.reason[0] ? " (" : "", s.reason,
+	       s.reason[0] ? ")" : "", s.targets_up, s.targets, (unsigned long long)s.sent,
+	       (unsigned long long)s.received, (unsigned long long)s.repairs);
 }
 
 static void status_worker_json(struct nsp_json *j, const char *state_dir,
@@ -405,6 +408,9 @@ static void status_worker_json(struct nsp_json *j, const char *state_dir,
 		nsp_json_uint(j, "since", s.since);
 		nsp_json_uint(j, "updated", s.updated);
 		nsp_json_string(j, "path", s.path_up ? "up" : "down");
+		if (s.reason[0])
+			nsp_json_string(j, "path_reason", s.reason);
+		nsp_json_uint(j, "repairs", s.repairs);
 		nsp_json_uint(j, "targets", s.targets);
 		nsp_json_uint(j, "targets_up", s.targets_up);
 		nsp_json_uint(j, "sent", s.sent);

@@ -110,9 +110,10 @@ int nsp_converge_apply(struct nsp_converge *c)
 		e = nsp_converge_observe(c);
 		if (e == 0)
 			e = nsp_converge_plan(c);
-		if (e < 0 || nsp_plan_empty(&c->plan))
+		if (e < 0 || nsp_plan_empty(&c->plan) ||
+		    (c->tolerate_blocked && !c->plan.n_changes))
 			break;
-		if (c->plan.n_conflicts || c->plan.n_problems) {
+		if (!c->tolerate_blocked && (c->plan.n_conflicts || c->plan.n_problems)) {
 			snprintf(c->err, sizeof(c->err), "a conflict or an error appeared");
 			e = -EAGAIN;
 			break;

@@ -32,6 +32,11 @@ struct nsp_converge {
 	void (*on_verify)(const struct nsp_plan *applied, void *arg);
 	void (*on_round)(const struct nsp_plan *left, void *arg);
 	void *arg;
+	/*
+	 * run's repairs: an instance blocked by a conflict or an error does not
+	 * stop the others (the planner leaves its changes out anyway).
+	 */
+	bool tolerate_blocked;
 	char err[512]; /* why the last call failed */
 };
 
@@ -47,7 +52,8 @@ int nsp_converge_plan(struct nsp_converge *c);
 
 /*
  * Apply c->plan (free of conflicts and errors), verify, and apply what is left,
- * in at most NSP_CONVERGE_ROUNDS rounds. 0: converged, c->plan empty.
+ * in at most NSP_CONVERGE_ROUNDS rounds. 0: converged, c->plan empty (of
+ * changes only, with tolerate_blocked).
  * -EAGAIN: not converged, c->plan holds what is left (conflicts or errors
  * included) and c->err says why it stopped. Another -errno: a request or a
  * read failed, c->err says which. c->done holds what was applied either way.

@@ -19,6 +19,7 @@ struct nsp_netns_handles {
 
 struct nsp_kernel {
 	struct nsp_nl host;
+	const char *state_dir;	/* where the workers' state is read, or NULL: not read */
 	unsigned long requests; /* changing requests sent this run */
 	struct nsp_netns_handles *ns;
 	size_t n;

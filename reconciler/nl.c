@@ -162,11 +162,12 @@ static void inet_conf_parse(struct nlattr *af_spec, struct nsp_obs_link *x)
 	struct nlattr *tb[IFLA_INET_MAX + 1], *af;
 	int rem;
 
-	nla_for_each_nested(af, af_spec, rem) {
+	nla_for_each_nested(af, af_spec, rem)
+	{
 		const uint32_t *conf;
 
-		if (nla_type(af) != AF_INET ||
-		    nla_parse_nested(tb, IFLA_INET_MAX, af, NULL) < 0 || !tb[IFLA_INET_CONF] ||
+		if (nla_type(af) != AF_INET || nla_parse_nested(tb, IFLA_INET_MAX, af, NULL) < 0 ||
+		    !tb[IFLA_INET_CONF] ||
 		    nla_len(tb[IFLA_INET_CONF]) < (int)(IPV4_DEVCONF_PROMOTE_SECONDARIES * 4))
 			continue;
 		conf = nla_data(tb[IFLA_INET_CONF]);

@@ -13,6 +13,7 @@
 #include "ethtool.h"
 #include "kernel.h"
 #include "netns.h"
+#include "workerstate.h"
 #include "owner.h"
 #include "tc.h"
 #include "xdp.h"
@@ -357,9 +358,8 @@ static int observe_netns(struct nsp_netns_handles *h, const struct nsp_instance 
 		goto out;
 	for (size_t i = 0; i < n_addrs && o->n_addrs < NSP_MAX_OBS_ADDRS; i++)
 		if (addrs[i].ifindex == o->peer.ifindex)
-			o->addrs[o->n_addrs++] =
-				(struct nsp_obs_addr){addrs[i].addr, addrs[i].prefix,
-						      addrs[i].secondary};
+			o->addrs[o->n_addrs++] = (struct nsp_obs_addr){
+				addrs[i].addr, addrs[i].prefix, addrs[i].secondary};
 
 	r = nsp_nl_dump_routes(&h->nl, &routes, &n_routes);
 	if (r < 0)
@@ -385,6 +385,19 @@ out:
 	return r;
 }
 
+/* The instance's running worker and its settings, when the state dir is read. */
+static void observe_worker(struct nsp_kernel *k, const struct nsp_instance *w,
+			   struct nsp_obs_instance *o)
+{
+	struct nsp_workerstate s;
+
+	if (!k->state_dir || nsp_workerstate_read(k->state_dir, w->name, &s) != 1)
+		return;
+	o->worker_running = true;
+	memcpy(o->worker_ping, s.ping, sizeof(o->worker_ping));
+	o->worker_reloader = s.reloader;
+}
+
 int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_obs_instance *obs,
 		char *err, size_t err_size)
 {
@@ -395,6 +408,7 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 		const struct nsp_instance *w = &cfg->instances[i];
 
 		memset(&obs[i], 0, sizeof(obs[i]));
+		observe_worker(k, w, &obs[i]);
 		r = observe_host(&hv, w, &obs[i]);
 		if (r < 0) {
 			snprintf(err, err_size, "reading the host netns: %s", strerror(-r));

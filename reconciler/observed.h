@@ -24,9 +24,9 @@ struct nsp_obs_link {
 	struct nsp_mac mac;
 	bool up;
 	bool is_veth;
-	int peer_ifindex;     /* IFLA_LINK: the other end of a veth */
-	uint32_t xdp_prog_id; /* IFLA_XDP: the XDP program attached, 0 for none */
-	bool xdp_generic;     /* ... attached in generic (skb) mode */
+	int peer_ifindex;	  /* IFLA_LINK: the other end of a veth */
+	uint32_t xdp_prog_id;	  /* IFLA_XDP: the XDP program attached, 0 for none */
+	bool xdp_generic;	  /* ... attached in generic (skb) mode */
 	bool promote_secondaries; /* IPv4: deleting a primary address promotes the next */
 };
 
@@ -122,6 +122,11 @@ struct nsp_obs_instance {
 	/* ours, of a program the file has no binding for */
 	struct nsp_obs_orphan orphans[NSP_MAX_ORPHANS];
 	size_t n_orphans;
+
+	/* the instance's running ping worker (ping, run), from its state file */
+	bool worker_running;
+	char worker_ping[200]; /* the settings it probes with (nsp_ping_text()) */
+	int32_t worker_reloader;
 };
 
 #endif

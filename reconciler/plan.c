@@ -29,8 +29,8 @@ struct planner {
 };
 
 static const char *const op_names[] = {"create", "update", "delete"};
-static const char *const kind_names[] = {"netns",    "link",	"address", "route",
-					 "neighbor", "offload", "xdp",	   "tc"};
+static const char *const kind_names[] = {"netns",   "link", "address", "route", "neighbor",
+					 "offload", "xdp",  "tc",      "ping"};
 
 const char *nsp_op_name(enum nsp_op op)
 {
@@ -771,6 +771,60 @@ static void plan_bindings(struct planner *p, bool veth_rebuilt)
 	plan_detach_orphans(p, veth_rebuilt, true);
 }
 
+/*
+ * The words of from and to ("key=value ...") that differ, side by side, so
+ * that a plan shows "interval_ms=1000 -> interval_ms=500", not two lines.
+ */
+static void differing_words(const char *from, const char *to, char dst_from[NSP_TEXT_MAX],
+			    char dst_to[NSP_TEXT_MAX])
+{
+	char a[NSP_PING_TEXT_MAX], b[NSP_PING_TEXT_MAX], *sa, *sb, *wa, *wb;
+	size_t lf = 0, lt = 0;
+
+	snprintf(a, sizeof(a), "%s", from);
+	snprintf(b, sizeof(b), "%s", to);
+	dst_from[0] = dst_to[0] = '\0';
+	wa = strtok_r(a, " ", &sa);
+	wb = strtok_r(b, " ", &sb);
+	while (wa || wb) {
+		if (!wa || !wb || strcmp(wa, wb)) {
+			if (wa && lf < NSP_TEXT_MAX)
+				lf += (size_t)snprintf(dst_from + lf, NSP_TEXT_MAX - lf, "%s%s",
+						       lf ? " " : "", wa);
+			if (wb && lt < NSP_TEXT_MAX)
+				lt += (size_t)snprintf(dst_to + lt, NSP_TEXT_MAX - lt, "%s%s",
+						       lt ? " " : "", wb);
+		}
+		wa = wa ? strtok_r(NULL, " ", &sa) : NULL;
+		wb = wb ? strtok_r(NULL, " ", &sb) : NULL;
+	}
+}
+
+/*
+ * A running worker (ping, run) that probes with other settings than the
+ * file's: apply has it reload (SIGHUP to the process that reloads it).
+ */
+static void plan_worker(struct planner *p)
+{
+	const struct nsp_obs_instance *o = p->obs;
+	char want[NSP_PING_TEXT_MAX];
+	struct nsp_change *c;
+
+	if (!o->worker_running || !o->worker_ping[0])
+		return;
+	nsp_ping_text(p->want, want);
+	if (!strcmp(want, o->worker_ping))
+		return;
+	c = add(p, NSP_OP_UPDATE, NSP_KIND_PING, NSP_ACT_WORKER_RELOAD, "worker of %s",
+		p->want->name);
+	if (!c)
+		return;
+	strcpy(c->attribute, "settings");
+	differing_words(o->worker_ping, want, c->from, c->to);
+	c->side = NSP_SIDE_HOST;
+	c->pid = o->worker_reloader;
+}
+
 static void plan_instance(struct planner *p)
 {
 	const struct nsp_instance *w = p->want;
@@ -801,8 +855,11 @@ static void plan_instance(struct planner *p)
 	for (size_t i = first_change; i < p->plan->n_changes; i++)
 		veth_rebuilt |= p->plan->changes[i].action == NSP_ACT_VETH_CREATE;
 	plan_bindings(p, veth_rebuilt);
-	if (p->plan->n_conflicts != conflicts)
+	if (p->plan->n_conflicts != conflicts) {
 		p->plan->n_changes = first_change;
+		return;
+	}
+	plan_worker(p);
 }
 
 int nsp_plan_build(const struct nsp_config *cfg, const struct nsp_obs_instance *obs,

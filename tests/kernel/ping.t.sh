@@ -513,7 +513,7 @@ test_status_shows_the_worker() {
 		 .targets_up == 1 and .received >= 1 and .sent >= .received and
 		 .updated >= .since"
 	expect_rc 0 nsping status
-	grep -Eq "^  worker   pid $WORKER, running since [0-9-]+ [0-9:]+ UTC; path up; targets up 1 of 1; probes sent [0-9]+, answered [1-9][0-9]*\$" \
+	grep -Eq "^  worker   pid $WORKER, running since [0-9-]+ [0-9:]+ UTC; path up; targets up 1 of 1; probes sent [0-9]+, answered [1-9][0-9]*; repairs 0\$" \
 		"$STATE/out" || fail "status text: $(grep worker "$STATE/out")"
 	pt_stop TERM
 	[ ! -e "$file" ] || fail "SIGTERM left $file"

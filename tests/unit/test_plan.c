@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "config.h"
 #include "owner.h"
 #include "plan.h"
 
@@ -231,6 +232,25 @@ static void s_addr_other_subnet(struct nsp_instance *w, struct nsp_obs_instance 
 	(void)o;
 	w->address = ip("10.98.0.2");
 	w->gateway_ip = ip("10.98.0.1");
+}
+
+/* A worker runs with the file's settings: nothing to do. */
+static void s_worker_current(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	o->worker_running = true;
+	nsp_ping_text(w, o->worker_ping);
+}
+
+/* A worker runs with an older interval: apply has it reload. */
+static void s_worker_other_interval(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	struct nsp_instance before = *w;
+
+	before.ping.interval_ms = 1000;
+	w->ping.interval_ms = 500;
+	o->worker_running = true;
+	o->worker_reloader = 4242;
+	nsp_ping_text(&before, o->worker_ping);
 }
 
 static void s_route_deleted(struct nsp_instance *w, struct nsp_obs_instance *o)
@@ -611,6 +631,13 @@ static const struct plan_case cases[] = {
 	 5,
 	 0,
 	 0},
+	{"worker with the file's settings", s_worker_current, {}, 0, 0, 0},
+	{"worker with another interval",
+	 s_worker_other_interval,
+	 {C(UPDATE, PING, WORKER_RELOAD)},
+	 1,
+	 0,
+	 0},
 	{"route deleted", s_route_deleted, {C(CREATE, ROUTE, ROUTE_REPLACE)}, 1, 0, 0},
 	{"route other gateway", s_route_other_gw, {C(UPDATE, ROUTE, ROUTE_REPLACE)}, 1, 0, 0},
 	{"route not ours", s_route_foreign_proto, {C(UPDATE, ROUTE, ROUTE_REPLACE)}, 1, 0, 0},
@@ -945,6 +972,29 @@ static void test_destroy(void **state)
 }
 
 /* One slot per instance, stable across runs, recognisably under our priority. */
+/* The plan shows only the settings that differ, and whom apply signals. */
+static void test_worker_settings_change(void **state)
+{
+	struct nsp_config cfg = {0};
+	struct nsp_instance w;
+	struct nsp_obs_instance o;
+	struct nsp_plan plan;
+
+	(void)state;
+	want_init(&w, "gw");
+	obs_converged(&o, &w);
+	s_worker_other_interval(&w, &o);
+	cfg.instances = &w;
+	cfg.n_instances = 1;
+	assert_int_equal(nsp_plan_build(&cfg, &o, &plan), 0);
+	assert_int_equal(plan.n_changes, 1);
+	assert_string_equal(plan.changes[0].from, "interval_ms=1000");
+	assert_string_equal(plan.changes[0].to, "interval_ms=500");
+	assert_string_equal(plan.changes[0].attribute, "settings");
+	assert_int_equal(plan.changes[0].pid, 4242);
+	nsp_plan_free(&plan);
+}
+
 static void test_tc_handle(void **state)
 {
 	(void)state;
@@ -964,6 +1014,7 @@ int main(void)
 		cmocka_unit_test(test_destroy),
 		cmocka_unit_test(test_orphan_on_renamed_veth),
 		cmocka_unit_test(test_tc_handle),
+		cmocka_unit_test(test_worker_settings_change),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
