@@ -26,6 +26,7 @@
 #include "converge.h"
 #include "ctl.h"
 #include "lock.h"
+#include "progcache.h"
 #include "render.h"
 #include "watch.h"
 
@@ -395,6 +396,9 @@ static int setup_config(struct healer *h)
 	if (r < 0)
 		return r;
 	h->c.tolerate_blocked = true;
+	/* our programs stay loaded: a detached one goes back with one request */
+	nsp_progcache_clear();
+	nsp_progcache_enable();
 	r = nsp_watch_open(&h->watch, h->cfg);
 	if (r < 0)
 		return r;
@@ -443,6 +447,7 @@ static int setup(struct healer *h)
 static void teardown(struct healer *h)
 {
 	teardown_config(h);
+	nsp_progcache_clear();
 	if (h->own_cfg) {
 		nsp_config_free(h->own_cfg);
 		free(h->own_cfg);

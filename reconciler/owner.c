@@ -30,3 +30,13 @@ uint32_t nsp_tc_handle(const char *instance)
 		h = (h ^ *c) * 0x01000193;
 	return (uint32_t)NSP_TC_PRIORITY << 16 | ((h >> 16 ^ h) & 0xffff);
 }
+
+bool nsp_prog_params_equal(const struct nsp_prog_params *a, const struct nsp_prog_params *b)
+{
+	return !strncmp(a->instance, b->instance, sizeof(a->instance)) &&
+	       a->uplink_ifindex == b->uplink_ifindex && a->veth_ifindex == b->veth_ifindex &&
+	       a->build_id == b->build_id && a->port == b->port && a->addr == b->addr &&
+	       !memcmp(a->uplink_mac.b, b->uplink_mac.b, sizeof(a->uplink_mac.b)) &&
+	       a->sport_min == b->sport_min && a->sport_max == b->sport_max &&
+	       a->peer_ifindex == b->peer_ifindex;
+}

@@ -30,4 +30,7 @@ uint32_t nsp_tc_handle(const char *instance);
 void nsp_mark(const char *instance, char buf[NSP_ALIAS_MAX]);
 bool nsp_is_marked(const char *alias, const char *instance);
 
+/* The same read-only data: the same instance, inputs and build. */
+bool nsp_prog_params_equal(const struct nsp_prog_params *a, const struct nsp_prog_params *b);
+
 #endif

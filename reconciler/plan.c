@@ -608,15 +608,6 @@ static struct nsp_prog_params wanted_params(const struct planner *p, const struc
 	return w;
 }
 
-static bool params_equal(const struct nsp_prog_params *a, const struct nsp_prog_params *b)
-{
-	return !strncmp(a->instance, b->instance, sizeof(a->instance)) &&
-	       a->uplink_ifindex == b->uplink_ifindex && a->veth_ifindex == b->veth_ifindex &&
-	       a->build_id == b->build_id && a->port == b->port && a->addr == b->addr &&
-	       nsp_mac_equal(&a->uplink_mac, &b->uplink_mac) && a->sport_min == b->sport_min &&
-	       a->sport_max == b->sport_max && a->peer_ifindex == b->peer_ifindex;
-}
-
 /* Ours, same build, same inputs, in the XDP mode asked for (tc has none): nothing to do. */
 static bool prog_current(const struct planner *p, const struct nsp_binding *b,
 			 const struct nsp_obs_prog *o, bool veth_rebuilt)
@@ -624,7 +615,8 @@ static bool prog_current(const struct planner *p, const struct nsp_binding *b,
 	struct nsp_prog_params w = wanted_params(p, b, o);
 	bool mode_ok = b->attach == NSP_ATTACH_TC || b->mode == NSP_MODE_AUTO || b->mode == o->mode;
 
-	return o->present && o->ours && !veth_rebuilt && params_equal(&o->params, &w) && mode_ok;
+	return o->present && o->ours && !veth_rebuilt && nsp_prog_params_equal(&o->params, &w) &&
+	       mode_ok;
 }
 
 static enum nsp_kind binding_kind(const struct nsp_binding *b)

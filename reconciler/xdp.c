@@ -17,6 +17,7 @@
 #include "rx_ping_tc.skel.h"
 #include "tx_ping.skel.h"
 #include "tx_ping_tc.skel.h"
+#include "progcache.h"
 #include "xdp.h"
 
 /*
@@ -160,6 +161,7 @@ int nsp_prog_identify(uint32_t id, const char *instance, enum nsp_program progra
 	    !strncmp(ro.instance, instance, sizeof(ro.instance))) {
 		o->ours = true;
 		params_from_rodata(&ro, &o->params);
+		nsp_progcache_put(program, attach, &o->params, fd);
 	}
 out:
 	close(fd);
@@ -201,8 +203,10 @@ int nsp_prog_load(enum nsp_program program, enum nsp_attach attach,
 	struct bpf_object *obj;
 	size_t size;
 	const void *elf = d->elf_bytes(&size);
-	int r;
+	int r = nsp_progcache_get(program, attach, params);
 
+	if (r >= 0)
+		return r;
 	opts.object_name = d->prog_name;
 	obj = bpf_object__open_mem(elf, size, &opts);
 	if (!obj)
@@ -216,6 +220,8 @@ int nsp_prog_load(enum nsp_program program, enum nsp_attach attach,
 		r = fcntl(bpf_program__fd(prog), F_DUPFD_CLOEXEC, 0);
 		if (r < 0)
 			r = -errno;
+		else
+			nsp_progcache_put(program, attach, params, r);
 	}
 	bpf_object__close(obj);
 	return r;
