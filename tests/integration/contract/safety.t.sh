@@ -45,7 +45,7 @@ foreign_link() {
 # 7a. an interface of the host veth's name that is not ours
 test_foreign_link() {
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	foreign_link "$(inst_host 1)"
 	conflict_case "interface $(inst_host 1)" link "$(inst_host 1)"
 	[ -n "$(ifindex_of "$NODE" "$(inst_host 1)")" ] || fail "the foreign dummy is gone"
@@ -57,7 +57,7 @@ test_foreign_link() {
 # nobody
 test_foreign_veth() {
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	ip -n "$NODE" link add "$(inst_host 1)" type veth peer name "fv${ID}" || fail "lab: veth"
 	conflict_case "veth $(inst_host 1)" link "$(inst_host 1)"
 	return 0
@@ -67,7 +67,7 @@ test_foreign_veth() {
 test_foreign_netns() {
 	local ino
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	ip netns add "$(inst_ns 1)" || fail "lab: ip netns add"
 	ino=$(netns_inode "$(inst_ns 1)")
 	ns_snapshot "$(inst_ns 1)" ns_before
@@ -83,7 +83,7 @@ test_foreign_netns() {
 # either
 test_foreign_netns_other_mark() {
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	ip netns add "$(inst_ns 1)" || fail "lab: ip netns add"
 	ip -n "$(inst_ns 1)" link set dev lo alias "nsping:someoneelse"
 	conflict_case "netns $(inst_ns 1) marked for another instance" netns "$(inst_ns 1)"
@@ -93,7 +93,7 @@ test_foreign_netns_other_mark() {
 # 7e. a conflict in one instance changes nothing for the other
 test_conflict_blocks_all_instances() {
 	lab_up drop
-	write_conf "$CONF" 2
+	write_conf 2
 	foreign_link "$(inst_host 2)"
 	snapshot before
 	nspx apply
@@ -129,46 +129,46 @@ line_of() { grep -nE "$1" "$CONF" | head -n 1 | cut -d: -f1; }
 # 8. broken configurations change nothing
 test_bad_config_syntax() {
 	lab_up drop
-	write_conf "$CONF" 1
-	sed -i 's/^\( *mac *=\) "inherit";/\1 = "inherit";/' "$CONF"
+	write_conf 1
+	conf_edit 's/^\( *mac *=\) "inherit";/\1 = "inherit";/'
 	bad_config syntax syntax "$(line_of '^ *mac *= =')"
 }
 
 test_bad_config_unknown_key() {
 	local l
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	l=$(line_of '^ *mac *=')
-	sed -i "${l}a\\    colour  = \"blue\";" "$CONF"
+	conf_edit "${l}a\\    colour  = \"blue\";"
 	bad_config unknown-key "instances[0].colour" "$((l + 1))"
 }
 
 test_bad_config_bad_mac() {
 	lab_up drop
-	write_conf "$CONF" 1 02:00:00:00:00:zz
+	write_conf 1 02:00:00:00:00:zz
 	bad_config bad-mac "instances[0].mac" "$(line_of '^ *mac *=')"
 }
 
 test_bad_config_multicast_mac() {
 	lab_up drop
-	write_conf "$CONF" 1 01:00:5e:00:00:01
+	write_conf 1 01:00:5e:00:00:01
 	bad_config multicast-mac "instances[0].mac" "$(line_of '^ *mac *=')"
 }
 
 test_bad_config_long_ifname() {
 	lab_up drop
-	write_conf "$CONF" 1
-	sed -i "s/host = \"$(inst_host 1)\"/host = \"vph${ID}1234567890\"/" "$CONF"
+	write_conf 1
+	conf_edit "s/host = \"$(inst_host 1)\"/host = \"vph${ID}1234567890\"/"
 	bad_config long-ifname "instances[0].veth.host" "$(line_of '^ *veth *=')"
 }
 
 test_bad_config_second_instance() {
 	# an error in the second instance: nothing of the (valid) first is built
 	lab_up drop
-	write_conf "$CONF" 2
+	write_conf 2
 	local l
 	l=$(grep -n '^ *address *=' "$CONF" | sed -n 2p | cut -d: -f1)
-	sed -i "${l}s#10.99.0.2/24#10.99.0.2/33#" "$CONF"
+	conf_edit "${l}s#10.99.0.2/24#10.99.0.2/33#"
 	bad_config bad-prefix-2nd "instances[1].address" "$l"
 	netns_exists "$(inst_ns 1)" && fail "instance 1 was built"
 	return 0
@@ -178,7 +178,7 @@ test_bad_config_second_instance() {
 test_lock_held() {
 	local pid t0 t1 ms
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	(
 		exec 9>"$STATE/lock"
 		flock -x 9
@@ -214,7 +214,7 @@ test_lock_held() {
 test_validate_no_kernel() {
 	local c
 	lab_up drop
-	write_conf "$CONF" 2
+	write_conf 2
 	snapshot before
 	nspx_traced validate
 	[ "$RC" -eq 0 ] || fail "validate on a good config exits $RC: $(head -n 2 "$T/err" | tr '\n' '|')"
@@ -234,7 +234,7 @@ test_validate_no_kernel() {
 # usage errors are 64 and change nothing
 test_usage_error() {
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	snapshot before
 	nspx frobnicate
 	[ "$RC" -eq 64 ] || fail "an unknown command exits $RC, expected 64"
@@ -249,8 +249,8 @@ test_usage_error() {
 test_bad_config_netns_escape() {
 	# a netns name that would escape /run/netns
 	lab_up drop
-	write_conf "$CONF" 1
-	sed -i "s#netns   = \"$(inst_ns 1)\";#netns   = \"../$(inst_ns 1)\";#" "$CONF"
+	write_conf 1
+	conf_edit "s#netns   = \"$(inst_ns 1)\";#netns   = \"../$(inst_ns 1)\";#"
 	bad_config netns-escape "instances[0].netns" "$(line_of '^ *netns *=')"
 	[ -e "/run/$(inst_ns 1)" ] && fail "a file /run/$(inst_ns 1) appeared"
 	return 0
@@ -260,8 +260,8 @@ test_bad_config_duplicate_host_veth() {
 	# two instances clash on veth.host: the second one is named
 	local l
 	lab_up drop
-	write_conf "$CONF" 2
+	write_conf 2
 	l=$(grep -n '^ *veth *=' "$CONF" | sed -n 2p | cut -d: -f1)
-	sed -i "${l}s#host = \"$(inst_host 2)\"#host = \"$(inst_host 1)\"#" "$CONF"
+	conf_edit "${l}s#host = \"$(inst_host 2)\"#host = \"$(inst_host 1)\"#"
 	bad_config dup-veth-host "instances[1].veth.host" "$l"
 }

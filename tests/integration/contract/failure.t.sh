@@ -28,7 +28,7 @@ destroys_all() {
 veth_deleted() {
 	local ino
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	apply_ok
 	ino=$(netns_inode "$(inst_ns 1)")
 	eval "$1" || fail "could not delete the veth"
@@ -49,7 +49,7 @@ test_host_veth_deleted_between_runs() { veth_deleted 'ip -n "$NODE" link del "$(
 # 9b. the netns deleted behind nsping's back (ip netns del): rebuilt
 test_netns_deleted_between_runs() {
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	apply_ok
 	ip netns del "$(inst_ns 1)" || fail "lab: ip netns del"
 	# the veth dies with the netns
@@ -78,7 +78,7 @@ kill_points() {
 test_kill_at_every_step() {
 	local s n i rc total=0
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	kill_points >"$T/points"
 	while read -r s n; do
 		for i in $(seq 1 "$n"); do
@@ -100,7 +100,7 @@ test_kill_at_every_step() {
 test_kill_during_repair() {
 	local n i
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	apply_ok
 	drift_all() {
 		ip -n "$(inst_ns 1)" addr add 10.99.0.77/24 dev "$(inst_peer 1)"
@@ -128,7 +128,7 @@ test_kill_during_repair() {
 test_failed_request_then_converge() {
 	local n i rc what problems=()
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	strace -f -qq -o "$T/count.log" -e signal=none -e trace=sendmsg \
 		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply >/dev/null 2>&1 ||
 		fail "traced apply failed"
@@ -163,7 +163,7 @@ test_failed_request_then_converge() {
 test_kill9_timed() {
 	local us d hit=0
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	for us in $(seq 500 250 9000); do
 		d=$(printf '0.%06d' "$us")
 		timeout -s KILL "$d" "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply >/dev/null 2>&1
@@ -182,7 +182,7 @@ test_kill9_timed() {
 test_kill_during_destroy() {
 	local s n i total=0 left problems=()
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	apply_ok
 	strace -f -qq -o "$T/count.log" -e signal=none -e trace=sendmsg,umount2,unlink,unlinkat \
 		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" destroy >/dev/null 2>&1 ||
@@ -219,7 +219,7 @@ test_kill_during_destroy() {
 # leaves nothing of it in the node
 test_peer_moved_to_host() {
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	apply_ok
 	ip -n "$(inst_ns 1)" link set dev "$(inst_peer 1)" netns "$NODE" || fail "lab: move the peer"
 	converges "peer moved into the node"
