@@ -190,6 +190,25 @@ lab_drop_rules() {
 # bg_pid PID: a process of the lab's, killed by lab_down (TERM, then KILL).
 bg_pid() { echo "$1" >>"$T/pids"; }
 
+# hold_lock: a process of the lab's holds $STATE/lock (flock, as nsping takes
+# it) until lab_down or release_lock; returns once the lock is really held (a
+# non-blocking flock from here fails). Its pid in LOCK_PID.
+hold_lock() {
+	(
+		exec 9>"$STATE/lock"
+		flock -x 9
+		exec sleep 3600
+	) &
+	LOCK_PID=$!
+	bg_pid "$LOCK_PID"
+	wait_for 30 "the lock to be held" eval '! flock -n "$STATE/lock" true 2>/dev/null'
+}
+release_lock() {
+	kill "$LOCK_PID" 2>/dev/null
+	wait "$LOCK_PID" 2>/dev/null
+	bg_forget "$LOCK_PID"
+}
+
 # bg_forget PID: reaped by the caller; its number may be reused.
 bg_forget() { sed -i "/^$1\$/d" "$T/pids"; }
 

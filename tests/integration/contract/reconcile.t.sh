@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
-# Building, rerunning, repairing, changing and destroying (SPEC.md "Command
-# line", "Ownership"; DESIGN.md marks and output). Sourced by run.sh.
+# Building, rerunning, repairing, changing and destroying (README.md "Usage",
+# "Ownership", "JSON"; docs/DESIGN.md marks and output). Sourced by run.sh.
 
 # 1. apply from scratch builds everything the contract lists.
 test_apply_from_scratch() {
@@ -388,11 +388,8 @@ test_host_netns_path() {
 	ip netns exec "$NODE" sleep 300 &
 	pid=$!
 	bg_pid "$pid"
-	for _ in $(seq 1 50); do
-		[ "$(stat -L -c %i "/proc/$pid/ns/net" 2>/dev/null)" = "$(netns_inode "$NODE")" ] && break
-		sleep 0.05
-	done
-	[ "$(stat -L -c %i "/proc/$pid/ns/net")" = "$(netns_inode "$NODE")" ] || fail "lab: helper not in NODE"
+	wait_for 30 "a helper process in NODE" \
+		eval '[ "$(stat -L -c %i "/proc/$pid/ns/net" 2>/dev/null)" = "$(netns_inode "$NODE")" ]'
 	"$NSPING" -c "$CONF" --host-netns "/proc/$pid/ns/net" --state-dir "$STATE" apply >"$T/out" 2>"$T/err"
 	RC=$?
 	[ "$RC" -eq 0 ] || fail "apply --host-netns /proc/$pid/ns/net exits $RC: $(head -n 2 "$T/err" | tr '\n' '|')"
@@ -459,23 +456,49 @@ test_plan_status_change_nothing() {
 		fail "status --json after apply: state $(jq -c '.instances[0].state' "$T/out"), expected \"converged\""
 }
 
-# several applies at once: the lock serializes them, all succeed, one result
+# several applies at once: the lock serializes them. While another process
+# holds the lock, every apply waits (strace shows its flock refused) and
+# nothing changes; one that may not wait (--lock-wait 0) exits 75 at once.
+# Released, they run one after the other: all exit 0, exactly one changes
+# the kernel and the others find nothing to do.
 test_concurrent_applies() {
-	local pids=() p bad=0 i
+	local pids=() p i bad=0 n
 	lab_up drop
 	write_conf 2 inherit 02:00:00:00:33:02
+	hold_lock
+	snapshot before
 	for i in 1 2 3 4 5; do
-		"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" --lock-wait 60 apply >"$T/c$i.out" 2>&1 &
+		strace -f -qq -e trace=flock -o "$T/flock.$i" \
+			"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" --lock-wait 600 --json apply \
+			>"$T/c$i.out" 2>"$T/c$i.err" &
 		pids+=($!)
 		bg_pid "$!"
 	done
+	wait_for 120 "five applies waiting for the lock" all_refused 5
+	nspx --lock-wait 0 apply
+	[ "$RC" -eq 75 ] || fail "apply --lock-wait 0 while the lock is held exits $RC, expected 75"
+	snapshot while
+	same_snapshot before while "applies waiting for the lock changed something"
+	release_lock
 	for p in "${pids[@]}"; do
 		wait "$p" || bad=$((bad + 1))
+		bg_forget "$p"
 	done
-	[ "$bad" -eq 0 ] || fail "$bad of 5 concurrent applies failed: $(cat "$T"/c*.out | grep -v '^ ' | sort -u | head -n 3 | tr '\n' '|')"
+	[ "$bad" -eq 0 ] || fail "$bad of 5 concurrent applies failed: $(cat "$T"/c*.err | sort -u | head -n 3 | tr '\n' '|')"
+	n=$(cat "$T"/c[1-5].out | jq -s '[.[] | select(.requests > 0)] | length')
+	[ "$n" = 1 ] || fail "$n applies sent requests, expected exactly one: $(cat "$T"/c[1-5].out | jq -c '.requests' | tr '\n' ' ')"
+	cat "$T"/c[1-5].out | jq -se 'all(.converged) and ([.[] | select(.requests == 0 and (.changes | length) == 0)] | length) == 4' >/dev/null ||
+		fail "the applies after the first did not find everything done: $(cat "$T"/c[1-5].out | jq -c '{requests, n: (.changes | length)}' | tr '\n' ' ')"
 	check_instance 1 "$NODE_MAC"
 	check_instance 2 02:00:00:00:33:02
 	expect_plan_empty
+}
+# all_refused N: each of $T/flock.1..N shows a non-blocking flock refused.
+all_refused() {
+	local i
+	for i in $(seq 1 "$1"); do
+		grep -qE 'flock\([0-9]+, LOCK_EX\|LOCK_NB\) += -1 E(AGAIN|WOULDBLOCK)' "$T/flock.$i" 2>/dev/null || return 1
+	done
 }
 
 # destroy after partial loss (veth gone, netns left) removes the rest
