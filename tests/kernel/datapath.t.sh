@@ -59,7 +59,8 @@ test_node_connections_untouched() {
 	check_node_connections_untouched
 }
 
-# SPEC's proof of the mission, by hand: with the DROP rules in the node, a
+# The proof of the mission (README.md, first paragraph), by hand: with the
+# DROP rules in the node, a
 # TCP connect from the node fails, one from the isolated netns passes.
 test_probe_passes_node_drop_rules() {
 	lab_up drop
