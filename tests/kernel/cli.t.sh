@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # I_KEYS, I_ADDR: read by write_conf (tests/lib/lab.sh)
 # The command line as README.md ("Usage", "Exit codes", "JSON") and
 # docs/nsping.8 document it: exit codes of every command, -q, validate --json,
 # status --json field by field, unreadable files, a --host-netns that cannot

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # I_KEYS, I_ADDR: read by write_conf (tests/lib/lab.sh)
 # The XDP bindings on a real kernel: the probe path through the node's DROP
 # rules, program identity across reruns, drift, foreign programs, destroy.
 

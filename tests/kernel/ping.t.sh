@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # I_KEYS, I_ADDR: read by write_conf (tests/lib/lab.sh)
 # The ping worker on a real kernel: probes through the node's DROP rules, the
 # JSON lines, closed ports, ICMP errors, hysteresis, a netns or veth that goes
 # away under the running worker, least privilege, signals, Prometheus output,
@@ -83,19 +85,20 @@ pt_last_line() {
 		grep . || echo 0
 }
 
-# pt_connect NS: a TCP handshake from NS to the gateway's port 10086 (2 s), then
-# an abortive close: one RST, no FIN that could be retransmitted later.
+# pt_connect NS [WAIT]: a TCP handshake from NS to the gateway's port 10086
+# (waiting WAIT s, default 30; a control that must fail passes a short one),
+# then an abortive close: one RST, no FIN that could be retransmitted later.
 pt_connect() {
 	ip netns exec "$1" /usr/bin/python3 -c '
 import socket, struct, sys
 s = socket.socket()
-s.settimeout(2)
+s.settimeout(float(sys.argv[1]))
 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 try:
     s.connect(("10.99.0.1", 10086))
 except OSError:
     sys.exit(1)
-s.close()'
+s.close()' "${2:-30}"
 }
 
 pt_ipt_pkts() { ip netns exec "$1" iptables -w -nvxL "$2" 1 | awk '{print $1}'; }
@@ -107,11 +110,11 @@ pt_xdp_id() { ip -n "$NODE" -j -d link show "$1" | jq -r '.[0].xdp.prog.id // em
 test_ping_through_drop() {
 	local s in0
 	lab_up
-	pt_conf "interval_ms = 20; timeout_ms = 500;"
+	pt_conf "interval_ms = 20; timeout_ms = 5000;"
 	lab_listen
 	pt_connect "$NODE" || fail "the control without rules: no connect from the node to the listener"
 	lab_drop_rules
-	pt_connect "$NODE" && fail "the control: a connect from the node passed its DROP rules"
+	pt_connect "$NODE" 2 && fail "the control: a connect from the node passed its DROP rules"
 	[ "$(pt_ipt_pkts "$NODE" OUTPUT)" -ge 1 ] || fail "the control SYN did not hit the OUTPUT rule"
 	s=$(pt_ipt_pkts "$NODE" OUTPUT) in0=$(pt_ipt_pkts "$NODE" INPUT)
 
@@ -132,7 +135,7 @@ test_ping_through_drop() {
 	jq -e '[.instances[0].bindings[] | .counters.redirected] | length == 2 and all(. >= 99)' \
 		"$T/status.json" >/dev/null ||
 		pt_failv "XDP counters" "$(jq -c '.instances[0].bindings' "$T/status.json")"
-	pt_connect "$NODE" && fail "after apply a connect from the node passed its DROP rules"
+	pt_connect "$NODE" 2 && fail "after apply a connect from the node passed its DROP rules"
 	true
 }
 
@@ -144,7 +147,7 @@ test_ping_through_drop() {
 test_ping_json_shapes() {
 	local out=$T/ping.json
 	lab_up
-	pt_conf "interval_ms = 50; timeout_ms = 1000;"
+	pt_conf "interval_ms = 50; timeout_ms = 5000;"
 	lab_listen
 	expect_rc 0 nsp apply
 	pt_ping --json ping --count 5 >"$out" 2>"$T/ping.err" ||
@@ -207,7 +210,7 @@ test_ping_closed_port() {
 test_ping_count_needs_every_target() {
 	local out=$T/ping.json
 	lab_up
-	pt_conf "interval_ms = 100; timeout_ms = 500; targets = ( \"10.99.0.1\", \"10.99.0.77\" );"
+	pt_conf "interval_ms = 100; timeout_ms = 2000; targets = ( \"10.99.0.1\", \"10.99.0.77\" );"
 	lab_listen
 	expect_rc 0 nsp apply
 	pt_ping --json ping --count 3 >"$out" 2>"$T/ping.err"
@@ -249,7 +252,7 @@ pt_check_hysteresis() {
 test_ping_hysteresis() {
 	local errs
 	lab_up
-	pt_conf "interval_ms = 50; timeout_ms = 200; down_after = 3; up_after = 2;"
+	pt_conf "interval_ms = 100; timeout_ms = 500; down_after = 3; up_after = 2;"
 	lab_listen
 	expect_rc 0 nsp apply
 	pt_worker --json ping
@@ -603,7 +606,7 @@ test_ping_unreachable_beyond_node() {
 test_ping_run_handoff() {
 	local out=$T/run.json tx rx
 	lab_up
-	pt_conf "interval_ms = 100; timeout_ms = 500;"
+	pt_conf "interval_ms = 100; timeout_ms = 5000;"
 	lab_listen
 	[ -e "/run/netns/$PINGNS" ] && fail "the netns exists before run"
 	pt_ping run --count 3 >"$T/run.txt" 2>"$T/run.err" ||
@@ -656,7 +659,7 @@ test_ping_two_instances() {
 	lab_up
 	lab_wire "$NODE" eth1 10.98.0.2/24 "$GW" eth1 10.98.0.1/24
 	gw1_mac=$(ip -n "$GW" -j link show eth1 | jq -r '.[0].address')
-	pt_conf "interval_ms = 100; timeout_ms = 500;"
+	pt_conf "interval_ms = 100; timeout_ms = 5000;"
 	conf_edit '$d' # the closing ");"
 	cat >>"$CONF" <<EOF
   , { name = "$(inst_name 2)"; netns = "$(inst_ns 2)"; uplink = "eth1";
@@ -665,7 +668,7 @@ test_ping_two_instances() {
     gateway = { ip = "10.98.0.1"; mac = "$gw1_mac"; };
     xdp = ( { program = "tx_ping"; interface = "$(inst_host 2)"; },
             { program = "rx_ping"; interface = "eth1"; } );
-    ping = { interval_ms = 100; timeout_ms = 500; }; }
+    ping = { interval_ms = 100; timeout_ms = 5000; }; }
 );
 EOF
 	lab_listen

@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # I_KEYS, I_ADDR: read by write_conf (tests/lib/lab.sh)
 # The tc bindings (attach = "tc") on a real kernel: the probe path through the
 # node's DROP rules, our slot on clsact ingress (priority 0x4e53 = 20051, a
 # handle of the instance, 0x4e53xxxx), program identity across reruns, drift,

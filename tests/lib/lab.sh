@@ -115,7 +115,7 @@ lab_init() {
 	STATE=$T/state CONF=$T/nsping.conf
 	mkdir -p "$STATE"
 	: >"$T/pids"
-	export ID NODE GW ROUTER T STATE CONF
+	export ID NODE GW ROUTER T STATE CONF INST PINGNS HOSTVETH PEER
 	# tells the runner which namespaces to look for after the test
 	[ -n "${LAB_IDFILE:-}" ] && echo "$LAB_PREFIX$ID" >"$LAB_IDFILE"
 	# No IPv6 in the node: keeps snapshots free of DAD churn.
