@@ -45,7 +45,7 @@ veth_deleted() {
 	ino=$(netns_inode "$(inst_ns 1)")
 	eval "$1" || fail "could not delete the veth"
 	[ -z "$(ifindex_of "$NODE" "$(inst_host 1)")" ] || fail "lab: the host end survived"
-	plan_json
+	plan_clean
 	jq -e 'all(.changes[]; .kind != "netns" and .op != "delete")' "$T/plan.json" >/dev/null ||
 		fail "plan after the veth was deleted: $(plan_ops)"
 	jq -e 'any(.changes[]; .op == "create" and .kind == "link")' "$T/plan.json" >/dev/null ||

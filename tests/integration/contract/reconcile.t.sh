@@ -296,7 +296,7 @@ test_plan_json() {
 	local k
 	lab_up drop
 	write_conf 1
-	plan_json
+	plan_clean
 	check_plan_doc "$T/plan.json" "plan --json from scratch"
 	for k in netns link address route neighbor; do
 		jq -e --arg k "$k" 'any(.changes[]; .op == "create" and .kind == $k)' "$T/plan.json" >/dev/null ||
@@ -318,7 +318,7 @@ test_plan_json() {
 	ip -n "$(inst_ns 1)" neigh del 10.99.0.1 dev "$(inst_peer 1)"
 	ip -n "$(inst_ns 1)" addr add 10.99.0.77/24 dev "$(inst_peer 1)"
 	ip netns exec "$(inst_ns 1)" ethtool -K "$(inst_peer 1)" gro off
-	plan_json
+	plan_clean
 	check_plan_doc "$T/plan.json" "plan --json with drift"
 	[ "$(plan_ops)" = "create:neighbor delete:address update:offload" ] ||
 		fail "plan --json with drift: $(plan_ops)"
@@ -327,7 +327,7 @@ test_plan_json() {
 	jq -e 'all(.changes[]; .op != "delete" or .to == null)' "$T/plan.json" >/dev/null ||
 		fail "plan --json: a delete with to != null"
 	apply_ok
-	plan_json
+	plan_clean
 	check_plan_doc "$T/plan.json" "plan --json, empty"
 }
 
@@ -411,6 +411,7 @@ test_uplink_missing() {
 	snapshot after
 	same_snapshot before after "apply with a missing uplink changed something"
 	plan_json
+	[ "$RC" -eq 1 ] || fail "plan --json with a missing uplink exits $RC, expected 1"
 	jq -e '(.errors // []) | length > 0' "$T/plan.json" >/dev/null ||
 		fail "plan --json with a missing uplink lists no error: $(head -c 300 "$T/plan.json")"
 	check_plan_doc "$T/plan.json" "plan --json with a missing uplink"
@@ -424,6 +425,7 @@ test_plan_status_change_nothing() {
 	snapshot before
 	for cmd in plan status; do
 		nspx_traced "$cmd"
+		[ "$RC" -eq 0 ] || fail "$cmd exits $RC, expected 0 (drift alone)"
 		c=$( (
 			strace_changes
 			strace_other_changes
@@ -438,22 +440,22 @@ test_plan_status_change_nothing() {
 	ns_snapshot "$(inst_ns 1)" ns_before
 	for cmd in plan status; do
 		nspx_traced "$cmd"
+		[ "$RC" -eq 0 ] || fail "$cmd exits $RC, expected 0 (drift alone)"
 		c=$( (
 			strace_changes
 			strace_other_changes
 		) | tr '\n' ' ')
 		[ -z "$c" ] || fail "$cmd with drift made: $c"
 	done
-	nspx --json status
-	jq -e . "$T/out" >/dev/null 2>&1 || fail "status --json: not JSON"
-	jq -e '.instances[0].state == "drifted"' "$T/out" >/dev/null ||
-		fail "status --json with drift: state $(jq -c '.instances[0].state' "$T/out"), expected \"drifted\""
+	status_json 0
+	jq -e '.instances[0].state == "drifted"' "$T/status.json" >/dev/null ||
+		fail "status --json with drift: state $(jq -c '.instances[0].state' "$T/status.json"), expected \"drifted\""
 	ns_snapshot "$(inst_ns 1)" ns_after
 	same_snapshot ns_before ns_after "plan/status changed the netns"
 	apply_ok
-	nspx --json status
-	jq -e '.instances[0].state == "converged"' "$T/out" >/dev/null ||
-		fail "status --json after apply: state $(jq -c '.instances[0].state' "$T/out"), expected \"converged\""
+	status_json 0
+	jq -e '.instances[0].state == "converged"' "$T/status.json" >/dev/null ||
+		fail "status --json after apply: state $(jq -c '.instances[0].state' "$T/status.json"), expected \"converged\""
 }
 
 # several applies at once: the lock serializes them. While another process
