@@ -510,7 +510,7 @@ static char *emit(const struct out_case *c, bool json)
 	return buf;
 }
 
-/* The members SPEC.md names for a summary, and their JSON types. */
+/* The members README.md ("JSON") names for a summary, and their JSON types. */
 static const struct {
 	const char *key;
 	char type;
