@@ -107,8 +107,9 @@ deps:
 unit: $(UNIT_BINS)
 	@set -e; for t in $^; do $$t; done
 
-integration: all
-	@tests/integration/contract/run.sh
+# Every real-kernel suite, on the one runner (tests/run.sh).
+integration: all $(GW_BINS)
+	@tests/run.sh tests/kernel tests/integration/contract tests/gateway
 
 check: deps
 	@$(MAKE) --no-print-directory all
@@ -120,7 +121,7 @@ demo: deps
 	@tests/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BPF_BENCH_BINS) $(BUILD)/bench-tools/spawntime
+	@$(MAKE) --no-print-directory all $(GW_BINS) $(BPF_BENCH_BINS) $(BUILD)/bench-tools/spawntime
 	@bench/run.sh
 
 # The bench's timer (bench/spawntime.c says why not the shell's clock).

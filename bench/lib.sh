@@ -1,6 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Shared by the bench scripts. BENCH_NAME prefixes messages; run() keeps the
-# command's output in $log, which the script sets.
+# command's output in $log, which the script sets. The lab (its names, lab_up,
+# the DROP rules, lab_down) is the tests' own: tests/lib/lab.sh, with the
+# namespaces named nspb<ID>...
+
+LAB_PREFIX=nspb
+# shellcheck source=tests/lib/lab.sh
+source tests/lib/lab.sh # the bench scripts cd to the repository root first
 
 die() {
 	echo "$BENCH_NAME: $*" >&2
@@ -32,18 +38,12 @@ cleanup_on_exit() {
 cleanup_done() { trap - EXIT INT TERM PIPE HUP; }
 
 # cleanup_lab: the EXIT handler (cleanup_on_exit cleanup_lab) of a script that
-# builds a lab: every namespace whose name starts with $prefix goes, and the
-# scratch directory $state; the script's exit status is kept.
+# built a lab with lab_init/lab_up: lab_down removes its namespaces and $T; the
+# script's exit status is kept.
 cleanup_lab() {
-	local rc=$? ns
+	local rc=$?
 	cleanup_done
-	# Deleting the node netns removes every host-side veth, hence every pair.
-	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
-		case "$ns" in
-		"$prefix"*) ip netns del "$ns" 2>/dev/null || true ;;
-		esac
-	done
-	rm -rf "$state"
+	lab_down
 	exit "$rc"
 }
 

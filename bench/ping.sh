@@ -5,10 +5,11 @@
 # Lab: netns NODE (the business node: eth0 10.99.0.2/24, iptables DROP of port
 # 10086 both ways) wired by a veth to netns GW (eth0 10.99.0.1/24, a kernel
 # listener on 0.0.0.0:10086 and the route "local 10.200.0.0/16 dev lo", so that the
-# kernel answers for every address of 10.200.0.0/16: AnyIP). nsping apply
-# --host-netns NODE makes the isolated netns PINGNS with tx_ping on the host veth
-# and rx_ping on NODE's eth0. Every name starts with nspbp<random>; everything is
-# removed on exit, also on failure or interrupt. No packet leaves the lab.
+# kernel answers for every address of 10.200.0.0/16: AnyIP): tests/lib/lab.sh's
+# lab. nsping apply --host-netns NODE makes the isolated netns PINGNS with
+# tx_ping on the host veth and rx_ping on NODE's eth0. Every name starts with
+# nspb<ID>; everything is removed on exit, also on failure or interrupt. No
+# packet leaves the lab.
 #
 # Measures:
 #   (a) `nsping --json -q ping` with 1,000 and 10,000 targets, each probed once a
@@ -57,33 +58,28 @@ preflight ip ethtool iptables jq awk nstat "$HPING3" "$PY"
 	die "RTT_COUNT $RTT_COUNT takes hping3 past port 65535 (first $HPING_SPORT)"
 NSPING=$(realpath "$NSPING")
 
-prefix=nspbp$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
-node=${prefix}n gw=${prefix}g pingns=${prefix}p
-state=$(mktemp -d /tmp/nsping-pingbench.XXXXXX)
-log=$state/log
-worker_pid='' listener_pid=''
+worker_pid='' state=''
 
 cleanup() {
-	local rc=$? ns
+	local rc=$?
 	cleanup_done
-	for pid in $worker_pid $listener_pid; do
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	for pid in $worker_pid $listener_pid; do
-		wait "$pid" 2>/dev/null || true
-	done
+	if [ -n "$worker_pid" ]; then
+		kill -TERM "$worker_pid" 2>/dev/null || true
+		wait "$worker_pid" 2>/dev/null || true
+	fi
 	if [ -e "/run/netns/$node" ] && [ -f "$state/rtt.conf" ]; then
 		timeout 30 "$NSPING" -c "$state/rtt.conf" --host-netns "$node" --state-dir "$state" \
 			--lock-wait 2 destroy >/dev/null 2>&1 || true
 	fi
-	# Deleting NODE removes the veths (and with them the XDP programs).
-	for ns in "$pingns" "$node" "$gw"; do
-		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null || true
-	done
-	rm -rf "$state"
+	# the listener, every namespace of the lab (deleting NODE removes the
+	# veths, and with them the XDP programs), $T
+	lab_down
 	exit "$rc"
 }
 cleanup_on_exit cleanup
+lab_init
+node=$NODE gw=$GW pingns=$PINGNS state=$T
+log=$state/log
 
 nsping() { "$NSPING" -c "$1" --host-netns "$node" --state-dir "$state" --lock-wait 5 "${@:2}"; }
 
@@ -141,48 +137,20 @@ drop_delta() {
 }
 
 # ---------------------------------------------------------------------------
-# The lab.
-run ip netns add "$node"
-run ip netns add "$gw"
-run ip -n "$node" link add eth0 type veth peer name eth0 netns "$gw"
-run ip -n "$node" addr add 10.99.0.2/24 dev eth0
-run ip -n "$gw" addr add 10.99.0.1/24 dev eth0
-for ns in "$node" "$gw"; do
-	run ip -n "$ns" link set lo up
-	run ip -n "$ns" link set eth0 up
-done
-# A wire carries full checksums; the gateway side takes XDP-redirected frames (GRO).
-run ip netns exec "$node" ethtool -K eth0 tx off
-run ip netns exec "$gw" ethtool -K eth0 tx off gro on
+# The lab; the node's own TCP to port 10086 is blocked: the probes can only
+# pass through XDP.
+lab_up drop
 # AnyIP: the gateway's kernel owns every address of 10.200.0.0/16.
 run ip -n "$gw" route add local 10.200.0.0/16 dev lo
-# The node's own TCP to port 10086 is blocked: the probes can only pass through XDP.
-run ip netns exec "$node" iptables -A OUTPUT -p tcp --dport "$PORT" -j DROP
-run ip netns exec "$node" iptables -A INPUT -p tcp --sport "$PORT" -j DROP
-gw_mac=$(ip -n "$gw" -j link show eth0 | jq -r '.[0].address')
-[ -n "$gw_mac" ] && [ "$gw_mac" != null ] || die "cannot read the gateway's MAC address"
+gw_mac=$GW_MAC
+# The gateway's listener: the kernel sends the SYN-ACKs (backlog SOMAXCONN); it
+# accepts and closes whatever completes (nothing should: the isolated netns
+# resets every SYN-ACK).
+lab_listen "$PORT"
 
-# The gateway's listener: the kernel sends the SYN-ACKs; it accepts and closes
-# whatever completes (nothing should: the isolated netns resets every SYN-ACK).
-ip netns exec "$gw" "$PY" -c '
-import socket
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", '"$PORT"'))
-s.listen(4096)
-while True:
-    s.accept()[0].close()' >"$state/listener.log" 2>&1 &
-listener_pid=$!
-for ((i = 0; i < 50; i++)); do
-	ip netns exec "$gw" ss -Hltn "sport = :$PORT" 2>/dev/null | grep -q . && break
-	sleep 0.1
-done
-ip netns exec "$gw" ss -Hltn "sport = :$PORT" | grep -q . ||
-	die "the gateway's listener did not start: $(cat "$state/listener.log")"
-
-# write_conf FILE INTERVAL_MS TIMEOUT_MS TARGET...|"anyip:N": one instance with
+# bench_conf FILE INTERVAL_MS TIMEOUT_MS TARGET...|"anyip:N": one instance with
 # the XDP bindings; "anyip:N" stands for N addresses of 10.200.0.0/16.
-write_conf() {
+bench_conf() {
 	local f=$1 interval=$2 timeout=$3
 	shift 3
 	{
@@ -217,7 +185,7 @@ write_conf() {
 	} >"$f"
 }
 
-write_conf "$state/rtt.conf" "$RTT_INTERVAL_MS" 1000 10.99.0.1
+bench_conf "$state/rtt.conf" "$RTT_INTERVAL_MS" 1000 10.99.0.1
 run nsping "$state/rtt.conf" apply
 [ -e "/run/netns/$pingns" ] || die "nsping apply made no netns $pingns"
 
@@ -281,7 +249,7 @@ measure() {
 	local d_sent d_recv d_to d_late d_dup d_closed d_unr d_pd rtt_avg up rate ans goal gcpu
 	local gw0 gw1 pn0 pn1 npid='' c0 c1 dr0 dr1
 
-	[ -f "$conf" ] || write_conf "$conf" 1000 1000 "anyip:$n"
+	[ -f "$conf" ] || bench_conf "$conf" 1000 1000 "anyip:$n"
 	if [ "$mode" = thread ]; then
 		gw_napi 1 || {
 			notes+=("$n targets, gateway NAPI threaded: not available (/sys/class/net/eth0/threaded), skipped")
@@ -362,7 +330,7 @@ measure() {
 		"$(awk -v d="$((r1 - r0))" -v t="$wall" 'BEGIN { printf "%.2f%%", 100 * d / 1e3 / t }')" \
 		"$(pct $((o1 - o0)) "$wall")" "$gcpu" "$(pct $((h1 - h0)) "$wall")" "$(pct $((hs1 - hs0)) "$wall")" \
 		"$goal")")
-	notes+=("$n targets, $mode, window $(awk -v u="$((tb - ta))" 'BEGIN { printf "%.2f", u / 1e6 }') s: sent $d_sent, answered $d_recv, timeouts $d_to, late $d_late, duplicate $d_dup, closed $d_closed, unreachable $d_unr, path_down $d_pd; targets up at the end $up/$n; mean RTT $rtt_avg us; worker context switches $(awk -v d="$((c1 - c0))" -v t="$wall" 'BEGIN { printf "%.0f", d * 1e6 / t }')/s, CPU per probe $(awk -v d="$((r1 - r0))" -v s="$d_sent" -v w="$wall" -v a="$((tb - ta))" 'BEGIN { if (s) printf "%.1f", d / 1e3 / (s * w / a); else print "-" }') us (sched)")
+	notes+=("$n targets, $mode, window $(awk -v u="$((tb - ta))" 'BEGIN { printf "%.2f", u / 1e6 }') s: sent $d_sent, answered $d_recv, timeouts $d_to, late $d_late, duplicate $d_dup, closed $d_closed, unreachable $d_unr, path_down $d_pd; targets up at the end $up/$n; mean RTT $rtt_avg us; worker context switches $(awk -v d="$((c1 - c0))" -v t="$wall" 'BEGIN { printf "%.0f", d * 1e6 / t }')/s ($(awk -v d="$((c1 - c0))" -v s="$d_sent" -v w="$wall" -v a="$((tb - ta))" 'BEGIN { if (s) printf "%.2f", d / (s * w / a); else print "-" }') per probe), CPU per probe $(awk -v d="$((r1 - r0))" -v s="$d_sent" -v w="$wall" -v a="$((tb - ta))" 'BEGIN { if (s) printf "%.1f", d / 1e3 / (s * w / a); else print "-" }') us (sched)")
 	notes+=("$n targets, $mode, gateway netns over the whole run: SYN cookies sent $((gw1[0] - gw0[0])), listen drops $((gw1[1] - gw0[1])), overflows $((gw1[2] - gw0[2])), request queue full $((gw1[3] - gw0[3])), TCP segments in $((gw1[4] - gw0[4])), SYN-ACK retransmits $((gw1[5] - gw0[5])); RSTs sent by $pingns $((pn1[0] - pn0[0])); drops and errors in the lab: $(drop_delta "$dr0" "$dr1")")
 	sleep 1
 }

@@ -3,9 +3,10 @@
 # make bench: nsping against the seed's shell script, on a lab of namespaces.
 #
 # Lab: netns NODE (the business node: eth0, 10.99.0.2/16) wired by a veth to netns
-# GW (10.99.0.1/16). nsping runs with --host-netns NODE; bench/seed.sh uses NODE as
-# its "host". Every name starts with nspb<pid>; everything is removed on exit, also
-# on failure or interrupt. No packet is sent anywhere: only configuration is timed.
+# GW (10.99.0.1/16): tests/lib/lab.sh's lab. nsping runs with --host-netns NODE;
+# bench/seed.sh uses NODE as its "host". Every name starts with nspb<ID>;
+# everything is removed on exit, also on failure or interrupt. No packet is sent
+# anywhere: only configuration is timed.
 #
 # Measures, as wall-clock time of the whole process from its spawn to its exit
 # (exec included; build/bench-tools/spawntime is the timer), the median of several runs:
@@ -49,12 +50,10 @@ source bench/lib.sh # the cd above made the repository root the cwd
 preflight ip ethtool awk
 [ -x "$SPAWNTIME" ] || die "$SPAWNTIME not built (make bench builds it)"
 
-prefix=nspb$$
-node=${prefix}node gw=${prefix}gw
-state=$(mktemp -d /tmp/nsping-bench.XXXXXX)
-log=$state/log
-
 cleanup_on_exit cleanup_lab
+lab_init
+node=$NODE gw=$GW state=$T
+log=$state/log
 
 # timed CMD...: like run; the elapsed wall-clock time in microseconds goes to $elapsed.
 # spawntime starts CMD with posix_spawn and reads CLOCK_MONOTONIC around it: the
@@ -88,18 +87,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; els
 
 # ---------------------------------------------------------------------------
 # The lab.
-ip netns add "$node"
-ip netns add "$gw"
-ip -n "$node" link add eth0 type veth peer name eth0 netns "$gw"
-ip -n "$node" addr add 10.99.0.2/16 dev eth0
-ip -n "$gw" addr add 10.99.0.1/16 dev eth0
-ip -n "$node" link set lo up
-ip -n "$gw" link set lo up
-ip -n "$node" link set eth0 up
-ip -n "$gw" link set eth0 up
-up_mac=$(ip -n "$node" -o link show dev eth0 | sed -n 's/.* link\/ether \([0-9a-f:]*\) .*/\1/p')
-gw_mac=$(ip -n "$gw" -o link show dev eth0 | sed -n 's/.* link\/ether \([0-9a-f:]*\) .*/\1/p')
-[ -n "$up_mac" ] && [ -n "$gw_mac" ] || die "cannot read the lab's MAC addresses"
+LAB_PLEN=16 lab_up
+up_mac=$NODE_MAC gw_mac=$GW_MAC
 gw_ip=10.99.0.1
 
 # instance I: the block of one instance (names and addresses derived from I).
@@ -111,7 +100,7 @@ instance() {
 	cat <<EOF
   {
     name    = "b$i";
-    netns   = "${prefix}n$i";
+    netns   = "$(inst_ns "$i")";
     uplink  = "eth0";
     veth    = { host = "vnh$i"; peer = "vnn$i"; };
     mac     = "$up_mac";
@@ -157,7 +146,7 @@ nsping_each() { each_cmds "$@" && "$SPAWNTIME" /dev/null "${each[@]}"; }
 timed_each() { each_cmds "$@" && timed "${each[@]}"; }
 
 # The seed's instance (a)/(b); nsping's is instance 0 of a 1-instance file.
-s_ns=${prefix}s s_vh=vsh s_vn=vsn s_ip=10.99.200.1/16
+s_ns=$LAB_PREFIX${ID}s s_vh=vsh s_vn=vsn s_ip=10.99.200.1/16
 seed=(bench/seed.sh "$node" "$s_ns" "$s_vh" "$s_vn" "$s_ip" "$up_mac" "$gw_ip" "$gw_mac" eth0)
 seed_teardown_cmd=(ip -n "$node" link del "$s_vh" ";" ip netns del "$s_ns") # for spawntime
 seed_teardown() { "$SPAWNTIME" /dev/null "${seed_teardown_cmd[@]}"; }
@@ -409,5 +398,5 @@ fi
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Nothing of ours may remain but the lab, which cleanup removes.
-left=$(ip netns list | awk -v p="$prefix" 'index($1, p) == 1 && $1 != p "node" && $1 != p "gw"')
+left=$(my_netns | grep -vxF -e "$NODE" -e "$GW" | tr '\n' ' ')
 [ -z "$left" ] || die "namespaces left behind: $left"

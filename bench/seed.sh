@@ -7,11 +7,12 @@
 # The seed's steps 1-5 and 8 done with `ip` and `ethtool` exactly as the seed does
 # them, but against the namespace NODE_NS as the "host" (`ip -n NODE_NS ...`)
 # instead of the namespace the script starts in; the seed's inner
-# `ip netns exec NETNS bash -c "..."` block stays one bash -c block. Two changes,
-# both platform facts of SPEC.md that a working script needs: the inner block also
-# turns tx checksum offload off (`ethtool -K VETH_N gro on tx off`), and the script
-# stops at the first failing command (set -e / bash -ec) so that the bench cannot
-# time a half-done run. Steps 6 and 7 (XDP) are a separate program in the seed; the
+# `ip netns exec NETNS bash -c "..."` block stays one bash -c block. Two changes
+# that a working script needs: the inner block also turns tx checksum offload off
+# (`ethtool -K VETH_N gro on tx off`; README.md, offload.tx_checksum: an XDP
+# redirect loses CHECKSUM_PARTIAL), and the script stops at the first failing
+# command (set -e / bash -ec) so that the bench cannot time a half-done run.
+# Steps 6 and 7 (XDP) are a separate program in the seed; the
 # bench measures nsping without XDP bindings too, so they are not here.
 #
 # IP is A.B.C.D (the seed appends /24) or A.B.C.D/P. MAC and IP may be "inherit":

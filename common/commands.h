@@ -49,4 +49,11 @@ int nsp_cmd_destroy(const struct nsp_options *o, const struct nsp_config *cfg);
 int nsp_cmd_ping(const struct nsp_options *o, const struct nsp_config *cfg);
 int nsp_cmd_run(const struct nsp_options *o, const struct nsp_config *cfg);
 
+/*
+ * run, after its first apply: keep the kernel converged while the worker
+ * (process worker, talked to over ctl, common/ctl.h) probes; returns the
+ * worker's exit code once it ended (reconciler/heal.c).
+ */
+int nsp_cmd_heal(const struct nsp_options *o, const struct nsp_config *cfg, int worker, int ctl);
+
 #endif

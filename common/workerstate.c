@@ -11,16 +11,27 @@
 #include "filereplace.h"
 #include "workerstate.h"
 
-#define FILE_MAX 512
+#define FILE_MAX 1024
 
 int nsp_workerstate_format(char *buf, size_t len, const struct nsp_workerstate *s)
 {
-	int n = snprintf(buf, len,
-			 "pid %" PRId32 "\nstart_ticks %" PRIu64 "\nsince %" PRIu64
-			 "\nupdated %" PRIu64 "\npath %s\ntargets %" PRIu32 "\ntargets_up %" PRIu32
-			 "\nsent %" PRIu64 "\nreceived %" PRIu64 "\n",
-			 s->pid, s->start_ticks, s->since, s->updated, s->path_up ? "up" : "down",
-			 s->targets, s->targets_up, s->sent, s->received);
+	char reason[sizeof(s->reason)];
+	int n;
+
+	/* one line: a newline in the reason would end it */
+	snprintf(reason, sizeof(reason), "%s", s->reason);
+	for (char *c = reason; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	n = snprintf(buf, len,
+		     "pid %" PRId32 "\nstart_ticks %" PRIu64 "\nsince %" PRIu64 "\nupdated %" PRIu64
+		     "\npath %s\ntargets %" PRIu32 "\ntargets_up %" PRIu32 "\nsent %" PRIu64
+		     "\nreceived %" PRIu64 "\nrepairs %" PRIu64 "\nreloader %" PRId32
+		     "\n%s%s%s%s%s%s",
+		     s->pid, s->start_ticks, s->since, s->updated, s->path_up ? "up" : "down",
+		     s->targets, s->targets_up, s->sent, s->received, s->repairs, s->reloader,
+		     reason[0] ? "reason " : "", reason, reason[0] ? "\n" : "",
+		     s->ping[0] ? "ping " : "", s->ping, s->ping[0] ? "\n" : "");
 
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
@@ -48,10 +59,30 @@ static int number_of(const char *text, const char *key, uint64_t max, uint64_t *
 	return 0;
 }
 
+/* The text after "\nKEY " up to the end of its line, or "". */
+static void line_of(const char *text, const char *key, char *ret, size_t len)
+{
+	char find[32];
+	const char *p;
+	size_t n;
+
+	snprintf(find, sizeof(find), "\n%s ", key);
+	p = strstr(text, find);
+	ret[0] = '\0';
+	if (!p)
+		return;
+	p += strlen(find);
+	n = strcspn(p, "\n");
+	if (n >= len)
+		n = len - 1;
+	memcpy(ret, p, n);
+	ret[n] = '\0';
+}
+
 int nsp_workerstate_parse(const char *text, struct nsp_workerstate *ret)
 {
 	struct nsp_workerstate s = {0};
-	uint64_t pid, targets, up;
+	uint64_t pid, targets, up, reloader;
 	const char *path = strstr(text, "\npath ");
 
 	if (number_of(text, "pid", INT32_MAX, &pid) || pid == 0 ||
@@ -63,6 +94,13 @@ int nsp_workerstate_parse(const char *text, struct nsp_workerstate *ret)
 	    number_of(text, "sent", UINT64_MAX, &s.sent) ||
 	    number_of(text, "received", UINT64_MAX, &s.received))
 		return -EINVAL;
+	/* optional: files of an older worker have neither */
+	if (number_of(text, "repairs", UINT64_MAX, &s.repairs) && strstr(text, "\nrepairs "))
+		return -EINVAL;
+	line_of(text, "reason", s.reason, sizeof(s.reason));
+	line_of(text, "ping", s.ping, sizeof(s.ping));
+	if (number_of(text, "reloader", INT32_MAX, &reloader) == 0)
+		s.reloader = (int32_t)reloader;
 	if (path && !strncmp(path, "\npath up\n", 9))
 		s.path_up = true;
 	else if (!path || strncmp(path, "\npath down\n", 11))

@@ -25,6 +25,10 @@ struct nsp_workerstate {
 	uint32_t targets_up;
 	uint64_t sent;
 	uint64_t received;
+	uint64_t repairs; /* run: repairs of the datapath so far (0 when absent) */
+	char reason[192]; /* why the path is down, "" when up (optional) */
+	char ping[200];	  /* the settings it probes with, nsp_ping_text() (optional) */
+	int32_t reloader; /* the process that a SIGHUP makes reload them (0: unknown) */
 };
 
 /* Text of the file; the length written (without the NUL), or -ENOSPC. */

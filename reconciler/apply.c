@@ -7,15 +7,19 @@
  * instance of the file.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "config.h"
 #include "ethtool.h"
 #include "kernel.h"
 #include "netns.h"
 #include "owner.h"
 #include "render.h"
 #include "tc.h"
+#include "workerstate.h"
 #include "xdp.h"
 
 struct mark_args {
@@ -240,6 +244,37 @@ static int apply_host(struct nsp_kernel *k, const struct nsp_change *c)
 	}
 }
 
+/* How long a worker may take to run new settings after its SIGHUP. */
+#define RELOAD_WAIT_MS 5000
+
+/*
+ * SIGHUP to the process that reloads the worker (run's reconciler, or ping
+ * itself), then wait until the worker's state file shows the file's
+ * settings: the verification that follows reads that file too.
+ */
+static int reload_worker(struct nsp_kernel *k, const struct nsp_instance *w,
+			 const struct nsp_change *c)
+{
+	char want[NSP_PING_TEXT_MAX];
+	struct nsp_workerstate s;
+
+	if (c->pid <= 1 || !k->state_dir)
+		return -ESRCH;
+	if (kill(c->pid, SIGHUP) < 0)
+		return -errno;
+	nsp_ping_text(w, want);
+	for (int waited = 0; waited < RELOAD_WAIT_MS; waited += 10) {
+		int r = nsp_workerstate_read(k->state_dir, w->name, &s);
+
+		if (r == 0)
+			return -ESRCH; /* it ended */
+		if (r == 1 && !strcmp(s.ping, want))
+			return 0;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
 static int apply_one(struct nsp_kernel *k, const struct nsp_config *cfg, const struct nsp_change *c)
 {
 	const struct nsp_instance *w;
@@ -275,6 +310,8 @@ static int apply_one(struct nsp_kernel *k, const struct nsp_config *cfg, const s
 		return apply_link(&h->nl, c);
 	case NSP_ACT_PROG_ATTACH:
 		return attach_prog(k, cfg, w, c);
+	case NSP_ACT_WORKER_RELOAD:
+		return reload_worker(k, w, c);
 	default:
 		if (h->netns_fd < 0)
 			return -ENOENT;

@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "clock.h"
 #include "commands.h"
+#include "converge.h"
 #include "config.h"
 #include "kernel.h"
 #include "lock.h"
@@ -23,14 +24,10 @@
 
 #define ERR_MAX 512
 
-typedef int (*planner_fn)(const struct nsp_config *, const struct nsp_obs_instance *,
-			  const struct nsp_obs_orphans *, struct nsp_plan *);
-
-/* The handles, the observation and the plan made from it. */
+/* The handles, and the observation and plan made through them. */
 struct run {
 	struct nsp_kernel k;
-	struct nsp_obs_instance *obs;
-	struct nsp_plan plan;
+	struct nsp_converge c;
 	const struct nsp_options *o;
 	bool trace;	  /* -v: say on stderr where the time went */
 	uint64_t mark_ns; /* -v: when the last step ended */
@@ -55,38 +52,36 @@ static double lap_ms(struct run *r)
 
 static void run_free(struct run *r)
 {
-	nsp_plan_free(&r->plan);
-	free(r->obs);
+	nsp_converge_free(&r->c);
 	nsp_kernel_close(&r->k);
 }
 
-static int observe_and_plan(struct run *r, const struct nsp_config *cfg, planner_fn planner)
+static int observe_and_plan(struct run *r)
 {
-	char err[ERR_MAX];
+	size_t n = r->c.cfg->n_instances;
 	int e;
 
-	nsp_plan_free(&r->plan);
 	lap_ms(r);
-	e = nsp_observe(&r->k, cfg, r->obs, err, sizeof(err));
+	e = nsp_converge_observe(&r->c);
 	if (e < 0) {
-		fprintf(stderr, "nsping: %s\n", err);
+		fprintf(stderr, "nsping: %s\n", r->c.err);
 		return e;
 	}
 	if (r->trace)
-		fprintf(stderr, "nsping: observed %zu instance%s in %.2f ms\n", cfg->n_instances,
-			cfg->n_instances == 1 ? "" : "s", lap_ms(r));
-	e = planner(cfg, r->obs, &r->k.orphans, &r->plan);
+		fprintf(stderr, "nsping: observed %zu instance%s in %.2f ms\n", n,
+			n == 1 ? "" : "s", lap_ms(r));
+	e = nsp_converge_plan(&r->c);
 	if (e < 0)
-		fprintf(stderr, "nsping: planning: %s\n", strerror(-e));
+		fprintf(stderr, "nsping: %s\n", r->c.err);
 	else if (r->trace)
 		fprintf(stderr, "nsping: planned %zu change%s, %zu conflict%s in %.3f ms\n",
-			r->plan.n_changes, r->plan.n_changes == 1 ? "" : "s", r->plan.n_conflicts,
-			r->plan.n_conflicts == 1 ? "" : "s", lap_ms(r));
+			r->c.plan.n_changes, r->c.plan.n_changes == 1 ? "" : "s",
+			r->c.plan.n_conflicts, r->c.plan.n_conflicts == 1 ? "" : "s", lap_ms(r));
 	return e;
 }
 
 static int run_open(struct run *r, const struct nsp_options *o, const struct nsp_config *cfg,
-		    planner_fn planner)
+		    nsp_planner_fn planner)
 {
 	int e;
 
@@ -97,17 +92,15 @@ static int run_open(struct run *r, const struct nsp_options *o, const struct nsp
 		fprintf(stderr, "nsping: opening netlink: %s\n", strerror(-e));
 		return e;
 	}
+	/* a running worker's settings are part of what plan compares and apply converges */
+	r->k.state_dir = o->state_dir;
 	/* orphans: destroy --all takes every scope's; apply, plan, status the file's */
 	r->k.sweep = planner == nsp_plan_build_destroy ? (o->all ? NSP_SWEEP_ALL : NSP_SWEEP_NONE)
 		     : o->no_prune		       ? NSP_SWEEP_NONE
 						       : NSP_SWEEP_SCOPE;
-	r->k.state_dir = o->state_dir;
-	r->obs = calloc(cfg->n_instances, sizeof(*r->obs));
-	if (!r->obs) {
-		nsp_kernel_close(&r->k);
-		return -ENOMEM;
-	}
-	e = observe_and_plan(r, cfg, planner);
+	e = nsp_converge_init(&r->c, &r->k, cfg, planner);
+	if (e == 0)
+		e = observe_and_plan(r);
 	if (e < 0)
 		run_free(r);
 	return e;
@@ -171,11 +164,11 @@ int nsp_cmd_plan(const struct nsp_options *o, const struct nsp_config *cfg)
 
 	if (run_open(&r, o, cfg, o->destroy ? nsp_plan_build_destroy : nsp_plan_build) < 0)
 		return NSP_EXIT_FAILURE;
-	print_plan(o, cfg, &r.plan);
-	code = plan_exit_code(&r.plan);
+	print_plan(o, cfg, &r.c.plan);
+	code = plan_exit_code(&r.c.plan);
 	if (code != NSP_EXIT_OK)
-		print_reasons(cfg, &r.plan);
-	if (code == NSP_EXIT_OK && o->detailed_exitcode && r.plan.n_changes)
+		print_reasons(cfg, &r.c.plan);
+	if (code == NSP_EXIT_OK && o->detailed_exitcode && r.c.plan.n_changes)
 		code = NSP_EXIT_CHANGES;
 	run_free(&r);
 	return code;
@@ -197,58 +190,38 @@ static void print_applied(const struct nsp_change *c, void *arg)
 	fflush(stdout);
 }
 
-/* Appends the changes of from to to (the record of what a run applied). */
-static int plan_append(struct nsp_plan *to, const struct nsp_plan *from)
+/* The verification is about to start (-v). */
+static void print_verifying(const struct nsp_plan *applied, void *arg)
 {
-	struct nsp_change *arr;
+	struct run *r = arg;
 
-	if (!from->n_changes)
-		return 0;
-	arr = realloc(to->changes, (to->n_changes + from->n_changes) * sizeof(*arr));
-	if (!arr)
-		return -ENOMEM;
-	memcpy(arr + to->n_changes, from->changes, from->n_changes * sizeof(*arr));
-	to->changes = arr;
-	to->n_changes += from->n_changes;
-	return 0;
+	(void)applied;
+	if (r->trace)
+		fprintf(stderr, "nsping: verifying\n");
 }
 
-/* The same changes, in the same order: another round would not get further. */
-static bool plan_same(const struct nsp_plan *a, const struct nsp_plan *b)
+/* The kernel undid part of it as a consequence of another change: another round. */
+static void print_round(const struct nsp_plan *left, void *arg)
 {
-	if (a->n_changes != b->n_changes)
-		return false;
-	for (size_t i = 0; i < a->n_changes; i++)
-		if (a->changes[i].action != b->changes[i].action ||
-		    a->changes[i].instance != b->changes[i].instance ||
-		    strcmp(a->changes[i].object, b->changes[i].object))
-			return false;
-	return true;
+	struct run *r = arg;
+
+	if (!r->o->json && r->o->verbosity != NSP_QUIET)
+		printf("Still %zu change%s to make:\n", left->n_changes,
+		       left->n_changes == 1 ? "" : "s");
 }
 
 /*
- * How many times apply plans and applies before it gives up. A change can
- * make the kernel remove something as a consequence that the planner did not
- * foresee (a device going down drops its routes and neighbors); the next
- * round puts it back. Each round must differ from the one before.
+ * apply and destroy: plan, refuse on conflicts and errors, converge (apply,
+ * verify, apply what is left). A refused plan is the whole output: the plan
+ * document, exit 3 or 1, the reasons on stderr too.
  */
-#define CONVERGE_ROUNDS 3
-
-/*
- * apply and destroy: plan, refuse on conflicts and errors, execute, then
- * observe again until the same planner finds nothing left to do, in at most
- * CONVERGE_ROUNDS rounds. A refused plan is the whole output: the plan
- * document, exit 3 or 1, the reason on stderr too.
- */
-static int converge(const struct nsp_options *o, const struct nsp_config *cfg, planner_fn planner,
-		    const char *verb)
+static int converge(const struct nsp_options *o, const struct nsp_config *cfg,
+		    nsp_planner_fn planner, const char *verb)
 {
-	struct nsp_json j;
-	struct nsp_plan done = {0}, last = {0};
 	struct nsp_summary s;
-	char err[ERR_MAX] = "";
 	int lock, code = NSP_EXIT_OK, e;
 	bool refused = false;
+	struct nsp_json j;
 	struct run r;
 
 	lock = nsp_lock_take(o->state_dir, o->lock_wait_ms);
@@ -261,76 +234,48 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg, p
 		nsp_lock_release(lock);
 		return NSP_EXIT_FAILURE;
 	}
-	code = plan_exit_code(&r.plan);
+	code = plan_exit_code(&r.c.plan);
 	if (code != NSP_EXIT_OK) {
-		print_plan(o, cfg, &r.plan);
-		print_refusal(cfg, &r.plan, verb);
+		print_plan(o, cfg, &r.c.plan);
+		print_refusal(cfg, &r.c.plan, verb);
 		refused = true;
 		goto out;
 	}
-	if (!o->json && o->verbosity != NSP_QUIET && r.plan.n_changes)
-		printf("Applying %zu change%s:\n", r.plan.n_changes,
-		       r.plan.n_changes == 1 ? "" : "s");
-	for (int round = 1; r.plan.n_changes; round++) {
-		lap_ms(&r);
-		e = nsp_apply(&r.k, cfg, &r.plan, print_applied, &r, err, sizeof(err));
-		if (plan_append(&done, &r.plan) < 0)
-			e = -ENOMEM;
-		nsp_plan_free(&last);
-		last = r.plan;
-		memset(&r.plan, 0, sizeof(r.plan));
-		if (e < 0) {
-			fprintf(stderr, "nsping: %s failed: %s\n", verb,
-				err[0] ? err : strerror(-e));
-			code = NSP_EXIT_FAILURE;
-			goto out;
-		}
-		/* Verify what changed. */
-		if (r.trace)
-			fprintf(stderr, "nsping: verifying\n");
-		if (observe_and_plan(&r, cfg, planner) < 0) {
-			code = NSP_EXIT_FAILURE;
-			goto out;
-		}
-		if (nsp_plan_empty(&r.plan))
-			break;
-		if (r.plan.n_conflicts || r.plan.n_problems || round == CONVERGE_ROUNDS ||
-		    plan_same(&r.plan, &last)) {
-			fprintf(stderr, "nsping: %s did not converge%s; still to do:\n", verb,
-				round == CONVERGE_ROUNDS ? "" : " (no progress)");
-			nsp_render_plan_text(stderr, cfg, &r.plan);
-			code = NSP_EXIT_FAILURE;
-			goto out;
-		}
-		/* the kernel undid part of it as a consequence of another change */
-		if (!o->json && o->verbosity != NSP_QUIET)
-			printf("Still %zu change%s to make:\n", r.plan.n_changes,
-			       r.plan.n_changes == 1 ? "" : "s");
-	}
-	if (!nsp_plan_empty(&r.plan)) {
-		fprintf(stderr, "nsping: %s did not converge; still to do:\n", verb);
-		nsp_render_plan_text(stderr, cfg, &r.plan);
+	if (!o->json && o->verbosity != NSP_QUIET && r.c.plan.n_changes)
+		printf("Applying %zu change%s:\n", r.c.plan.n_changes,
+		       r.c.plan.n_changes == 1 ? "" : "s");
+	r.c.on_change = print_applied;
+	r.c.on_verify = print_verifying;
+	r.c.on_round = print_round;
+	r.c.arg = &r;
+	lap_ms(&r);
+	e = nsp_converge_apply(&r.c);
+	if (e == -EAGAIN) {
+		fprintf(stderr, "nsping: %s did not converge (%s); still to do:\n", verb, r.c.err);
+		nsp_render_plan_text(stderr, cfg, &r.c.plan);
+		print_reasons(cfg, &r.c.plan);
+		code = NSP_EXIT_FAILURE;
+	} else if (e < 0) {
+		fprintf(stderr, "nsping: %s failed: %s\n", verb, r.c.err);
 		code = NSP_EXIT_FAILURE;
 	}
 out:
-	s = nsp_plan_summary(&done);
+	s = nsp_plan_summary(&r.c.done);
 	if (o->json && !refused) {
 		nsp_json_init(&j, stdout);
 		nsp_json_begin_object(&j, NULL);
-		nsp_render_plan_members(&j, cfg, done.n_changes ? &done : &r.plan);
+		nsp_render_plan_members(&j, cfg, &r.c.done);
 		nsp_json_uint(&j, "requests", r.k.requests);
 		nsp_json_bool(&j, "converged", code == NSP_EXIT_OK);
 		nsp_json_end_object(&j);
 	} else if (code == NSP_EXIT_OK && o->verbosity != NSP_QUIET && !o->json) {
-		if (!done.n_changes)
+		if (!r.c.done.n_changes)
 			printf("No changes. The kernel matches the configuration.\n");
 		else
 			printf("%s complete: %zu created, %zu updated, %zu deleted "
 			       "(%lu kernel requests); verified.\n",
 			       verb, s.create, s.update, s.delete, r.k.requests);
 	}
-	nsp_plan_free(&done);
-	nsp_plan_free(&last);
 	run_free(&r);
 	nsp_lock_release(lock);
 	return code;
@@ -446,10 +391,11 @@ static void status_worker_text(const char *state_dir, const struct nsp_instance 
 	t = (time_t)s.since;
 	if (gmtime_r(&t, &tm))
 		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	printf("  worker   pid %d, running since %s; path %s; targets up %u of %u; "
-	       "probes sent %llu, answered %llu\n",
-	       (int)s.pid, since, s.path_up ? "up" : "down", s.targets_up, s.targets,
-	       (unsigned long long)s.sent, (unsigned long long)s.received);
+	printf("  worker   pid %d, running since %s; path %s%s%s%s; targets up %u of %u; "
+	       "probes sent %llu, answered %llu; repairs %llu\n",
+	       (int)s.pid, since, s.path_up ? "up" : "down", s.reason[0] ? " (" : "", s.reason,
+	       s.reason[0] ? ")" : "", s.targets_up, s.targets, (unsigned long long)s.sent,
+	       (unsigned long long)s.received, (unsigned long long)s.repairs);
 }
 
 static void status_worker_json(struct nsp_json *j, const char *state_dir,
@@ -467,6 +413,9 @@ static void status_worker_json(struct nsp_json *j, const char *state_dir,
 		nsp_json_uint(j, "since", s.since);
 		nsp_json_uint(j, "updated", s.updated);
 		nsp_json_string(j, "path", s.path_up ? "up" : "down");
+		if (s.reason[0])
+			nsp_json_string(j, "path_reason", s.reason);
+		nsp_json_uint(j, "repairs", s.repairs);
 		nsp_json_uint(j, "targets", s.targets);
 		nsp_json_uint(j, "targets_up", s.targets_up);
 		nsp_json_uint(j, "sent", s.sent);
@@ -630,12 +579,12 @@ int nsp_cmd_status(const struct nsp_options *o, const struct nsp_config *cfg)
 	if (run_open(&r, o, cfg, nsp_plan_build) < 0)
 		return NSP_EXIT_FAILURE;
 	if (o->json)
-		status_json(o->state_dir, cfg, r.obs, &r.plan);
+		status_json(o->state_dir, cfg, r.c.obs, &r.c.plan);
 	else
-		status_text(o->state_dir, cfg, r.obs, &r.plan);
-	code = plan_exit_code(&r.plan);
+		status_text(o->state_dir, cfg, r.c.obs, &r.c.plan);
+	code = plan_exit_code(&r.c.plan);
 	if (code != NSP_EXIT_OK)
-		print_reasons(cfg, &r.plan);
+		print_reasons(cfg, &r.c.plan);
 	run_free(&r);
 	return code;
 }

@@ -26,13 +26,14 @@ enum nsp_sweep {
 
 struct nsp_kernel {
 	struct nsp_nl host;
+	/* where the workers' state is read and the sweep keeps its cache; NULL: neither */
+	const char *state_dir;
 	unsigned long requests; /* changing requests sent this run */
 	struct nsp_netns_handles *ns;
 	size_t n;
 	int host_fd; /* the host netns, opened when first needed; -1 */
 	/* set by the caller before nsp_observe(); NSP_SWEEP_NONE after open */
 	enum nsp_sweep sweep;
-	const char *state_dir;		/* where the sweep keeps its cache; NULL: none */
 	struct nsp_obs_orphans orphans; /* what the last nsp_observe() swept */
 };
 

@@ -16,6 +16,7 @@
 #include "ethtool.h"
 #include "kernel.h"
 #include "netns.h"
+#include "workerstate.h"
 #include "owner.h"
 #include "tc.h"
 #include "xdp.h"
@@ -442,6 +443,19 @@ out:
 	return r;
 }
 
+/* The instance's running worker and its settings, when the state dir is read. */
+static void observe_worker(struct nsp_kernel *k, const struct nsp_instance *w,
+			   struct nsp_obs_instance *o)
+{
+	struct nsp_workerstate s;
+
+	if (!k->state_dir || nsp_workerstate_read(k->state_dir, w->name, &s) != 1)
+		return;
+	o->worker_running = true;
+	memcpy(o->worker_ping, s.ping, sizeof(o->worker_ping));
+	o->worker_reloader = s.reloader;
+}
+
 int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_obs_instance *obs,
 		char *err, size_t err_size)
 {
@@ -454,6 +468,7 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 		struct nsp_owner who = nsp_owner_of(cfg->scope, w->name);
 
 		memset(&obs[i], 0, sizeof(obs[i]));
+		observe_worker(k, w, &obs[i]);
 		r = observe_host(&hv, &who, w, &obs[i]);
 		if (r < 0) {
 			snprintf(err, err_size, "reading the host netns: %s", strerror(-r));

@@ -140,6 +140,11 @@ struct nsp_obs_instance {
 	/* ours, of a program the file has no binding for */
 	struct nsp_obs_unbound unbound[NSP_MAX_UNBOUND];
 	size_t n_unbound;
+
+	/* the instance's running ping worker (ping, run), from its state file */
+	bool worker_running;
+	char worker_ping[200]; /* the settings it probes with (nsp_ping_text()) */
+	int32_t worker_reloader;
 };
 
 /*

@@ -93,3 +93,15 @@ uint32_t nsp_tc_handle(const char *scope, const char *instance)
 	h = fnv1a(h, instance);
 	return (uint32_t)NSP_TC_PRIORITY << 16 | ((h >> 16 ^ h) & 0xffff);
 }
+
+bool nsp_prog_params_equal(const struct nsp_prog_params *a, const struct nsp_prog_params *b)
+{
+	/* host_netns is not an input: it tells the sweep whose a program is */
+	return !strncmp(a->instance, b->instance, sizeof(a->instance)) &&
+	       !strncmp(a->scope, b->scope, sizeof(a->scope)) &&
+	       a->uplink_ifindex == b->uplink_ifindex && a->veth_ifindex == b->veth_ifindex &&
+	       a->build_id == b->build_id && a->port == b->port && a->addr == b->addr &&
+	       !memcmp(a->uplink_mac.b, b->uplink_mac.b, sizeof(a->uplink_mac.b)) &&
+	       a->sport_min == b->sport_min && a->sport_max == b->sport_max &&
+	       a->peer_ifindex == b->peer_ifindex;
+}

@@ -41,4 +41,7 @@ struct nsp_owner nsp_owner_of(const char *scope, const char *instance);
 /* A scope or instance name: [a-z0-9_-], 1..15 characters. */
 bool nsp_owner_name_valid(const char *s, size_t len);
 
+/* The same read-only data: the same instance, inputs and build. */
+bool nsp_prog_params_equal(const struct nsp_prog_params *a, const struct nsp_prog_params *b);
+
 #endif

@@ -36,8 +36,8 @@ struct planner {
 };
 
 static const char *const op_names[] = {"create", "update", "delete"};
-static const char *const kind_names[] = {"netns",    "link",	"address", "route",
-					 "neighbor", "offload", "xdp",	   "tc"};
+static const char *const kind_names[] = {"netns",   "link", "address", "route", "neighbor",
+					 "offload", "xdp",  "tc",      "ping"};
 
 const char *nsp_op_name(enum nsp_op op)
 {
@@ -678,16 +678,6 @@ static struct nsp_prog_params wanted_params(const struct planner *p, const struc
 	return w;
 }
 
-static bool params_equal(const struct nsp_prog_params *a, const struct nsp_prog_params *b)
-{
-	return !strncmp(a->instance, b->instance, sizeof(a->instance)) &&
-	       !strncmp(a->scope, b->scope, sizeof(a->scope)) &&
-	       a->uplink_ifindex == b->uplink_ifindex && a->veth_ifindex == b->veth_ifindex &&
-	       a->build_id == b->build_id && a->port == b->port && a->addr == b->addr &&
-	       nsp_mac_equal(&a->uplink_mac, &b->uplink_mac) && a->sport_min == b->sport_min &&
-	       a->sport_max == b->sport_max && a->peer_ifindex == b->peer_ifindex;
-}
-
 /* Ours, same build, same inputs, in the XDP mode asked for (tc has none): nothing to do. */
 static bool prog_current(const struct planner *p, const struct nsp_binding *b,
 			 const struct nsp_obs_prog *o, bool veth_rebuilt)
@@ -695,7 +685,8 @@ static bool prog_current(const struct planner *p, const struct nsp_binding *b,
 	struct nsp_prog_params w = wanted_params(p, b, o);
 	bool mode_ok = b->attach == NSP_ATTACH_TC || b->mode == NSP_MODE_AUTO || b->mode == o->mode;
 
-	return o->present && o->ours && !veth_rebuilt && params_equal(&o->params, &w) && mode_ok;
+	return o->present && o->ours && !veth_rebuilt && nsp_prog_params_equal(&o->params, &w) &&
+	       mode_ok;
 }
 
 static enum nsp_kind binding_kind(const struct nsp_binding *b)
@@ -923,6 +914,60 @@ static bool take_netns(struct planner *p)
 	return true;
 }
 
+/*
+ * The words of from and to ("key=value ...") that differ, side by side, so
+ * that a plan shows "interval_ms=1000 -> interval_ms=500", not two lines.
+ */
+static void differing_words(const char *from, const char *to, char dst_from[NSP_TEXT_MAX],
+			    char dst_to[NSP_TEXT_MAX])
+{
+	char a[NSP_PING_TEXT_MAX], b[NSP_PING_TEXT_MAX], *sa, *sb, *wa, *wb;
+	size_t lf = 0, lt = 0;
+
+	snprintf(a, sizeof(a), "%s", from);
+	snprintf(b, sizeof(b), "%s", to);
+	dst_from[0] = dst_to[0] = '\0';
+	wa = strtok_r(a, " ", &sa);
+	wb = strtok_r(b, " ", &sb);
+	while (wa || wb) {
+		if (!wa || !wb || strcmp(wa, wb)) {
+			if (wa && lf < NSP_TEXT_MAX)
+				lf += (size_t)snprintf(dst_from + lf, NSP_TEXT_MAX - lf, "%s%s",
+						       lf ? " " : "", wa);
+			if (wb && lt < NSP_TEXT_MAX)
+				lt += (size_t)snprintf(dst_to + lt, NSP_TEXT_MAX - lt, "%s%s",
+						       lt ? " " : "", wb);
+		}
+		wa = wa ? strtok_r(NULL, " ", &sa) : NULL;
+		wb = wb ? strtok_r(NULL, " ", &sb) : NULL;
+	}
+}
+
+/*
+ * A running worker (ping, run) that probes with other settings than the
+ * file's: apply has it reload (SIGHUP to the process that reloads it).
+ */
+static void plan_worker(struct planner *p)
+{
+	const struct nsp_obs_instance *o = p->obs;
+	char want[NSP_PING_TEXT_MAX];
+	struct nsp_change *c;
+
+	if (!o->worker_running || !o->worker_ping[0])
+		return;
+	nsp_ping_text(p->want, want);
+	if (!strcmp(want, o->worker_ping))
+		return;
+	c = add(p, NSP_OP_UPDATE, NSP_KIND_PING, NSP_ACT_WORKER_RELOAD, "worker of %s",
+		p->want->name);
+	if (!c)
+		return;
+	strcpy(c->attribute, "settings");
+	differing_words(o->worker_ping, want, c->from, c->to);
+	c->side = NSP_SIDE_HOST;
+	c->pid = o->worker_reloader;
+}
+
 static void plan_instance(struct planner *p)
 {
 	const struct nsp_instance *w = p->want;
@@ -954,8 +999,11 @@ static void plan_instance(struct planner *p)
 	for (size_t i = first_change; i < p->plan->n_changes; i++)
 		veth_rebuilt |= p->plan->changes[i].action == NSP_ACT_VETH_CREATE;
 	plan_bindings(p, veth_rebuilt);
-	if (p->plan->n_conflicts != conflicts)
+	if (p->plan->n_conflicts != conflicts) {
 		p->plan->n_changes = first_change;
+		return;
+	}
+	plan_worker(p);
 }
 
 /* The instance of the file that owner is, or NSP_NO_INSTANCE. */

@@ -20,6 +20,7 @@ enum nsp_kind {
 	NSP_KIND_OFFLOAD,
 	NSP_KIND_XDP,
 	NSP_KIND_TC,
+	NSP_KIND_PING, /* a running worker's settings */
 };
 
 enum nsp_action {
@@ -43,6 +44,7 @@ enum nsp_action {
 	NSP_ACT_TX_CHECKSUM,
 	NSP_ACT_PROG_ATTACH,
 	NSP_ACT_PROG_DETACH,
+	NSP_ACT_WORKER_RELOAD,
 };
 
 /* Where a change acts: the host netns or the instance's netns. */
@@ -77,6 +79,7 @@ struct nsp_change {
 	size_t binding;
 	uint32_t old_prog_id;
 	enum nsp_xdp_mode old_mode;
+	int32_t pid; /* WORKER_RELOAD: the process that reloads on SIGHUP */
 };
 
 struct nsp_conflict {

@@ -90,32 +90,35 @@ void nsp_render_plan_text(FILE *f, const struct nsp_config *cfg, const struct ns
 	fputc('\n', f);
 }
 
+void nsp_render_change_json(struct nsp_json *j, const struct nsp_config *cfg,
+			    const struct nsp_change *c)
+{
+	nsp_json_begin_object(j, NULL);
+	nsp_json_string(j, "op", nsp_op_name(c->op));
+	nsp_json_string(j, "kind", nsp_kind_name(c->kind));
+	/* an orphan's: its owner, in no instance of the file */
+	if (c->instance == NSP_NO_INSTANCE) {
+		nsp_json_string(j, "instance", c->owner.instance);
+		nsp_json_string(j, "scope", c->owner.scope);
+	} else {
+		nsp_json_string(j, "instance", cfg->instances[c->instance].name);
+	}
+	nsp_json_string(j, "object", c->object);
+	if (*c->attribute)
+		nsp_json_string(j, "attribute", c->attribute);
+	nsp_json_string_or_null(j, "from", c->from);
+	nsp_json_string_or_null(j, "to", c->to);
+	nsp_json_end_object(j);
+}
+
 void nsp_render_plan_members(struct nsp_json *j, const struct nsp_config *cfg,
 			     const struct nsp_plan *plan)
 {
 	struct nsp_summary s = nsp_plan_summary(plan);
 
 	nsp_json_begin_array(j, "changes");
-	for (size_t k = 0; k < plan->n_changes; k++) {
-		const struct nsp_change *c = &plan->changes[k];
-
-		nsp_json_begin_object(j, NULL);
-		nsp_json_string(j, "op", nsp_op_name(c->op));
-		nsp_json_string(j, "kind", nsp_kind_name(c->kind));
-		/* an orphan's: its owner, in no instance of the file */
-		if (c->instance == NSP_NO_INSTANCE) {
-			nsp_json_string(j, "instance", c->owner.instance);
-			nsp_json_string(j, "scope", c->owner.scope);
-		} else {
-			nsp_json_string(j, "instance", cfg->instances[c->instance].name);
-		}
-		nsp_json_string(j, "object", c->object);
-		if (*c->attribute)
-			nsp_json_string(j, "attribute", c->attribute);
-		nsp_json_string_or_null(j, "from", c->from);
-		nsp_json_string_or_null(j, "to", c->to);
-		nsp_json_end_object(j);
-	}
+	for (size_t k = 0; k < plan->n_changes; k++)
+		nsp_render_change_json(j, cfg, &plan->changes[k]);
 	nsp_json_end_array(j);
 	nsp_json_begin_object(j, "summary");
 	nsp_json_uint(j, "create", s.create);

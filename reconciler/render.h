@@ -13,6 +13,9 @@ void nsp_render_plan_text(FILE *f, const struct nsp_config *cfg, const struct ns
 void nsp_render_plan_members(struct nsp_json *j, const struct nsp_config *cfg,
 			     const struct nsp_plan *plan);
 void nsp_render_plan_json(FILE *f, const struct nsp_config *cfg, const struct nsp_plan *plan);
+/* One change as an object of a JSON array. */
+void nsp_render_change_json(struct nsp_json *j, const struct nsp_config *cfg,
+			    const struct nsp_change *c);
 /* One line for a change, without the trailing newline: "+ netns ns-ping". */
 void nsp_render_change(FILE *f, const struct nsp_change *c);
 

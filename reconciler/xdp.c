@@ -18,6 +18,7 @@
 #include "rx_ping_tc.skel.h"
 #include "tx_ping.skel.h"
 #include "tx_ping_tc.skel.h"
+#include "progcache.h"
 #include "xdp.h"
 
 /*
@@ -167,10 +168,11 @@ static bool object_of_name(const char *name, enum nsp_program *ret_program,
 /*
  * o->name, and when the name is one of ours and the rodata reads back, the
  * rodata's values and o->nsping; the object that name is in *ret_program and
- * *ret_attach. -ENOENT when no program has that id (any more).
+ * *ret_attach. A program of who's is kept loaded for run (progcache.h).
+ * -ENOENT when no program has that id (any more).
  */
-static int prog_read(uint32_t id, struct nsp_obs_prog *o, enum nsp_program *ret_program,
-		     enum nsp_attach *ret_attach)
+static int prog_read(uint32_t id, const struct nsp_owner *who, struct nsp_obs_prog *o,
+		     enum nsp_program *ret_program, enum nsp_attach *ret_attach)
 {
 	struct bpf_prog_info info = {0};
 	uint32_t len = sizeof(info);
@@ -188,6 +190,9 @@ static int prog_read(uint32_t id, struct nsp_obs_prog *o, enum nsp_program *ret_
 	if (object_of_name(o->name, ret_program, ret_attach) && read_rodata(fd, &ro) == 0) {
 		o->nsping = true;
 		params_from_rodata(&ro, &o->params);
+		if (who && !strcmp(o->params.instance, who->instance) &&
+		    !strcmp(o->params.scope, who->scope))
+			nsp_progcache_put(*ret_program, *ret_attach, &o->params, fd);
 	}
 out:
 	close(fd);
@@ -197,9 +202,9 @@ out:
 int nsp_prog_identify(uint32_t id, const struct nsp_owner *who, enum nsp_program program,
 		      enum nsp_attach attach, struct nsp_obs_prog *o)
 {
-	enum nsp_program p;
-	enum nsp_attach a;
-	int r = prog_read(id, o, &p, &a);
+	enum nsp_program p = program;
+	enum nsp_attach a = attach;
+	int r = prog_read(id, who, o, &p, &a);
 
 	if (r < 0)
 		return r;
@@ -216,7 +221,7 @@ int nsp_prog_describe(uint32_t id, enum nsp_program *ret_program, enum nsp_attac
 	struct nsp_obs_prog o = {.present = true, .id = id};
 	enum nsp_program p = NSP_PROG_TX_PING;
 	enum nsp_attach a = NSP_ATTACH_XDP;
-	int r = prog_read(id, &o, &p, &a);
+	int r = prog_read(id, NULL, &o, &p, &a);
 
 	if (r < 0)
 		return r;
@@ -280,8 +285,10 @@ int nsp_prog_load(enum nsp_program program, enum nsp_attach attach,
 	struct bpf_object *obj;
 	size_t size;
 	const void *elf = d->elf_bytes(&size);
-	int r;
+	int r = nsp_progcache_get(program, attach, params);
 
+	if (r >= 0)
+		return r;
 	opts.object_name = d->prog_name;
 	obj = bpf_object__open_mem(elf, size, &opts);
 	if (!obj)
@@ -295,6 +302,8 @@ int nsp_prog_load(enum nsp_program program, enum nsp_attach attach,
 		r = fcntl(bpf_program__fd(prog), F_DUPFD_CLOEXEC, 0);
 		if (r < 0)
 			r = -errno;
+		else
+			nsp_progcache_put(program, attach, params, r);
 	}
 	bpf_object__close(obj);
 	return r;

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -76,6 +78,8 @@ static int worker_setup(const char *command, const struct nsp_options *o,
 		.prom_file = o->prom_file,
 		.prom_listen_fd = -1,
 		.state_dir = o->state_dir,
+		.ctl_fd = -1,
+		.config = o->config,
 	};
 	if (o->prom_listen) {
 		ret->prom_listen_fd = open_listener(command, o->prom_listen);
@@ -102,20 +106,48 @@ int nsp_cmd_ping(const struct nsp_options *o, const struct nsp_config *cfg)
 	return r != NSP_EXIT_OK ? r : worker_run(cfg, &wo);
 }
 
-/* A bad --prom-listen, or a port taken, is found before anything is applied. */
+/*
+ * run: apply, then the worker in a child process while this one keeps the
+ * kernel converged (nsp_cmd_heal) and tells the worker about repairs. A bad
+ * --prom-listen, or a port taken, is found before anything is applied.
+ */
 int nsp_cmd_run(const struct nsp_options *o, const struct nsp_config *cfg)
 {
 	struct nsp_worker_options wo;
-	int r = worker_setup("run", o, &wo);
+	pid_t parent = getpid(), pid;
+	int r = worker_setup("run", o, &wo), ctl[2];
 
 	if (r != NSP_EXIT_OK)
 		return r;
 	r = nsp_cmd_apply(o, cfg);
+	if (r == NSP_EXIT_OK && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
+		fprintf(stderr, "nsping: run: socketpair: %s\n", strerror(errno));
+		r = NSP_EXIT_FAILURE;
+	}
 	if (r != NSP_EXIT_OK) {
 		if (wo.prom_listen_fd >= 0)
 			close(wo.prom_listen_fd);
 		return r;
 	}
 	fflush(stdout);
-	return worker_run(cfg, &wo);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "nsping: run: fork: %s\n", strerror(errno));
+		return NSP_EXIT_FAILURE;
+	}
+	if (pid == 0) {
+		/* the worker must not outlive the reconciler that repairs its paths */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(NSP_EXIT_FAILURE);
+		close(ctl[0]);
+		wo.ctl_fd = ctl[1];
+		r = worker_run(cfg, &wo);
+		fflush(NULL);
+		_exit(r);
+	}
+	close(ctl[1]);
+	if (wo.prom_listen_fd >= 0)
+		close(wo.prom_listen_fd);
+	return nsp_cmd_heal(o, cfg, pid, ctl[0]);
 }

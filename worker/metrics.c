@@ -30,7 +30,12 @@ static const struct metric metrics[] = {
 	{"nsping_rtt_max_seconds", "gauge", "Highest RTT since start."},
 	{"nsping_target_up", "gauge", "1 if the target is up (hysteresis applied), else 0."},
 	{"nsping_path_up", "gauge", "1 if the probe path of the instance works, else 0."},
+	{"nsping_repairs_total", "counter",
+	 "Repairs of the instance's datapath by nsping run (drift put back)."},
 };
+
+/* The metrics of an instance, not of a target: the last ones of the table. */
+#define FIRST_PER_INSTANCE 12
 
 /* Counters are printed as exact integers; a double rounds past 2^53 digits' worth. */
 static uint64_t counter_value(size_t m, const struct nsp_target_stats *s)
@@ -86,12 +91,14 @@ void nsp_metrics_format(FILE *f, const struct nsp_target_view *targets, size_t n
 		for (i = 0; i < n; i++) {
 			const struct nsp_target_view *t = &targets[i];
 
-			if (m == sizeof(metrics) / sizeof(metrics[0]) - 1) {
+			if (m >= FIRST_PER_INSTANCE) {
 				if (last == t->instance)
 					continue; /* one per instance */
 				last = t->instance;
-				fprintf(f, "%s{instance=\"%s\"} %d\n", metrics[m].name, t->instance,
-					t->path_up ? 1 : 0);
+				fprintf(f, "%s{instance=\"%s\"} %llu\n", metrics[m].name,
+					t->instance,
+					m == FIRST_PER_INSTANCE ? (unsigned long long)t->path_up
+								: (unsigned long long)t->repairs);
 				continue;
 			}
 			print_sample(f, m, t);

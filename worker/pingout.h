@@ -48,6 +48,7 @@ struct nsp_target_view {
 	uint32_t target;
 	const struct nsp_target_stats *stats;
 	bool path_up;
+	uint64_t repairs; /* of the instance's datapath, by run's reconciler */
 };
 
 void nsp_out_probe(FILE *f, bool json, const struct nsp_probe_event *ev,

@@ -16,6 +16,7 @@
  * REPLY_WAIT_NS away, so that a reply is never reported later than that.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <time.h> /* before linux/errqueue.h, which needs struct timespec */
 #include <linux/capability.h>
 #include <linux/errqueue.h>
@@ -38,6 +39,8 @@
 
 #include "addr.h"
 #include "clock.h"
+#include "config.h"
+#include "ctl.h"
 #include "metrics.h"
 #include "netns.h"
 #include "nsping_magic.h"
@@ -93,7 +96,20 @@ struct path {
 	uint64_t interval_ns;
 	uint64_t timeout_ns;
 	uint64_t stray; /* replies that match no probe of ours */
+	/*
+	 * run's reconciler is repairing this datapath, or was: a probe whose
+	 * time in flight overlaps [excuse_from_ns, excuse_until_ns] and that
+	 * times out is the node's loss, counted as path-down, not as a miss.
+	 */
+	uint64_t excuse_from_ns;
+	uint64_t excuse_until_ns;
+	bool broken;	  /* the reconciler cannot repair it now: don't reopen */
+	uint64_t repairs; /* made by the reconciler, for the state file and metrics */
+	char ping_text[NSP_PING_TEXT_MAX]; /* its settings, for the state file */
 };
+
+/* After a repair, how long a probe sent before it may still be in the way. */
+#define EXCUSE_MARGIN_NS (2 * NS_PER_MS)
 
 struct target {
 	struct path *path;
@@ -112,7 +128,7 @@ struct send_time {
 	size_t target;
 };
 
-enum ev_kind { EV_TIMER, EV_SIGNAL, EV_TCP, EV_ICMP, EV_PROM, EV_REPLIES };
+enum ev_kind { EV_TIMER, EV_SIGNAL, EV_TCP, EV_ICMP, EV_PROM, EV_REPLIES, EV_CTL };
 
 /* Probes of one path built and waiting for one sendmmsg(2). */
 struct send_batch {
@@ -161,6 +177,8 @@ struct worker {
 	struct nsp_workerstate state;	     /* who we are, for the state files */
 	struct nsp_workerstate *path_states; /* one per path, filled by state_write() */
 	bool state_failed;		     /* a state file could not be written: said once */
+	bool o_ctl_closed;		     /* run's reconciler went away */
+	struct nsp_config *own_cfg;	     /* a reloaded configuration, ours to free */
 };
 
 static uint64_t ev_data(enum ev_kind kind, size_t index)
@@ -243,7 +261,8 @@ static struct nsp_target_view view_of(const struct target *t)
 	return (struct nsp_target_view){.instance = t->path->inst->name,
 					.target = t->addr,
 					.stats = &t->st,
-					.path_up = t->path->up};
+					.path_up = t->path->up,
+					.repairs = t->path->repairs};
 }
 
 static void print_summaries(struct worker *w)
@@ -395,6 +414,13 @@ static void path_check(struct worker *w, struct path *p, uint64_t now)
 
 /* ---- probes out ---- */
 
+/* Lost while the reconciler was repairing the path (struct path). */
+static bool excused(const struct path *p, const struct slot *s)
+{
+	return p->excuse_until_ns && s->deadline_ns >= p->excuse_from_ns &&
+	       s->sent_ns <= p->excuse_until_ns;
+}
+
 static void expire(struct worker *w, struct path *p, uint64_t now, bool force_one)
 {
 	while (p->tail_id != p->next_id) {
@@ -410,7 +436,12 @@ static void expire(struct worker *w, struct path *p, uint64_t now, bool force_on
 				return;
 			s->state = SLOT_EXPIRED;
 			w->pending--;
-			finish(w, &w->targets[s->target], &ev);
+			if (excused(p, s)) {
+				w->targets[s->target].st.sent--;
+				w->targets[s->target].st.path_down++;
+			} else {
+				finish(w, &w->targets[s->target], &ev);
+			}
 		}
 		p->tail_id++;
 		if (force_one)
@@ -778,6 +809,11 @@ static void state_write(struct worker *w)
 		w->path_states[i] = w->state;
 		w->path_states[i].updated = now;
 		w->path_states[i].path_up = w->paths[i].up;
+		w->path_states[i].repairs = w->paths[i].repairs;
+		memcpy(w->path_states[i].ping, w->paths[i].ping_text,
+		       sizeof(w->paths[i].ping_text));
+		snprintf(w->path_states[i].reason, sizeof(w->path_states[i].reason), "%s",
+			 w->paths[i].up ? "" : w->paths[i].reason);
 	}
 	for (size_t t = 0; t < w->n_targets; t++) {
 		const struct target *tg = &w->targets[t];
@@ -803,6 +839,8 @@ static void state_write(struct worker *w)
 static void state_start(struct worker *w)
 {
 	w->state.pid = (int32_t)getpid();
+	/* under run, its reconciler reloads (and tells us); ping reloads itself */
+	w->state.reloader = w->o->ctl_fd >= 0 ? (int32_t)getppid() : w->state.pid;
 	w->state.since = (uint64_t)time(NULL);
 	if (nsp_process_start_ticks(w->state.pid, &w->state.start_ticks) < 0)
 		w->state.start_ticks = 0; /* status then finds no live writer */
@@ -838,7 +876,7 @@ static void retry_paths(struct worker *w, uint64_t now)
 	for (size_t i = 0; i < w->n_paths; i++) {
 		struct path *p = &w->paths[i];
 
-		if (!p->up && p->retry_ns <= now)
+		if (!p->up && !p->broken && p->retry_ns <= now)
 			path_open(w, p, p->inst->ping.targets[0], now);
 	}
 }
@@ -856,10 +894,165 @@ static uint64_t next_wakeup(struct worker *w, uint64_t send_at)
 			if (d < at)
 				at = d;
 		}
-		if (!p->up && p->retry_ns < at)
+		if (!p->up && !p->broken && p->retry_ns < at)
 			at = p->retry_ns;
 	}
 	return at;
+}
+
+static int reconfigure(struct worker *w, struct nsp_config *cfg, uint64_t now);
+
+/* Load text (of the file named path) and run it; logs what went wrong. */
+static void reload_text(struct worker *w, const char *text, const char *path)
+{
+	struct nsp_config *cfg = calloc(1, sizeof(*cfg));
+	struct nsp_diag diag = {0};
+	int err;
+
+	if (!cfg)
+		return;
+	err = nsp_config_load_string(text, path, cfg, &diag);
+	if (err == 0)
+		err = reconfigure(w, cfg, nsp_clock_ns(CLOCK_MONOTONIC));
+	else
+		for (size_t i = 0; i < diag.n; i++)
+			fprintf(stderr, "nsping: reload: %s\n", diag.msgs[i]);
+	nsp_diag_free(&diag);
+	if (err) {
+		fprintf(stderr,
+			"nsping: reload of %s failed (%s): the worker keeps the running "
+			"configuration\n",
+			path, strerror(-err));
+		if (cfg != w->own_cfg) {
+			nsp_config_free(cfg);
+			free(cfg);
+		}
+	} else if (w->o->verbosity > 0 && !w->o->json) {
+		fprintf(stderr, "nsping: worker: %zu instances, %zu targets from %s\n", w->n_paths,
+			w->n_targets, path);
+	}
+}
+
+/* The text of a file descriptor (run's reload passes a memfd); NULL on failure. */
+static char *read_fd(int fd)
+{
+	size_t len = 0, cap = 0;
+	char *text = NULL, *more;
+	ssize_t n;
+
+	do {
+		if (len + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 65536;
+			more = realloc(text, cap);
+			if (!more) {
+				free(text);
+				return NULL;
+			}
+			text = more;
+		}
+		n = pread(fd, text + len, cap - len - 1, (off_t)len);
+		if (n > 0)
+			len += (size_t)n;
+	} while (n > 0);
+	if (n < 0) {
+		free(text);
+		return NULL;
+	}
+	text[len] = '\0';
+	return text;
+}
+
+/* One message of the reconciler, and the fd it carries (or -1). */
+static ssize_t ctl_recv(int sock, struct nsp_ctl_msg *m, int *ret_fd)
+{
+	char control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control,
+			     .msg_controllen = sizeof(control)};
+	struct cmsghdr *c;
+	ssize_t n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	*ret_fd = -1;
+	if (n < 0)
+		return n;
+	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
+	return n;
+}
+
+/* What run's reconciler says of a datapath, or a new configuration (ctl.h). */
+static void on_ctl(struct worker *w)
+{
+	uint64_t now = nsp_clock_ns(CLOCK_MONOTONIC);
+	struct nsp_ctl_msg m;
+	ssize_t n;
+	int fd;
+
+	while ((n = ctl_recv(w->o->ctl_fd, &m, &fd)) == sizeof(m)) {
+		struct path *p;
+
+		m.reason[sizeof(m.reason) - 1] = '\0';
+		if (m.type == NSP_CTL_RELOAD) {
+			char *text = fd >= 0 ? read_fd(fd) : NULL;
+
+			if (text)
+				reload_text(w, text, m.reason);
+			free(text);
+		}
+		if (fd >= 0)
+			close(fd);
+		if (m.instance >= w->n_paths || m.type == NSP_CTL_RELOAD)
+			continue;
+		p = &w->paths[m.instance];
+		p->repairs = m.repairs;
+		switch (m.type) {
+		case NSP_CTL_REPAIRING:
+			if (!p->excuse_until_ns || p->excuse_until_ns != UINT64_MAX)
+				p->excuse_from_ns = m.t_ns;
+			p->excuse_until_ns = UINT64_MAX;
+			break;
+		case NSP_CTL_REPAIRED:
+			if (p->excuse_until_ns)
+				p->excuse_until_ns = m.t_ns + EXCUSE_MARGIN_NS;
+			p->broken = false;
+			if (!p->up)
+				p->retry_ns = now; /* reopen at once: it may well work now */
+			break;
+		case NSP_CTL_BROKEN:
+			if (!p->excuse_until_ns || p->excuse_until_ns != UINT64_MAX)
+				p->excuse_from_ns = m.t_ns;
+			p->excuse_until_ns = UINT64_MAX;
+			p->broken = true;
+			path_down(w, p, now, "datapath: %s", m.reason);
+			break;
+		default:
+			break;
+		}
+	}
+	if (n == 0) { /* the reconciler is gone (and PR_SET_PDEATHSIG ends us) */
+		epoll_ctl(w->ep, EPOLL_CTL_DEL, w->o->ctl_fd, NULL);
+		epoll_ctl(w->ep_replies, EPOLL_CTL_DEL, w->o->ctl_fd, NULL);
+		w->o_ctl_closed = true;
+	}
+}
+
+/* ping's SIGHUP: the file read again, checked, and run. */
+static void reload_file(struct worker *w, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *text = fd >= 0 ? read_fd(fd) : NULL;
+
+	if (text)
+		reload_text(w, text, path);
+	else
+		fprintf(stderr, "nsping: reload: %s: %s; keeping the running configuration\n", path,
+			strerror(errno));
+	free(text);
+	if (fd >= 0)
+		close(fd);
 }
 
 static void on_signal(struct worker *w)
@@ -867,10 +1060,15 @@ static void on_signal(struct worker *w)
 	struct signalfd_siginfo si;
 
 	while (read(w->sfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGUSR1)
+		if (si.ssi_signo == SIGUSR1) {
 			print_summaries(w);
-		else
+		} else if (si.ssi_signo == SIGHUP) {
+			/* under run, the reconciler reloads and tells us (NSP_CTL_RELOAD) */
+			if (w->o->ctl_fd < 0 && w->o->config)
+				reload_file(w, w->o->config);
+		} else {
 			w->stop = true;
+		}
 	}
 }
 
@@ -889,6 +1087,9 @@ static void dispatch(struct worker *w, uint64_t data)
 		break;
 	case EV_PROM:
 		nsp_metrics_serve(&w->metrics);
+		break;
+	case EV_CTL:
+		on_ctl(w);
 		break;
 	case EV_TCP:
 	case EV_ICMP:
@@ -961,10 +1162,12 @@ static uint32_t ring_size(const struct nsp_ping *ping)
 	return (uint32_t)size;
 }
 
-static int setup_paths(struct worker *w, const struct nsp_config *cfg, uint64_t now)
+/* The paths, targets and schedule of cfg, no socket opened yet. */
+static int build_paths(struct worker *w, const struct nsp_config *cfg, uint64_t now)
 {
 	size_t k = 0;
 
+	w->n_targets = 0;
 	w->n_paths = cfg->n_instances;
 	w->paths = calloc(w->n_paths, sizeof(*w->paths));
 	for (size_t i = 0; i < cfg->n_instances; i++)
@@ -990,6 +1193,7 @@ static int setup_paths(struct worker *w, const struct nsp_config *cfg, uint64_t 
 		p->ring = calloc(size, sizeof(*p->ring));
 		if (!p->ring)
 			return -ENOMEM;
+		nsp_ping_text(in, p->ping_text);
 		/* A per-run secret in the sequence numbers: forged replies don't match. */
 		if (getrandom(&p->secret, sizeof(p->secret), 0) != sizeof(p->secret))
 			p->secret = (uint32_t)now ^ (uint32_t)getpid();
@@ -1008,8 +1212,131 @@ static int setup_paths(struct worker *w, const struct nsp_config *cfg, uint64_t 
 	w->heap_len = w->n_targets;
 	for (size_t i = w->heap_len / 2 + 1; i-- > 0;)
 		heap_down(w, i);
+	return 0;
+}
+
+static void open_paths(struct worker *w, uint64_t now)
+{
 	for (size_t i = 0; i < w->n_paths; i++)
 		path_open(w, &w->paths[i], w->paths[i].inst->ping.targets[0], now);
+}
+
+static int setup_paths(struct worker *w, const struct nsp_config *cfg, uint64_t now)
+{
+	int err = build_paths(w, cfg, now);
+
+	if (!err)
+		open_paths(w, now);
+	return err;
+}
+
+static void free_paths(struct path *paths, size_t n)
+{
+	for (size_t i = 0; paths && i < n; i++) {
+		nsp_path_socks_close(&paths[i].socks);
+		free(paths[i].ring);
+	}
+	free(paths);
+}
+
+/* The old target of the same instance and address, or NULL. */
+static const struct target *old_target(const struct target *old, size_t n, const char *instance,
+				       uint32_t addr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (old[i].addr == addr && !strcmp(old[i].path->inst->name, instance))
+			return &old[i];
+	return NULL;
+}
+
+/*
+ * A new configuration (run's reload): new paths and targets; a target that
+ * was there before keeps its statistics, its state and, at an unchanged
+ * interval, its place in the schedule. Probes in flight are dropped,
+ * counted as path-down: the paths are opened anew.
+ */
+static int reconfigure(struct worker *w, struct nsp_config *cfg, uint64_t now)
+{
+	struct path *old_paths = w->paths;
+	struct target *old = w->targets;
+	struct send_time *old_heap = w->heap;
+	struct nsp_target_view *old_views = w->views;
+	struct nsp_workerstate *old_states = w->path_states;
+	size_t n_old = w->n_targets, n_old_paths = w->n_paths, old_heap_len = w->heap_len;
+	int err;
+
+	for (size_t i = 0; i < n_old_paths; i++) {
+		struct path *p = &old_paths[i];
+
+		path_close(w, p);
+		for (uint32_t id = p->tail_id; id != p->next_id; id++) {
+			struct slot *sl = &p->ring[id & p->mask];
+
+			if (sl->state == SLOT_PENDING) {
+				old[sl->target].st.sent--;
+				old[sl->target].st.path_down++;
+			}
+		}
+	}
+	w->pending = 0;
+	err = build_paths(w, cfg, now);
+	if (!err)
+		w->path_states = calloc(w->n_paths ? w->n_paths : 1, sizeof(*w->path_states));
+	if (err || !w->path_states) {
+		/* keep running the old configuration */
+		free_paths(w->paths, w->n_paths);
+		free(w->targets);
+		free(w->heap);
+		free(w->views);
+		free(w->path_states);
+		w->paths = old_paths, w->targets = old, w->heap = old_heap, w->views = old_views;
+		w->path_states = old_states;
+		w->n_targets = n_old, w->n_paths = n_old_paths, w->heap_len = old_heap_len;
+		open_paths(w, now);
+		return err ? err : -ENOMEM;
+	}
+	for (size_t k = 0; k < w->heap_len; k++) {
+		struct target *t = &w->targets[w->heap[k].target];
+		const struct target *o = old_target(old, n_old, t->path->inst->name, t->addr);
+
+		if (!o)
+			continue;
+		t->st = o->st;
+		t->rounds = o->rounds;
+		if (o->path->interval_ns != t->path->interval_ns)
+			continue;
+		for (size_t h = 0; h < old_heap_len; h++)
+			if (&old[old_heap[h].target] == o && old_heap[h].at_ns > now)
+				w->heap[k].at_ns = old_heap[h].at_ns;
+	}
+	for (size_t i = w->heap_len / 2 + 1; i-- > 0;)
+		heap_down(w, i);
+	for (size_t i = 0; i < w->n_paths; i++)
+		for (size_t j = 0; j < n_old_paths; j++)
+			if (!strcmp(w->paths[i].inst->name, old_paths[j].inst->name))
+				w->paths[i].repairs = old_paths[j].repairs;
+	/* the state files of instances that are gone */
+	for (size_t j = 0; w->o->state_dir && j < n_old_paths; j++) {
+		bool kept = false;
+
+		for (size_t i = 0; i < w->n_paths; i++)
+			kept |= !strcmp(w->paths[i].inst->name, old_paths[j].inst->name);
+		if (!kept)
+			nsp_workerstate_remove(w->o->state_dir, old_paths[j].inst->name);
+	}
+	free_paths(old_paths, n_old_paths);
+	free(old);
+	free(old_heap);
+	free(old_views);
+	free(old_states);
+	if (w->own_cfg) {
+		nsp_config_free(w->own_cfg);
+		free(w->own_cfg);
+	}
+	w->own_cfg = cfg;
+	open_paths(w, now);
+	metrics_update(w);
+	state_write(w);
 	return 0;
 }
 
@@ -1022,6 +1349,8 @@ static int watch_wakers(struct worker *w, int ep)
 		err = watch(ep, w->sfd, EV_SIGNAL, 0);
 	if (!err && w->metrics.listen_fd >= 0)
 		err = watch(ep, w->metrics.listen_fd, EV_PROM, 0);
+	if (!err && w->o->ctl_fd >= 0 && !w->o_ctl_closed)
+		err = watch(ep, w->o->ctl_fd, EV_CTL, 0);
 	return err;
 }
 
@@ -1034,6 +1363,7 @@ static int setup_events(struct worker *w)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
@@ -1052,12 +1382,12 @@ static int setup_events(struct worker *w)
 
 static void teardown(struct worker *w)
 {
-	for (size_t i = 0; w->paths && i < w->n_paths; i++) {
-		nsp_path_socks_close(&w->paths[i].socks);
-		free(w->paths[i].ring);
-	}
+	free_paths(w->paths, w->n_paths);
 	nsp_opener_stop(&w->opener);
-	free(w->paths);
+	if (w->own_cfg) {
+		nsp_config_free(w->own_cfg);
+		free(w->own_cfg);
+	}
 	free(w->targets);
 	free(w->heap);
 	free(w->views);

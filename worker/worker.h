@@ -21,6 +21,8 @@ struct nsp_worker_options {
 	const char *prom_file; /* Prometheus textfile, rewritten atomically */
 	int prom_listen_fd;    /* a listening TCP socket for /metrics, or -1 */
 	const char *state_dir; /* where `status` finds the worker's state (workerstate.h) */
+	int ctl_fd;	       /* run: messages from the reconciler (ctl.h), or -1 */
+	const char *config;    /* the file, read again on SIGHUP when there is no ctl_fd */
 };
 
 /*

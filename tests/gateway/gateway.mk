@@ -63,7 +63,7 @@ gateway-lint: $(GW_SKEL)
 		-D__BYTE_ORDER__=1234 -D__ORDER_LITTLE_ENDIAN__=1234 -D__ORDER_BIG_ENDIAN__=4321 \
 		-I/usr/include -I/usr/include/$(shell gcc -dumpmachine) -Ibpf -I$(GW_DIR) \
 		-I$(GW_BUILD) $(GW_DIR)
-	$(if $(shell command -v shellcheck),shellcheck,bash -n) $(GW_SELFTEST)
+	$(if $(shell command -v shellcheck),shellcheck -x,bash -n) $(GW_SELFTEST) $(GW_DIR)/gateway.t.sh
 	python3 -c 'import ast, sys; ast.parse(open(sys.argv[1]).read())' $(GW_DIR)/probe.py
 
 gateway-format:

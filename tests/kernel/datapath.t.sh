@@ -1,42 +1,37 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # I_KEYS, I_ADDR: read by write_conf (tests/lib/lab.sh)
 # The XDP bindings on a real kernel: the probe path through the node's DROP
 # rules, program identity across reruns, drift, foreign programs, destroy.
 
+# xdp_keys [MODE]: both programs bound as XDP (mode MODE, default auto).
+xdp_keys() {
+	echo "xdp = ( { program = \"tx_ping\"; interface = \"$HOSTVETH\"; mode = \"${1:-auto}\"; },
+	              { program = \"rx_ping\"; interface = \"eth0\"; mode = \"${1:-auto}\"; } );"
+}
 xdp_conf() {
-	write_conf "xdp = ( { program = \"tx_ping\"; interface = \"vh$ID\"; },
-	                    { program = \"rx_ping\"; interface = \"eth0\"; } );"
+	I_KEYS[1]=$(xdp_keys "$@")
+	write_conf 1
 }
 
-xdp_id() { ip -n "$1" -j -d link show "$2" | jq -r '.[0].xdp.prog.id // empty'; }
-
-# tcp_connect NS: a TCP handshake to the gateway's port 10086 from NS, from
-# an ephemeral port, except in the isolated netns: there it plays the worker
-# and takes a source port of ping.sport_min..sport_max (default 61000..65535),
-# the only replies that rx_ping takes from the uplink.
+# tcp_connect NS [WAIT]: a TCP handshake to the gateway's port 10086 from NS,
+# from an ephemeral port, except in the isolated netns: there it plays the
+# worker and takes a source port of ping.sport_min..sport_max (default
+# 61000..65535), the only replies that rx_ping takes from the uplink. WAIT
+# (default 30 s) bounds a connect that should succeed; a control that must
+# fail passes a short one.
 tcp_connect() {
 	local ports="0 0"
-	case $1 in "$PINGNS"*) ports="61000 65535" ;; esac
+	case $1 in "$PINGNS" | "$(inst_ns 2)") ports="61000 65535" ;; esac
+	# shellcheck disable=SC2086 # two numbers
 	ip netns exec "$1" /usr/bin/python3 -c '
 import random, socket, sys
-lo, hi = map(int, sys.argv[1:3])
+lo, hi, wait = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 try:
-    socket.create_connection(("10.99.0.1", 10086), timeout=2,
+    socket.create_connection(("10.99.0.1", 10086), timeout=wait,
                              source_address=("", random.randint(lo, hi))).close()
 except OSError as e:
-    sys.exit(1)' $ports
-}
-
-gw_listen() {
-	ip netns exec "$GW" /usr/bin/python3 -c '
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.99.0.1", 10086)); s.listen(16); s.settimeout(20)
-try:
-    while True:
-        s.accept()[0].close()
-except OSError:
-    pass' &
-	sleep 0.3
+    sys.exit(1)' $ports "${2:-30}"
 }
 
 # The instance shares the node's address (as with address = "inherit"):
@@ -44,111 +39,137 @@ except OSError:
 # (from its ephemeral ports) alone, and take only those to the worker's ports.
 # (tc.t.sh runs the same check on its bindings.)
 rx_wrong_dst_port() {
-	nsping --json status | jq '.instances[0].bindings[] | select(.program == "rx_ping") |
-		.counters.pass_wrong_dst_port'
+	status_json
+	jq '.instances[0].bindings[] | select(.program == "rx_ping") | .counters.pass_wrong_dst_port' \
+		"$T/status.json"
 }
 check_node_connections_untouched() {
 	local before after
-	expect_rc 0 nsping apply
-	gw_listen
+	expect_rc 0 nsp apply
+	lab_listen
 	before=$(rx_wrong_dst_port)
 	tcp_connect "$NODE" || fail "a connect from the node to port 10086 failed: rx_ping took its reply"
 	tcp_connect "$PINGNS" || fail "no handshake from the isolated netns"
 	after=$(rx_wrong_dst_port)
 	[ "$after" -gt "$before" ] ||
 		fail "pass_wrong_dst_port did not count the node's SYN-ACK ($before -> $after)"
-	kill %1 2>/dev/null
-	true
 }
 test_node_connections_untouched() {
+	lab_up
 	xdp_conf
 	check_node_connections_untouched
 }
 
+# The proof of the mission (README.md, first paragraph), by hand: with the
+# DROP rules in the node, a
+# TCP connect from the node fails, one from the isolated netns passes.
 test_probe_passes_node_drop_rules() {
+	lab_up drop
 	xdp_conf
-	node_drop_pings || fail "could not add the node's DROP rules"
-	expect_rc 0 nsping apply
-	gw_listen
-	tcp_connect "$NODE" && fail "the control: a connect from the node passed its DROP rules"
+	expect_rc 0 nsp apply
+	lab_listen
+	tcp_connect "$NODE" 2 && fail "the control: a connect from the node passed its DROP rules"
 	tcp_connect "$PINGNS" || fail "no handshake from the isolated netns through XDP"
-	nsping --json status | jq -e '.instances[0].state == "converged"' >/dev/null ||
-		fail "status: $(nsping status)"
+	status_json
+	jq -e '.instances[0].state == "converged"' "$T/status.json" >/dev/null ||
+		fail "status: $(cat "$T/status.json")"
 	# the reply came back through rx_ping, the SYN left through tx_ping
-	nsping --json status | jq -e '[.instances[0].bindings[].counters.redirected] | all(. >= 1)' >/dev/null ||
-		fail "counters: $(nsping status)"
-	kill %1 2>/dev/null
-	true
+	jq -e '[.instances[0].bindings[].counters.redirected] | length == 2 and all(. >= 1)' \
+		"$T/status.json" >/dev/null || fail "counters: $(cat "$T/status.json")"
 }
 
 test_rerun_keeps_program_ids() {
 	local tx rx
+	lab_up
 	xdp_conf
-	expect_rc 0 nsping apply
-	tx=$(xdp_id "$NODE" "vh$ID") rx=$(xdp_id "$NODE" eth0)
+	expect_rc 0 nsp apply
+	tx=$(xdp_id "$NODE" "$HOSTVETH") rx=$(xdp_id "$NODE" eth0)
 	[ -n "$tx" ] && [ -n "$rx" ] || fail "programs not attached"
-	expect_rc 0 nsping --json apply
-	jq -e '.requests == 0' "$STATE/out" >/dev/null || fail "rerun: $(cat "$STATE/out")"
-	[ "$(xdp_id "$NODE" "vh$ID")" = "$tx" ] && [ "$(xdp_id "$NODE" eth0)" = "$rx" ] ||
+	expect_rc 0 nsp --json apply
+	jq -e '.requests == 0' "$T/out" >/dev/null || fail "rerun: $(cat "$T/out")"
+	[ "$(xdp_id "$NODE" "$HOSTVETH")" = "$tx" ] && [ "$(xdp_id "$NODE" eth0)" = "$rx" ] ||
 		fail "program ids changed on a rerun"
 }
 
 test_detached_program_comes_back() {
+	lab_up
 	xdp_conf
-	expect_rc 0 nsping apply
+	expect_rc 0 nsp apply
 	ip -n "$NODE" link set eth0 xdp off
-	[ "$(plan_ops)" = "create xdp;" ] || fail "plan: $(plan_ops)"
-	expect_rc 0 nsping apply
+	expect_plan create:xdp
+	expect_rc 0 nsp apply
 	[ -n "$(xdp_id "$NODE" eth0)" ] || fail "rx_ping not reattached"
+	expect_plan_empty
 }
 
+# README.md "Ownership": any other program on a bound interface is a conflict
+# naming its id, name and mode; apply exits 3 and changes nothing, destroy
+# leaves it.
 test_foreign_program_is_a_conflict() {
-	local foreign
+	local foreign name mode iplink
+	lab_up
 	xdp_conf
-	ip -n "$NODE" link set eth0 xdp obj build/bpf/xdp_pass.bpf.o sec xdp ||
-		fail "could not attach the foreign program"
-	foreign=$(xdp_id "$NODE" eth0)
-	expect_rc 3 nsping apply
-	grep -q "foreign program id $foreign" "$STATE/err" "$STATE/out" ||
-		fail "no conflict naming id $foreign: $(cat "$STATE/out" "$STATE/err")"
-	[ "$(xdp_id "$NODE" eth0)" = "$foreign" ] || fail "the foreign program was replaced"
-	[ -e "/run/netns/$PINGNS" ] && fail "apply changed things despite the conflict"
-	expect_rc 0 nsping destroy
-	[ "$(xdp_id "$NODE" eth0)" = "$foreign" ] || fail "destroy detached a foreign program"
+	for mode in native generic; do
+		iplink=xdpdrv
+		[ "$mode" = generic ] && iplink=xdpgeneric
+		ip -n "$NODE" link set dev eth0 "$iplink" obj build/bpf/xdp_pass.bpf.o sec xdp ||
+			fail "could not attach the foreign program ($iplink)"
+		foreign=$(xdp_id "$NODE" eth0)
+		name=$(bpftool -j prog show id "$foreign" | jq -r .name)
+		[ -n "$name" ] && [ "$name" != null ] || fail "bpftool does not know program $foreign"
+		snapshot before
+		expect_rc 3 nsp apply
+		grep -qF "foreign program id $foreign \"$name\" ($mode) is attached to eth0" "$T/out" ||
+			fail "no conflict naming id $foreign, \"$name\" and $mode: $(cat "$T/out" "$T/err")"
+		expect_rc 3 nsp plan
+		grep -qF "foreign program id $foreign \"$name\" ($mode)" "$T/out" ||
+			fail "plan names no foreign program: $(cat "$T/out")"
+		snapshot after
+		same_snapshot before after "apply with a foreign program changed something"
+		[ "$(xdp_id "$NODE" eth0)" = "$foreign" ] || fail "the foreign program was replaced"
+		[ -e "/run/netns/$PINGNS" ] && fail "apply changed things despite the conflict"
+		expect_rc 0 nsp destroy
+		[ "$(xdp_id "$NODE" eth0)" = "$foreign" ] || fail "destroy detached a foreign program"
+		ip -n "$NODE" link set dev eth0 "$iplink" off || fail "lab: detach the foreign program"
+	done
 }
 
 test_destroy_detaches_ours() {
+	lab_up
 	xdp_conf
-	expect_rc 0 nsping apply
-	expect_rc 0 nsping destroy
+	expect_rc 0 nsp apply
+	expect_rc 0 nsp destroy
 	[ -z "$(xdp_id "$NODE" eth0)" ] || fail "rx_ping left on eth0"
 	[ -e "/run/netns/$PINGNS" ] && fail "netns left"
-	ip -n "$NODE" link show "vh$ID" >/dev/null 2>&1 && fail "veth left"
-	true
+	ip -n "$NODE" link show "$HOSTVETH" >/dev/null 2>&1 && fail "veth left"
+	return 0
 }
 
 # A binding removed from the file leaves our program where it was: apply
-# detaches it (one change per program), the rerun is converged, and the other
-# instance's program and a foreign one are not touched. Destroy with a file
-# that binds nothing detaches ours from the uplink as well.
+# detaches it (one change per program), the rerun is converged, and a foreign
+# program where ours would be is not touched. Destroy with a file that binds
+# nothing detaches ours from the uplink as well.
 test_removed_binding_is_detached() {
+	lab_up
 	xdp_conf
-	expect_rc 0 nsping apply
-	write_conf
-	[ "$(plan_ops)" = "delete xdp;delete xdp;" ] || fail "plan: $(plan_ops)"
-	expect_rc 0 nsping apply
+	expect_rc 0 nsp apply
+	I_KEYS[1]=
+	write_conf 1
+	expect_plan delete:xdp delete:xdp
+	expect_rc 0 nsp apply
 	[ -z "$(xdp_id "$NODE" eth0)" ] || fail "rx_ping left on eth0"
-	[ -z "$(xdp_id "$NODE" "vh$ID")" ] || fail "tx_ping left on vh$ID"
-	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
+	[ -z "$(xdp_id "$NODE" "$HOSTVETH")" ] || fail "tx_ping left on $HOSTVETH"
+	expect_plan_empty
 	# a program that is not ours, where ours would be, stays
 	ip -n "$NODE" link set dev eth0 xdpgeneric obj build/bpf/xdp_pass.bpf.o sec xdp ||
 		fail "could not attach a foreign program"
-	[ "$(plan_ops)" = "" ] || fail "plans to touch a foreign program: $(plan_ops)"
+	expect_plan_empty
 	ip -n "$NODE" link set dev eth0 xdpgeneric off
 	xdp_conf
-	expect_rc 0 nsping apply
-	write_conf
-	expect_rc 0 nsping destroy
+	expect_rc 0 nsp apply
+	I_KEYS[1]=
+	write_conf 1
+	expect_rc 0 nsp destroy
 	[ -z "$(xdp_id "$NODE" eth0)" ] || fail "destroy left rx_ping on eth0"
 }
 
@@ -156,37 +177,36 @@ test_removed_binding_is_detached() {
 # asked for, and probes pass in both.
 test_modes_generic_and_native() {
 	local mode
+	lab_up
+	lab_listen
 	for mode in generic native; do
-		write_conf "xdp = ( { program = \"tx_ping\"; interface = \"vh$ID\"; mode = \"$mode\"; },
-		                    { program = \"rx_ping\"; interface = \"eth0\"; mode = \"$mode\"; } );"
-		expect_rc 0 nsping apply
+		xdp_conf "$mode"
+		expect_rc 0 nsp apply
 		[ "$(ip -n "$NODE" -j -d link show eth0 | jq -r '.[0].xdp.mode')" = \
 			"$([ $mode = generic ] && echo 2 || echo 1)" ] ||
 			fail "$mode: eth0 has $(ip -n "$NODE" -d link show eth0 | grep -o 'xdp[a-z]*' | head -1)"
-		nsping --json status | jq -e --arg m "$mode" \
-			'[.instances[0].bindings[] | .mode == $m] | all' >/dev/null ||
-			fail "$mode: status says $(nsping --json status | jq -c '[.instances[0].bindings[].mode]')"
-		gw_listen
+		status_json
+		jq -e --arg m "$mode" '[.instances[0].bindings[] | .mode == $m] | all' "$T/status.json" >/dev/null ||
+			fail "$mode: status says $(jq -c '[.instances[0].bindings[].mode]' "$T/status.json")"
 		tcp_connect "$PINGNS" || fail "$mode: no handshake from the isolated netns"
-		kill %1 2>/dev/null
-		wait 2>/dev/null
 	done
 }
 
 # Ours but stale: a config change that alters the programs' rodata (the
 # port) is one update per program, replaced with XDP_FLAGS_REPLACE: new ids,
-# nothing detached in between, and the path works with the new port.
+# nothing detached in between.
 test_stale_program_is_replaced() {
 	local tx rx
+	lab_up
 	xdp_conf
-	expect_rc 0 nsping apply
-	tx=$(xdp_id "$NODE" "vh$ID") rx=$(xdp_id "$NODE" eth0)
-	sed -i 's|address = "10.99.0.2/24";|& ping = { port = 10087; };|' "$CONF"
-	[ "$(plan_ops)" = "update xdp;update xdp;" ] || fail "plan: $(plan_ops)"
-	expect_rc 0 nsping apply
+	expect_rc 0 nsp apply
+	tx=$(xdp_id "$NODE" "$HOSTVETH") rx=$(xdp_id "$NODE" eth0)
+	conf_edit 's|address = "10.99.0.2/24";|& ping = { port = 10087; };|'
+	expect_plan update:xdp update:xdp
+	expect_rc 0 nsp apply
 	[ -n "$(xdp_id "$NODE" eth0)" ] && [ "$(xdp_id "$NODE" eth0)" != "$rx" ] &&
-		[ "$(xdp_id "$NODE" "vh$ID")" != "$tx" ] || fail "not replaced: $tx $rx"
-	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
+		[ "$(xdp_id "$NODE" "$HOSTVETH")" != "$tx" ] || fail "not replaced: $tx $rx"
+	expect_plan_empty
 }
 
 # The node's other links are not read. A node with pods has hundreds of
@@ -195,17 +215,18 @@ test_stale_program_is_replaced() {
 # one), so 400 more links in the node leave what it reads unchanged.
 test_rerun_reads_only_its_links() {
 	local i bytes
+	lab_up
 	xdp_conf
-	expect_rc 0 nsping apply
+	expect_rc 0 nsp apply
 	for ((i = 0; i < 200; i++)); do echo "link add px$i type veth peer name py$i"; done |
 		ip -n "$NODE" -batch - || fail "could not add the node's other links"
-	nsping_traced recvmsg apply >/dev/null || fail "apply under strace failed"
+	nsp_strace recvmsg apply
 	# netlink bytes received, peeks left out: one dump of 400 links is over 400 kB
-	bytes=$(grep -v MSG_PEEK "$STATE/strace" | sed -n 's/.*) = \([0-9][0-9]*\)$/\1/p' |
+	bytes=$(grep -v MSG_PEEK "$T/strace.log" | sed -n 's/.*) = \([0-9][0-9]*\)$/\1/p' |
 		awk '{ s += $1 } END { print s + 0 }')
 	[ "$bytes" -gt 0 ] || fail "strace saw no netlink read"
 	[ "$bytes" -lt 100000 ] || fail "a converged rerun read $bytes bytes: the node's other links"
-	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
+	expect_plan_empty
 }
 
 # A converged rerun asks the kernel for each link the file names once. The
@@ -213,14 +234,15 @@ test_rerun_reads_only_its_links() {
 # binding needs no query of its own: two lookups, eth0 and the host veth.
 test_rerun_asks_once_per_link() {
 	local asked
+	lab_up
 	xdp_conf
-	expect_rc 0 nsping apply
-	nsping_traced sendmsg apply >/dev/null || fail "apply under strace failed"
+	expect_rc 0 nsp apply
+	nsp_strace sendmsg apply
 	# lookups: RTM_GETLINK (0x12) without NLM_F_DUMP (0x300)
-	asked=$(grep -E 'RTM_GETLINK|nlmsg_type=0x12[^0-9a-f]' "$STATE/strace" |
+	asked=$(grep -E 'RTM_GETLINK|nlmsg_type=0x12[^0-9a-f]' "$T/strace.log" |
 		grep -cvE 'NLM_F_DUMP|0x300')
 	[ "$asked" = 2 ] || fail "$asked link lookups, expected 2 (eth0 and the host veth)"
-	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
+	expect_plan_empty
 }
 
 # A mode change of our program is one update, not a detach and a create. The
@@ -228,16 +250,18 @@ test_rerun_asks_once_per_link() {
 # attach, two requests, and "requests" says so (strace counts them apart).
 test_mode_change_is_one_update() {
 	local sent
-	write_conf "xdp = ( { program = \"rx_ping\"; interface = \"eth0\"; mode = \"native\"; } );"
-	expect_rc 0 nsping apply
-	sed -i 's|mode = "native"|mode = "generic"|' "$CONF"
-	[ "$(plan_ops)" = "update xdp;" ] || fail "plan: $(plan_ops)"
-	nsping_traced sendmsg,sendto --json apply >"$STATE/out" || fail "apply failed: $(cat "$STATE/out")"
+	lab_up
+	I_KEYS[1]='xdp = ( { program = "rx_ping"; interface = "eth0"; mode = "native"; } );'
+	write_conf 1
+	expect_rc 0 nsp apply
+	conf_edit 's|mode = "native"|mode = "generic"|'
+	expect_plan update:xdp
+	nsp_strace sendmsg,sendto --json apply
 	# RTM_SETLINK (0x13) carries IFLA_XDP: one to detach, one to attach
-	sent=$(grep -cE 'RTM_SETLINK|nlmsg_type=0x13[^0-9a-f]' "$STATE/strace")
+	sent=$(grep -cE 'RTM_SETLINK|nlmsg_type=0x13[^0-9a-f]' "$T/strace.log")
 	[ "$sent" = 2 ] || fail "strace counted $sent RTM_SETLINK, expected 2"
-	jq -e '.requests == 2' "$STATE/out" >/dev/null || fail "requests: $(cat "$STATE/out")"
+	jq -e '.requests == 2' "$T/out" >/dev/null || fail "requests: $(cat "$T/out")"
 	[ "$(ip -n "$NODE" -j -d link show eth0 | jq -r '.[0].xdp.mode')" = 2 ] ||
 		fail "not generic: $(ip -n "$NODE" -d link show eth0 | grep xdp)"
-	[ "$(plan_ops)" = "" ] || fail "not converged: $(plan_ops)"
+	expect_plan_empty
 }

@@ -106,7 +106,9 @@ test_package_units() {
 	done
 	# systemd-analyze verify against a root that has the package and the
 	# system's own units (it needs sysinit.target and the like).
-	mkdir -p "$W/vroot" && cp -a "$X/." "$W/vroot/" && cp -an /lib/systemd/system/. "$W/vroot/lib/systemd/system/"
+	# (and kill(1), which ExecReload= runs)
+	mkdir -p "$W/vroot/bin" && cp -a "$X/." "$W/vroot/" && cp -an /lib/systemd/system/. "$W/vroot/lib/systemd/system/" &&
+		cp "$(readlink -f /bin/kill)" "$W/vroot/bin/kill"
 	systemd-analyze verify --man=no --root="$W/vroot" \
 		/lib/systemd/system/nsping.service /lib/systemd/system/nsping-apply.service >"$W/verify" 2>&1 ||
 		fail "systemd-analyze verify: $(head -n 3 "$W/verify" | tr '\n' '|')"

@@ -18,9 +18,10 @@
 #                           schema must accept the file and cross_check.py must
 #                           reject it with KEY.
 # Schema side: cfg2json FILE | check_json.py (a syntax error must make cfg2json
-# exit 65 with FILE:LINE: syntax:). Validator side, when build/nsping (or $NSPING)
-# exists: nsping -c FILE validate exits 0 for good files; for bad ones exits 65
-# with a line "FILE:LINE: KEY: ..." on stderr, and every stderr line in that form.
+# exit 65 with FILE:LINE: syntax:). Validator side (build/nsping or $NSPING; a
+# missing binary fails the suite): nsping -c FILE validate exits 0 for good
+# files; for bad ones exits 65 with a line "FILE:LINE: KEY: ..." on stderr, and
+# every stderr line in that form. An empty part of the corpus fails too.
 # Prints one line per failure, then "N passed, N failed"; exits 1 if any failed.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
@@ -42,12 +43,19 @@ if [ ! -x "$CFG2JSON" ] || [ tests/tools/cfg2json.c -nt "$CFG2JSON" ]; then
 	make --no-print-directory -s -f tests/tools/tools.mk "$CFG2JSON" >"$TMP/build" 2>&1 ||
 		{ cat "$TMP/build"; echo "cannot build $CFG2JSON"; echo "0 passed, 1 failed"; exit 1; }
 fi
+# Without the binary half of every check cannot run: that fails the suite.
 have_nsping=false
 if [ -x "$NSPING" ]; then
 	have_nsping=true
 else
-	echo "note: $NSPING not built: validator side skipped" >&2
+	fail "$NSPING" "not built (make): the validator side cannot run"
 fi
+
+# Every part of the corpus has files: an empty glob would check nothing.
+for g in 'examples/*.conf' 'tests/configs/good/*.conf' 'tests/configs/bad/*.conf' \
+	'tests/schema/plan/ok-*.json' 'tests/schema/plan/bad-*.json'; do
+	compgen -G "$g" >/dev/null || fail "$g" "no such file: the corpus moved?"
+done
 
 # The schemas themselves: valid, and every configuration property documented.
 if out=$("$PY" - "$SCHEMA" "$PLAN_SCHEMA" 2>&1 <<'PYEOF'

@@ -510,7 +510,7 @@ static char *emit(const struct out_case *c, bool json)
 	return buf;
 }
 
-/* The members SPEC.md names for a summary, and their JSON types. */
+/* The members README.md ("JSON") names for a summary, and their JSON types. */
 static const struct {
 	const char *key;
 	char type;
@@ -678,10 +678,10 @@ static size_t check_exposition(const char *what, const char *text, const char *n
 /* Two instances with two targets each; gw2's path is down. */
 static void views(struct nsp_target_view v[4])
 {
-	v[0] = (struct nsp_target_view){"gw1", ip4("10.99.0.1"), &fx[S_MIX], true};
-	v[1] = (struct nsp_target_view){"gw1", ip4("10.99.0.3"), &fx[S_MISSES], true};
-	v[2] = (struct nsp_target_view){"gw2", ip4("10.98.0.1"), &fx[S_ONE], false};
-	v[3] = (struct nsp_target_view){"gw2", ip4("10.98.0.2"), &fx[S_NONE], false};
+	v[0] = (struct nsp_target_view){"gw1", ip4("10.99.0.1"), &fx[S_MIX], true, 0};
+	v[1] = (struct nsp_target_view){"gw1", ip4("10.99.0.3"), &fx[S_MISSES], true, 0};
+	v[2] = (struct nsp_target_view){"gw2", ip4("10.98.0.1"), &fx[S_ONE], false, 7};
+	v[3] = (struct nsp_target_view){"gw2", ip4("10.98.0.2"), &fx[S_NONE], false, 7};
 }
 
 /* clang-format off */
@@ -720,7 +720,11 @@ static const char prom_want[] =
 	T4("nsping_target_up", "1", "0", "1", "0")
 	FAMILY("nsping_path_up", "gauge", "1 if the probe path of the instance works, else 0.")
 	"nsping_path_up{instance=\"gw1\"} 1\n"
-	"nsping_path_up{instance=\"gw2\"} 0\n";
+	"nsping_path_up{instance=\"gw2\"} 0\n"
+	FAMILY("nsping_repairs_total", "counter",
+	       "Repairs of the instance's datapath by nsping run (drift put back).")
+	"nsping_repairs_total{instance=\"gw1\"} 0\n"
+	"nsping_repairs_total{instance=\"gw2\"} 7\n";
 /* clang-format on */
 
 static void test_prometheus(void **state)
@@ -740,14 +744,14 @@ static void test_prometheus(void **state)
 		fail_msg("prometheus output differs at byte %zu:\n got  ...%.80s\n want ...%.80s",
 			 i, out + i, prom_want + i);
 	}
-	/* 12 families of 4 targets and one of 2 instances */
-	assert_int_equal(check_exposition("two instances", out, NULL), 12 * 4 + 2);
+	/* 12 families of 4 targets and two of 2 instances */
+	assert_int_equal(check_exposition("two instances", out, NULL), 12 * 4 + 2 * 2);
 	assert_int_equal(check_exposition("two instances", out, "nsping_path_up"), 2);
 	free(out);
 
 	/* One target: every family still has its one HELP and TYPE. */
 	out = prometheus(v + 2, 1);
-	assert_int_equal(check_exposition("one target", out, NULL), 13);
+	assert_int_equal(check_exposition("one target", out, NULL), 14);
 	assert_non_null(strstr(out, "nsping_path_up{instance=\"gw2\"} 0\n"));
 	assert_non_null(strstr(out, "nsping_rtt_avg_seconds{instance=\"gw2\",target=\"10.98.0.1\"} "
 				    "0.001234\n"));
@@ -776,7 +780,7 @@ static void test_prometheus_big_counters(void **state)
 		{"nsping_replies_late_total", 4294967297ULL},
 		{"nsping_replies_duplicate_total", 5000000000ULL},
 	};
-	struct nsp_target_view v = {"gw1", 0, &fx[S_BIG], true};
+	struct nsp_target_view v = {"gw1", 0, &fx[S_BIG], true, 0};
 	char *out, wrong[600] = "";
 	size_t o = 0;
 

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "config.h"
 #include "owner.h"
 #include "plan.h"
 
@@ -231,6 +232,25 @@ static void s_addr_other_subnet(struct nsp_instance *w, struct nsp_obs_instance 
 	(void)o;
 	w->address = ip("10.98.0.2");
 	w->gateway_ip = ip("10.98.0.1");
+}
+
+/* A worker runs with the file's settings: nothing to do. */
+static void s_worker_current(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	o->worker_running = true;
+	nsp_ping_text(w, o->worker_ping);
+}
+
+/* A worker runs with an older interval: apply has it reload. */
+static void s_worker_other_interval(struct nsp_instance *w, struct nsp_obs_instance *o)
+{
+	struct nsp_instance before = *w;
+
+	before.ping.interval_ms = 1000;
+	w->ping.interval_ms = 500;
+	o->worker_running = true;
+	o->worker_reloader = 4242;
+	nsp_ping_text(&before, o->worker_ping);
 }
 
 static void s_route_deleted(struct nsp_instance *w, struct nsp_obs_instance *o)
@@ -615,6 +635,13 @@ static const struct plan_case cases[] = {
 	  C(CREATE, NEIGHBOR, NEIGH_REPLACE), C(DELETE, NEIGHBOR, NEIGH_DEL),
 	  C(DELETE, ADDRESS, ADDR_DEL)},
 	 5,
+	 0,
+	 0},
+	{"worker with the file's settings", s_worker_current, {}, 0, 0, 0},
+	{"worker with another interval",
+	 s_worker_other_interval,
+	 {C(UPDATE, PING, WORKER_RELOAD)},
+	 1,
 	 0,
 	 0},
 	{"route deleted", s_route_deleted, {C(CREATE, ROUTE, ROUTE_REPLACE)}, 1, 0, 0},
@@ -1530,6 +1557,29 @@ static void test_destroy(void **state)
 }
 
 /* One slot per instance, stable across runs, recognisably under our priority. */
+/* The plan shows only the settings that differ, and whom apply signals. */
+static void test_worker_settings_change(void **state)
+{
+	struct nsp_config cfg = {.scope = NSP_DEFAULT_SCOPE};
+	struct nsp_instance w;
+	struct nsp_obs_instance o;
+	struct nsp_plan plan;
+
+	(void)state;
+	want_init(&w, "gw");
+	obs_converged(&o, &w);
+	s_worker_other_interval(&w, &o);
+	cfg.instances = &w;
+	cfg.n_instances = 1;
+	assert_int_equal(nsp_plan_build(&cfg, &o, NULL, &plan), 0);
+	assert_int_equal(plan.n_changes, 1);
+	assert_string_equal(plan.changes[0].from, "interval_ms=1000");
+	assert_string_equal(plan.changes[0].to, "interval_ms=500");
+	assert_string_equal(plan.changes[0].attribute, "settings");
+	assert_int_equal(plan.changes[0].pid, 4242);
+	nsp_plan_free(&plan);
+}
+
 static void test_tc_handle(void **state)
 {
 	(void)state;
@@ -1562,6 +1612,7 @@ int main(void)
 		cmocka_unit_test(test_xdp_of_another_instance_of_the_file),
 		cmocka_unit_test(test_scope_marks),
 		cmocka_unit_test(test_marks),
+		cmocka_unit_test(test_worker_settings_change),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);

@@ -30,6 +30,10 @@ static const struct nsp_workerstate sample = {
 	.targets_up = 2,
 	.sent = 18446744073709551615ULL,
 	.received = 7,
+	.repairs = 3,
+	.reason = "",
+	.ping = "port=10086 interval_ms=1000",
+	.reloader = 4241,
 };
 
 static const char sample_text[] = "pid 4242\n"
@@ -40,7 +44,10 @@ static const char sample_text[] = "pid 4242\n"
 				  "targets 3\n"
 				  "targets_up 2\n"
 				  "sent 18446744073709551615\n"
-				  "received 7\n";
+				  "received 7\n"
+				  "repairs 3\n"
+				  "reloader 4241\n"
+				  "ping port=10086 interval_ms=1000\n";
 
 static void test_format_golden(void **state)
 {
@@ -71,7 +78,31 @@ static void test_round_trip(void **state)
 		assert_int_equal(out.path_up, in.path_up);
 		assert_int_equal(out.targets, in.targets);
 		assert_int_equal(out.targets_up, in.targets_up);
+		assert_true(out.repairs == in.repairs);
+		assert_string_equal(out.reason, in.reason);
+		assert_string_equal(out.ping, in.ping);
+		assert_int_equal(out.reloader, in.reloader);
 	}
+}
+
+/* A down path's reason is one line, whatever it holds; an older file has none. */
+static void test_reason_and_older_files(void **state)
+{
+	struct nsp_workerstate in = sample, out;
+	char buf[1024], old[1024];
+
+	(void)state;
+	in.path_up = false;
+	snprintf(in.reason, sizeof(in.reason), "datapath: foreign program id 7\non eth0");
+	assert_true(nsp_workerstate_format(buf, sizeof(buf), &in) > 0);
+	assert_int_equal(nsp_workerstate_parse(buf, &out), 0);
+	assert_string_equal(out.reason, "datapath: foreign program id 7 on eth0");
+	/* written before repairs and reasons existed */
+	snprintf(old, sizeof(old), "%.*s", (int)(strstr(sample_text, "repairs") - sample_text),
+		 sample_text);
+	assert_int_equal(nsp_workerstate_parse(old, &out), 0);
+	assert_true(out.repairs == 0 && out.reason[0] == '\0' && out.ping[0] == '\0' &&
+		    out.reloader == 0);
 }
 
 /* One line of the sample replaced (or removed, with "") must be refused. */
@@ -100,6 +131,7 @@ static const struct damage damages[] = {
 	{"sent missing", "sent 18446744073709551615", ""},
 	{"received empty", "received 7", "received \n"},
 	{"key without its space", "received 7", "received7\n"},
+	{"repairs not a number", "repairs 3", "repairs x\n"},
 };
 
 static void test_damaged_files_are_refused(void **state)
@@ -201,6 +233,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_golden),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_reason_and_older_files),
 		cmocka_unit_test(test_damaged_files_are_refused),
 		cmocka_unit_test(test_write_read_remove),
 		cmocka_unit_test(test_start_ticks_of_a_missing_process),

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
-# What nsping must not touch: foreign objects (SPEC.md "Ownership"), broken
+# What nsping must not touch: foreign objects (README.md "Ownership"), broken
 # configurations, a held lock, validate. Sourced by run.sh.
 
 # conflict_case WHAT KIND NAME: with a foreign object in place (made by the
@@ -15,8 +15,9 @@ conflict_case() {
 		fail "plan --json shows no conflict naming $name: $(jq -c '.conflicts' "$T/plan.json")"
 	jq -e --arg n "$name" --arg k "$kind" 'any(.conflicts[]?; (.object | contains($n)) and .kind == $k)' "$T/plan.json" >/dev/null ||
 		fail "plan --json: the conflict on $name is not of kind $kind: $(jq -c '.conflicts' "$T/plan.json")"
+	[ "$RC" -eq 3 ] || fail "plan --json with a foreign $what exits $RC, expected 3"
 	nspx plan
-	[ "$RC" -ne 0 ] || fail "plan with a conflict exits 0"
+	[ "$RC" -eq 3 ] || fail "plan with a foreign $what exits $RC, expected 3"
 	grep -qi conflict "$T/out" "$T/err" || fail "plan does not show the conflict: $(head -c 300 "$T/out")"
 	nspx_traced apply
 	[ "$RC" -eq 3 ] || fail "apply with a foreign $what exits $RC, expected 3"
@@ -45,7 +46,7 @@ foreign_link() {
 # 7a. an interface of the host veth's name that is not ours
 test_foreign_link() {
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	foreign_link "$(inst_host 1)"
 	conflict_case "interface $(inst_host 1)" link "$(inst_host 1)"
 	[ -n "$(ifindex_of "$NODE" "$(inst_host 1)")" ] || fail "the foreign dummy is gone"
@@ -57,7 +58,7 @@ test_foreign_link() {
 # nobody
 test_foreign_veth() {
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	ip -n "$NODE" link add "$(inst_host 1)" type veth peer name "fv${ID}" || fail "lab: veth"
 	conflict_case "veth $(inst_host 1)" link "$(inst_host 1)"
 	return 0
@@ -67,7 +68,7 @@ test_foreign_veth() {
 test_foreign_netns() {
 	local ino
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	ip netns add "$(inst_ns 1)" || fail "lab: ip netns add"
 	ino=$(netns_inode "$(inst_ns 1)")
 	ns_snapshot "$(inst_ns 1)" ns_before
@@ -83,7 +84,7 @@ test_foreign_netns() {
 # either
 test_foreign_netns_other_mark() {
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	ip netns add "$(inst_ns 1)" || fail "lab: ip netns add"
 	ip -n "$(inst_ns 1)" link set dev lo alias "nsping:someoneelse"
 	conflict_case "netns $(inst_ns 1) marked for another instance" netns "$(inst_ns 1)"
@@ -93,7 +94,7 @@ test_foreign_netns_other_mark() {
 # 7e. a conflict in one instance changes nothing for the other
 test_conflict_blocks_all_instances() {
 	lab_up drop
-	write_conf "$CONF" 2
+	write_conf 2
 	foreign_link "$(inst_host 2)"
 	snapshot before
 	nspx apply
@@ -129,68 +130,59 @@ line_of() { grep -nE "$1" "$CONF" | head -n 1 | cut -d: -f1; }
 # 8. broken configurations change nothing
 test_bad_config_syntax() {
 	lab_up drop
-	write_conf "$CONF" 1
-	sed -i 's/^\( *mac *=\) "inherit";/\1 = "inherit";/' "$CONF"
+	write_conf 1
+	conf_edit 's/^\( *mac *=\) "inherit";/\1 = "inherit";/'
 	bad_config syntax syntax "$(line_of '^ *mac *= =')"
 }
 
 test_bad_config_unknown_key() {
 	local l
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	l=$(line_of '^ *mac *=')
-	sed -i "${l}a\\    colour  = \"blue\";" "$CONF"
+	conf_edit "${l}a\\    colour  = \"blue\";"
 	bad_config unknown-key "instances[0].colour" "$((l + 1))"
 }
 
 test_bad_config_bad_mac() {
 	lab_up drop
-	write_conf "$CONF" 1 02:00:00:00:00:zz
+	write_conf 1 02:00:00:00:00:zz
 	bad_config bad-mac "instances[0].mac" "$(line_of '^ *mac *=')"
 }
 
 test_bad_config_multicast_mac() {
 	lab_up drop
-	write_conf "$CONF" 1 01:00:5e:00:00:01
+	write_conf 1 01:00:5e:00:00:01
 	bad_config multicast-mac "instances[0].mac" "$(line_of '^ *mac *=')"
 }
 
 test_bad_config_long_ifname() {
 	lab_up drop
-	write_conf "$CONF" 1
-	sed -i "s/host = \"$(inst_host 1)\"/host = \"vph${ID}1234567890\"/" "$CONF"
+	write_conf 1
+	conf_edit "s/host = \"$(inst_host 1)\"/host = \"vph${ID}1234567890\"/"
 	bad_config long-ifname "instances[0].veth.host" "$(line_of '^ *veth *=')"
 }
 
 test_bad_config_second_instance() {
 	# an error in the second instance: nothing of the (valid) first is built
 	lab_up drop
-	write_conf "$CONF" 2
+	write_conf 2
 	local l
 	l=$(grep -n '^ *address *=' "$CONF" | sed -n 2p | cut -d: -f1)
-	sed -i "${l}s#10.99.0.2/24#10.99.0.2/33#" "$CONF"
+	conf_edit "${l}s#10.99.0.2/24#10.99.0.2/33#"
 	bad_config bad-prefix-2nd "instances[1].address" "$l"
 	netns_exists "$(inst_ns 1)" && fail "instance 1 was built"
 	return 0
 }
 
-# 11. the lock: held elsewhere past --lock-wait -> 75, nothing changed
+# 11. the lock (README.md: --state-dir, --lock-wait, exit 75): held elsewhere
+# past --lock-wait, apply, destroy and run exit 75 and change nothing; apply
+# waits at least --lock-wait first; released, apply goes through.
 test_lock_held() {
-	local pid t0 t1 ms
+	local t0 t1 ms cmd
 	lab_up drop
-	write_conf "$CONF" 1
-	(
-		exec 9>"$STATE/lock"
-		flock -x 9
-		exec sleep 120
-	) &
-	pid=$!
-	bg_pid "$pid"
-	for _ in $(seq 1 100); do
-		flock -n "$STATE/lock" true 2>/dev/null || break
-		sleep 0.05
-	done
-	flock -n "$STATE/lock" true 2>/dev/null && fail "lab: could not hold the lock"
+	write_conf 1
+	hold_lock
 	snapshot before
 	t0=$(date +%s%N)
 	nspx --lock-wait 1 apply
@@ -198,13 +190,14 @@ test_lock_held() {
 	ms=$(((t1 - t0) / 1000000))
 	[ "$RC" -eq 75 ] || fail "apply with the lock held elsewhere exits $RC, expected 75"
 	[ "$ms" -ge 900 ] || fail "apply gave up after ${ms}ms, before --lock-wait 1"
-	[ "$ms" -le 6000 ] || fail "apply took ${ms}ms with --lock-wait 1"
+	for cmd in apply destroy "run --count 1"; do
+		# shellcheck disable=SC2086 # run takes its option
+		nspx --lock-wait 0 $cmd
+		[ "$RC" -eq 75 ] || fail "$cmd with the lock held elsewhere exits $RC, expected 75"
+	done
 	snapshot after
-	same_snapshot before after "apply without the lock changed something"
-	nspx --lock-wait 1 destroy
-	[ "$RC" -eq 75 ] || fail "destroy with the lock held elsewhere exits $RC, expected 75"
-	kill "$pid"
-	wait "$pid" 2>/dev/null
+	same_snapshot before after "apply, destroy or run without the lock changed something"
+	release_lock
 	nspx --lock-wait 5 apply
 	[ "$RC" -eq 0 ] || fail "apply after the lock was released exits $RC"
 	check_instance 1 "$NODE_MAC"
@@ -214,7 +207,7 @@ test_lock_held() {
 test_validate_no_kernel() {
 	local c
 	lab_up drop
-	write_conf "$CONF" 2
+	write_conf 2
 	snapshot before
 	nspx_traced validate
 	[ "$RC" -eq 0 ] || fail "validate on a good config exits $RC: $(head -n 2 "$T/err" | tr '\n' '|')"
@@ -234,7 +227,7 @@ test_validate_no_kernel() {
 # usage errors are 64 and change nothing
 test_usage_error() {
 	lab_up drop
-	write_conf "$CONF" 1
+	write_conf 1
 	snapshot before
 	nspx frobnicate
 	[ "$RC" -eq 64 ] || fail "an unknown command exits $RC, expected 64"
@@ -249,8 +242,8 @@ test_usage_error() {
 test_bad_config_netns_escape() {
 	# a netns name that would escape /run/netns
 	lab_up drop
-	write_conf "$CONF" 1
-	sed -i "s#netns   = \"$(inst_ns 1)\";#netns   = \"../$(inst_ns 1)\";#" "$CONF"
+	write_conf 1
+	conf_edit "s#netns   = \"$(inst_ns 1)\";#netns   = \"../$(inst_ns 1)\";#"
 	bad_config netns-escape "instances[0].netns" "$(line_of '^ *netns *=')"
 	[ -e "/run/$(inst_ns 1)" ] && fail "a file /run/$(inst_ns 1) appeared"
 	return 0
@@ -260,8 +253,8 @@ test_bad_config_duplicate_host_veth() {
 	# two instances clash on veth.host: the second one is named
 	local l
 	lab_up drop
-	write_conf "$CONF" 2
+	write_conf 2
 	l=$(grep -n '^ *veth *=' "$CONF" | sed -n 2p | cut -d: -f1)
-	sed -i "${l}s#host = \"$(inst_host 2)\"#host = \"$(inst_host 1)\"#" "$CONF"
+	conf_edit "${l}s#host = \"$(inst_host 2)\"#host = \"$(inst_host 1)\"#"
 	bad_config dup-veth-host "instances[1].veth.host" "$l"
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * LD_PRELOAD shim for the contract tests: strace can't show which ethtool
- * command an ioctl(SIOCETHTOOL) carries (it prints ifr_data as a pointer), so
- * this wrapper appends one line per SIOCETHTOOL call to $NSPT_IOCTL_LOG:
+ * LD_PRELOAD shim of the real-kernel tests (tests/lib/lab.sh): strace can't
+ * show which ethtool command an ioctl(SIOCETHTOOL) carries (it prints ifr_data
+ * as a pointer), so this wrapper appends one line per SIOCETHTOOL call to
+ * $LAB_IOCTL_LOG:
  *   SIOCETHTOOL IFNAME cmd=0xNN ret=R
  * and otherwise calls the real ioctl unchanged.
  */
@@ -40,7 +41,7 @@ int ioctl(int fd, unsigned long req, ...)
 	}
 	r = real(fd, req, arg);
 	e = errno;
-	path = getenv("NSPT_IOCTL_LOG");
+	path = getenv("LAB_IOCTL_LOG");
 	if (req == SIOCETHTOOL && arg && path) {
 		struct ifreq *ifr = arg;
 

@@ -829,6 +829,12 @@ static int read_whole(const char *path, char **ret, size_t *ret_len)
  */
 int nsp_config_load(const char *path, struct nsp_config *ret_cfg, struct nsp_diag *diag)
 {
+	return nsp_config_load_keep(path, ret_cfg, diag, NULL);
+}
+
+int nsp_config_load_keep(const char *path, struct nsp_config *ret_cfg, struct nsp_diag *diag,
+			 char **ret_text)
+{
 	const char *nul;
 	char *text = NULL;
 	size_t len = 0;
@@ -848,7 +854,10 @@ int nsp_config_load(const char *path, struct nsp_config *ret_cfg, struct nsp_dia
 	} else {
 		r = nsp_config_load_string(text, path, ret_cfg, diag);
 	}
-	free(text);
+	if (r == 0 && ret_text)
+		*ret_text = text;
+	else
+		free(text);
 	return r;
 }
 
@@ -862,6 +871,24 @@ int nsp_config_load_string(const char *text, const char *name, struct nsp_config
 	r = load(&cf, name, config_read_string(&cf, text) == CONFIG_TRUE, ret_cfg, diag);
 	config_destroy(&cf);
 	return r;
+}
+
+void nsp_ping_text(const struct nsp_instance *in, char buf[NSP_PING_TEXT_MAX])
+{
+	const struct nsp_ping *p = &in->ping;
+	uint32_t hash = 2166136261u; /* FNV-1a over the targets, in order */
+
+	for (size_t i = 0; i < p->n_targets; i++) {
+		const uint8_t *b = (const uint8_t *)&p->targets[i];
+
+		for (size_t k = 0; k < sizeof(p->targets[i]); k++)
+			hash = (hash ^ b[k]) * 16777619u;
+	}
+	snprintf(buf, NSP_PING_TEXT_MAX,
+		 "port=%u magic=0x%08x interval_ms=%u timeout_ms=%u down_after=%u up_after=%u "
+		 "sports=%u-%u targets=%zu/%08x",
+		 p->port, p->magic, p->interval_ms, p->timeout_ms, p->down_after, p->up_after,
+		 p->sport_min, p->sport_max, p->n_targets, hash);
 }
 
 void nsp_config_free(struct nsp_config *cfg)

@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * run's reconciler, once the first apply is done: it watches the kernel
+ * (watch.c) and repairs what drifts with the smallest plan, while the worker,
+ * its child, probes. It tells the worker when an instance's datapath is being
+ * repaired or cannot be (common/ctl.h), so that a local fault never reads as
+ * a gateway outage. It ends when the worker ends, with its exit code.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "commands.h"
+#include "config.h"
+#include "converge.h"
+#include "ctl.h"
+#include "lock.h"
+#include "progcache.h"
+#include "render.h"
+#include "watch.h"
+
+#define MS 1000000ULL
+/* Notifications come in bursts (a netns flush is several): wait for the end. */
+#define COALESCE_NS	(1 * MS)
+#define COALESCE_MAX_NS (20 * MS)
+/* A check without a notification, for what sends none. */
+#define FALLBACK_NS	 (1000 * MS)
+#define BACKOFF_FIRST_NS (100 * MS)
+#define BACKOFF_MAX_NS	 (30000 * MS)
+#define LOCK_WAIT_MS	 100 /* another nsping's apply holds it that long at most */
+#define LOCK_RETRY_NS	 (50 * MS)
+
+struct heal_instance {
+	bool dirty;
+	uint64_t first_ns; /* the first notification since the last check */
+	bool repairing;	   /* the worker was told so */
+	bool broken;
+	char reason[192]; /* why it is broken, as last said */
+	uint64_t repairs;
+};
+
+struct healer {
+	const struct nsp_options *o;
+	const struct nsp_config *cfg;
+	struct nsp_config *own_cfg; /* cfg after a reload, ours to free */
+	char *text;		    /* the file's text that cfg came from, when known */
+	struct nsp_kernel k;
+	struct nsp_converge c;
+	struct nsp_watch watch;
+	struct heal_instance *inst;
+	bool *dirty; /* nsp_watch_read()'s view of inst[].dirty */
+	int ep, tfd, sfd, ctl;
+	pid_t worker;
+	int exit_code;
+	bool worker_done;
+	uint64_t check_at; /* 0: none due */
+	uint64_t check_limit;
+	uint64_t fallback_at;
+	uint64_t retry_at; /* after a failed repair, not before */
+	uint64_t backoff_ns;
+	bool reload;	/* SIGHUP came */
+	bool reloading; /* the changes of this check apply a new file: not repairs */
+};
+
+static uint64_t now_ns(void)
+{
+	return nsp_clock_ns(CLOCK_MONOTONIC);
+}
+
+static void tell_worker(struct healer *h, size_t i, enum nsp_ctl_type type, uint64_t t,
+			const char *reason)
+{
+	struct nsp_ctl_msg m = {
+		.type = type, .instance = (uint32_t)i, .t_ns = t, .repairs = h->inst[i].repairs};
+
+	snprintf(m.reason, sizeof(m.reason), "%s", reason ? reason : "");
+	/* never block: a worker that does not read is about to be reaped */
+	send(h->ctl, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* One line of run's output: JSON on stdout with --json, text on stderr otherwise. */
+static void emit(struct healer *h, const char *text, size_t len)
+{
+	FILE *f = h->o->json ? stdout : stderr;
+
+	fwrite(text, 1, len, f);
+	fflush(f);
+}
+
+static void say_broken(struct healer *h, size_t i, const char *reason)
+{
+	const char *name = h->cfg->instances[i].name;
+	struct heal_instance *x = &h->inst[i];
+	struct nsp_json j;
+	size_t len = 0;
+	char *buf = NULL;
+	FILE *f;
+
+	if (x->broken && !strcmp(x->reason, reason))
+		return; /* said once */
+	x->broken = true;
+	snprintf(x->reason, sizeof(x->reason), "%s", reason);
+	tell_worker(h, i, NSP_CTL_BROKEN, now_ns(), reason);
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return;
+	if (h->o->json) {
+		nsp_json_init(&j, f);
+		nsp_json_begin_object(&j, NULL);
+		nsp_json_string(&j, "type", "repair");
+		nsp_json_string(&j, "instance", name);
+		nsp_json_string(&j, "result", "blocked");
+		nsp_json_string(&j, "reason", reason);
+		nsp_json_end_object(&j); /* and its newline */
+	} else {
+		fprintf(f, "nsping: %s: cannot repair: %s\n", name, reason);
+	}
+	fclose(f);
+	emit(h, buf, len);
+	free(buf);
+}
+
+/* Whole again without a repair of ours (someone else put it back). */
+static void say_whole(struct healer *h, size_t i)
+{
+	struct heal_instance *x = &h->inst[i];
+
+	if (!x->broken && !x->repairing)
+		return;
+	if (x->broken && !h->o->json && h->o->verbosity != NSP_QUIET)
+		fprintf(stderr, "nsping: %s: whole again\n", h->cfg->instances[i].name);
+	x->broken = x->repairing = false;
+	x->reason[0] = '\0';
+	tell_worker(h, i, NSP_CTL_REPAIRED, now_ns(), NULL);
+}
+
+/* What drifted was put back: one line with every change, and how long it took. */
+static void say_repaired(struct healer *h, size_t i, double ms)
+{
+	const struct nsp_plan *done = &h->c.done;
+	const char *name = h->cfg->instances[i].name;
+	const char *sep = "";
+	struct nsp_json j;
+	size_t len = 0;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return;
+	if (h->o->json) {
+		nsp_json_init(&j, f);
+		nsp_json_begin_object(&j, NULL);
+		nsp_json_string(&j, "type", "repair");
+		nsp_json_string(&j, "instance", name);
+		nsp_json_string(&j, "result", h->reloading ? "reloaded" : "repaired");
+		nsp_json_double(&j, "ms", ms);
+		nsp_json_uint(&j, "repairs", h->inst[i].repairs);
+		nsp_json_begin_array(&j, "changes");
+		for (size_t k = 0; k < done->n_changes; k++)
+			if (done->changes[k].instance == i)
+				nsp_render_change_json(&j, h->cfg, &done->changes[k]);
+		nsp_json_end_array(&j);
+		nsp_json_end_object(&j);
+	} else {
+		fprintf(f, "nsping: %s: %s in %.2f ms: ", name,
+			h->reloading ? "reload applied" : "repaired", ms);
+		for (size_t k = 0; k < done->n_changes; k++) {
+			if (done->changes[k].instance != i)
+				continue;
+			fputs(sep, f);
+			nsp_render_change(f, &done->changes[k]);
+			sep = "; ";
+		}
+		fputc('\n', f);
+	}
+	fclose(f);
+	emit(h, buf, len);
+	free(buf);
+}
+
+static int epoll_add(struct healer *h, int fd)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+
+	return epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* Watch what the last observation found: new netns sockets are added to the loop. */
+static void follow(struct healer *h)
+{
+	for (size_t i = 0; i < h->cfg->n_instances; i++) {
+		int r = nsp_watch_update(&h->watch, i, &h->c.obs[i]);
+
+		if (r == 1 && h->watch.inst[i].fd >= 0)
+			r = epoll_add(h, h->watch.inst[i].fd);
+		if (r < 0)
+			fprintf(stderr, "nsping: %s: watching netns %s: %s\n",
+				h->cfg->instances[i].name, h->cfg->instances[i].netns,
+				strerror(-r));
+	}
+}
+
+static bool changes_of(const struct nsp_plan *plan, size_t i)
+{
+	for (size_t k = 0; k < plan->n_changes; k++)
+		if (plan->changes[k].instance == i)
+			return true;
+	return false;
+}
+
+/* Why instance i cannot be converged now, or NULL. */
+static const char *blocked_by(const struct nsp_plan *plan, size_t i)
+{
+	for (size_t k = 0; k < plan->n_conflicts; k++)
+		if (plan->conflicts[k].instance == i)
+			return plan->conflicts[k].reason;
+	for (size_t k = 0; k < plan->n_problems; k++)
+		if (plan->problems[k].instance == i)
+			return plan->problems[k].reason;
+	return NULL;
+}
+
+static void clear_dirty(struct healer *h)
+{
+	for (size_t i = 0; i < h->cfg->n_instances; i++)
+		h->inst[i].dirty = h->dirty[i] = false;
+}
+
+static void failed(struct healer *h, uint64_t now, const char *why)
+{
+	h->backoff_ns = h->backoff_ns ? h->backoff_ns * 2 : BACKOFF_FIRST_NS;
+	if (h->backoff_ns > BACKOFF_MAX_NS)
+		h->backoff_ns = BACKOFF_MAX_NS;
+	h->retry_at = now + h->backoff_ns;
+	h->check_at = h->retry_at;
+	for (size_t i = 0; i < h->cfg->n_instances; i++)
+		if (h->inst[i].dirty || changes_of(&h->c.plan, i))
+			say_broken(h, i, why);
+}
+
+/* Observe, and repair what drifted. */
+static void check(struct healer *h, uint64_t now)
+{
+	size_t n = h->cfg->n_instances;
+	uint64_t start;
+	bool any = false;
+	char why[600];
+	int lock, e;
+
+	h->check_at = 0;
+	h->fallback_at = now + FALLBACK_NS;
+	if (nsp_converge_observe(&h->c) < 0 || nsp_converge_plan(&h->c) < 0) {
+		failed(h, now, h->c.err);
+		return;
+	}
+	follow(h);
+	for (size_t i = 0; i < n; i++) {
+		const char *reason = blocked_by(&h->c.plan, i);
+
+		if (reason)
+			say_broken(h, i, reason);
+		else if (changes_of(&h->c.plan, i))
+			any = true;
+		else
+			say_whole(h, i);
+	}
+	if (!any) {
+		clear_dirty(h);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!changes_of(&h->c.plan, i))
+			continue;
+		h->inst[i].repairing = true;
+		tell_worker(h, i, NSP_CTL_REPAIRING, h->inst[i].dirty ? h->inst[i].first_ns : now,
+			    NULL);
+	}
+	lock = nsp_lock_take(h->o->state_dir, LOCK_WAIT_MS);
+	if (lock == -EWOULDBLOCK) {
+		h->check_at = now_ns() + LOCK_RETRY_NS; /* an apply of someone else's */
+		return;
+	}
+	if (lock < 0) {
+		snprintf(why, sizeof(why), "%s/lock: %s", h->o->state_dir, strerror(-lock));
+		failed(h, now, why);
+		return;
+	}
+	start = now_ns();
+	nsp_plan_free(&h->c.done);
+	e = nsp_converge_apply(&h->c);
+	nsp_lock_release(lock);
+	for (size_t i = 0; i < n; i++) {
+		if (!changes_of(&h->c.done, i))
+			continue;
+		h->inst[i].repairs += !h->reloading;
+		say_repaired(h, i, (double)(now_ns() - start) / 1e6);
+	}
+	if (e < 0) {
+		snprintf(why, sizeof(why), "repair failed: %s", h->c.err);
+		failed(h, now_ns(), why);
+		return;
+	}
+	h->backoff_ns = 0;
+	follow(h);
+	for (size_t i = 0; i < n; i++) {
+		const char *reason = blocked_by(&h->c.plan, i);
+
+		if (reason)
+			say_broken(h, i, reason);
+		else if (h->inst[i].repairing || h->inst[i].broken)
+			say_whole(h, i);
+	}
+	clear_dirty(h);
+}
+
+/* A notification on fd: mark what it concerns, and when to look. */
+static void on_notification(struct healer *h, int fd, uint64_t now)
+{
+	int r = nsp_watch_read(&h->watch, fd, h->dirty);
+
+	if (r < 0) {
+		fprintf(stderr, "nsping: reading notifications: %s\n", strerror(-r));
+		return;
+	}
+	for (size_t i = 0; i < h->cfg->n_instances; i++) {
+		if (h->dirty[i] && !h->inst[i].dirty) {
+			h->inst[i].dirty = true;
+			h->inst[i].first_ns = now;
+		}
+	}
+	if (!r && !h->check_at)
+		return;
+	if (!h->check_at) {
+		h->check_limit = now + COALESCE_MAX_NS;
+		h->check_at = now + COALESCE_NS;
+	} else if (r && h->check_at < h->check_limit) {
+		h->check_at =
+			now + COALESCE_NS < h->check_limit ? now + COALESCE_NS : h->check_limit;
+	}
+	if (h->check_at < h->retry_at)
+		h->check_at = h->retry_at;
+}
+
+static void reap(struct healer *h)
+{
+	int status;
+
+	if (h->worker_done || waitpid(h->worker, &status, WNOHANG) != h->worker)
+		return;
+	h->worker_done = true;
+	if (WIFEXITED(status))
+		h->exit_code = WEXITSTATUS(status);
+	else
+		h->exit_code = NSP_EXIT_FAILURE;
+}
+
+static void on_signal(struct healer *h)
+{
+	struct signalfd_siginfo si;
+
+	while (read(h->sfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap(h);
+			break;
+		case SIGHUP:
+			h->reload = true;
+			break;
+		default: /* SIGTERM, SIGINT: the worker prints its summaries and ends */
+			kill(h->worker, (int)si.ssi_signo);
+			break;
+		}
+	}
+}
+
+/* What depends on the configuration: the kernel handles, the watch, the per-instance state. */
+static int setup_config(struct healer *h)
+{
+	int r;
+
+	r = nsp_kernel_open(&h->k, h->cfg->n_instances);
+	if (r < 0)
+		return r;
+	r = nsp_converge_init(&h->c, &h->k, h->cfg, nsp_plan_build);
+	if (r < 0)
+		return r;
+	h->c.tolerate_blocked = true;
+	/* our programs stay loaded: a detached one goes back with one request */
+	nsp_progcache_clear();
+	nsp_progcache_enable();
+	r = nsp_watch_open(&h->watch, h->cfg);
+	if (r < 0)
+		return r;
+	h->inst = calloc(h->cfg->n_instances + 1, sizeof(*h->inst));
+	h->dirty = calloc(h->cfg->n_instances + 1, sizeof(*h->dirty));
+	if (!h->inst || !h->dirty)
+		return -ENOMEM;
+	if ((r = epoll_add(h, h->watch.host_fd)) < 0 || (r = epoll_add(h, h->watch.inotify_fd)) < 0)
+		return r;
+	return 0;
+}
+
+static void teardown_config(struct healer *h)
+{
+	nsp_watch_close(&h->watch); /* its fds leave the epoll set as they close */
+	nsp_converge_free(&h->c);
+	nsp_kernel_close(&h->k);
+	free(h->inst);
+	free(h->dirty);
+	h->inst = NULL;
+	h->dirty = NULL;
+}
+
+static int setup(struct healer *h)
+{
+	sigset_t set;
+
+	h->ep = epoll_create1(EPOLL_CLOEXEC);
+	h->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	h->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (h->ep < 0 || h->tfd < 0 || h->sfd < 0)
+		return -errno;
+	if (epoll_add(h, h->sfd) < 0 || epoll_add(h, h->tfd) < 0)
+		return -errno;
+	reap(h); /* a SIGCHLD before the signalfd existed was lost */
+	return setup_config(h);
+}
+
+static void teardown(struct healer *h)
+{
+	teardown_config(h);
+	nsp_progcache_clear();
+	if (h->own_cfg) {
+		nsp_config_free(h->own_cfg);
+		free(h->own_cfg);
+	}
+	free(h->text);
+	if (h->ep >= 0)
+		close(h->ep);
+	if (h->tfd >= 0)
+		close(h->tfd);
+	if (h->sfd >= 0)
+		close(h->sfd);
+}
+
+/* The new configuration's text to the worker, as a memfd: it may be large. */
+static void send_config(struct healer *h, const char *text)
+{
+	struct nsp_ctl_msg m = {.type = NSP_CTL_RELOAD};
+	char control[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control,
+			     .msg_controllen = sizeof(control)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	size_t len = strlen(text);
+	int fd = memfd_create("nsping.conf", MFD_CLOEXEC);
+
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
+		fprintf(stderr, "nsping: reload: passing the file to the worker: %s\n",
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	snprintf(m.reason, sizeof(m.reason), "%s", h->o->config);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (sendmsg(h->ctl, &msg, MSG_NOSIGNAL) < 0)
+		fprintf(stderr, "nsping: reload: telling the worker: %s\n", strerror(errno));
+	close(fd);
+}
+
+/*
+ * SIGHUP: the file read again. An invalid one is logged and the running
+ * configuration kept; a valid one is applied (as repairs are, with their
+ * log lines) and handed to the worker, which keeps the statistics of the
+ * targets that stay.
+ */
+static int reload(struct healer *h)
+{
+	struct nsp_config *cfg = calloc(1, sizeof(*cfg));
+	struct heal_instance *old = h->inst;
+	const struct nsp_config *old_cfg = h->cfg;
+	uint64_t *repairs;
+	struct nsp_diag diag = {0};
+	char *text = NULL;
+	int r;
+
+	if (!cfg)
+		return -ENOMEM;
+	r = nsp_config_load_keep(h->o->config, cfg, &diag, &text);
+	if (r < 0) {
+		for (size_t i = 0; i < diag.n; i++)
+			fprintf(stderr, "nsping: reload: %s\n", diag.msgs[i]);
+		if (r != -EINVAL)
+			fprintf(stderr, "nsping: reload: %s: %s\n", h->o->config, strerror(-r));
+		fprintf(stderr, "nsping: reload: keeping the running configuration\n");
+		nsp_diag_free(&diag);
+		free(cfg);
+		return 0;
+	}
+	if (h->text && !strcmp(text, h->text)) {
+		fprintf(stderr, "nsping: reload: %s has not changed\n", h->o->config);
+		nsp_config_free(cfg);
+		free(cfg);
+		free(text);
+		return 0;
+	}
+	/* the repair counts go on, by instance name */
+	repairs = calloc(cfg->n_instances + 1, sizeof(*repairs));
+	for (size_t i = 0; repairs && i < cfg->n_instances; i++)
+		for (size_t j = 0; j < old_cfg->n_instances; j++)
+			if (!strcmp(cfg->instances[i].name, old_cfg->instances[j].name))
+				repairs[i] = old[j].repairs;
+	h->inst = NULL; /* old, freed below */
+	nsp_watch_close(&h->watch);
+	nsp_converge_free(&h->c);
+	nsp_kernel_close(&h->k);
+	free(h->dirty);
+	free(old);
+	if (h->own_cfg) {
+		nsp_config_free(h->own_cfg);
+		free(h->own_cfg);
+	}
+	h->cfg = h->own_cfg = cfg;
+	free(h->text);
+	h->text = text;
+	r = setup_config(h);
+	if (r < 0) {
+		free(repairs);
+		return r;
+	}
+	for (size_t i = 0; repairs && i < cfg->n_instances; i++)
+		h->inst[i].repairs = repairs[i];
+	free(repairs);
+	fprintf(stderr, "nsping: reloaded %s: %zu instance%s\n", h->o->config, cfg->n_instances,
+		cfg->n_instances == 1 ? "" : "s");
+	send_config(h, text);
+	h->reloading = true;
+	check(h, now_ns());
+	h->reloading = false;
+	return 0;
+}
+
+static int arm(struct healer *h)
+{
+	uint64_t at = h->fallback_at;
+	struct itimerspec its = {0};
+
+	if (h->check_at && h->check_at < at)
+		at = h->check_at;
+	its.it_value.tv_sec = (time_t)(at / 1000000000ULL);
+	its.it_value.tv_nsec = (long)(at % 1000000000ULL);
+	if (!at)
+		its.it_value.tv_nsec = 1;
+	return timerfd_settime(h->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0 ? -errno : 0;
+}
+
+static int loop(struct healer *h)
+{
+	struct epoll_event evs[16];
+
+	check(h, now_ns()); /* subscribes in each netns, and catches what changed since apply */
+	while (!h->worker_done) {
+		uint64_t now = now_ns(), expirations;
+		int n, r;
+
+		if (h->reload) {
+			h->reload = false;
+			r = reload(h);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if ((h->check_at && now >= h->check_at) || now >= h->fallback_at) {
+			check(h, now);
+			continue;
+		}
+		r = arm(h);
+		if (r < 0)
+			return r;
+		n = epoll_wait(h->ep, evs, 16, -1);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		now = now_ns();
+		for (int k = 0; k < n; k++) {
+			int fd = evs[k].data.fd;
+
+			if (fd == h->sfd)
+				on_signal(h);
+			else if (fd == h->tfd)
+				r = (int)read(h->tfd, &expirations, sizeof(expirations));
+			else
+				on_notification(h, fd, now);
+		}
+	}
+	return 0;
+}
+
+int nsp_cmd_heal(const struct nsp_options *o, const struct nsp_config *cfg, int worker, int ctl)
+{
+	struct healer h = {.o = o,
+			   .cfg = cfg,
+			   .ep = -1,
+			   .tfd = -1,
+			   .sfd = -1,
+			   .ctl = ctl,
+			   .worker = worker,
+			   .watch = {.host_fd = -1, .inotify_fd = -1}};
+	int r;
+
+	struct nsp_config now = {0};
+	struct nsp_diag diag = {0};
+
+	/* what the running configuration came from, to tell a reload that changes nothing */
+	if (nsp_config_load_keep(o->config, &now, &diag, &h.text) == 0)
+		nsp_config_free(&now);
+	nsp_diag_free(&diag);
+	r = setup(&h);
+	if (r == 0)
+		r = loop(&h);
+	if (r < 0) {
+		/* without repairs the worker would report local faults as outages */
+		fprintf(stderr, "nsping: run: watching for drift: %s; stopping the worker\n",
+			strerror(-r));
+		kill(h.worker, SIGTERM);
+		while (!h.worker_done && waitpid(h.worker, NULL, 0) < 0 && errno == EINTR)
+			;
+		h.exit_code = NSP_EXIT_FAILURE;
+	}
+	teardown(&h);
+	close(ctl);
+	return h.exit_code;
+}
