@@ -228,13 +228,23 @@ static void dump_array_restart(void *arg)
 	*d = (struct dump_array){0};
 }
 
-/* A raw dump whose on_msg appends to a struct dump_array, handed over as ret. */
+struct read_attr;
+static int dump_raw(struct nsp_nl *nl, int type, const void *hdr, size_t size,
+		    const struct read_attr *at,
+		    void (*on_msg)(const struct nlmsghdr *nh, void *arg),
+		    void (*restart)(void *arg), void *arg);
+
+/*
+ * A raw dump (with the attribute at, or none) whose on_msg appends to a
+ * struct dump_array, handed over as ret.
+ */
 static int dump_array(struct nsp_nl *nl, int type, const void *hdr, size_t size,
+		      const struct read_attr *at,
 		      void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *ret,
 		      size_t *ret_n)
 {
 	struct dump_array d = {0};
-	int r = nsp_nl_dump_raw(nl, type, hdr, size, on_msg, dump_array_restart, &d);
+	int r = dump_raw(nl, type, hdr, size, at, on_msg, dump_array_restart, &d);
 
 	if (r == 0)
 		r = d.err;
@@ -260,7 +270,7 @@ int nsp_nl_dump_links(struct nsp_nl *nl, struct nsp_obs_link **ret, size_t *ret_
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 
-	return dump_array(nl, RTM_GETLINK, &ifi, sizeof(ifi), on_link, ret, ret_n);
+	return dump_array(nl, RTM_GETLINK, &ifi, sizeof(ifi), NULL, on_link, ret, ret_n);
 }
 
 static void on_addr(const struct nlmsghdr *nh, void *arg)
@@ -293,7 +303,7 @@ int nsp_nl_dump_addrs(struct nsp_nl *nl, struct nsp_nl_addr **ret, size_t *ret_n
 {
 	struct ifaddrmsg hdr = {.ifa_family = AF_INET};
 
-	return dump_array(nl, RTM_GETADDR, &hdr, sizeof(hdr), on_addr, ret, ret_n);
+	return dump_array(nl, RTM_GETADDR, &hdr, sizeof(hdr), NULL, on_addr, ret, ret_n);
 }
 
 /*
@@ -336,7 +346,7 @@ int nsp_nl_dump_routes(struct nsp_nl *nl, struct nsp_obs_route **ret, size_t *re
 {
 	struct rtmsg rtm = {.rtm_family = AF_INET};
 
-	return dump_array(nl, RTM_GETROUTE, &rtm, sizeof(rtm), on_route, ret, ret_n);
+	return dump_array(nl, RTM_GETROUTE, &rtm, sizeof(rtm), NULL, on_route, ret, ret_n);
 }
 
 static void on_neigh(const struct nlmsghdr *nh, void *arg)
@@ -368,7 +378,7 @@ int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret
 {
 	struct ndmsg ndm = {.ndm_family = AF_INET};
 
-	return dump_array(nl, RTM_GETNEIGH, &ndm, sizeof(ndm), on_neigh, ret, ret_n);
+	return dump_array(nl, RTM_GETNEIGH, &ndm, sizeof(ndm), NULL, on_neigh, ret, ret_n);
 }
 
 /*
@@ -496,7 +506,8 @@ static int read_request(struct nsp_nl *nl, int type, int flags, const void *hdr,
  * a rebuild: it is read again, up to NSP_NL_DUMP_TRIES times, each read after
  * restart(arg) so that on_msg collects from nothing.
  */
-int nsp_nl_dump_raw(struct nsp_nl *nl, int type, const void *hdr, size_t size,
+static int dump_raw(struct nsp_nl *nl, int type, const void *hdr, size_t size,
+		    const struct read_attr *at,
 		    void (*on_msg)(const struct nlmsghdr *nh, void *arg),
 		    void (*restart)(void *arg), void *arg)
 {
@@ -504,9 +515,16 @@ int nsp_nl_dump_raw(struct nsp_nl *nl, int type, const void *hdr, size_t size,
 
 	for (int i = 0; i < NSP_NL_DUMP_TRIES && r == -EAGAIN; i++) {
 		restart(arg);
-		r = read_request(nl, type, NLM_F_DUMP, hdr, size, NULL, on_msg, arg);
+		r = read_request(nl, type, NLM_F_DUMP, hdr, size, at, on_msg, arg);
 	}
 	return r;
+}
+
+int nsp_nl_dump_raw(struct nsp_nl *nl, int type, const void *hdr, size_t size,
+		    void (*on_msg)(const struct nlmsghdr *nh, void *arg),
+		    void (*restart)(void *arg), void *arg)
+{
+	return dump_raw(nl, type, hdr, size, NULL, on_msg, restart, arg);
 }
 
 static void on_link_reply(const struct nlmsghdr *nh, void *arg)
@@ -540,6 +558,55 @@ int nsp_nl_get_link(struct nsp_nl *nl, const char *name, struct nsp_obs_link *re
 int nsp_nl_get_link_by_index(struct nsp_nl *nl, int ifindex, struct nsp_obs_link *ret)
 {
 	return ifindex > 0 ? get_link(nl, ifindex, NULL, ret) : -ENODEV;
+}
+
+/*
+ * The links of the netns that the socket's netns knows as nsid, read from
+ * here (IFLA_TARGET_NETNSID): no visit to it.
+ */
+int nsp_nl_dump_links_in(struct nsp_nl *nl, int nsid, struct nsp_obs_link **ret, size_t *ret_n)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	int32_t id = nsid;
+	struct read_attr at = {IFLA_TARGET_NETNSID, &id, sizeof(id)};
+
+	return dump_array(nl, RTM_GETLINK, &ifi, sizeof(ifi), &at, on_link, ret, ret_n);
+}
+
+int nsp_nl_get_link_in(struct nsp_nl *nl, int nsid, int ifindex, struct nsp_obs_link *ret)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	int32_t id = nsid;
+	struct read_attr at = {IFLA_TARGET_NETNSID, &id, sizeof(id)};
+	struct nsp_obs_link found = {.present = false};
+	int r = read_request(nl, RTM_GETLINK, 0, &ifi, sizeof(ifi), &at, on_link_reply, &found);
+
+	if (r == 0 && !found.present)
+		r = -ENODEV;
+	*ret = r == 0 ? found : (struct nsp_obs_link){.present = false};
+	return r;
+}
+
+static void on_nsid_entry(const struct nlmsghdr *nh, void *arg)
+{
+	struct dump_array *d = arg;
+	struct nlattr *tb[NETNSA_MAX + 1];
+	int32_t nsid;
+
+	if (d->err || nh->nlmsg_type != RTM_NEWNSID ||
+	    nlmsg_parse((struct nlmsghdr *)nh, sizeof(struct rtgenmsg), tb, NETNSA_MAX, NULL) < 0 ||
+	    !tb[NETNSA_NSID] || nla_len(tb[NETNSA_NSID]) < (int)sizeof(nsid))
+		return;
+	nsid = nla_get_s32(tb[NETNSA_NSID]);
+	if (nsid >= 0)
+		d->err = append(&d->arr, &d->n, &nsid, sizeof(nsid));
+}
+
+int nsp_nl_dump_nsids(struct nsp_nl *nl, int **ret, size_t *ret_n)
+{
+	struct rtgenmsg g = {.rtgen_family = AF_UNSPEC};
+
+	return dump_array(nl, RTM_GETNSID, &g, sizeof(g), NULL, on_nsid_entry, ret, ret_n);
 }
 
 static void on_nsid(const struct nlmsghdr *nh, void *arg)

@@ -63,6 +63,18 @@ int nsp_nl_get_link_by_index(struct nsp_nl *nl, int ifindex, struct nsp_obs_link
  * has none (RTM_GETNSID, a read: it assigns none).
  */
 int nsp_nl_get_nsid(struct nsp_nl *nl, int netns_fd, int *ret_nsid);
+/*
+ * The ids the socket's netns has for other netns (RTM_GETNSID dump): one for
+ * each netns that a link of it (a veth pair) joined, named or not.
+ */
+int nsp_nl_dump_nsids(struct nsp_nl *nl, int **ret, size_t *ret_n);
+/*
+ * In the netns the socket's netns knows as nsid, read from here
+ * (IFLA_TARGET_NETNSID: no visit): one link by ifindex (-ENODEV: none; lo is
+ * ifindex 1 in every netns), or every link.
+ */
+int nsp_nl_get_link_in(struct nsp_nl *nl, int nsid, int ifindex, struct nsp_obs_link *ret);
+int nsp_nl_dump_links_in(struct nsp_nl *nl, int nsid, struct nsp_obs_link **ret, size_t *ret_n);
 /* IPv4 unicast routes of the main table, except the kernel's own (proto kernel). */
 int nsp_nl_dump_routes(struct nsp_nl *nl, struct nsp_obs_route **ret, size_t *ret_n);
 int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret_n);

@@ -152,7 +152,7 @@ struct nsp_obs_instance {
  * orphans that apply prunes (sweep.c, docs/DESIGN.md "Finding orphans").
  */
 struct nsp_obs_orphan_netns {
-	char name[NSP_NETNS_MAX + 1]; /* under /run/netns */
+	char name[NSP_NETNS_MAX + 1]; /* under /run/netns; "": unnamed, a process holds it */
 	struct nsp_owner owner;	      /* its lo's mark */
 	/* the host end of its veth pair, when that carries a mark of ours */
 	struct nsp_obs_link host_veth;
@@ -168,7 +168,7 @@ struct nsp_obs_orphan_prog {
 	struct nsp_obs_prog prog;
 };
 
-/* A host veth of ours that is no instance's, and whose netns is gone or elsewhere. */
+/* A host veth of ours that is no instance's, found through an orphan program. */
 struct nsp_obs_orphan_link {
 	struct nsp_owner owner;
 	struct nsp_obs_link link;

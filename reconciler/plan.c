@@ -1080,8 +1080,10 @@ static void plan_orphan_link(struct planner *p, struct orphan_pass *x, const str
 	c = add(p, NSP_OP_DELETE, NSP_KIND_LINK, NSP_ACT_LINK_DELETE, "%s", l->name);
 	if (!c)
 		return;
-	if (netns)
+	if (netns && *netns)
 		set_text(c->from, "veth, peer in %s", netns);
+	else if (netns)
+		set_text(c->from, "veth, peer in a netns without a name");
 	else
 		set_text(c->from, "veth");
 	c->side = NSP_SIDE_HOST;
@@ -1132,7 +1134,8 @@ static void plan_owner_orphans(struct planner *p, struct orphan_pass *x)
 		if (owner_equal(&f->links[i].owner, &p->owner))
 			plan_orphan_link(p, x, &f->links[i].link, NULL);
 	for (size_t i = 0; i < f->n_netns; i++) {
-		if (!owner_equal(&f->netns[i].owner, &p->owner))
+		/* one without a name (a process holds it) goes when that process ends */
+		if (!owner_equal(&f->netns[i].owner, &p->owner) || !f->netns[i].name[0])
 			continue;
 		c = add(p, NSP_OP_DELETE, NSP_KIND_NETNS, NSP_ACT_NETNS_DELETE, "%s",
 			f->netns[i].name);

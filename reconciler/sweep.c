@@ -2,17 +2,16 @@
 /*
  * The sweep: what nsping owns on the host that no instance of the file
  * observed, for apply to prune (docs/DESIGN.md, "Finding orphans"). Without
- * a dump of the host's links, nor a visit to every netns:
- * - /run/netns: a netns whose lo carries our mark and that has an id for the
- *   host netns (a veth pair joined them, so it was made for this host), and
- *   the host end of that pair;
+ * a dump of the host's links, nor a visit to any netns:
+ * - the netns the host netns has an id for (a veth pair joined them, so they
+ *   were made for this host; /run/netns is shared by every netns of the
+ *   machine), read from the host: lo's mark; its name and the host end of its
+ *   veth pair when it is an orphan;
  * - the BPF programs, by id: ours by name and rodata (which names the host
  *   netns they were loaded for), attached in the host netns at the ifindex
- *   their rodata names;
- * - the host veths that instances had (remembered in the cache), for one
- *   whose netns is gone or elsewhere.
- * The cache (sweepcache.h) keeps what a look found not to be ours, so that a
- * converged run enters no netns and reads no program that it read before.
+ *   their rodata names, and the host veth an orphan program names.
+ * The cache (sweepcache.h) keeps what a read found not to be ours, so that a
+ * converged run reads no netns and no program that it read before.
  * Ownership is proven again from the kernel before anything is reported.
  */
 #include <dirent.h>
@@ -116,163 +115,190 @@ static int host_link(struct sweep *s, int ifindex, struct nsp_obs_link *ret)
 	return r;
 }
 
-/* ---- /run/netns ---- */
+/* ---- the netns linked to the host ---- */
 
-static bool file_netns(const struct nsp_config *cfg, const char *name)
+/* nsid is what an instance's link on the host (its veth, its uplink) leads to. */
+static bool observed_nsid(const struct sweep *s, int nsid)
 {
-	for (size_t i = 0; i < cfg->n_instances; i++)
-		if (!strcmp(cfg->instances[i].netns, name))
-			return true;
+	for (size_t i = 0; i < s->cfg->n_instances; i++) {
+		const struct nsp_obs_link *l[] = {&s->obs[i].uplink, &s->obs[i].host,
+						  &s->obs[i].host_owned};
+
+		for (size_t k = 0; k < sizeof(l) / sizeof(l[0]); k++)
+			if (l[k]->present && l[k]->has_link_netnsid && l[k]->link_netnsid == nsid)
+				return true;
+	}
 	return false;
 }
 
-/* A name the cache can hold on its line (any netns nsping names is one). */
-static bool cacheable_name(const char *name)
-{
-	size_t len = strlen(name);
-
-	return len >= 1 && len <= NSP_NETNS_MAX &&
-	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
-		       len;
-}
-
-struct socket_args {
-	struct nsp_nl *nl;
-	unsigned long *requests;
-};
-
-static int open_socket_here(void *arg)
-{
-	struct socket_args *a = arg;
-
-	return nsp_nl_open(a->nl, a->requests);
-}
-
-/*
- * The host end of the netns's veth pair: the netns's veth whose other end is
- * in the host netns (its IFLA_LINK_NETNSID is nsid), and that end names it back.
- */
-static int netns_host_veth(struct sweep *s, const struct nsp_obs_link *links, size_t n, int nsid,
-			   struct nsp_obs_orphan_netns *x)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct nsp_obs_link *l = &links[i];
-		struct nsp_obs_link h;
-		int r;
-
-		if (!l->is_veth || !l->has_link_netnsid || l->link_netnsid != nsid)
-			continue;
-		r = host_link(s, l->peer_ifindex, &h);
-		if (r < 0)
-			return r;
-		if (h.present && h.is_veth && h.peer_ifindex == l->ifindex &&
-		    nsp_mark_parse(h.alias, &x->host_veth_owner)) {
-			x->host_veth = h;
-			return 0;
-		}
-	}
-	return 0;
-}
-
-/*
- * Enter netns name and read its mark: *ret_scope is its scope, or "" when it
- * is not ours (no mark of nsping's, or made for another host netns); ret
- * holds what the sweep reports of it. -ENOENT: no netns (any more).
- */
-static int look_netns(struct sweep *s, const char *name, char ret_scope[NSP_NAME_MAX + 1],
-		      struct nsp_obs_orphan_netns *ret)
-{
-	struct nsp_obs_orphan_netns x = {0};
-	struct nsp_obs_link *links = NULL;
-	struct nsp_nl nl = {.open = false};
-	struct socket_args a = {.nl = &nl, .requests = &s->k->requests};
-	const struct nsp_obs_link *lo = NULL;
-	size_t n = 0;
-	int fd, r, nsid = -1;
-
-	ret_scope[0] = '\0';
-	fd = nsp_netns_open(name);
-	if (fd < 0)
-		return fd;
-	r = nsp_netns_run(fd, open_socket_here, &a);
-	if (r == 0)
-		r = nsp_nl_dump_links(&nl, &links, &n);
-	for (size_t i = 0; r == 0 && i < n && !lo; i++)
-		if (!strcmp(links[i].name, "lo"))
-			lo = &links[i];
-	if (r < 0 || !lo || !nsp_mark_parse(lo->alias, &x.owner))
-		goto out;
-	/* after the dump: naming the veth's peer netns gave it its id, if it had none */
-	r = nsp_nl_get_nsid(&nl, s->host_fd, &nsid);
-	if (r < 0 || nsid < 0)
-		goto out;
-	snprintf(ret_scope, NSP_NAME_MAX + 1, "%s", x.owner.scope);
-	snprintf(x.name, sizeof(x.name), "%.*s", (int)sizeof(x.name) - 1, name);
-	r = netns_host_veth(s, links, n, nsid, &x);
-	if (r == 0)
-		*ret = x;
-out:
-	free(links);
-	nsp_nl_close(&nl);
-	close(fd);
-	return r;
-}
-
-static const struct nsp_cache_netns *cached_netns(const struct sweep *s, const char *name,
-						  uint64_t ino)
+static const struct nsp_cache_netns *cached_nsid(const struct sweep *s, int nsid)
 {
 	for (size_t i = 0; i < s->was.n_netns; i++)
-		if (s->was.netns[i].ino == ino && !strcmp(s->was.netns[i].name, name))
+		if (s->was.netns[i].nsid == nsid)
 			return &s->was.netns[i];
 	return NULL;
 }
 
+/* The id the host netns has for the netns of fd; -1: none. */
+static int nsid_of_fd(struct sweep *s, int fd, int *ret)
+{
+	return nsp_nl_get_nsid(&s->k->host, fd, ret);
+}
+
 /*
- * Every entry of /run/netns but the file's (the instances read those): one
- * readdir, and a visit only to an entry the cache does not know as not ours.
+ * The instance of the file that owns netns nsid by name: the netns the file
+ * names for it, if that is the one (a netns whose veth is being rebuilt, say).
  */
-static int sweep_netns(struct sweep *s)
+static int file_netns(struct sweep *s, const struct nsp_owner *owner, int nsid, bool *ret)
+{
+	*ret = false;
+	if (strcmp(owner->scope, s->cfg->scope))
+		return 0;
+	for (size_t i = 0; i < s->cfg->n_instances; i++) {
+		int id = -1, r;
+
+		if (strcmp(s->cfg->instances[i].name, owner->instance) || s->k->ns[i].netns_fd < 0)
+			continue;
+		r = nsid_of_fd(s, s->k->ns[i].netns_fd, &id);
+		if (r < 0)
+			return r;
+		*ret = id == nsid;
+	}
+	return 0;
+}
+
+/* The name of netns nsid under /run/netns, or "" when it has none. */
+static int netns_name(struct sweep *s, int nsid, char ret[NSP_NETNS_MAX + 1])
 {
 	DIR *d = opendir(NSP_NETNS_DIR);
 	const struct dirent *e;
 	int r = 0;
 
+	ret[0] = '\0';
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
-	while (r == 0 && (e = readdir(d))) {
-		struct nsp_cache_netns entry = {.ino = e->d_ino};
-		const struct nsp_cache_netns *hit;
-		struct nsp_obs_orphan_netns x = {0};
+	while (r == 0 && !ret[0] && (e = readdir(d))) {
+		int fd, id = -1;
 
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    file_netns(s->cfg, e->d_name))
+		    strlen(e->d_name) > NSP_NETNS_MAX)
 			continue;
-		hit = s->all ? NULL : cached_netns(s, e->d_name, e->d_ino);
+		fd = nsp_netns_open(e->d_name);
+		if (fd < 0)
+			continue; /* gone, or an empty mount point */
+		r = nsid_of_fd(s, fd, &id);
+		close(fd);
+		if (r == 0 && id == nsid)
+			snprintf(ret, NSP_NETNS_MAX + 1, "%s", e->d_name);
+	}
+	closedir(d);
+	return r;
+}
+
+/*
+ * The host end of the netns's veth pair: a veth in the netns whose other end
+ * is a host veth that names it back and leads to the netns.
+ */
+static int netns_host_veth(struct sweep *s, int nsid, struct nsp_obs_orphan_netns *x)
+{
+	struct nsp_obs_link *links = NULL;
+	size_t n = 0;
+	int r = nsp_nl_dump_links_in(&s->k->host, nsid, &links, &n);
+
+	for (size_t i = 0; r == 0 && i < n && !x->host_veth.present; i++) {
+		const struct nsp_obs_link *l = &links[i];
+		struct nsp_obs_link h;
+
+		if (!l->is_veth || !l->peer_ifindex)
+			continue;
+		r = host_link(s, l->peer_ifindex, &h);
+		if (r == 0 && h.present && h.is_veth && h.peer_ifindex == l->ifindex &&
+		    h.has_link_netnsid && h.link_netnsid == nsid &&
+		    nsp_mark_parse(h.alias, &x->host_veth_owner))
+			x->host_veth = h;
+	}
+	free(links);
+	return r;
+}
+
+/*
+ * One netns linked to the host and unknown to the instances: its lo's mark,
+ * read from the host (no visit). *ret_scope: its scope, "" when it is not
+ * ours; ret: what to report of it. -errno: not read now.
+ */
+static int look_netns(struct sweep *s, int nsid, char ret_scope[NSP_NAME_MAX + 1],
+		      struct nsp_obs_orphan_netns *ret, bool *ret_orphan)
+{
+	struct nsp_obs_orphan_netns x = {0};
+	struct nsp_obs_link lo;
+	bool claimed;
+	int r;
+
+	ret_scope[0] = '\0';
+	*ret_orphan = false;
+	r = nsp_nl_get_link_in(&s->k->host, nsid, 1, &lo);
+	if (r < 0 || !nsp_mark_parse(lo.alias, &x.owner))
+		return r;
+	snprintf(ret_scope, NSP_NAME_MAX + 1, "%s", x.owner.scope);
+	if (!wanted_scope(s, x.owner.scope))
+		return 0;
+	r = file_netns(s, &x.owner, nsid, &claimed);
+	if (r < 0 || claimed)
+		return r;
+	r = netns_name(s, nsid, x.name);
+	if (r == 0)
+		r = netns_host_veth(s, nsid, &x);
+	if (r < 0)
+		return r;
+	/* nothing to delete: no name, and no veth of ours */
+	if (!x.name[0] && !x.host_veth.present)
+		return 0;
+	*ret = x;
+	*ret_orphan = true;
+	return 0;
+}
+
+/*
+ * Every netns the host netns has an id for (one for each a veth pair joined
+ * to it, named or not: one dump), but those the instances' links lead to.
+ * Only a netns that the cache does not know as another's is read, from the
+ * host: no netns is entered. A netns of /run/netns that nothing links to
+ * this host (another node of a lab, a netns of ip netns add) is never read.
+ */
+static int sweep_netns(struct sweep *s)
+{
+	int *nsids = NULL, r;
+	size_t n = 0;
+
+	r = nsp_nl_dump_nsids(&s->k->host, &nsids, &n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct nsp_cache_netns entry = {.nsid = nsids[i]};
+		const struct nsp_cache_netns *hit;
+		struct nsp_obs_orphan_netns x;
+		bool orphan;
+
+		if (observed_nsid(s, nsids[i]))
+			continue;
+		hit = s->all ? NULL : cached_nsid(s, nsids[i]);
 		if (hit && !wanted_scope(s, hit->scope)) {
 			r = nsp_cache_add_netns(&s->now, hit);
 			continue;
 		}
-		r = look_netns(s, e->d_name, entry.scope, &x);
+		r = look_netns(s, nsids[i], entry.scope, &x, &orphan);
 		/*
-		 * Gone, not a netns (a mount point left empty), or one that could
-		 * not be read now (being torn down): not cached, looked at again
-		 * next time. An orphan missed stays till then; nothing is lost.
+		 * One that could not be read now (being torn down): not cached,
+		 * read again next time. An orphan missed stays till then.
 		 */
 		if (r < 0 && r != -ENOMEM) {
 			r = 0;
 			continue;
 		}
-		if (r < 0)
-			break;
-		if (cacheable_name(e->d_name)) {
-			snprintf(entry.name, sizeof(entry.name), "%.*s",
-				 (int)sizeof(entry.name) - 1, e->d_name);
+		if (r == 0)
 			r = nsp_cache_add_netns(&s->now, &entry);
-		}
-		if (r == 0 && *entry.scope && wanted_scope(s, entry.scope))
+		if (r == 0 && orphan)
 			r = append(&s->found->netns, &s->found->n_netns, &x, sizeof(x));
 	}
-	closedir(d);
+	free(nsids);
 	return r;
 }
 
@@ -297,13 +323,12 @@ static bool observed_prog(const struct sweep *s, uint32_t id)
 /*
  * Read the programs loaded since the cache's last id: which are ours, and
  * for this host netns. An older build's program does not say which host it
- * is for: it is looked at on a full read only (the first run of this build,
- * or of this boot), which is when one of this host's can still be there.
+ * is for; only destroy --all looks where one is attached (instances replace
+ * theirs: the build differs).
  */
 static int read_new_progs(struct sweep *s)
 {
 	uint32_t id = s->now.prog_max;
-	bool full = id == 0;
 	int r;
 
 	for (;;) {
@@ -323,7 +348,7 @@ static int read_new_progs(struct sweep *s)
 		if (r <= 0)
 			continue; /* unloaded since, or not ours */
 		p.older = !o.params.host_netns;
-		if (p.older ? !full : o.params.host_netns != s->host_ino)
+		if (p.older ? !s->all : o.params.host_netns != s->host_ino)
 			continue; /* another host's (another netns of a lab) */
 		p.id = id;
 		p.owner = nsp_owner_of(o.params.scope, o.params.instance);
@@ -373,18 +398,22 @@ static int sweep_progs(struct sweep *s)
 		struct nsp_obs_link link;
 		bool keep = true;
 
-		if (observed_prog(s, p->id) || !wanted_scope(s, p->owner.scope))
-			goto next;
-		/* replaced since: gone (and no link to ask about) */
-		keep = nsp_prog_exists(p->id);
-		if (!keep)
-			goto next;
-		r = prog_attached(s, p, &link);
-		if (r == 0) {
-			/* ours, loaded and not attached yet; an older build's never will be */
-			keep = !p->older;
+		/* an older build's is looked at by destroy --all only, and not kept */
+		if (p->older && !s->all) {
+			keep = false;
 			goto next;
 		}
+		if (observed_prog(s, p->id) || !wanted_scope(s, p->owner.scope))
+			goto next;
+		keep = !p->older;
+		/* replaced since: gone (and no link to ask about) */
+		if (!nsp_prog_exists(p->id)) {
+			keep = false;
+			goto next;
+		}
+		r = prog_attached(s, p, &link);
+		if (r == 0)
+			goto next; /* ours, loaded, not attached (yet, or held by run) */
 		if (r < 0 && r != -ENOMEM) {
 			r = 0; /* asked again next time */
 			goto next;
@@ -415,68 +444,48 @@ static int sweep_progs(struct sweep *s)
 	return r;
 }
 
-/* ---- the host veths instances had ---- */
+/* ---- the veths of orphan programs ---- */
 
 static bool instance_link(const struct sweep *s, int ifindex)
 {
-	for (size_t i = 0; i < s->cfg->n_instances; i++) {
-		const struct nsp_obs_instance *o = &s->obs[i];
-
-		if ((o->host.present && o->host.ifindex == ifindex) ||
-		    (o->host_owned.present && o->host_owned.ifindex == ifindex))
-			return true;
-	}
-	return false;
+	return observed_link(s, ifindex) != NULL;
 }
 
-static bool found_with_netns(const struct sweep *s, int ifindex)
+static bool found_link(const struct sweep *s, int ifindex)
 {
 	for (size_t i = 0; i < s->found->n_netns; i++)
 		if (s->found->netns[i].host_veth.present &&
 		    s->found->netns[i].host_veth.ifindex == ifindex)
 			return true;
+	for (size_t i = 0; i < s->found->n_links; i++)
+		if (s->found->links[i].link.ifindex == ifindex)
+			return true;
 	return false;
 }
 
 /*
- * The instances' veths are remembered; one remembered earlier that no
- * instance has now and that still carries the mark it had is an orphan
- * (its netns is gone, or it lives elsewhere).
+ * An orphan program's rodata names its instance's host veth: that veth, if
+ * it still carries the same owner's mark and no instance has it, is an
+ * orphan too (its netns gone or elsewhere).
  */
 static int sweep_veths(struct sweep *s)
 {
 	int r = 0;
 
-	for (size_t i = 0; r == 0 && i < s->cfg->n_instances; i++) {
-		const struct nsp_obs_instance *o = &s->obs[i];
-		const struct nsp_obs_link *l = o->host.present ? &o->host : &o->host_owned;
-		struct nsp_cache_veth v = {
-			.ifindex = l->ifindex,
-			.owner = nsp_owner_of(s->cfg->scope, s->cfg->instances[i].name)};
+	for (size_t i = 0; r == 0 && i < s->found->n_progs; i++) {
+		const struct nsp_obs_orphan_prog *p = &s->found->progs[i];
+		struct nsp_obs_orphan_link x = {.owner = p->owner};
+		int ifindex = (int)p->prog.params.veth_ifindex;
 
-		if (l->present && nsp_is_marked(l->alias, v.owner.scope, v.owner.instance))
-			r = nsp_cache_add_veth(&s->now, &v);
-	}
-	for (size_t i = 0; r == 0 && i < s->was.n_veths; i++) {
-		const struct nsp_cache_veth *v = &s->was.veths[i];
-		struct nsp_obs_orphan_link x = {.owner = v->owner};
-
-		if (instance_link(s, v->ifindex))
-			continue; /* an instance's now: remembered above if it is ours */
-		if (!wanted_scope(s, v->owner.scope) || found_with_netns(s, v->ifindex)) {
-			r = nsp_cache_add_veth(&s->now, v);
+		if (!ifindex || instance_link(s, ifindex) || found_link(s, ifindex))
 			continue;
-		}
-		r = host_link(s, v->ifindex, &x.link);
+		r = host_link(s, ifindex, &x.link);
 		if (r < 0 && r != -ENOMEM) {
-			r = nsp_cache_add_veth(&s->now, v); /* asked again next time */
+			r = 0;
 			continue;
 		}
-		if (r < 0 || !x.link.present || !x.link.is_veth ||
-		    !nsp_is_marked(x.link.alias, v->owner.scope, v->owner.instance))
-			continue;
-		r = nsp_cache_add_veth(&s->now, v);
-		if (r == 0)
+		if (r == 0 && x.link.present && x.link.is_veth &&
+		    nsp_is_marked(x.link.alias, p->owner.scope, p->owner.instance))
 			r = append(&s->found->links, &s->found->n_links, &x, sizeof(x));
 	}
 	return r;
@@ -525,7 +534,7 @@ int nsp_sweep(struct nsp_kernel *k, const struct nsp_config *cfg,
 			nsp_sweep_cache_load(path, stamp, &s.was);
 	}
 	if (r == 0) {
-		step = NSP_NETNS_DIR;
+		step = "the netns linked to the host";
 		r = sweep_netns(&s);
 	}
 	if (r == 0) {
@@ -533,7 +542,7 @@ int nsp_sweep(struct nsp_kernel *k, const struct nsp_config *cfg,
 		r = sweep_progs(&s);
 	}
 	if (r == 0) {
-		step = "the host's veths";
+		step = "the orphan programs' veths";
 		r = sweep_veths(&s);
 	}
 	if (r < 0) {

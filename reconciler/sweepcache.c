@@ -5,8 +5,7 @@
  *
  *   progmax ID
  *   prog ID SCOPE INSTANCE PROGRAM ATTACH IFINDEX OLDER
- *   netns INODE SCOPE|- NAME
- *   veth IFINDEX SCOPE INSTANCE
+ *   nsid NSID SCOPE|-
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -44,16 +43,10 @@ int nsp_cache_add_netns(struct nsp_sweep_cache *c, const struct nsp_cache_netns 
 	return append(&c->netns, &c->n_netns, n, sizeof(*n));
 }
 
-int nsp_cache_add_veth(struct nsp_sweep_cache *c, const struct nsp_cache_veth *v)
-{
-	return append(&c->veths, &c->n_veths, v, sizeof(*v));
-}
-
 void nsp_sweep_cache_free(struct nsp_sweep_cache *c)
 {
 	free(c->progs);
 	free(c->netns);
-	free(c->veths);
 	free(c->text);
 	memset(c, 0, sizeof(*c));
 }
@@ -69,7 +62,6 @@ static bool parse_line(const char *line, struct nsp_sweep_cache *c)
 {
 	struct nsp_cache_prog p = {0};
 	struct nsp_cache_netns n = {0};
-	struct nsp_cache_veth v = {0};
 	char end;
 	int prog, attach, older;
 
@@ -85,16 +77,13 @@ static bool parse_line(const char *line, struct nsp_sweep_cache *c)
 		p.attach = (enum nsp_attach)attach;
 		return nsp_cache_add_prog(c, &p) == 0;
 	}
-	if (sscanf(line, "netns %" SCNu64 " %15s %64s %c", &n.ino, n.scope, n.name, &end) == 3) {
+	if (sscanf(line, "nsid %d %15s %c", &n.nsid, n.scope, &end) == 2) {
 		if (!strcmp(n.scope, "-"))
 			n.scope[0] = '\0';
 		else if (!nsp_owner_name_valid(n.scope, strlen(n.scope)))
 			return false;
 		return nsp_cache_add_netns(c, &n) == 0;
 	}
-	if (sscanf(line, "veth %d %15s %15s %c", &v.ifindex, v.owner.scope, v.owner.instance,
-		   &end) == 3)
-		return owner_valid(&v.owner) && nsp_cache_add_veth(c, &v) == 0;
 	return false;
 }
 
@@ -176,11 +165,8 @@ static char *format(const char *stamp, const struct nsp_sweep_cache *c, size_t *
 			(int)c->progs[i].program, (int)c->progs[i].attach, c->progs[i].ifindex,
 			c->progs[i].older);
 	for (size_t i = 0; i < c->n_netns; i++)
-		fprintf(f, "netns %" PRIu64 " %s %s\n", c->netns[i].ino,
-			*c->netns[i].scope ? c->netns[i].scope : "-", c->netns[i].name);
-	for (size_t i = 0; i < c->n_veths; i++)
-		fprintf(f, "veth %d %s %s\n", c->veths[i].ifindex, c->veths[i].owner.scope,
-			c->veths[i].owner.instance);
+		fprintf(f, "nsid %d %s\n", c->netns[i].nsid,
+			*c->netns[i].scope ? c->netns[i].scope : "-");
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What the sweep learnt in earlier runs (docs/DESIGN.md, "Finding orphans"),
- * kept in STATE_DIR/sweep.cache: which /run/netns entries are not ours,
- * which BPF program ids were read and which of them are ours, and the host
- * veths that instances had. Hints only: nothing is deleted on the cache's
- * word, and a cache that is missing, unreadable, of another boot or of
- * another host netns is an empty one.
+ * kept in STATE_DIR/sweep.cache: which netns linked to the host are not ours,
+ * and which BPF program ids were read and which of them are ours. Hints
+ * only: nothing is deleted on the cache's word, and a cache that is missing,
+ * unreadable, of another boot or of another host netns is an empty one.
  */
 #ifndef NSPING_SWEEPCACHE_H
 #define NSPING_SWEEPCACHE_H
@@ -25,20 +24,12 @@ struct nsp_cache_prog {
 };
 
 /*
- * An entry of /run/netns by its name and directory inode (readdir's d_ino:
- * a new netns of the same name is a new file), and the scope of its mark;
- * "" for none: not marked by nsping, or made for another host netns.
+ * A netns linked to the host, by the id the host netns has for it (an id
+ * lives as long as that netns), and the scope of its lo's mark; "" for none.
  */
 struct nsp_cache_netns {
-	char name[NSP_NETNS_MAX + 1];
-	uint64_t ino;
+	int nsid;
 	char scope[NSP_NAME_MAX + 1];
-};
-
-/* A host veth that an instance had. */
-struct nsp_cache_veth {
-	int ifindex;
-	struct nsp_owner owner;
 };
 
 struct nsp_sweep_cache {
@@ -47,8 +38,6 @@ struct nsp_sweep_cache {
 	size_t n_progs;
 	struct nsp_cache_netns *netns;
 	size_t n_netns;
-	struct nsp_cache_veth *veths;
-	size_t n_veths;
 	char *text; /* the file as it was read, so that an unchanged cache is not rewritten */
 };
 
@@ -64,6 +53,5 @@ void nsp_sweep_cache_free(struct nsp_sweep_cache *c);
 
 int nsp_cache_add_prog(struct nsp_sweep_cache *c, const struct nsp_cache_prog *p);
 int nsp_cache_add_netns(struct nsp_sweep_cache *c, const struct nsp_cache_netns *n);
-int nsp_cache_add_veth(struct nsp_sweep_cache *c, const struct nsp_cache_veth *v);
 
 #endif
