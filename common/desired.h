@@ -73,6 +73,7 @@ struct nsp_instance {
 
 struct nsp_config {
 	char path[PATH_MAX];
+	uint64_t text_hash; /* of the file's text: two versions of a file differ */
 	int version;
 	struct nsp_instance *instances;
 	size_t n_instances;

@@ -208,3 +208,28 @@ test_config_changes_converge_in_one_apply() {
 	hl_change "bindings back" \
 		"s|xdp = ( );|xdp = ( { program = \"tx_ping\"; interface = \"h$ID\"; }, { program = \"rx_ping\"; interface = \"eth0\"; } );|" probes
 }
+
+# apply of a changed file while run keeps the node: apply makes the change and
+# has run reload before it lets the lock go, so run keeps the new state
+# instead of repairing the node back. destroy is refused while run runs, and a
+# second run on the same state dir is refused.
+test_apply_while_run_runs() {
+	hl_run
+	conf_edit "s|peer = \"$PEER\"|peer = \"r$PEER\"|"
+	expect_rc 0 nsp apply
+	pt_wait 60 "run to reload the changed file" eval 'grep -q "^nsping: reloaded " "$OUT.err"'
+	sleep 1.5 # a check of run's (once a second) must find nothing to do
+	expect_rc 0 nsp plan --detailed-exitcode
+	[ -n "$(link_json "$PINGNS" "r$PEER")" ] || fail "the renamed peer is gone: run put the old name back"
+	[ "$(pt_count '.type == "repair" and .result == "repaired"')" = 0 ] ||
+		pt_fail "run repaired the node back to the old file"
+	expect_rc 1 nsp destroy
+	grep -q "nsping run (pid $WORKER) keeps" "$T/err" || fail "destroy: $(cat "$T/err")"
+	netns_exists "$PINGNS" || fail "the refused destroy removed the netns"
+	expect_rc 75 nsp run --count 1
+	grep -q "another nsping run (pid $WORKER" "$T/err" || fail "second run: $(cat "$T/err")"
+	pt_stop TERM
+	[ "$RC" = 0 ] || pt_fail "run exited $RC"
+	[ ! -e "$STATE/run" ] || fail "run left $STATE/run behind"
+	expect_rc 0 nsp destroy
+}
