@@ -36,8 +36,13 @@
 /* Notifications come in bursts (a netns flush is several): wait for the end. */
 #define COALESCE_NS	(1 * MS)
 #define COALESCE_MAX_NS (20 * MS)
-/* A check without a notification, for what sends none. */
-#define FALLBACK_NS	 (1000 * MS)
+/*
+ * A check without a notification, for what sends none. Everything nsping
+ * watches notifies (an XDP detach is an RTM_NEWLINK, a tc filter removed an
+ * RTM_DELTFILTER, an offload switched an RTM_NEWLINK): this is a fallback,
+ * and a rare one keeps an idle run as cheap as the worker alone.
+ */
+#define FALLBACK_NS	 (10000 * MS)
 #define BACKOFF_FIRST_NS (100 * MS)
 #define BACKOFF_MAX_NS	 (30000 * MS)
 #define LOCK_WAIT_MS	 100 /* another nsping's apply holds it that long at most */
@@ -230,15 +235,27 @@ static bool changes_of(const struct nsp_plan *plan, size_t i)
 	return false;
 }
 
-/* Why instance i cannot be converged now, or NULL. */
-static const char *blocked_by(const struct nsp_plan *plan, size_t i)
+/*
+ * Why instance i cannot be converged now, or NULL: a conflict or an error of
+ * the plan, or an uplink that carries nothing (not up, or no carrier: a
+ * driver reload, a cable), which is not nsping's to fix but is local.
+ */
+static const char *blocked_by(const struct healer *h, const struct nsp_plan *plan, size_t i)
 {
+	static char why[64];
+	const struct nsp_obs_link *up = &h->c.obs[i].uplink;
+
 	for (size_t k = 0; k < plan->n_conflicts; k++)
 		if (plan->conflicts[k].instance == i)
 			return plan->conflicts[k].reason;
 	for (size_t k = 0; k < plan->n_problems; k++)
 		if (plan->problems[k].instance == i)
 			return plan->problems[k].reason;
+	if (up->present && (!up->up || !up->running)) {
+		snprintf(why, sizeof(why), "uplink %s %s", up->name,
+			 !up->up ? "is down" : "has no carrier");
+		return why;
+	}
 	return NULL;
 }
 
@@ -278,13 +295,13 @@ static void check(struct healer *h, uint64_t now)
 	}
 	follow(h);
 	for (size_t i = 0; i < n; i++) {
-		const char *reason = blocked_by(&h->c.plan, i);
+		const char *reason = blocked_by(h, &h->c.plan, i);
 
 		if (reason)
 			say_broken(h, i, reason);
-		else if (changes_of(&h->c.plan, i))
-			any = true;
-		else
+		if (changes_of(&h->c.plan, i))
+			any = true; /* (an uplink without carrier still takes its program) */
+		else if (!reason)
 			say_whole(h, i);
 	}
 	if (!any) {
@@ -346,7 +363,7 @@ static void check(struct healer *h, uint64_t now)
 	h->backoff_ns = 0;
 	follow(h);
 	for (size_t i = 0; i < n; i++) {
-		const char *reason = blocked_by(&h->c.plan, i);
+		const char *reason = blocked_by(h, &h->c.plan, i);
 
 		if (reason)
 			say_broken(h, i, reason);

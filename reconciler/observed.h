@@ -23,6 +23,7 @@ struct nsp_obs_link {
 	char alias[NSP_ALIAS_MAX];
 	struct nsp_mac mac;
 	bool up;
+	bool running; /* IFF_RUNNING: up with a carrier */
 	bool is_veth;
 	int peer_ifindex;	  /* IFLA_LINK: the other end of a veth */
 	uint32_t xdp_prog_id;	  /* IFLA_XDP: the XDP program attached, 0 for none */

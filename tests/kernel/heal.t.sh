@@ -95,7 +95,7 @@ test_run_leaves_a_foreign_program() {
 		'.type == "repair" and .result == "blocked" and (.reason | test("foreign program"))'
 	pt_wait 60 "the worker's path down with the reason" pt_has 1 \
 		'.type == "path" and .state == "down" and (.reason | test("^datapath: .*foreign program"))'
-	sleep 1 # run checks once a second: it must not overwrite the program meanwhile
+	sleep 1 # the notifications of the attach have been read: nothing may overwrite it
 	[ "$(pt_xdp_id eth0)" = "$id" ] || fail "the foreign program $id was replaced by $(pt_xdp_id eth0)"
 	ip -n "$NODE" link set dev eth0 xdp off || fail "foreign detach"
 	pt_wait 60 "a repair once the foreign program left" pt_has 1 '.type == "repair" and .result == "repaired"'
@@ -218,7 +218,7 @@ test_apply_while_run_runs() {
 	conf_edit "s|peer = \"$PEER\"|peer = \"r$PEER\"|"
 	expect_rc 0 nsp apply
 	pt_wait 60 "run to reload the changed file" eval 'grep -q "^nsping: reloaded " "$OUT.err"'
-	sleep 1.5 # a check of run's (once a second) must find nothing to do
+	sleep 1.5 # run has read the notifications of the change: nothing to repair back
 	expect_rc 0 nsp plan --detailed-exitcode
 	[ -n "$(link_json "$PINGNS" "r$PEER")" ] || fail "the renamed peer is gone: run put the old name back"
 	[ "$(pt_count '.type == "repair" and .result == "repaired"')" = 0 ] ||
