@@ -55,5 +55,7 @@ int nsp_cmd_run(const struct nsp_options *o, const struct nsp_config *cfg);
  * worker's exit code once it ended (reconciler/heal.c).
  */
 int nsp_cmd_heal(const struct nsp_options *o, const struct nsp_config *cfg, int worker, int ctl);
+/* 0, or an exit code when another run keeps the state dir (reconciler/commands.c). */
+int nsp_cmd_run_may_start(const struct nsp_options *o);
 
 #endif

@@ -870,6 +870,13 @@ int nsp_config_load_string(const char *text, const char *name, struct nsp_config
 	config_init(&cf);
 	r = load(&cf, name, config_read_string(&cf, text) == CONFIG_TRUE, ret_cfg, diag);
 	config_destroy(&cf);
+	if (r == 0) {
+		uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+
+		for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+			h = (h ^ *p) * 1099511628211ULL;
+		ret_cfg->text_hash = h;
+	}
 	return r;
 }
 

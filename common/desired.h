@@ -75,6 +75,7 @@ struct nsp_instance {
 
 struct nsp_config {
 	char path[PATH_MAX];
+	uint64_t text_hash; /* of the file's text: two versions of a file differ */
 	int version;
 	/*
 	 * The objects this file manages: apply prunes what it owns in its scope

@@ -4,6 +4,7 @@
  * apply -> verify pipeline, and its output for people and for programs.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "nsping_counters.h"
 #include "owner.h"
 #include "render.h"
+#include "runstate.h"
 #include "workerstate.h"
 #include "xdp.h"
 
@@ -211,6 +213,50 @@ static void print_round(const struct nsp_plan *left, void *arg)
 }
 
 /*
+ * An `nsping run` of this very file keeps the node converged to the version
+ * it read: after apply changed the kernel (and before it lets the lock go, so
+ * that run does not repair the node back first), run is told to reload.
+ */
+static void tell_run(const struct nsp_options *o, const struct nsp_config *cfg)
+{
+	struct nsp_runstate rs;
+
+	if (nsp_runstate_read(o->state_dir, &rs) != 1 || rs.hash == cfg->text_hash ||
+	    !nsp_runstate_same_file(&rs, cfg->path))
+		return;
+	if (kill(rs.pid, SIGHUP) < 0)
+		fprintf(stderr, "nsping: telling nsping run (pid %d) to reload: %s\n", (int)rs.pid,
+			strerror(errno));
+	else if (o->verbosity != NSP_QUIET)
+		fprintf(stderr, "nsping: nsping run (pid %d) reloads %s\n", (int)rs.pid, cfg->path);
+}
+
+/* destroy while a run of this file would put everything back: refused. */
+static bool run_keeps_it(const struct nsp_options *o, const struct nsp_config *cfg)
+{
+	struct nsp_runstate rs;
+
+	if (nsp_runstate_read(o->state_dir, &rs) != 1 || !nsp_runstate_same_file(&rs, cfg->path))
+		return false;
+	fprintf(stderr,
+		"nsping: destroy: nsping run (pid %d) keeps %s's instances converged and would "
+		"put them back; stop it first (systemctl stop nsping)\n",
+		(int)rs.pid, cfg->path);
+	return true;
+}
+
+int nsp_cmd_run_may_start(const struct nsp_options *o)
+{
+	struct nsp_runstate rs;
+
+	if (nsp_runstate_read(o->state_dir, &rs) != 1)
+		return NSP_EXIT_OK;
+	fprintf(stderr, "nsping: run: another nsping run (pid %d, %s) keeps %s; one at a time\n",
+		(int)rs.pid, rs.config, o->state_dir);
+	return NSP_EXIT_LOCKED;
+}
+
+/*
  * apply and destroy: plan, refuse on conflicts and errors, converge (apply,
  * verify, apply what is left). A refused plan is the whole output: the plan
  * document, exit 3 or 1, the reasons on stderr too.
@@ -224,6 +270,8 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg,
 	struct nsp_json j;
 	struct run r;
 
+	if (planner == nsp_plan_build_destroy && run_keeps_it(o, cfg))
+		return NSP_EXIT_FAILURE;
 	lock = nsp_lock_take(o->state_dir, o->lock_wait_ms);
 	if (lock < 0) {
 		fprintf(stderr, "nsping: %s/lock: %s\n", o->state_dir,
@@ -276,6 +324,8 @@ out:
 			       "(%lu kernel requests); verified.\n",
 			       verb, s.create, s.update, s.delete, r.k.requests);
 	}
+	if (!refused && planner == nsp_plan_build)
+		tell_run(o, cfg);
 	run_free(&r);
 	nsp_lock_release(lock);
 	return code;

@@ -28,14 +28,21 @@
 #include "lock.h"
 #include "progcache.h"
 #include "render.h"
+#include "runstate.h"
 #include "watch.h"
+#include "workerstate.h"
 
 #define MS 1000000ULL
 /* Notifications come in bursts (a netns flush is several): wait for the end. */
 #define COALESCE_NS	(1 * MS)
 #define COALESCE_MAX_NS (20 * MS)
-/* A check without a notification, for what sends none. */
-#define FALLBACK_NS	 (1000 * MS)
+/*
+ * A check without a notification, for what sends none. Everything nsping
+ * watches notifies (an XDP detach is an RTM_NEWLINK, a tc filter removed an
+ * RTM_DELTFILTER, an offload switched an RTM_NEWLINK): this is a fallback,
+ * and a rare one keeps an idle run as cheap as the worker alone.
+ */
+#define FALLBACK_NS	 (10000 * MS)
 #define BACKOFF_FIRST_NS (100 * MS)
 #define BACKOFF_MAX_NS	 (30000 * MS)
 #define LOCK_WAIT_MS	 100 /* another nsping's apply holds it that long at most */
@@ -72,6 +79,8 @@ struct healer {
 	bool reload;	/* SIGHUP came */
 	bool reloading; /* the changes of this check apply a new file: not repairs */
 };
+
+static void on_signal(struct healer *h);
 
 static uint64_t now_ns(void)
 {
@@ -145,8 +154,13 @@ static void say_whole(struct healer *h, size_t i)
 	tell_worker(h, i, NSP_CTL_REPAIRED, now_ns(), NULL);
 }
 
-/* What drifted was put back: one line with every change, and how long it took. */
-static void say_repaired(struct healer *h, size_t i, double ms)
+/*
+ * What drifted was put back: one line with every change, how long the repair
+ * took (ms) and how long since the kernel first told of the drift
+ * (latency_ms), and the changing requests the repair sent.
+ */
+static void say_repaired(struct healer *h, size_t i, double ms, double latency_ms,
+			 unsigned long requests)
 {
 	const struct nsp_plan *done = &h->c.done;
 	const char *name = h->cfg->instances[i].name;
@@ -165,6 +179,8 @@ static void say_repaired(struct healer *h, size_t i, double ms)
 		nsp_json_string(&j, "instance", name);
 		nsp_json_string(&j, "result", h->reloading ? "reloaded" : "repaired");
 		nsp_json_double(&j, "ms", ms);
+		nsp_json_double(&j, "latency_ms", latency_ms);
+		nsp_json_uint(&j, "requests", requests);
 		nsp_json_uint(&j, "repairs", h->inst[i].repairs);
 		nsp_json_begin_array(&j, "changes");
 		for (size_t k = 0; k < done->n_changes; k++)
@@ -219,15 +235,27 @@ static bool changes_of(const struct nsp_plan *plan, size_t i)
 	return false;
 }
 
-/* Why instance i cannot be converged now, or NULL. */
-static const char *blocked_by(const struct nsp_plan *plan, size_t i)
+/*
+ * Why instance i cannot be converged now, or NULL: a conflict or an error of
+ * the plan, or an uplink that carries nothing (not up, or no carrier: a
+ * driver reload, a cable), which is not nsping's to fix but is local.
+ */
+static const char *blocked_by(const struct healer *h, const struct nsp_plan *plan, size_t i)
 {
+	static char why[64];
+	const struct nsp_obs_link *up = &h->c.obs[i].uplink;
+
 	for (size_t k = 0; k < plan->n_conflicts; k++)
 		if (plan->conflicts[k].instance == i)
 			return plan->conflicts[k].reason;
 	for (size_t k = 0; k < plan->n_problems; k++)
 		if (plan->problems[k].instance == i)
 			return plan->problems[k].reason;
+	if (up->present && (!up->up || !up->running)) {
+		snprintf(why, sizeof(why), "uplink %s %s", up->name,
+			 !up->up ? "is down" : "has no carrier");
+		return why;
+	}
 	return NULL;
 }
 
@@ -253,7 +281,8 @@ static void failed(struct healer *h, uint64_t now, const char *why)
 static void check(struct healer *h, uint64_t now)
 {
 	size_t n = h->cfg->n_instances;
-	uint64_t start;
+	uint64_t start, end;
+	unsigned long requests;
 	bool any = false;
 	char why[600];
 	int lock, e;
@@ -266,25 +295,18 @@ static void check(struct healer *h, uint64_t now)
 	}
 	follow(h);
 	for (size_t i = 0; i < n; i++) {
-		const char *reason = blocked_by(&h->c.plan, i);
+		const char *reason = blocked_by(h, &h->c.plan, i);
 
 		if (reason)
 			say_broken(h, i, reason);
-		else if (changes_of(&h->c.plan, i))
-			any = true;
-		else
+		if (changes_of(&h->c.plan, i))
+			any = true; /* (an uplink without carrier still takes its program) */
+		else if (!reason)
 			say_whole(h, i);
 	}
 	if (!any) {
 		clear_dirty(h);
 		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!changes_of(&h->c.plan, i))
-			continue;
-		h->inst[i].repairing = true;
-		tell_worker(h, i, NSP_CTL_REPAIRING, h->inst[i].dirty ? h->inst[i].first_ns : now,
-			    NULL);
 	}
 	lock = nsp_lock_take(h->o->state_dir, LOCK_WAIT_MS);
 	if (lock == -EWOULDBLOCK) {
@@ -296,15 +318,42 @@ static void check(struct healer *h, uint64_t now)
 		failed(h, now, why);
 		return;
 	}
+	/*
+	 * An apply that held the lock may have changed the file and the kernel:
+	 * it signals us before it lets the lock go. Reload first, then; else
+	 * look again, under the lock, at what is left to repair.
+	 */
+	on_signal(h);
+	if (h->reload) {
+		nsp_lock_release(lock);
+		return;
+	}
+	if (nsp_converge_observe(&h->c) < 0 || nsp_converge_plan(&h->c) < 0) {
+		nsp_lock_release(lock);
+		failed(h, now, h->c.err);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!changes_of(&h->c.plan, i))
+			continue;
+		h->inst[i].repairing = true;
+		tell_worker(h, i, NSP_CTL_REPAIRING, h->inst[i].dirty ? h->inst[i].first_ns : now,
+			    NULL);
+	}
 	start = now_ns();
+	requests = h->k.requests;
 	nsp_plan_free(&h->c.done);
 	e = nsp_converge_apply(&h->c);
 	nsp_lock_release(lock);
+	end = now_ns();
 	for (size_t i = 0; i < n; i++) {
+		uint64_t first = h->inst[i].dirty ? h->inst[i].first_ns : start;
+
 		if (!changes_of(&h->c.done, i))
 			continue;
 		h->inst[i].repairs += !h->reloading;
-		say_repaired(h, i, (double)(now_ns() - start) / 1e6);
+		say_repaired(h, i, (double)(end - start) / 1e6, (double)(end - first) / 1e6,
+			     h->k.requests - requests);
 	}
 	if (e < 0) {
 		snprintf(why, sizeof(why), "repair failed: %s", h->c.err);
@@ -314,7 +363,7 @@ static void check(struct healer *h, uint64_t now)
 	h->backoff_ns = 0;
 	follow(h);
 	for (size_t i = 0; i < n; i++) {
-		const char *reason = blocked_by(&h->c.plan, i);
+		const char *reason = blocked_by(h, &h->c.plan, i);
 
 		if (reason)
 			say_broken(h, i, reason);
@@ -422,9 +471,25 @@ static void teardown_config(struct healer *h)
 	h->dirty = NULL;
 }
 
+/* STATE_DIR/run: what apply, destroy and another run look at (runstate.h). */
+static void say_running(struct healer *h)
+{
+	struct nsp_runstate rs = {.pid = (int32_t)getpid(), .hash = h->cfg->text_hash};
+	int r;
+
+	snprintf(rs.config, sizeof(rs.config), "%s", h->o->config);
+	r = nsp_process_start_ticks(rs.pid, &rs.start_ticks);
+	if (r == 0)
+		r = nsp_runstate_write(h->o->state_dir, &rs);
+	if (r < 0)
+		fprintf(stderr, "nsping: run: %s/run: %s (apply will not know of this run)\n",
+			h->o->state_dir, strerror(-r));
+}
+
 static int setup(struct healer *h)
 {
 	sigset_t set;
+	int r;
 
 	h->ep = epoll_create1(EPOLL_CLOEXEC);
 	h->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -441,11 +506,15 @@ static int setup(struct healer *h)
 	if (epoll_add(h, h->sfd) < 0 || epoll_add(h, h->tfd) < 0)
 		return -errno;
 	reap(h); /* a SIGCHLD before the signalfd existed was lost */
-	return setup_config(h);
+	r = setup_config(h);
+	if (r == 0)
+		say_running(h);
+	return r;
 }
 
 static void teardown(struct healer *h)
 {
+	nsp_runstate_remove(h->o->state_dir, (int32_t)getpid());
 	teardown_config(h);
 	nsp_progcache_clear();
 	if (h->own_cfg) {
@@ -561,6 +630,7 @@ static int reload(struct healer *h)
 	h->reloading = true;
 	check(h, now_ns());
 	h->reloading = false;
+	say_running(h);
 	return 0;
 }
 

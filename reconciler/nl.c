@@ -197,6 +197,7 @@ static bool obs_link_parse(const struct nlmsghdr *nh, struct nsp_obs_link *x)
 	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == sizeof(x->mac.b))
 		memcpy(x->mac.b, nla_data(tb[IFLA_ADDRESS]), sizeof(x->mac.b));
 	x->up = ifi->ifi_flags & IFF_UP;
+	x->running = ifi->ifi_flags & IFF_RUNNING;
 	x->is_veth = tb[IFLA_LINKINFO] &&
 		     nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) == 0 &&
 		     info[IFLA_INFO_KIND] && !strcmp(nla_get_string(info[IFLA_INFO_KIND]), "veth");

@@ -29,6 +29,7 @@ struct nsp_obs_link {
 	char alias[NSP_ALIAS_MAX];
 	struct nsp_mac mac;
 	bool up;
+	bool running; /* IFF_RUNNING: up with a carrier */
 	bool is_veth;
 	int peer_ifindex;	  /* IFLA_LINK: the other end of a veth */
 	bool has_link_netnsid;	  /* IFLA_LINK_NETNSID: that end is in another netns, */

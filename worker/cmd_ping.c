@@ -117,8 +117,13 @@ int nsp_cmd_run(const struct nsp_options *o, const struct nsp_config *cfg)
 	pid_t parent = getpid(), pid;
 	int r = worker_setup("run", o, &wo), ctl[2];
 
-	if (r != NSP_EXIT_OK)
+	if (r == NSP_EXIT_OK)
+		r = nsp_cmd_run_may_start(o);
+	if (r != NSP_EXIT_OK) {
+		if (wo.prom_listen_fd >= 0)
+			close(wo.prom_listen_fd);
 		return r;
+	}
 	r = nsp_cmd_apply(o, cfg);
 	if (r == NSP_EXIT_OK && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
 		fprintf(stderr, "nsping: run: socketpair: %s\n", strerror(errno));

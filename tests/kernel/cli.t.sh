@@ -229,10 +229,12 @@ STATUS_TYPES='
     (if .attached then (.id | num) and (.ours | bool) else (has("id") or has("ours") | not) end) and
     (if .attached and .attach == "xdp" then .mode | IN("native", "generic") else has("mode") | not end) and
     (if .ours then .counters | keys == $counters and all(.[]; num) else has("counters") | not end);
-  def worker: if .running then keys == ["path", "pid", "received", "running", "sent", "since",
-      "targets", "targets_up", "updated"] and (.pid | num) and (.since | num) and (.updated | num) and
-      .updated >= .since and (.path | IN("up", "down")) and (.targets | num) and (.targets_up | num) and
-      (.sent | num) and (.received | num)
+  def worker: if .running then (keys - ["path_reason"]) == ["path", "pid", "received", "repairs",
+      "running", "sent", "since", "targets", "targets_up", "updated"] and (.pid | num) and
+      (.since | num) and (.updated | num) and .updated >= .since and (.path | IN("up", "down")) and
+      (if has("path_reason") then .path == "down" and (.path_reason | str) else true end) and
+      (.targets | num) and (.targets_up | num) and (.sent | num) and (.received | num) and
+      (.repairs | num)
     else . == {"running": false} or (keys == ["error", "running"] and (.error | str)) end;
   keys == ["changes", "conflicts", "errors", "instances", "summary"] and
   (.changes | type == "array") and (.summary | keys == ["create", "delete", "update"]) and

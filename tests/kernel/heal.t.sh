@@ -1,0 +1,235 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # I_KEYS, I_ADDR: read by write_conf (tests/lib/lab.sh)
+# `run` keeps the node converged (README.md, "nsping run"): every drift of a
+# configured or owned object is repaired while the worker probes, a local
+# fault never takes a target down, a foreign object is reported and left
+# alone, SIGHUP reloads the file; and every config change converges in one
+# `apply`. Uses the pt_ helpers of ping.t.sh (the runner sources every file
+# of the suite).
+
+# hl_run: the lab, listener and DROP rules, `run --json` in the background with
+# fast probes, and its first answer.
+hl_run() {
+	lab_up drop
+	pt_conf "interval_ms = 50; timeout_ms = 300;"
+	lab_listen
+	pt_worker --json run
+	pt_wait 60 "a first answer" pt_has 1 '.type == "probe" and .result == "answered"'
+}
+
+# hl_repairs: how many repair lines of result "repaired" run printed.
+hl_repairs() { pt_count '.type == "repair" and .result == "repaired"'; }
+
+# hl_drift WHAT CMD...: make the drift, then wait for a repair line more.
+hl_drift() {
+	local what=$1 before
+	shift
+	before=$(hl_repairs)
+	"$@" || fail "could not make the drift '$what': $*"
+	pt_wait 60 "a repair of '$what'" pt_has $((before + 1)) '.type == "repair" and .result == "repaired"'
+}
+
+hl_status_repairs() {
+	nsp --json status >"$T/status.json" 2>/dev/null
+	jq -e --argjson n "$1" '.instances[0].worker | .repairs >= $n and .path == "up"' \
+		"$T/status.json" >/dev/null
+}
+
+hl_no_down() {
+	[ "$(pt_count '.type == "state" and .state == "down"')" = 0 ] ||
+		pt_fail "a target went down during local drift"
+}
+
+# Each drift of README's list is repaired by run, and no probe lost to it is
+# counted against the gateway: no target goes down, no timeout is recorded.
+test_run_repairs_every_drift() {
+	hl_run
+	hl_drift "neighbor deleted" ip -n "$PINGNS" neigh del 10.99.0.1 dev "$PEER"
+	hl_drift "default route deleted" ip -n "$PINGNS" route del default
+	hl_drift "address flushed" ip -n "$PINGNS" addr flush dev "$PEER"
+	hl_drift "host veth down" ip -n "$NODE" link set "$HOSTVETH" down
+	hl_drift "peer MAC changed" ip -n "$PINGNS" link set "$PEER" address 02:11:22:33:44:55
+	hl_drift "tx_ping detached" ip -n "$NODE" link set "$HOSTVETH" xdp off
+	hl_drift "rx_ping detached" ip -n "$NODE" link set eth0 xdp off
+	pt_wait 60 "answers after the last repair" pt_answered_after "$(pt_last_line '.type == "repair"')"
+	expect_rc 0 nsp plan --detailed-exitcode
+	# the worker's state file is rewritten once a second
+	pt_wait 30 "status to count the 7 repairs" hl_status_repairs 7
+	pt_stop TERM
+	[ "$RC" = 0 ] || pt_fail "run exited $RC after SIGTERM"
+	hl_no_down
+	jq -se '[.[] | select(.type == "summary")] | length == 1 and .[0].timeouts == 0' "$OUT" >/dev/null ||
+		pt_failv "probes lost to local drift counted as timeouts" "$(grep summary "$OUT")"
+	grep -q "^nsping: .*repaired" "$OUT.err" && fail "--json repair lines went to stderr"
+	true
+}
+
+# pt_answered_after LINE: an answer after line LINE of $OUT.
+pt_answered_after() { [ "$(pt_last_line '.type == "probe" and .result == "answered"')" -gt "$1" ]; }
+
+# The text form: one line per repair on stderr, with what changed and how long.
+test_run_logs_repairs_as_text() {
+	lab_up drop
+	pt_conf "interval_ms = 50; timeout_ms = 300;"
+	lab_listen
+	pt_worker -q run
+	pt_wait 60 "run to converge and start" eval 'grep -q "path up" "$OUT.err"'
+	ip -n "$PINGNS" route del default || fail "route del"
+	pt_wait 60 "a repair line" eval \
+		"grep -Eq '^nsping: $INST: repaired in [0-9.]+ ms: \\+ route default dev $PEER \\(via 10.99.0.1\\)\$' \"\$OUT.err\""
+	pt_stop TERM
+	[ "$RC" = 0 ] || pt_fail "run exited $RC"
+}
+
+# A foreign program that takes the uplink is never overwritten: run reports the
+# instance blocked, the worker's path goes down with that reason, and its
+# target keeps its state; once the foreign program is gone, run repairs.
+test_run_leaves_a_foreign_program() {
+	local obj=$ROOT/build/bpf/xdp_pass.bpf.o id
+	[ -f "$obj" ] || fail "$obj not built"
+	hl_run
+	ip -force -n "$NODE" link set dev eth0 xdp obj "$obj" sec xdp || fail "foreign attach"
+	id=$(pt_xdp_id eth0)
+	pt_wait 60 "run to report the instance blocked" pt_has 1 \
+		'.type == "repair" and .result == "blocked" and (.reason | test("foreign program"))'
+	pt_wait 60 "the worker's path down with the reason" pt_has 1 \
+		'.type == "path" and .state == "down" and (.reason | test("^datapath: .*foreign program"))'
+	sleep 1 # the notifications of the attach have been read: nothing may overwrite it
+	[ "$(pt_xdp_id eth0)" = "$id" ] || fail "the foreign program $id was replaced by $(pt_xdp_id eth0)"
+	ip -n "$NODE" link set dev eth0 xdp off || fail "foreign detach"
+	pt_wait 60 "a repair once the foreign program left" pt_has 1 '.type == "repair" and .result == "repaired"'
+	pt_wait 60 "the path up again" pt_has 2 '.type == "path" and .state == "up"'
+	pt_stop TERM
+	hl_no_down
+}
+
+# Notifications about other links (pods' veths coming and going) repair
+# nothing and change nothing.
+test_run_ignores_other_links() {
+	local i
+	hl_run
+	for i in $(seq 1 100); do
+		ip -n "$NODE" link add "x$i" type veth peer name "y$i" || fail "veth $i"
+	done
+	for i in $(seq 1 100); do
+		ip -n "$NODE" link del "x$i" || fail "del $i"
+	done
+	sleep 1.5 # long enough for a check to have run and printed
+	[ "$(pt_count '.type == "repair"')" = 0 ] || pt_fail "run repaired something after other links came and went"
+	pt_stop TERM
+}
+
+# SIGHUP: a valid file is applied and handed to the worker, which keeps the
+# statistics of the target that stays; an invalid one changes nothing.
+test_run_reloads_on_sighup() {
+	local sent
+	lab_up
+	pt_conf "interval_ms = 100; timeout_ms = 300;"
+	lab_listen
+	pt_worker --json run
+	pt_wait 60 "a few answers" pt_has 5 '.type == "probe" and .result == "answered"'
+	conf_edit 's/interval_ms = 100;/interval_ms = 50; targets = ( "10.99.0.1", "10.99.0.9" );/'
+	kill -HUP "$WORKER" || fail "SIGHUP"
+	pt_wait 60 "probes to the new target" pt_has 1 '.type == "probe" and .target == "10.99.0.9"'
+	grep -q '^nsping: reloaded ' "$OUT.err" || pt_fail "no reload line on stderr"
+	expect_rc 0 nsp plan --detailed-exitcode
+	echo "this is not libconfig" >>"$CONF"
+	kill -HUP "$WORKER" || fail "SIGHUP"
+	pt_wait 30 "the invalid file refused" eval 'grep -q "keeping the running configuration" "$OUT.err"'
+	pt_wait 30 "probes going on" pt_has 40 '.type == "probe" and .target == "10.99.0.1"'
+	pt_stop TERM
+	[ "$RC" = 0 ] || pt_fail "run exited $RC"
+	# one summary per target; the old target's count covers both configurations
+	sent=$(jq -s '[.[] | select(.type == "probe" and .target == "10.99.0.1")] | length' "$OUT")
+	jq -se --argjson n "$sent" '[.[] | select(.type == "summary")] |
+		length == 2 and (map(select(.target == "10.99.0.1"))[0].sent >= $n - 1)' "$OUT" >/dev/null ||
+		pt_failv "summaries after the reload (10.99.0.1 had $sent probe lines)" "$(grep summary "$OUT")"
+}
+
+# plan shows a running worker whose settings differ from the file's; apply has
+# it reload, and the worker then runs the file's settings.
+test_apply_reloads_a_running_worker() {
+	lab_up
+	pt_conf "interval_ms = 100; timeout_ms = 300;"
+	lab_listen
+	expect_rc 0 nsp apply
+	pt_worker --json ping
+	pt_wait 60 "a first answer" pt_has 1 '.type == "probe" and .result == "answered"'
+	expect_rc 0 nsp plan --detailed-exitcode
+	conf_edit 's/interval_ms = 100;/interval_ms = 40;/'
+	plan_json
+	jq -e '.changes == [{"op":"update","kind":"ping","instance":"'"$INST"'","object":"worker of '"$INST"'","attribute":"settings","from":"interval_ms=100","to":"interval_ms=40"}]' \
+		"$T/plan.json" >/dev/null || fail "plan: $(jq -c .changes "$T/plan.json")"
+	expect_rc 2 nsp plan --detailed-exitcode
+	expect_rc 0 nsp apply
+	expect_rc 0 nsp plan --detailed-exitcode
+	grep -q 'ping port=10086 .*interval_ms=40 ' "$STATE/$INST.worker" ||
+		fail "the worker's state: $(cat "$STATE/$INST.worker")"
+	pt_stop TERM
+}
+
+# hl_change WHAT SED [probes]: from the converged state, one edit of the file,
+# one apply (exit 0), then plan --detailed-exitcode 0; with "probes", the
+# path still carries probes.
+hl_change() {
+	conf_edit "$2"
+	expect_rc 0 nsp apply
+	nspx plan --detailed-exitcode
+	[ "$RC" = 0 ] || fail "$1: one apply did not converge: $(cat "$T/out")"
+	if [ "${3:-}" = probes ]; then
+		pt_ping ping --count 3 >"$T/ping.out" 2>&1 ||
+			fail "$1: probes fail after the change: $(tail -2 "$T/ping.out")"
+	fi
+}
+
+# Every change of the file converges in one apply (README.md, "apply"), and
+# probes pass where the path is meant to survive.
+test_config_changes_converge_in_one_apply() {
+	lab_up drop
+	lab_listen
+	pt_conf "interval_ms = 50; timeout_ms = 500;"
+	expect_rc 0 nsp apply
+	pt_ping ping --count 3 >/dev/null || fail "probes fail before any change"
+	hl_change "address prefix" 's|10.99.0.2/24|10.99.0.2/25|' probes
+	hl_change "address in the subnet" 's|10.99.0.2/25|10.99.0.7/25|'
+	hl_change "address back" 's|10.99.0.7/25|10.99.0.2/24|' probes
+	hl_change "gateway mac" "s|mac = \"$GW_MAC\"|mac = \"02:00:00:00:00:99\"|"
+	hl_change "gateway mac back" "s|mac = \"02:00:00:00:00:99\"|mac = \"$GW_MAC\"|" probes
+	hl_change "mac" 's|mac     = "inherit"|mac     = "02:00:00:00:00:42"|'
+	hl_change "mac back" 's|mac     = "02:00:00:00:00:42"|mac     = "inherit"|' probes
+	hl_change "peer renamed" "s|peer = \"$PEER\"|peer = \"r$PEER\"|" probes
+	hl_change "host veth renamed" "s|$HOSTVETH|h$ID|g" probes
+	hl_change "ping port, magic, source ports" \
+		's|interval_ms = 50;|interval_ms = 50; port = 10086; magic = 0x01020304; sport_min = 62000; sport_max = 63000;|' probes
+	hl_change "xdp to tc" 's|interface = "eth0"; }|interface = "eth0"; attach = "tc"; }|' probes
+	hl_change "tc to xdp generic" 's|attach = "tc"; }|mode = "generic"; }|' probes
+	hl_change "bindings removed" 's|xdp = (.*|xdp = ( );|; /program = "rx_ping"/d'
+	hl_change "bindings back" \
+		"s|xdp = ( );|xdp = ( { program = \"tx_ping\"; interface = \"h$ID\"; }, { program = \"rx_ping\"; interface = \"eth0\"; } );|" probes
+}
+
+# apply of a changed file while run keeps the node: apply makes the change and
+# has run reload before it lets the lock go, so run keeps the new state
+# instead of repairing the node back. destroy is refused while run runs, and a
+# second run on the same state dir is refused.
+test_apply_while_run_runs() {
+	hl_run
+	conf_edit "s|peer = \"$PEER\"|peer = \"r$PEER\"|"
+	expect_rc 0 nsp apply
+	pt_wait 60 "run to reload the changed file" eval 'grep -q "^nsping: reloaded " "$OUT.err"'
+	sleep 1.5 # run has read the notifications of the change: nothing to repair back
+	expect_rc 0 nsp plan --detailed-exitcode
+	[ -n "$(link_json "$PINGNS" "r$PEER")" ] || fail "the renamed peer is gone: run put the old name back"
+	[ "$(pt_count '.type == "repair" and .result == "repaired"')" = 0 ] ||
+		pt_fail "run repaired the node back to the old file"
+	expect_rc 1 nsp destroy
+	grep -q "nsping run (pid $WORKER) keeps" "$T/err" || fail "destroy: $(cat "$T/err")"
+	netns_exists "$PINGNS" || fail "the refused destroy removed the netns"
+	expect_rc 75 nsp run --count 1
+	grep -q "another nsping run (pid $WORKER" "$T/err" || fail "second run: $(cat "$T/err")"
+	pt_stop TERM
+	[ "$RC" = 0 ] || pt_fail "run exited $RC"
+	[ ! -e "$STATE/run" ] || fail "run left $STATE/run behind"
+	expect_rc 0 nsp destroy
+}
