@@ -12,7 +12,8 @@
 # (exec included; build/bench-tools/spawntime is the timer), the median of several runs:
 #   (a) cold apply:   bench/seed.sh            vs  nsping apply   (torn down between runs)
 #   (b) no-op rerun:  bench/seed.sh --check    vs  nsping apply   (on a converged system),
-#       also on a busy node (NODE_PAIRS more veth pairs, as a node with pods has)
+#       also on a busy node (NODE_PAIRS more veth pairs, and NODE_NETNS named netns
+#       joined to the node by a veth pair each, as a node with pods has)
 #   (c) nsping apply / no-op for 1, 10, 100 instances, with the cost per instance
 #   (d) the output of every executable in build/bench/ (the BPF per-packet bench)
 # and, if perf is installed, the CPU time (task-clock of the process tree) of (a), (b).
@@ -21,6 +22,8 @@
 # Environment: NSPING (default build/nsping), SPAWNTIME (build/bench-tools/spawntime),
 # COLD_RUNS (10), NOOP_RUNS (20),
 # NODE_PAIRS (200: veth pairs added to the node for (b) on a busy node; 0 skips it),
+# NODE_NETNS (100: named netns, each joined to the node by a veth pair as CNI does
+# for a pod, added for (b) on a busy node),
 # SCALE ("1 10 100"), SCALE_COLD_RUNS (5), SCALE_NOOP_RUNS (10), SETTLE (0.05 s
 # pause before each timed run), SCALE_SETTLE (0.01 s per instance after a destroy
 # in (c)), CPU_RUNS (10; 0 skips the CPU time, which needs perf),
@@ -35,6 +38,7 @@ SPAWNTIME=${SPAWNTIME:-./build/bench-tools/spawntime}
 COLD_RUNS=${COLD_RUNS:-10}
 NOOP_RUNS=${NOOP_RUNS:-20}
 NODE_PAIRS=${NODE_PAIRS:-200}
+NODE_NETNS=${NODE_NETNS:-100}
 SCALE=${SCALE:-"1 10 100"}
 SCALE_COLD_RUNS=${SCALE_COLD_RUNS:-5}
 SCALE_NOOP_RUNS=${SCALE_NOOP_RUNS:-10}
@@ -222,15 +226,28 @@ run "$NSPING" -c "${nsping1[0]}" --host-netns "$node" --state-dir "$state" --jso
 noop_requests=$(sed -n 's/.*"requests":\([0-9]*\).*/\1/p' "$log")
 
 # (b) again on a busy node: NODE_PAIRS more veth pairs in the node, as a node
-# with that many pods has; both tools look their own objects up, whatever else
-# the node holds. Removed before (c).
+# with that many pods has, and NODE_NETNS named netns joined to the node by a
+# veth pair each (a pod's netns, /run/netns/cni-... on a node): both tools look
+# their own objects up, whatever else the node holds; nsping also looks for
+# orphans among them. Removed before (c).
 busy_seed=() busy_ns=()
 if ((NODE_PAIRS > 0)); then
 	for ((i = 0; i < NODE_PAIRS; i++)); do
 		echo "link add bpx$i type veth peer name bpy$i"
 	done >"$state/pairs"
 	run ip -n "$node" -batch "$state/pairs"
+	for ((i = 0; i < NODE_NETNS; i++)); do
+		run ip netns add "$LAB_PREFIX${ID}q$i"
+		echo "link add bpn$i type veth peer name eth0 netns $LAB_PREFIX${ID}q$i"
+	done >"$state/pods"
+	run ip -n "$node" -batch "$state/pods"
+	# the node has an id for each pod's netns once a link dump names it, as any
+	# `ip link` on a node does
+	run ip -n "$node" link show
 	noop_series busy_seed busy_ns
+	for ((i = 0; i < NODE_NETNS; i++)); do
+		run ip netns del "$LAB_PREFIX${ID}q$i"
+	done
 	sed 's/^link add \([^ ]*\) .*/link del \1/' "$state/pairs" >"$state/unpairs"
 	run ip -n "$node" -batch "$state/unpairs"
 fi
@@ -296,7 +313,8 @@ fi
 row "teardown" "$COLD_RUNS" "$sd_m" "$sd_lo" "$sd_hi" "$nd_m" "$nd_lo" "$nd_hi" "-"
 echo "  speedup: of the medians; (min): of the fastest runs, the least disturbed by other load"
 ((NODE_PAIRS == 0)) || echo "  (no-op, busy: the same with $NODE_PAIRS more veth pairs in the node," \
-	"$((2 * NODE_PAIRS)) links: as many as a node with $((2 * NODE_PAIRS)) pods has)"
+	"$((2 * NODE_PAIRS)) links: as many as a node with $((2 * NODE_PAIRS)) pods has," \
+	"and $NODE_NETNS named netns joined to it by a veth pair each)"
 echo "  (teardown: ip link del + ip netns del vs nsping destroy)"
 echo "  floor: a process that does nothing (/bin/true), spawned and timed the same way," \
 	"$(ms "$fl_m") [$(ms "$fl_lo")..$(ms "$fl_hi")] ms"

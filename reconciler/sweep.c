@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kernel.h"
@@ -493,24 +492,21 @@ static int sweep_veths(struct sweep *s)
 
 /* ---- the run ---- */
 
-/* The boot and the host netns that the cache is valid for. */
-static int cache_stamp(int host_fd, char *buf, size_t size)
+/*
+ * The boot and the host netns that the cache is valid for: nsids and program
+ * ids start again at a boot, and are another netns's in another host.
+ */
+static void cache_stamp(uint64_t host_ino, char *buf, size_t size)
 {
 	char boot[64] = "";
-	struct stat st;
-	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, boot, sizeof(boot) - 1);
 
-	if (f) {
-		if (!fgets(boot, sizeof(boot), f))
-			boot[0] = '\0';
-		fclose(f);
-	}
+	if (fd >= 0)
+		close(fd);
+	boot[n > 0 ? n : 0] = '\0';
 	boot[strcspn(boot, "\n")] = '\0';
-	if (fstat(host_fd, &st) < 0)
-		return -errno;
-	snprintf(buf, size, "nsping sweep cache 1 boot %s host %" PRIu64 ":%" PRIu64, boot,
-		 (uint64_t)st.st_dev, (uint64_t)st.st_ino);
-	return 0;
+	snprintf(buf, size, "nsping sweep cache 2 boot %s host %" PRIu64, boot, host_ino);
 }
 
 int nsp_sweep(struct nsp_kernel *k, const struct nsp_config *cfg,
@@ -526,7 +522,7 @@ int nsp_sweep(struct nsp_kernel *k, const struct nsp_config *cfg,
 	s.host_fd = nsp_kernel_host_fd(k);
 	r = s.host_fd < 0 ? s.host_fd : nsp_kernel_host_netns(k, &s.host_ino);
 	if (r == 0)
-		r = cache_stamp(s.host_fd, stamp, sizeof(stamp));
+		cache_stamp(s.host_ino, stamp, sizeof(stamp));
 	if (r == 0 && k->state_dir) {
 		snprintf(path, sizeof(path), "%s/" CACHE_FILE, k->state_dir);
 		/* --all trusts no earlier answer */

@@ -8,10 +8,12 @@
  *   nsid NSID SCOPE|-
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "filereplace.h"
 #include "owner.h"
@@ -51,77 +53,111 @@ void nsp_sweep_cache_free(struct nsp_sweep_cache *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static bool owner_valid(const struct nsp_owner *o)
+/* A decimal number that is the whole word w, in [min, max]. */
+static bool number(const char *w, long long min, long long max, long long *ret)
 {
-	return nsp_owner_name_valid(o->scope, strlen(o->scope)) &&
-	       nsp_owner_name_valid(o->instance, strlen(o->instance));
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(w, &end, 10);
+	if (errno || end == w || *end || v < min || v > max)
+		return false;
+	*ret = v;
+	return true;
 }
 
-/* One line into c; false when it is not one the format has. */
-static bool parse_line(const char *line, struct nsp_sweep_cache *c)
+/* A name of a scope or an instance into dst. */
+static bool name(const char *w, char dst[NSP_NAME_MAX + 1])
 {
-	struct nsp_cache_prog p = {0};
-	struct nsp_cache_netns n = {0};
-	char end;
-	int prog, attach, older;
+	size_t len = strlen(w);
 
-	if (sscanf(line, "progmax %" SCNu32 " %c", &c->prog_max, &end) == 1)
+	if (!nsp_owner_name_valid(w, len))
+		return false;
+	memcpy(dst, w, len + 1);
+	return true;
+}
+
+/*
+ * One line (split here into its words) into c; false when it is not one the
+ * format has. Read by hand, not by sscanf(): a node's cache has a line per
+ * netns joined to it, and this runs on every apply.
+ */
+static bool parse_line(char *line, struct nsp_sweep_cache *c)
+{
+	char *w[8], *save = NULL;
+	size_t n = 0;
+	long long v[5];
+
+	for (char *t = strtok_r(line, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		if (n < sizeof(w) / sizeof(w[0]))
+			w[n++] = t;
+		else
+			return false;
+	if (n == 2 && !strcmp(w[0], "progmax") && number(w[1], 0, UINT32_MAX, &v[0])) {
+		c->prog_max = (uint32_t)v[0];
 		return true;
-	if (sscanf(line, "prog %" SCNu32 " %15s %15s %d %d %d %d %c", &p.id, p.owner.scope,
-		   p.owner.instance, &prog, &attach, &p.ifindex, &older, &end) == 7) {
-		if (!owner_valid(&p.owner) || prog < NSP_PROG_TX_PING || prog > NSP_PROG_RX_PING ||
-		    attach < NSP_ATTACH_XDP || attach > NSP_ATTACH_TC)
-			return false;
-		p.older = older;
-		p.program = (enum nsp_program)prog;
-		p.attach = (enum nsp_attach)attach;
-		return nsp_cache_add_prog(c, &p) == 0;
 	}
-	if (sscanf(line, "nsid %d %15s %c", &n.nsid, n.scope, &end) == 2) {
-		if (!strcmp(n.scope, "-"))
-			n.scope[0] = '\0';
-		else if (!nsp_owner_name_valid(n.scope, strlen(n.scope)))
+	if (n == 3 && !strcmp(w[0], "nsid") && number(w[1], 0, INT32_MAX, &v[0])) {
+		struct nsp_cache_netns x = {.nsid = (int)v[0]};
+
+		if (strcmp(w[2], "-") && !name(w[2], x.scope))
 			return false;
-		return nsp_cache_add_netns(c, &n) == 0;
+		return nsp_cache_add_netns(c, &x) == 0;
+	}
+	if (n == 8 && !strcmp(w[0], "prog") && number(w[1], 1, UINT32_MAX, &v[0]) &&
+	    number(w[4], NSP_PROG_TX_PING, NSP_PROG_RX_PING, &v[1]) &&
+	    number(w[5], NSP_ATTACH_XDP, NSP_ATTACH_TC, &v[2]) &&
+	    number(w[6], 0, INT32_MAX, &v[3]) && number(w[7], 0, 1, &v[4])) {
+		struct nsp_cache_prog x = {.id = (uint32_t)v[0],
+					   .program = (enum nsp_program)v[1],
+					   .attach = (enum nsp_attach)v[2],
+					   .ifindex = (int)v[3],
+					   .older = v[4]};
+
+		if (!name(w[2], x.owner.scope) || !name(w[3], x.owner.instance))
+			return false;
+		return nsp_cache_add_prog(c, &x) == 0;
 	}
 	return false;
 }
 
+/* The whole file, NUL-terminated; NULL when it cannot be read. Plain reads: no stdio buffer. */
 static char *read_file(const char *path)
 {
-	FILE *f = fopen(path, "re");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 
-	if (!f)
+	if (fd < 0)
 		return NULL;
 	for (;;) {
-		size_t n;
+		ssize_t n;
 
 		if (len + 4096 + 1 > cap) {
-			char *grown = cap > CACHE_MAX_BYTES ? NULL : realloc(buf, cap + 65536);
+			char *grown = cap > CACHE_MAX_BYTES ? NULL : realloc(buf, cap + 16384);
 
-			if (!grown) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
+			if (!grown)
+				goto fail;
 			buf = grown;
-			cap += 65536;
+			cap += 16384;
 		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
 		if (n == 0)
 			break;
+		len += (size_t)n;
 	}
-	if (buf && ferror(f)) {
-		free(buf);
-		buf = NULL;
-	}
-	if (buf)
-		buf[len] = '\0';
-	fclose(f);
+	buf[len] = '\0';
+	close(fd);
 	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
 }
 
 void nsp_sweep_cache_load(const char *path, const char *stamp, struct nsp_sweep_cache *ret)
@@ -175,13 +211,37 @@ static char *format(const char *stamp, const struct nsp_sweep_cache *c, size_t *
 	return buf;
 }
 
+/* The same facts, in the same order: what was read needs no rewrite. */
+static bool same(const struct nsp_sweep_cache *a, const struct nsp_sweep_cache *b)
+{
+	if (a->prog_max != b->prog_max || a->n_progs != b->n_progs || a->n_netns != b->n_netns)
+		return false;
+	for (size_t i = 0; i < a->n_progs; i++) {
+		const struct nsp_cache_prog *x = &a->progs[i], *y = &b->progs[i];
+
+		if (x->id != y->id || x->program != y->program || x->attach != y->attach ||
+		    x->ifindex != y->ifindex || x->older != y->older ||
+		    strcmp(x->owner.scope, y->owner.scope) ||
+		    strcmp(x->owner.instance, y->owner.instance))
+			return false;
+	}
+	for (size_t i = 0; i < a->n_netns; i++)
+		if (a->netns[i].nsid != b->netns[i].nsid ||
+		    strcmp(a->netns[i].scope, b->netns[i].scope))
+			return false;
+	return true;
+}
+
 int nsp_sweep_cache_save(const char *path, const char *stamp, const struct nsp_sweep_cache *c,
 			 const struct nsp_sweep_cache *was)
 {
 	size_t len = 0;
-	char *text = format(stamp, c, &len);
+	char *text;
 	int r;
 
+	if (was->text && same(c, was))
+		return 0;
+	text = format(stamp, c, &len);
 	if (!text)
 		return -ENOMEM;
 	r = was->text && !strcmp(was->text, text) ? 0 : nsp_file_replace(path, text, len);
