@@ -533,6 +533,16 @@ static void status_text(const char *state_dir, const struct nsp_config *cfg,
 			if (plan->problems[k].instance == i)
 				printf("  error:   %s\n", plan->problems[k].reason);
 	}
+	/* what nsping owns in the file's scope and no instance has: apply prunes it */
+	for (size_t k = 0; k < plan->n_changes; k++) {
+		const struct nsp_change *c = &plan->changes[k];
+
+		if (c->instance != NSP_NO_INSTANCE)
+			continue;
+		printf("orphan of instance %s of scope %s: ", c->owner.instance, c->owner.scope);
+		nsp_render_change(stdout, c);
+		putchar('\n');
+	}
 }
 
 static void json_link(struct nsp_json *j, const char *key, const struct nsp_obs_link *l)

@@ -71,9 +71,15 @@ options:
         0..3600). nsping's default is 10. A lock held longer fails the task
         (exit 75).
     type: int
-# prune: reserved for the self-healing issue (removing owned objects the file no
-#   longer names); add it here, in argument_spec and in nsping_args() when nsping
-#   has the flag. Not an option yet.
+  prune:
+    description:
+      - With I(state=present), nsping also deletes what it owns in the file's scope
+        that the file no longer describes (an instance removed from the file, a
+        former netns or uplink of one). C(false) passes C(--no-prune) to C(apply)
+        (and to C(plan) in check mode) and keeps those objects this time.
+      - Ignored for I(state=absent), which removes the file's instances only.
+    type: bool
+    default: true
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -225,13 +231,14 @@ def nsping_args(module, binary):
     if p['lock_wait'] is not None:
         cmd += ['--lock-wait', str(p['lock_wait'])]
     cmd.append('--json')
-    # prune (the self-healing issue) will add its flag here once nsping has it.
     if module.check_mode:
         cmd.append('plan')
         if p['state'] == 'absent':
             cmd.append('--destroy')
     else:
         cmd.append('apply' if p['state'] == 'present' else 'destroy')
+    if p['state'] == 'present' and not p['prune']:
+        cmd.append('--no-prune')
     return cmd
 
 
@@ -328,7 +335,7 @@ def main():
             binary=dict(type='str', default='nsping'),
             state_dir=dict(type='path'),
             lock_wait=dict(type='int'),
-            # prune: see DOCUMENTATION; added once nsping has it.
+            prune=dict(type='bool', default=True),
         ),
         supports_check_mode=True,
     )

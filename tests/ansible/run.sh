@@ -325,6 +325,26 @@ t_module_diff() {
 		"a deleted netns: no empty after"
 }
 
+# prune (default true): apply as is; false: apply --no-prune, and plan
+# --no-prune in check mode; ignored for state=absent.
+t_module_prune() {
+	lab_up && write_conf
+	module_play apply
+	play apply
+	expect apply '(.cmd | index("--no-prune")) == null' "prune by default adds --no-prune"
+	module_play keep 'prune: false'
+	play keep
+	[ $RC -eq 0 ] || fail "playbook exit $RC"
+	expect keep '.cmd[-2:] == ["apply", "--no-prune"] and .changed == false' "prune: false"
+	play keep --check
+	expect keep '.cmd[-2:] == ["plan", "--no-prune"]' "prune: false in check mode"
+	module_play gone 'state: absent' 'prune: false'
+	play gone
+	expect gone '.cmd[-1] == "destroy"' "prune: false on state=absent"
+	has_netns "$NS" && fail "destroy left $NS"
+	return 0
+}
+
 t_module_absent() {
 	lab_up && write_conf
 	module_play apply
@@ -503,7 +523,7 @@ t_sanity() {
 # --- runner --------------------------------------------------------------------
 
 all=(module_first_run_changed module_idempotent module_check_mode module_diff
-	module_absent module_conflict module_invalid module_runtime_error module_lock
+	module_prune module_absent module_conflict module_invalid module_runtime_error module_lock
 	role_apply role_check_mode role_validate_refuses role_absent sanity)
 if [ "${1:-}" = -l ]; then
 	printf '%s\n' "${all[@]}"

@@ -98,11 +98,67 @@ static void test_json(void **state)
 	free(out);
 }
 
+/* Orphans come last, each owner's under its name and scope; JSON says both. */
+static void test_orphans(void **state)
+{
+	struct nsp_change orphans[] = {
+		{.op = NSP_OP_DELETE,
+		 .kind = NSP_KIND_XDP,
+		 .instance = 0,
+		 .owner = {"default", "gwping"},
+		 .object = "rx_ping on eth9",
+		 .from = "id 40"},
+		{.op = NSP_OP_DELETE,
+		 .kind = NSP_KIND_TC,
+		 .instance = NSP_NO_INSTANCE,
+		 .owner = {"default", "gwold"},
+		 .object = "rx_ping on eth0",
+		 .from = "id 31"},
+		{.op = NSP_OP_DELETE,
+		 .kind = NSP_KIND_NETNS,
+		 .instance = NSP_NO_INSTANCE,
+		 .owner = {"default", "gwold"},
+		 .object = "ns-old",
+		 .from = "/run/netns/ns-old"},
+		{.op = NSP_OP_DELETE,
+		 .kind = NSP_KIND_NETNS,
+		 .instance = NSP_NO_INSTANCE,
+		 .owner = {"blue", "b"},
+		 .object = "ns-b",
+		 .from = "/run/netns/ns-b"},
+	};
+	struct nsp_plan plan = {.changes = orphans, .n_changes = 4};
+	char *out;
+
+	(void)state;
+	out = render(nsp_render_plan_text, &plan);
+	assert_string_equal(out, "instance gwping:\n"
+				 "  - xdp rx_ping on eth9 (id 40)\n"
+				 "instance gwold of scope default, not in the file:\n"
+				 "  - tc rx_ping on eth0 (id 31)\n"
+				 "  - netns ns-old (/run/netns/ns-old)\n"
+				 "instance b of scope blue, not in the file:\n"
+				 "  - netns ns-b (/run/netns/ns-b)\n"
+				 "Plan: 0 to create, 0 to update, 4 to delete.\n");
+	free(out);
+	plan.changes = orphans + 1;
+	plan.n_changes = 1;
+	out = render(nsp_render_plan_json, &plan);
+	assert_string_equal(out, "{\"changes\":["
+				 "{\"op\":\"delete\",\"kind\":\"tc\",\"instance\":\"gwold\","
+				 "\"scope\":\"default\",\"object\":\"rx_ping on eth0\","
+				 "\"from\":\"id 31\",\"to\":null}],"
+				 "\"summary\":{\"create\":0,\"update\":0,\"delete\":1},"
+				 "\"conflicts\":[],\"errors\":[]}\n");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_orphans),
 	};
 
 	return cmocka_run_group_tests_name("render", tests, NULL, NULL);
