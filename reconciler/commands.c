@@ -298,7 +298,8 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg,
 		fprintf(stderr, "nsping: %s did not converge (%s); still to do:\n", verb, r.c.err);
 		nsp_render_plan_text(stderr, cfg, &r.c.plan);
 		print_reasons(cfg, &r.c.plan);
-		code = NSP_EXIT_FAILURE;
+		/* a conflict that appeared meanwhile (a race lost to another tool) */
+		code = r.c.plan.n_conflicts ? NSP_EXIT_CONFLICT : NSP_EXIT_FAILURE;
 	} else if (e < 0) {
 		fprintf(stderr, "nsping: %s failed: %s\n", verb, r.c.err);
 		code = NSP_EXIT_FAILURE;
