@@ -18,6 +18,8 @@
 #define NSP_MAX_INSTANCES 64
 #define NSP_MAX_BINDINGS  2 /* one per program: tx_ping, rx_ping */
 #define NSP_MAX_TARGETS	  65536
+/* What nsping's marks (ifalias) begin with (reconciler/owner.c). */
+#define NSP_MARK_PREFIX "nsping:"
 
 enum nsp_program { NSP_PROG_TX_PING, NSP_PROG_RX_PING };
 enum nsp_xdp_mode { NSP_MODE_AUTO, NSP_MODE_NATIVE, NSP_MODE_GENERIC };

@@ -271,7 +271,9 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg,
 	lock = nsp_lock_take(o->state_dir, o->lock_wait_ms);
 	if (lock < 0) {
 		fprintf(stderr, "nsping: %s/lock: %s\n", o->state_dir,
-			lock == -EWOULDBLOCK ? "another nsping holds the lock" : strerror(-lock));
+			lock == -EWOULDBLOCK ? "another nsping holds the lock"
+			: lock == -ELOOP     ? "the state dir is a symlink; refusing to write there"
+					     : strerror(-lock));
 		return lock == -EWOULDBLOCK ? NSP_EXIT_LOCKED : NSP_EXIT_FAILURE;
 	}
 	if (run_open(&r, o, cfg, planner) < 0) {
