@@ -52,6 +52,9 @@ MAIN_OBJ    := $(BUILD)/reconciler/main.o
 COMMON_HDRS := $(wildcard common/*.h)
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# cmocka tests of code that needs root and a real kernel (namespaces, sockets)
+PRIV_SRCS   := $(wildcard tests/priv/test_*.c)
+PRIV_BINS   := $(PRIV_SRCS:tests/priv/%.c=$(BUILD)/tests/%)
 UNITS       := $(patsubst etc/%.service.in,$(BUILD)/etc/%.service,$(wildcard etc/*.service.in))
 
 # The installed paths that the build writes into the binary and the units:
@@ -100,6 +103,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Icommon -Ireconciler -Iworker -Itests/unit -o $@ $^ $(LDLIBS) -lcmocka
 
+$(BUILD)/tests/%: tests/priv/%.c $(CORE_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Icommon -Ireconciler -Iworker -o $@ $^ $(LDLIBS) -lcmocka
+
 deps:
 	@tests/deps.sh
 
@@ -113,8 +120,9 @@ integration: all $(GW_BINS)
 
 check: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory $(UNIT_BINS) $(BPF_TEST_BINS) $(TOOLS_BINS) $(GW_BINS) $(GW_TEST_BINS)
-	@tests/check.sh $(UNIT_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS)
+	@$(MAKE) --no-print-directory $(UNIT_BINS) $(PRIV_BINS) $(BPF_TEST_BINS) $(TOOLS_BINS) \
+		$(GW_BINS) $(GW_TEST_BINS)
+	@tests/check.sh $(UNIT_BINS) $(PRIV_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all $(GW_BINS)

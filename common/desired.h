@@ -20,6 +20,8 @@
 #define NSP_MAX_TARGETS	  65536
 /* The scope of a file that names none: what every nsping before scopes marked. */
 #define NSP_DEFAULT_SCOPE "default"
+/* What nsping's marks (ifalias) begin with (reconciler/owner.c). */
+#define NSP_MARK_PREFIX "nsping:"
 
 enum nsp_program { NSP_PROG_TX_PING, NSP_PROG_RX_PING };
 enum nsp_xdp_mode { NSP_MODE_AUTO, NSP_MODE_NATIVE, NSP_MODE_GENERIC };

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Replace a file's content atomically: write PATH.PID.tmp, then rename it
- * over PATH, so that a reader sees the old content or the new, never part.
+ * Replace a file's content atomically: write a new PATH.PID.RANDOM.tmp
+ * (O_EXCL, O_NOFOLLOW: never through a planted file or symlink), fsync it,
+ * then rename it over PATH, so that a reader sees the old content or the new,
+ * never part, even after a crash.
  * Used for the worker's outputs that others read while it runs (the
  * Prometheus textfile, the state files of `status`).
  */
@@ -9,8 +11,11 @@
 #define NSPING_FILEREPLACE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* 0, or -errno; on failure PATH is unchanged and no temporary file is left. */
+int nsp_file_replace_mode(const char *path, const void *data, size_t len, mode_t mode);
+/* The same with mode 0644: files that monitoring reads. */
 int nsp_file_replace(const char *path, const void *data, size_t len);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -83,23 +84,56 @@ static int prepare_dir(void)
 	return 0;
 }
 
+/*
+ * Ours, left by a create that was interrupted: an empty plain file of our
+ * mode. iproute2 creates its mount points with mode 0, so a file it is about
+ * to mount on is never taken for ours.
+ */
+static bool our_placeholder(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_size == 0 &&
+	       (st->st_mode & 07777) == NSP_NETNS_PLACEHOLDER_MODE;
+}
+
 int nsp_netns_create(const char *name, int (*init)(void *arg), void *arg)
 {
 	char path[PATH_MAX];
-	int home, fd, r;
+	int dir, home, fd, r;
 	struct stat st;
 
 	r = prepare_dir();
 	if (r < 0)
 		return r;
+	/*
+	 * iproute2 holds this lock while it sets /run/netns up; nsping holds it
+	 * from the mount point's creation to the bind mount, so that two nsping
+	 * creators never see each other's mount point empty.
+	 */
+	dir = open(NSP_NETNS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -errno;
+	if (flock(dir, LOCK_EX) < 0) {
+		r = -errno;
+		close(dir);
+		return r;
+	}
 	netns_path(name, path);
-	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  NSP_NETNS_PLACEHOLDER_MODE);
 	if (fd < 0) {
-		/* Reuse an empty mount point left behind by an interrupted create. */
-		if (errno != EEXIST || stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
-		    st.st_size != 0 || nsp_netns_open(path) != -ENOENT)
-			return -EEXIST;
+		/* Reuse only our own empty mount point, left by an interrupted create. */
+		if (errno != EEXIST || lstat(path, &st) < 0 || !our_placeholder(&st) ||
+		    nsp_netns_open(path) != -ENOENT) {
+			r = -EEXIST;
+			goto out_unlock;
+		}
 	} else {
+		/* the umask may have taken bits away: the mode is our mark */
+		if (fchmod(fd, NSP_NETNS_PLACEHOLDER_MODE) < 0) {
+			r = -errno;
+			close(fd);
+			goto out_unlink;
+		}
 		close(fd);
 	}
 
@@ -122,6 +156,8 @@ out_close:
 out_unlink:
 	if (r < 0)
 		unlink(path);
+out_unlock:
+	close(dir); /* and the lock with it */
 	return r;
 }
 
@@ -132,8 +168,19 @@ bool nsp_netns_is_stale(const char *name)
 	struct stat st;
 
 	netns_path(name, path);
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 &&
-	       statfs(path, &sfs) == 0 && sfs.f_type != NSFS_MAGIC;
+	return lstat(path, &st) == 0 && our_placeholder(&st) && statfs(path, &sfs) == 0 &&
+	       sfs.f_type != NSFS_MAGIC;
+}
+
+bool nsp_netns_is_placeholder(const char *name)
+{
+	char path[PATH_MAX];
+	struct statfs sfs;
+	struct stat st;
+
+	netns_path(name, path);
+	return lstat(path, &st) == 0 && !our_placeholder(&st) && statfs(path, &sfs) == 0 &&
+	       sfs.f_type != NSFS_MAGIC;
 }
 
 int nsp_netns_id(const char *name, uint64_t *ret_id)

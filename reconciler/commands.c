@@ -275,7 +275,9 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg,
 	lock = nsp_lock_take(o->state_dir, o->lock_wait_ms);
 	if (lock < 0) {
 		fprintf(stderr, "nsping: %s/lock: %s\n", o->state_dir,
-			lock == -EWOULDBLOCK ? "another nsping holds the lock" : strerror(-lock));
+			lock == -EWOULDBLOCK ? "another nsping holds the lock"
+			: lock == -ELOOP     ? "the state dir is a symlink; refusing to write there"
+					     : strerror(-lock));
 		return lock == -EWOULDBLOCK ? NSP_EXIT_LOCKED : NSP_EXIT_FAILURE;
 	}
 	if (run_open(&r, o, cfg, planner) < 0) {
@@ -302,7 +304,8 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg,
 		fprintf(stderr, "nsping: %s did not converge (%s); still to do:\n", verb, r.c.err);
 		nsp_render_plan_text(stderr, cfg, &r.c.plan);
 		print_reasons(cfg, &r.c.plan);
-		code = NSP_EXIT_FAILURE;
+		/* a conflict that appeared meanwhile (a race lost to another tool) */
+		code = r.c.plan.n_conflicts ? NSP_EXIT_CONFLICT : NSP_EXIT_FAILURE;
 	} else if (e < 0) {
 		fprintf(stderr, "nsping: %s failed: %s\n", verb, r.c.err);
 		code = NSP_EXIT_FAILURE;

@@ -103,7 +103,14 @@ int nsp_converge_apply(struct nsp_converge *c)
 		nsp_plan_free(&last);
 		last = c->plan;
 		memset(&c->plan, 0, sizeof(c->plan));
-		if (e < 0)
+		/*
+		 * -EEXIST: something appeared between the observation and the
+		 * change (another creator won a race): observe again, and let the
+		 * plan say whether it is ours or a conflict.
+		 */
+		if (e == -EEXIST && round < NSP_CONVERGE_ROUNDS)
+			e = 0;
+		else if (e < 0)
 			break;
 		if (c->on_verify)
 			c->on_verify(&last, c->arg);

@@ -14,14 +14,24 @@
 
 int nsp_lock_take(const char *state_dir, unsigned int wait_ms)
 {
-	char path[PATH_MAX];
 	unsigned int waited = 0;
 	int fd;
 
+	int dir;
+
 	if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	snprintf(path, sizeof(path), "%s/lock", state_dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* root writes here: not through a symlink someone put in the state dir's place */
+	dir = open(state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0) {
+		struct stat st;
+		int err = -errno;
+
+		/* O_DIRECTORY | O_NOFOLLOW on a symlink says ENOTDIR */
+		return lstat(state_dir, &st) == 0 && S_ISLNK(st.st_mode) ? -ELOOP : err;
+	}
+	fd = openat(dir, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	close(dir);
 	if (fd < 0)
 		return -errno;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {

@@ -3,7 +3,10 @@
 #ifndef NSPING_LOCK_H
 #define NSPING_LOCK_H
 
-/* The locked fd, or -EWOULDBLOCK past wait_ms, or another -errno. */
+/*
+ * The locked fd, or -EWOULDBLOCK past wait_ms, -ELOOP when the state dir is a
+ * symlink (never written through), or another -errno.
+ */
 int nsp_lock_take(const char *state_dir, unsigned int wait_ms);
 void nsp_lock_release(int fd);
 

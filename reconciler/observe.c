@@ -485,6 +485,7 @@ int nsp_observe(struct nsp_kernel *k, const struct nsp_config *cfg, struct nsp_o
 		r = handles_open(k, &k->ns[i], w->netns);
 		if (r == -ENOENT) {
 			obs[i].netns_stale = nsp_netns_is_stale(w->netns);
+			obs[i].netns_placeholder = nsp_netns_is_placeholder(w->netns);
 			r = 0;
 			continue;
 		}

@@ -122,6 +122,7 @@ struct nsp_obs_instance {
 	 */
 	bool netns_of_host;
 	bool netns_stale;		/* no netns, only its empty mount point is left */
+	bool netns_placeholder;		/* no netns, and a file there that is not ours */
 	struct nsp_obs_link peer;	/* the other end of host (or host_owned) */
 	struct nsp_obs_link peer_named; /* whatever is named veth.peer in the netns */
 	struct nsp_obs_addr addrs[NSP_MAX_OBS_ADDRS]; /* IPv4 on peer */

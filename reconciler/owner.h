@@ -16,7 +16,6 @@
 #include "observed.h"
 
 #define NSP_RTPROT	78 /* route protocol that marks nsping's routes */
-#define NSP_MARK_PREFIX "nsping:"
 
 /*
  * Where an instance's tc filters live on a clsact ingress hook: nsping's own

@@ -979,6 +979,13 @@ static void plan_instance(struct planner *p)
 
 	if (!resolve(p))
 		return;
+	if (!o->netns_present && o->netns_placeholder) {
+		conflict(p, NSP_KIND_NETNS, w->netns,
+			 "/run/netns/%s exists, is not a netns and is not nsping's (another tool "
+			 "creating it?)",
+			 w->netns);
+		return;
+	}
 	p->netns_ours = o->netns_present && o->netns_owned;
 	if (!o->netns_present) {
 		c = add(p, NSP_OP_CREATE, NSP_KIND_NETNS, NSP_ACT_NETNS_CREATE, "%s", w->netns);

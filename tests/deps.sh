@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
       libnl-3-dev libnl-route-3-dev libconfig-dev libcmocka-dev iproute2 iptables
-      ethtool hping3 jq strace python3 python3-jsonschema curl
+      ethtool hping3 jq strace python3 python3-jsonschema curl iperf3 sockperf
       debhelper dpkg-dev lintian bash-completion
       yamllint pylint pycodestyle python3-voluptuous python3-venv git)
 # Without their Recommends: ansible-core's is Debian's whole collection set

@@ -3,8 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -51,6 +54,55 @@ static int send_reply(int sock, const struct open_reply *reply, const int *fds)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
+/* A name under /run/netns, not a path: nothing to climb out with. */
+static bool plain_name(const char *name)
+{
+	return name[0] && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
+}
+
+/*
+ * The calling thread's netns is one nsping made: its lo (ifindex 1) carries
+ * nsping's mark, set before the netns got its name (reconciler/apply.c).
+ */
+static bool marked_by_nsping(void)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {.nh = {.nlmsg_len = sizeof(req),
+			.nlmsg_type = RTM_GETLINK,
+			.nlmsg_flags = NLM_F_REQUEST},
+		 .ifi = {.ifi_family = AF_UNSPEC, .ifi_index = 1}};
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	bool ours = false;
+	ssize_t n;
+	int fd, len;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return false;
+	if (send(fd, &req, sizeof(req), 0) == sizeof(req) &&
+	    (n = recv(fd, buf, sizeof(buf), 0)) > 0 && NLMSG_OK(nh, (unsigned int)n) &&
+	    nh->nlmsg_type == RTM_NEWLINK) {
+		struct ifinfomsg *ifi = NLMSG_DATA(nh);
+
+		len = (int)nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
+		for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len))
+			if (a->rta_type == IFLA_IFALIAS)
+				ours = RTA_PAYLOAD(a) > strlen(NSP_MARK_PREFIX) &&
+				       !strncmp(RTA_DATA(a), NSP_MARK_PREFIX,
+						strlen(NSP_MARK_PREFIX));
+	}
+	close(fd);
+	return ours;
+}
+
+/*
+ * What a compromised worker could ask for is only what it is for: raw
+ * sockets in a netns that nsping made, named under /run/netns. A path, the
+ * host's own netns or any other is refused with -EPERM.
+ */
 static void serve_one(int sock, const struct open_request *req)
 {
 	struct open_reply reply = {0};
@@ -58,6 +110,10 @@ static void serve_one(int sock, const struct open_request *req)
 	struct stat st;
 	int nsfd;
 
+	if (!plain_name(req->netns)) {
+		reply.err = -EPERM;
+		goto out;
+	}
 	nsfd = nsp_netns_open(req->netns);
 	if (nsfd < 0) {
 		reply.err = nsfd;
@@ -69,6 +125,10 @@ static void serve_one(int sock, const struct open_request *req)
 		goto out;
 	}
 	close(nsfd);
+	if (!marked_by_nsping()) {
+		reply.err = -EPERM;
+		goto out;
+	}
 	reply.netns_id = (uint64_t)st.st_ino;
 	reply.err = nsp_path_socks_open(req->port, req->sport_min, req->sport_max, &socks);
 	if (!reply.err) {

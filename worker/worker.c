@@ -365,6 +365,11 @@ static void path_open(struct worker *w, struct path *p, uint32_t first_target, u
 
 	err = nsp_opener_open(&w->opener, p->inst->netns, ping->port, ping->sport_min,
 			      ping->sport_max, &p->socks, &p->netns_id);
+	if (err == -EPERM) {
+		path_down(w, p, now, "netns %s is not nsping's: the opener refuses it",
+			  p->inst->netns);
+		return;
+	}
 	if (err) {
 		path_down(w, p, now, "netns %s: %s", p->inst->netns, strerror(-err));
 		return;

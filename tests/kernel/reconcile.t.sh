@@ -196,14 +196,23 @@ test_stale_netns_mount_point() {
 	write_conf 1
 	expect_rc 0 nsp apply
 	expect_rc 0 nsp destroy
-	touch "/run/netns/$PINGNS"
+	# what an interrupted create of nsping's leaves: an empty file of mode 0400
+	install -m 0400 /dev/null "/run/netns/$PINGNS"
 	expect_rc 0 nsp plan --destroy
 	grep -q "netns $PINGNS" "$T/out" || fail "plan --destroy ignores the stale name: $(cat "$T/out")"
 	expect_rc 0 nsp destroy
 	[ -e "/run/netns/$PINGNS" ] && fail "destroy left /run/netns/$PINGNS"
-	touch "/run/netns/$PINGNS"
+	install -m 0400 /dev/null "/run/netns/$PINGNS"
 	expect_rc 0 nsp apply
 	ip netns exec "$PINGNS" true || fail "apply did not make a namespace of the stale name"
 	check_instance 1 "$NODE_MAC"
 	expect_plan_empty
+	expect_rc 0 nsp destroy
+	# an empty file of another mode is not ours (ip netns add makes its mount
+	# point with mode 0 before it mounts): a conflict, left alone
+	install -m 0 /dev/null "/run/netns/$PINGNS"
+	expect_rc 3 nsp apply
+	grep -q "is not nsping's" "$T/err" || fail "apply over a foreign mount point: $(cat "$T/err")"
+	[ "$(stat -c %a "/run/netns/$PINGNS")" = 0 ] || fail "the foreign mount point was touched"
+	rm -f "/run/netns/$PINGNS"
 }

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# What the uplink hook costs the node's own traffic (issue 19): business
+# traffic through the uplink with no hook on it, with rx_ping in XDP native
+# and generic mode, and with rx_ping_tc, while the worker probes 1,000 targets.
+#
+# Lab: tests/lib/lab.sh's (netns NODE with the DROP rules, eth0 wired to GW);
+# GW answers every address of 10.200.0.0/16 (route local ... dev lo, a kernel
+# listener on port 10086), so the worker's 1,000 targets (interval 1 s) are real
+# load on the uplink. tx_ping stays on the host veth in every setup; only the
+# uplink's hook changes, applied by nsping itself. Every name starts with
+# nspb<ID>; everything is removed on exit. No packet leaves the lab.
+#
+# Per setup and round, interleaved (ROUNDS rounds, each setup once a round):
+#   TCP throughput, gateway -> node and node -> gateway (iperf3, SECS s)
+#   request/response latency p50 and p99 (sockperf ping-pong over TCP, SECS s)
+#   UDP small-packet rate, 64-byte datagrams, gateway -> node (iperf3 -u -b 0)
+# and the uplink's offload switches before and after the hook went on.
+# Reported: median [min..max] per setup, and the ratio of the medians to no
+# hook. Goal (issue 19): the default setup at least 0.97 of the no-hook
+# throughput, and its p99 at most 1.05 of no hook's.
+#
+# Environment: NSPING (build/nsping), ROUNDS (4), SECS (3), TARGETS (1000),
+# SETUPS ("none xdp-native xdp-generic tc").
+set -euo pipefail
+export LC_ALL=C
+cd "$(dirname "$0")/.."
+
+NSPING=${NSPING:-./build/nsping}
+ROUNDS=${ROUNDS:-4}
+SECS=${SECS:-3}
+TARGETS=${TARGETS:-1000}
+SETUPS=${SETUPS:-"none xdp-native xdp-generic tc"}
+
+BENCH_NAME=bench/traffic
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+preflight ip ethtool iptables jq awk iperf3 sockperf
+NSPING=$(realpath "$NSPING")
+TESTGW=$(realpath "$TESTGW")
+
+cleanup() {
+	local rc=$?
+	cleanup_done
+	[ -e "/run/netns/${NODE:-none}" ] && [ -f "${CONF:-none}" ] &&
+		timeout 30 "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" destroy \
+			>/dev/null 2>&1
+	lab_down
+	exit "$rc"
+}
+cleanup_on_exit cleanup
+lab_init
+log=$T/log
+lab_up drop
+ip -n "$GW" route add local 10.200.0.0/16 dev lo || die "AnyIP route in the gateway"
+lab_listen
+
+targets=$(for ((i = 1; i <= TARGETS; i++)); do printf '"10.200.%d.%d", ' $((i / 250)) $((i % 250 + 1)); done)
+# conf SETUP: the instance with tx_ping, and the uplink hook of SETUP.
+conf() {
+	local rx
+	case $1 in
+	none) rx= ;;
+	xdp-native) rx=", { program = \"rx_ping\"; interface = \"eth0\"; mode = \"native\"; }" ;;
+	xdp-generic) rx=", { program = \"rx_ping\"; interface = \"eth0\"; mode = \"generic\"; }" ;;
+	tc) rx=", { program = \"rx_ping\"; interface = \"eth0\"; attach = \"tc\"; }" ;;
+	esac
+	I_KEYS[1]="xdp = ( { program = \"tx_ping\"; interface = \"$HOSTVETH\"; } $rx );
+	    ping = { interval_ms = 1000; timeout_ms = 1000; targets = ( ${targets%, } ); };"
+	write_conf 1
+}
+
+features() {
+	ip netns exec "$NODE" ethtool -k eth0 |
+		awk -F': ' '/^(generic-receive-offload|large-receive-offload|rx-gro-hw|tcp-segmentation-offload|generic-segmentation-offload|rx-gro-list|rx-udp-gro-forwarding):/ {printf "%s=%s ", $1, $2}'
+}
+
+# The servers, in the node (the business workload).
+ip netns exec "$NODE" iperf3 -s -B 10.99.0.2 -D --logfile "$T/iperf3.log" || die "iperf3 server"
+ip netns exec "$NODE" sockperf sr --tcp -i 10.99.0.2 -p 11111 >"$T/sockperf.log" 2>&1 &
+bg_pid $!
+for _ in $(seq 1 50); do
+	ip netns exec "$NODE" ss -Htln 'sport = :5201' | grep -q . && break
+	sleep 0.1
+done
+iperf3_pid=$(pgrep -f "iperf3 -s -B 10.99.0.2" | head -1)
+[ -n "$iperf3_pid" ] && bg_pid "$iperf3_pid"
+
+conf none
+run "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply
+"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" -q ping >"$T/ping.out" 2>&1 &
+bg_pid $!
+
+tcp() { # ARGS: iperf3 client options; prints Gb/s received
+	ip netns exec "$GW" iperf3 -c 10.99.0.2 -t "$SECS" -J "$@" 2>/dev/null |
+		jq -r '.end.sum_received.bits_per_second / 1e9'
+}
+udp() { # packets/s received, 64-byte datagrams
+	ip netns exec "$GW" iperf3 -c 10.99.0.2 -u -b 0 -l 64 -t "$SECS" -J 2>/dev/null |
+		jq -r '.end.sum | (.packets - .lost_packets) / .seconds'
+}
+rr() { # "p50 p99" in microseconds
+	ip netns exec "$GW" sockperf pp --tcp -i 10.99.0.2 -p 11111 -t "$SECS" 2>/dev/null |
+		awk '/percentile 50.000 =/ {p50 = $NF} /percentile 99.000 =/ {p99 = $NF} END {print p50, p99}'
+}
+
+declare -A R
+echo "setups: $SETUPS; $ROUNDS rounds of ${SECS} s runs, interleaved; $TARGETS targets probed at 1/s meanwhile"
+for s in $SETUPS; do
+	conf "$s"
+	before=$(features)
+	run "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply
+	echo "  $s: uplink offloads with the hook: $(features)"
+	[ "$(features)" = "$before" ] || echo "    (before: $before)"
+done
+for ((r = 0; r < ROUNDS; r++)); do
+	for s in $SETUPS; do
+		conf "$s"
+		run "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply
+		sleep 0.5
+		R[$s,in]+="$(tcp) " R[$s,out]+="$(tcp -R) " R[$s,udp]+="$(udp) "
+		read -r p50 p99 < <(rr)
+		R[$s,p50]+="$p50 " R[$s,p99]+="$p99 "
+	done
+done
+
+# med_range VALUES...: "median [min..max]"; med: the median alone
+med() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+med_range() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {m = (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2); printf "%.3g [%.3g..%.3g]", m, v[1], v[NR]}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
+
+echo
+printf '  %-12s %-22s %-22s %-24s %-24s %s\n' setup "TCP gw->node Gb/s" "TCP node->gw Gb/s" "UDP 64 B kpps" "RR p50 us" "RR p99 us"
+for s in $SETUPS; do
+	# shellcheck disable=SC2086
+	printf '  %-12s %-22s %-22s %-24s %-24s %s\n' "$s" "$(med_range ${R[$s,in]})" "$(med_range ${R[$s,out]})" \
+		"$(med_range $(for v in ${R[$s,udp]}; do awk -v v="$v" 'BEGIN {print v / 1000}'; done))" \
+		"$(med_range ${R[$s,p50]})" "$(med_range ${R[$s,p99]})"
+done
+echo
+echo "  ratios of the medians to no hook (goal for the default: throughput >= 0.97, p99 <= 1.05):"
+for s in $SETUPS; do
+	[ "$s" = none ] && continue
+	# shellcheck disable=SC2086
+	printf '  %-12s in %s, out %s, udp %s, p50 %s, p99 %s\n' "$s" \
+		"$(ratio "$(med ${R[$s,in]})" "$(med ${R[none,in]})")" \
+		"$(ratio "$(med ${R[$s,out]})" "$(med ${R[none,out]})")" \
+		"$(ratio "$(med ${R[$s,udp]})" "$(med ${R[none,udp]})")" \
+		"$(ratio "$(med ${R[$s,p50]})" "$(med ${R[none,p50]})")" \
+		"$(ratio "$(med ${R[$s,p99]})" "$(med ${R[none,p99]})")"
+done
