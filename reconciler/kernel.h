@@ -24,6 +24,8 @@ enum nsp_sweep {
 	NSP_SWEEP_ALL,	 /* and everything nsping owns on the host (destroy --all) */
 };
 
+struct nsp_sweep_state;
+
 struct nsp_kernel {
 	struct nsp_nl host;
 	/* where the workers' state is read and the sweep keeps its cache; NULL: neither */
@@ -34,7 +36,8 @@ struct nsp_kernel {
 	int host_fd; /* the host netns, opened when first needed; -1 */
 	/* set by the caller before nsp_observe(); NSP_SWEEP_NONE after open */
 	enum nsp_sweep sweep;
-	struct nsp_obs_orphans orphans; /* what the last nsp_observe() swept */
+	struct nsp_obs_orphans orphans;	     /* what the last nsp_observe() swept */
+	struct nsp_sweep_state *sweep_state; /* sweep.c's, across this run's sweeps */
 };
 
 int nsp_kernel_open(struct nsp_kernel *k, size_t n_instances);
@@ -57,6 +60,8 @@ int nsp_kernel_host_netns(struct nsp_kernel *k, uint64_t *ret_ino);
 int nsp_sweep(struct nsp_kernel *k, const struct nsp_config *cfg,
 	      const struct nsp_obs_instance *obs, char *err, size_t err_size);
 void nsp_orphans_free(struct nsp_obs_orphans *o);
+/* What the sweeps of this run learnt goes to the state dir's cache; by nsp_kernel_close(). */
+void nsp_sweep_close(struct nsp_kernel *k);
 
 /*
  * Execute the plan in order; stop at the first failure. Each change announces

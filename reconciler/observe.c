@@ -103,6 +103,7 @@ void nsp_kernel_close(struct nsp_kernel *k)
 	if (k->host_fd >= 0)
 		close(k->host_fd);
 	k->host_fd = -1;
+	nsp_sweep_close(k);
 	nsp_orphans_free(&k->orphans);
 }
 

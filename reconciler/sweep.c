@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,8 @@ struct sweep {
 	bool all; /* every scope, and no cached answer trusted */
 	int host_fd;
 	uint64_t host_ino;
-	struct nsp_sweep_cache was, now;
+	const struct nsp_sweep_cache *was; /* what the last sweep, or the file, knew */
+	struct nsp_sweep_cache now;
 	struct nsp_obs_orphans *found;
 	struct nsp_obs_link *links; /* host links read by ifindex this run */
 	size_t n_links;
@@ -132,9 +134,9 @@ static bool observed_nsid(const struct sweep *s, int nsid)
 
 static const struct nsp_cache_netns *cached_nsid(const struct sweep *s, int nsid)
 {
-	for (size_t i = 0; i < s->was.n_netns; i++)
-		if (s->was.netns[i].nsid == nsid)
-			return &s->was.netns[i];
+	for (size_t i = 0; i < s->was->n_netns; i++)
+		if (s->was->netns[i].nsid == nsid)
+			return &s->was->netns[i];
 	return NULL;
 }
 
@@ -383,9 +385,9 @@ static int sweep_progs(struct sweep *s)
 	int r;
 
 	if (!s->all) {
-		s->now.prog_max = s->was.prog_max;
-		for (size_t i = 0; i < s->was.n_progs; i++) {
-			r = nsp_cache_add_prog(&s->now, &s->was.progs[i]);
+		s->now.prog_max = s->was->prog_max;
+		for (size_t i = 0; i < s->was->n_progs; i++) {
+			r = nsp_cache_add_prog(&s->now, &s->was->progs[i]);
 			if (r < 0)
 				return r;
 		}
@@ -509,11 +511,59 @@ static void cache_stamp(uint64_t host_ino, char *buf, size_t size)
 	snprintf(buf, size, "nsping sweep cache 2 boot %s host %" PRIu64, boot, host_ino);
 }
 
+/*
+ * The cache of one nsping process: read at its first sweep, kept in memory
+ * across the verification's sweeps, written when the process is done with
+ * the kernel (nsp_kernel_close()), and only if a fact changed: no write
+ * between an observation and the changes planned from it.
+ */
+struct nsp_sweep_state {
+	char path[PATH_MAX]; /* "": no state dir, no file */
+	char stamp[160];
+	struct nsp_sweep_cache read; /* as the file had it */
+	struct nsp_sweep_cache now;  /* what the last sweep learnt */
+	bool swept;
+};
+
+static int sweep_state(struct nsp_kernel *k, uint64_t host_ino, bool all)
+{
+	struct nsp_sweep_state *st;
+
+	if (k->sweep_state)
+		return 0;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	cache_stamp(host_ino, st->stamp, sizeof(st->stamp));
+	if (k->state_dir) {
+		snprintf(st->path, sizeof(st->path), "%s/" CACHE_FILE, k->state_dir);
+		/* --all trusts no earlier answer */
+		if (!all)
+			nsp_sweep_cache_load(st->path, st->stamp, &st->read);
+	}
+	k->sweep_state = st;
+	return 0;
+}
+
+void nsp_sweep_close(struct nsp_kernel *k)
+{
+	struct nsp_sweep_state *st = k->sweep_state;
+
+	if (!st)
+		return;
+	/* a hint: a cache that cannot be written costs the next run time, nothing else */
+	if (st->swept && *st->path)
+		nsp_sweep_cache_save(st->path, st->stamp, &st->now, &st->read);
+	nsp_sweep_cache_free(&st->read);
+	nsp_sweep_cache_free(&st->now);
+	free(st);
+	k->sweep_state = NULL;
+}
+
 int nsp_sweep(struct nsp_kernel *k, const struct nsp_config *cfg,
 	      const struct nsp_obs_instance *obs, char *err, size_t err_size)
 {
 	struct sweep s = {.k = k, .cfg = cfg, .obs = obs, .all = k->sweep == NSP_SWEEP_ALL};
-	char path[4096] = "", stamp[160];
 	const char *step = "the host netns";
 	int r;
 
@@ -522,13 +572,9 @@ int nsp_sweep(struct nsp_kernel *k, const struct nsp_config *cfg,
 	s.host_fd = nsp_kernel_host_fd(k);
 	r = s.host_fd < 0 ? s.host_fd : nsp_kernel_host_netns(k, &s.host_ino);
 	if (r == 0)
-		cache_stamp(s.host_ino, stamp, sizeof(stamp));
-	if (r == 0 && k->state_dir) {
-		snprintf(path, sizeof(path), "%s/" CACHE_FILE, k->state_dir);
-		/* --all trusts no earlier answer */
-		if (!s.all)
-			nsp_sweep_cache_load(path, stamp, &s.was);
-	}
+		r = sweep_state(k, s.host_ino, s.all);
+	if (r == 0)
+		s.was = k->sweep_state->swept ? &k->sweep_state->now : &k->sweep_state->read;
 	if (r == 0) {
 		step = "the netns linked to the host";
 		r = sweep_netns(&s);
@@ -544,15 +590,14 @@ int nsp_sweep(struct nsp_kernel *k, const struct nsp_config *cfg,
 	if (r < 0) {
 		snprintf(err, err_size, "finding orphans in %s: %s", step, strerror(-r));
 		nsp_orphans_free(&k->orphans);
+		nsp_sweep_cache_free(&s.now);
 	} else {
 		k->orphans.swept = true;
 		k->orphans.all = s.all;
-		/* a hint: a cache that cannot be written costs the next run time, nothing else */
-		if (*path)
-			nsp_sweep_cache_save(path, stamp, &s.now, &s.was);
+		nsp_sweep_cache_free(&k->sweep_state->now);
+		k->sweep_state->now = s.now;
+		k->sweep_state->swept = true;
 	}
-	nsp_sweep_cache_free(&s.was);
-	nsp_sweep_cache_free(&s.now);
 	free(s.links);
 	return r;
 }
