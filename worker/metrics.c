@@ -68,8 +68,8 @@ void nsp_metrics_data_free(struct nsp_metrics_data *d)
 
 /*
  * A growing buffer and its own number printing: the text of 10,000 targets
- * is about 300,000 lines, and printf(3) would spend most of the formatter's
- * time parsing its format strings.
+ * is about 330,000 lines, each with a number or two, and printf(3) parses its
+ * format string every time.
  */
 struct outbuf {
 	char *p;
@@ -390,6 +390,7 @@ int nsp_metrics_format(const struct nsp_metrics_data *d, char **ret_text, size_t
 
 struct snapshot {
 	atomic_uint refs;
+	atomic_uint *alive; /* the server's count of snapshots not yet freed */
 	size_t len;
 	char *text;
 };
@@ -399,6 +400,7 @@ static void snapshot_put(void *cls)
 	struct snapshot *s = cls;
 
 	if (s && atomic_fetch_sub(&s->refs, 1) == 1) {
+		atomic_fetch_sub(s->alive, 1);
 		free(s->text);
 		free(s);
 	}
@@ -412,15 +414,21 @@ static void snapshot_put(void *cls)
  * when the loop is due. Raising one's own nice value needs no privilege, and
  * Linux keeps it per thread.
  */
-#define METRICS_NICE 10
+#define METRICS_NICE 10 /* above the loop's, which a new thread starts with */
 
 static void yield_to_the_loop(void)
 {
 	static __thread bool done;
+	int nice;
 
-	if (!done)
-		(void)!setpriority(PRIO_PROCESS, (id_t)gettid(), METRICS_NICE);
+	if (done)
+		return;
 	done = true;
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, (id_t)gettid());
+	if (errno == 0)
+		(void)!setpriority(PRIO_PROCESS, (id_t)gettid(),
+				   nice + METRICS_NICE < 19 ? nice + METRICS_NICE : 19);
 }
 
 struct nsp_metrics_server {
@@ -439,18 +447,32 @@ struct nsp_metrics_server {
 	/* what the HTTP thread serves; the lock guards the pointer and a reference taken */
 	pthread_mutex_t snap_lock;
 	struct snapshot *snap;
+	atomic_uint alive;
 	struct MHD_Daemon *mhd;
 	struct MHD_Response *not_found, *not_allowed, *unavailable;
 };
 
+/*
+ * A client that reads slowly keeps the snapshot it is sent, and one that
+ * came a second later another: past NSP_HTTP_SNAPSHOTS_MAX of them alive, the
+ * server goes on serving the current one (older by a second each second)
+ * until they are done, rather than hold a text per slow client.
+ */
 static void publish(struct nsp_metrics_server *s, char *text, size_t len)
 {
-	struct snapshot *snap = malloc(sizeof(*snap)), *old;
+	struct snapshot *snap, *old;
 
+	if (atomic_load(&s->alive) >= NSP_HTTP_SNAPSHOTS_MAX) {
+		free(text);
+		return;
+	}
+	snap = malloc(sizeof(*snap));
 	if (!snap) {
 		free(text);
 		return; /* the last one stays */
 	}
+	atomic_fetch_add(&s->alive, 1);
+	snap->alive = &s->alive;
 	atomic_init(&snap->refs, 1);
 	snap->text = text;
 	snap->len = len;
@@ -641,6 +663,7 @@ int nsp_metrics_start(struct nsp_metrics *m)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	pthread_mutex_init(&s->snap_lock, NULL);
+	atomic_init(&s->alive, 0);
 	err = m->listen_fd >= 0 ? http_start(s, m->listen_fd) : 0;
 	if (!err) {
 		err = -pthread_create(&s->formatter, NULL, formatter, s);

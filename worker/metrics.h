@@ -30,6 +30,7 @@
 #define NSP_HTTP_CONNECTIONS_MAX 128	     /* open at once; more wait in the backlog */
 #define NSP_HTTP_IDLE_TIMEOUT_S	 10	     /* a connection silent this long is closed */
 #define NSP_HTTP_MEMORY		 (16 * 1024) /* per connection: caps a request's head */
+#define NSP_HTTP_SNAPSHOTS_MAX	 4	     /* texts kept alive by slow readers, at most */
 
 /* One instance's numbers at one moment. */
 struct nsp_metrics_instance {

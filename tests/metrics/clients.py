@@ -9,7 +9,11 @@ node's netns against the worker's --prom-listen socket (127.0.0.1 there).
   clients.py hold PORT IDLE SLOW SECONDS      IDLE connections that send
       nothing and SLOW ones that send a request head one byte every 0.5 s
       and never finish it, held SECONDS; prints "connected" once they are
-      (or the rest wait), then "opened N closed_by_server N"
+      (those past the limit and the backlog still wait), then
+      "opened N closed_by_server N"
+  clients.py pin PORT N GAP SECONDS            N clients, GAP seconds apart,
+      that ask for /metrics and read the answer at 1 MiB a second, held
+      SECONDS after the last; prints "pinned" once all asked
 
 Every socket has a timeout and every loop a bound: nothing here runs longer
 than asked, and it talks to 127.0.0.1 only.
@@ -59,12 +63,12 @@ def hold(port, idle, slow, seconds):
     waiting = False
     for i in range(idle + slow):
         s = socket.socket()
-        # One after the other, each connected before the next, until one
-        # is not within 3.5 s (a SYN dropped is sent again after 1 s, then
-        # 2 s): past the server's limit and the kernel's backlog the rest
-        # only send their SYNs.
-        s.settimeout(3.5)
+        # One after the other, each connected before the next, until one is
+        # not within 3.5 s (a dropped SYN is sent again after 1 s, then 2 s):
+        # past the server's limit and the kernel's backlog, the rest only
+        # send their SYNs.
         if not waiting:
+            s.settimeout(3.5)
             waiting = s.connect_ex((HOST, port)) != 0
         else:
             s.setblocking(False)
@@ -96,14 +100,48 @@ def hold(port, idle, slow, seconds):
     print("opened", len(socks), "closed_by_server", len(closed))
 
 
+def pin(port, n, gap, seconds):
+    socks = []
+    for i in range(n):
+        if i:
+            time.sleep(gap)
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        s.settimeout(10)
+        s.connect((HOST, port))
+        s.sendall(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        socks.append(s)
+    print("pinned", flush=True)
+    # 1 MiB a second each: far from the 28 MB of a text of 10,000 targets,
+    # but enough for the server to make progress, so that its idle timeout
+    # (10 s without any) does not close them.
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        for s in socks:
+            budget = 1 << 20
+            try:
+                while budget > 0:
+                    n = len(s.recv(min(budget, 65536), socket.MSG_DONTWAIT))
+                    if not n:
+                        break
+                    budget -= n
+            except BlockingIOError:
+                pass
+        time.sleep(1)
+    for s in socks:
+        s.close()
+
+
 def main():
     if sys.argv[1] == "request":
         request(int(sys.argv[2]), sys.argv[3], sys.argv[4],
                 int(sys.argv[5]) if len(sys.argv) > 5 else 0)
+    elif sys.argv[1] == "pin":
+        pin(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]))
     elif sys.argv[1] == "hold":
         hold(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))
     else:
-        sys.exit("usage: clients.py request|hold ...")
+        sys.exit("usage: clients.py request|hold|pin ...")
 
 
 if __name__ == "__main__":

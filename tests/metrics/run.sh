@@ -33,10 +33,11 @@ GW_PORT=10086
 # Late sends allowed in a window while clients misbehave, in percent of the
 # probes sent then. A busy host holds any process up past 10 ms now and then,
 # and each time a probe or two is late (10 targets over 100 ms: one every
-# 10 ms): 4 of 1,200 here with the host's load at 3 on 2 CPUs. A loop held up
-# by its clients, as the endpoint once did, loses most of the window: 39 of 61
-# rounds with 50 idle and 10 slow clients (bench/metrics.sh, (a)).
-LATE_PCT=2
+# 10 ms); on the shared 2-CPU VM this was written on, with other work in other
+# cgroups (where no nice value helps), up to 65 of 1,801 (3.6%). A loop held
+# up by its clients, as the endpoint once did, loses most of the window: 42 of
+# 64 rounds with 50 idle and 10 slow clients (bench/metrics.sh, (a)).
+LATE_PCT=10
 
 passed=0 failed=0
 ok() {
@@ -345,6 +346,14 @@ late_and_sent() {
 # wait_housekeeping: the metrics are a copy made once a second.
 wait_housekeeping() { sleep 1.2; }
 
+# server_counts: the server side's established connections (accepted or in
+# the backlog) in $est and the backlog's length in $queued.
+server_counts() {
+	queued=$(in_node ss -Hltn "( sport = :$port )" | awk '{ print $2 }')
+	[ -n "$queued" ] || return 1
+	est=$(in_node ss -Htn state established "( sport = :$port )" | wc -l)
+}
+
 # hold_test IDLE SLOW SECONDS: while the clients hang on, the worker sends
 # on time: late sends within LATE_PCT, and the probes sent as the schedule
 # says (10 targets every 100 ms: 100 a second; the window's ends are read a
@@ -358,9 +367,7 @@ hold_test() {
 	clients hold "$port" "$idle" "$slow" "$secs" >"$tmp/hold.out" 2>&1 &
 	holder=$!
 	wait_for 60 grep -q connected "$tmp/hold.out" || { echo "clients: $(cat "$tmp/hold.out")"; return 1; }
-	sleep 1
-	est=$(in_node ss -Htn state established "( sport = :$port )" | wc -l)
-	queued=$(in_node ss -Hltn "( sport = :$port )" | awk '{ print $2 }')
+	wait_for 5 server_counts || { echo "ss shows no listener on port $port"; kill "$holder"; return 1; }
 	server_side="$((est - queued)) $queued"
 	note "server side: $((est - queued)) connections accepted, $queued in the backlog"
 	scrape_code=-
@@ -391,8 +398,8 @@ test_idle_and_slow_clients() {
 }
 
 # More idle clients than the limit (128): the server holds 128, the kernel's
-# backlog a few more, the schedule holds; the idle ones are closed after 10 s
-# of silence, and then a scrape answers.
+# backlog (as long) the other 72, the schedule holds; the idle ones are
+# closed after 10 s of silence, and then a scrape answers.
 test_more_clients_than_the_limit() {
 	local accepted queued closed
 	hold_test 200 0 13 || return 1
@@ -473,9 +480,33 @@ test_scrape_10000_targets() {
 	wait_housekeeping
 	read -r l1 s1 < <(late_and_sent "$f")
 	note "while scraped: $((l1 - l0)) late sends of $((s1 - s0)) (not judged: a loaded host delays any loop)"
+}
+
+# Clients that ask and read slowly keep the text they are sent (28 MB
+# here, more than the socket buffers take): past 4 texts alive the server
+# serves the current one, which then stops changing, instead of holding a
+# text per slow client; once they go, the text is fresh again.
+test_slow_readers_hold_at_most_4_texts() {
+	local holder a b c
+	clients pin "$port" 6 1.2 8 >"$tmp/pin.out" 2>&1 &
+	holder=$!
+	wait_for 60 grep -q pinned "$tmp/pin.out" || { echo "clients: $(cat "$tmp/pin.out")"; kill "$holder"; return 1; }
+	sleep 1.5
+	scrape "$tmp/p1.txt" && a=$(sum "$tmp/p1.txt" nsping_probes_sent_total)
+	sleep 2.5
+	scrape "$tmp/p2.txt" && b=$(sum "$tmp/p2.txt" nsping_probes_sent_total)
+	note "probes sent in the text, 2.5 s apart, 6 slow readers: $a, $b"
+	wait "$holder"
+	[ -n "$a" ] && [ "$a" = "$b" ] || { echo "the text changed with 6 slow readers ($a, $b): not held at 4"; return 1; }
+	sleep 2.5
+	scrape "$tmp/p3.txt" && c=$(sum "$tmp/p3.txt" nsping_probes_sent_total)
+	note "after they went: $c"
+	[ "$c" -gt "$b" ] || { echo "the text did not move on after the slow readers went ($b, $c)"; return 1; }
 	stop_worker
 }
 t scrape_10000_targets test_scrape_10000_targets
+[ -n "$worker" ] && t slow_readers_hold_at_most_4_texts test_slow_readers_hold_at_most_4_texts
+[ -z "$worker" ] || stop_worker
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
