@@ -214,7 +214,7 @@ for spec in "0 0" "8 1" "50 10"; do
 	read -r code _ secs <<<"$sc"
 	printf "$fmt" "$idle idle + $slow slow" "$(((t1 - t0) / 200000))" "$((s1 - s0))" "$late" \
 		"$(awk -v c="$code" -v s="$secs" 'BEGIN { if (c == 200) printf "%.1f ms", s * 1000; else printf "%s (%s s)", c, s }')" \
-		"$(cat "$state/hold.out" 2>/dev/null || echo -)"
+		"$(tail -1 "$state/hold.out" 2>/dev/null || echo -)"
 	rm -f "$state/hold.out"
 done
 stop_worker
