@@ -128,13 +128,14 @@ struct send_time {
 	size_t target;
 };
 
-enum ev_kind { EV_TIMER, EV_SIGNAL, EV_TCP, EV_ICMP, EV_PROM, EV_REPLIES, EV_CTL };
+enum ev_kind { EV_TIMER, EV_SIGNAL, EV_TCP, EV_ICMP, EV_REPLIES, EV_CTL };
 
 /* Probes of one path built and waiting for one sendmmsg(2). */
 struct send_batch {
 	struct path *path;
 	unsigned int n;
 	uint32_t ids[BATCH];
+	uint64_t due_ns[BATCH]; /* each probe's time in the schedule */
 	uint8_t pkts[BATCH][NSP_PROBE_LEN];
 	struct sockaddr_in dst[BATCH];
 	struct iovec iov[BATCH];
@@ -160,7 +161,7 @@ struct worker {
 	struct nsp_target_view *views; /* for the metrics, refreshed each time */
 	size_t heap_len;
 	size_t pending;
-	int ep;		/* timer, signals, /metrics: what wakes the loop while replies wait */
+	int ep;		/* timer, signals, ctl: what wakes the loop while replies wait */
 	int ep_replies; /* the same and ep_socks: replies wake the loop too */
 	int ep_socks;	/* the probe sockets of the paths that are up */
 	int tfd;
@@ -513,6 +514,10 @@ static void flush_batch(struct worker *w)
 		}
 		done += (unsigned int)r;
 	}
+	/* The metrics count what left late: the loop was held up (or the rate capped). */
+	for (unsigned int i = 0; i < done; i++)
+		if (mono > b->due_ns[i] + NSP_METRICS_LATE_NS)
+			w->targets[p->ring[b->ids[i] & p->mask].target].st.sent_late++;
 	if (done < b->n) {
 		char ip[NSP_IPV4_STRLEN];
 
@@ -525,7 +530,7 @@ static void flush_batch(struct worker *w)
 }
 
 /* Builds a probe into the batch and books its slot; sends when the batch is full. */
-static void queue_probe(struct worker *w, struct target *t, size_t index)
+static void queue_probe(struct worker *w, struct target *t, size_t index, uint64_t due)
 {
 	struct send_batch *b = w->sb;
 	struct path *p = t->path;
@@ -551,6 +556,7 @@ static void queue_probe(struct worker *w, struct target *t, size_t index)
 	i = b->n++;
 	b->path = p;
 	b->ids[i] = id;
+	b->due_ns[i] = due;
 	nsp_probe_build(b->pkts[i], sizeof(b->pkts[i]), &probe);
 	b->dst[i] = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = t->addr};
 	b->iov[i] = (struct iovec){.iov_base = b->pkts[i], .iov_len = NSP_PROBE_LEN};
@@ -593,7 +599,7 @@ static uint64_t send_due(struct worker *w, uint64_t now)
 			break;
 		}
 		if (t->path->up)
-			queue_probe(w, t, next->target);
+			queue_probe(w, t, next->target, next->at_ns);
 		else
 			t->st.path_down++;
 		t->rounds++;
@@ -791,7 +797,7 @@ static void read_replies(struct worker *w)
 
 /* ---- metrics ---- */
 
-/* The metrics of every target, for the file and the next HTTP request. */
+/* The metrics of every target: a copy for the metrics thread, nothing formatted here. */
 static void metrics_update(struct worker *w)
 {
 	if (!nsp_metrics_wanted(&w->metrics) || !w->views)
@@ -1090,9 +1096,6 @@ static void dispatch(struct worker *w, uint64_t data)
 	case EV_SIGNAL:
 		on_signal(w);
 		break;
-	case EV_PROM:
-		nsp_metrics_serve(&w->metrics);
-		break;
 	case EV_CTL:
 		on_ctl(w);
 		break;
@@ -1345,15 +1348,13 @@ static int reconfigure(struct worker *w, struct nsp_config *cfg, uint64_t now)
 	return 0;
 }
 
-/* What wakes the loop whichever set it waits on: the timer, signals, /metrics. */
+/* What wakes the loop whichever set it waits on: the timer, signals, ctl. */
 static int watch_wakers(struct worker *w, int ep)
 {
 	int err = watch(ep, w->tfd, EV_TIMER, 0);
 
 	if (!err)
 		err = watch(ep, w->sfd, EV_SIGNAL, 0);
-	if (!err && w->metrics.listen_fd >= 0)
-		err = watch(ep, w->metrics.listen_fd, EV_PROM, 0);
 	if (!err && w->o->ctl_fd >= 0 && !w->o_ctl_closed)
 		err = watch(ep, w->o->ctl_fd, EV_CTL, 0);
 	return err;
@@ -1442,6 +1443,9 @@ int nsp_worker_run(const struct nsp_config *cfg, const struct nsp_worker_options
 	/* From here on the worker needs no privilege: the opener has them. */
 	if (!err)
 		err = nsp_privs_restrict(0);
+	/* /metrics in threads of its own, which inherit no privilege now */
+	if (!err)
+		err = nsp_metrics_start(&w.metrics);
 	if (err) {
 		fprintf(stderr, "nsping: ping: starting the worker: %s\n", strerror(-err));
 		teardown(&w);
