@@ -30,7 +30,7 @@ CC          ?= gcc
 CLANG       ?= clang
 BPFTOOL     ?= bpftool
 PKG_CONFIG  ?= pkg-config
-PKGS        := libbpf libnl-3.0 libnl-route-3.0 libconfig libmicrohttpd
+PKGS        := libbpf libnl-3.0 libnl-route-3.0 libconfig libmicrohttpd libsystemd
 STATIC      ?=
 # libmicrohttpd (the /metrics server) links GnuTLS, and GnuTLS p11-kit, of
 # which Debian ships no static archive: a static link cannot be made.

@@ -4,7 +4,7 @@
 # need; apt-get runs only when one is missing.
 set -euo pipefail
 pkgs=(build-essential pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-      libnl-3-dev libnl-route-3-dev libconfig-dev libmicrohttpd-dev libcmocka-dev iproute2 iptables
+      libnl-3-dev libnl-route-3-dev libconfig-dev libmicrohttpd-dev libsystemd-dev libcmocka-dev iproute2 iptables
       ethtool hping3 jq strace python3 python3-jsonschema curl iperf3 sockperf
       debhelper dpkg-dev lintian bash-completion
       yamllint pylint pycodestyle python3-voluptuous python3-venv git)

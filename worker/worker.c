@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -180,6 +181,10 @@ struct worker {
 	bool state_failed;		     /* a state file could not be written: said once */
 	bool o_ctl_closed;		     /* run's reconciler went away */
 	struct nsp_config *own_cfg;	     /* a reloaded configuration, ours to free */
+	bool notify;			     /* NOTIFY_SOCKET is set: systemd listens */
+	uint64_t watchdog_ns;		     /* WATCHDOG_USEC, 0 when none */
+	uint64_t next_watchdog_ns;
+	char notified[160]; /* the last STATUS= sent */
 };
 
 static uint64_t ev_data(enum ev_kind kind, size_t index)
@@ -869,6 +874,39 @@ static void state_remove(struct worker *w)
 
 /* ---- the loop ---- */
 
+/*
+ * systemd (Type=notify, NotifyAccess=all): the one-line status when it
+ * changed, and the watchdog's keep-alive from this loop, so that a hung
+ * worker is noticed. WATCHDOG_USEC is read as is: sd_watchdog_enabled()
+ * wants WATCHDOG_PID to be ours, and under run it names the reconciler.
+ */
+static void notify(struct worker *w, uint64_t now)
+{
+	char status[160];
+	size_t up = 0, paths_up = 0;
+	uint64_t repairs = 0;
+
+	if (!w->notify)
+		return;
+	for (size_t i = 0; i < w->n_targets; i++)
+		up += w->targets[i].st.state == NSP_TARGET_UP;
+	for (size_t i = 0; i < w->n_paths; i++) {
+		paths_up += w->paths[i].up;
+		repairs += w->paths[i].repairs;
+	}
+	snprintf(status, sizeof(status),
+		 "STATUS=targets up %zu of %zu; paths up %zu of %zu; repairs %llu", up,
+		 w->n_targets, paths_up, w->n_paths, (unsigned long long)repairs);
+	if (strcmp(status, w->notified)) {
+		sd_notify(0, status);
+		snprintf(w->notified, sizeof(w->notified), "%s", status);
+	}
+	if (w->watchdog_ns && now >= w->next_watchdog_ns) {
+		sd_notify(0, "WATCHDOG=1");
+		w->next_watchdog_ns = now + w->watchdog_ns / 2;
+	}
+}
+
 static void housekeeping(struct worker *w, uint64_t now)
 {
 	for (size_t i = 0; i < w->n_paths; i++) {
@@ -879,7 +917,11 @@ static void housekeeping(struct worker *w, uint64_t now)
 	}
 	metrics_update(w);
 	state_write(w);
+	notify(w, now);
 	w->next_house_ns = now + HOUSEKEEPING_NS;
+	/* half the watchdog's period, when that is shorter than a second */
+	if (w->watchdog_ns && w->next_watchdog_ns < w->next_house_ns)
+		w->next_house_ns = w->next_watchdog_ns;
 }
 
 static void retry_paths(struct worker *w, uint64_t now)
@@ -1454,10 +1496,16 @@ int nsp_worker_run(const struct nsp_config *cfg, const struct nsp_worker_options
 	now = nsp_clock_ns(CLOCK_MONOTONIC);
 	w.tokens_ns = now;
 	w.next_house_ns = now + HOUSEKEEPING_NS;
+	w.notify = getenv("NOTIFY_SOCKET") != NULL;
+	if (w.notify && getenv("WATCHDOG_USEC"))
+		w.watchdog_ns = strtoull(getenv("WATCHDOG_USEC"), NULL, 10) * 1000;
 	err = setup_paths(&w, cfg, now);
 	if (!err) {
 		metrics_update(&w);
 		state_start(&w);
+		/* ping alone is ready once it probes; under run, its reconciler says so */
+		if (w.notify && o->ctl_fd < 0)
+			sd_notify(0, "READY=1");
 		err = loop(&w);
 	}
 	if (err)
