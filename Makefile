@@ -2,7 +2,7 @@
 # nsping: build, install, test, demo and benchmark entry points.
 #
 #   make                  build/nsping, linked against the system's libraries
-#   make STATIC=1         the same, linked statically (Debian's .a archives)
+#   make STATIC=1         refused since /metrics uses libmicrohttpd (below)
 #   make install          PREFIX, DESTDIR, SBINDIR, MANDIR, UNITDIR, SYSCONFDIR
 #   make uninstall        removes what install put there (not the config)
 #   make check            every test; make deps first (the README's test command)
@@ -30,8 +30,13 @@ CC          ?= gcc
 CLANG       ?= clang
 BPFTOOL     ?= bpftool
 PKG_CONFIG  ?= pkg-config
-PKGS        := libbpf libnl-3.0 libnl-route-3.0 libconfig
+PKGS        := libbpf libnl-3.0 libnl-route-3.0 libconfig libmicrohttpd libsystemd
 STATIC      ?=
+# libmicrohttpd (the /metrics server) links GnuTLS, and GnuTLS p11-kit, of
+# which Debian ships no static archive: a static link cannot be made.
+ifneq ($(STATIC),)
+$(error STATIC=1: Debian has no static libp11-kit, which libmicrohttpd's GnuTLS needs)
+endif
 PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell $(PKG_CONFIG) $(if $(STATIC),--static) --libs $(PKGS) 2>/dev/null)
 

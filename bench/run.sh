@@ -27,8 +27,8 @@
 # SCALE ("1 10 100"), SCALE_COLD_RUNS (5), SCALE_NOOP_RUNS (10), SETTLE (0.05 s
 # pause before each timed run), SCALE_SETTLE (0.01 s per instance after a destroy
 # in (c)), CPU_RUNS (10; 0 skips the CPU time, which needs perf),
-# BENCH_TIMEOUT (300 s, for each build/bench/ program), PARTS ("cdefg": which of
-# (c) to (g) run after (a) and (b); "" for (a) and (b) alone).
+# BENCH_TIMEOUT (300 s, for each build/bench/ program), PARTS ("cdefgh": which of
+# (c) to (h) run after (a) and (b); "" for (a) and (b) alone).
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -44,7 +44,7 @@ SCALE_COLD_RUNS=${SCALE_COLD_RUNS:-5}
 SCALE_NOOP_RUNS=${SCALE_NOOP_RUNS:-10}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
 CPU_RUNS=${CPU_RUNS:-10}
-PARTS=${PARTS-cdefg} # besides (a) and (b), which always run
+PARTS=${PARTS-cdefgh} # besides (a) and (b), which always run
 part() { [[ $PARTS == *"$1"* ]]; }
 MAX_PER_FILE=64 # nsping.conf(5): instances is a list of 1..64 groups
 
@@ -424,6 +424,13 @@ fi
 if part f; then
 	echo "(f) bench/heal.sh"
 	NSPING=$NSPING bench/heal.sh 2>&1 | sed 's/^/  /' || echo "  (bench/heal.sh failed)"
+	echo
+fi
+
+# (h) the /metrics endpoint: the schedule with clients hanging on, scrapes of 10,000 targets.
+if part h; then
+	echo "(h) bench/metrics.sh"
+	bench/metrics.sh 2>&1 | sed 's/^/  /' || echo "  (bench/metrics.sh failed)"
 	echo
 fi
 

@@ -18,6 +18,7 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -427,6 +428,7 @@ static void on_signal(struct healer *h)
 			h->reload = true;
 			break;
 		default: /* SIGTERM, SIGINT: the worker prints its summaries and ends */
+			sd_notify(0, "STOPPING=1");
 			kill(h->worker, (int)si.ssi_signo);
 			break;
 		}
@@ -613,6 +615,7 @@ static int reload(struct healer *h)
 		nsp_config_free(h->own_cfg);
 		free(h->own_cfg);
 	}
+	sd_notify(0, "RELOADING=1");
 	h->cfg = h->own_cfg = cfg;
 	free(h->text);
 	h->text = text;
@@ -631,6 +634,7 @@ static int reload(struct healer *h)
 	check(h, now_ns());
 	h->reloading = false;
 	say_running(h);
+	sd_notify(0, "READY=1");
 	return 0;
 }
 
@@ -653,6 +657,8 @@ static int loop(struct healer *h)
 	struct epoll_event evs[16];
 
 	check(h, now_ns()); /* subscribes in each netns, and catches what changed since apply */
+	/* applied and verified, the worker started, drift watched: ready (Type=notify) */
+	sd_notify(0, "READY=1");
 	while (!h->worker_done) {
 		uint64_t now = now_ns(), expirations;
 		int n, r;

@@ -73,6 +73,7 @@ run_suite gateway tests/run.sh tests/gateway
 run_suite kernel tests/run.sh tests/kernel
 run_suite contract tests/run.sh tests/integration/contract
 run_suite package tests/package/run.sh
+run_suite metrics tests/metrics/run.sh
 run_suite ansible tests/ansible/run.sh
 
 echo

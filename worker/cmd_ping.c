@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "metrics.h"
 #include "worker.h"
 
 /* "[ADDR:]PORT", ADDR an IPv4 address, 127.0.0.1 when left out. */
@@ -53,7 +54,9 @@ static int open_listener(const char *command, const char *spec)
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(fd, 16) < 0) {
+	/* as many may wait for the server as it holds at once */
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    listen(fd, NSP_HTTP_CONNECTIONS_MAX) < 0) {
 		int err = -errno;
 
 		fprintf(stderr, "nsping: %s: --prom-listen %s: %s\n", command, spec,

@@ -1,12 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Per-target counters, RTT statistics and hysteresis; see pingstat.h. */
 #include <math.h>
+#include <stddef.h>
 
 #include "pingstat.h"
+
+/* 10 us to 10 s in 1-2.5-5 steps; documented in nsping(8) and the README. */
+const uint32_t nsp_rtt_bucket_le_us[NSP_RTT_BUCKETS] = {
+	10,    25,    50,     100,    250,    500,     1000,	2500,	 5000,	   10000,
+	25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
+};
 
 static void record_rtt(struct nsp_target_stats *s, uint64_t rtt_us)
 {
 	double delta;
+	size_t b = 0;
+
+	while (b < NSP_RTT_BUCKETS && rtt_us > nsp_rtt_bucket_le_us[b])
+		b++;
+	if (b < NSP_RTT_BUCKETS)
+		s->rtt_bucket[b]++;
+	s->rtt_sum_us += rtt_us;
 
 	if (s->received == 1 || rtt_us < s->rtt_min_us)
 		s->rtt_min_us = rtt_us;
@@ -27,8 +41,11 @@ static void count_outcome(struct nsp_target_stats *s, enum nsp_outcome out)
 	case NSP_OUT_CLOSED:
 		s->closed++;
 		break;
-	case NSP_OUT_UNREACHABLE:
 	case NSP_OUT_TIME_EXCEEDED:
+		s->time_exceeded++;
+		s->unreachable++;
+		break;
+	case NSP_OUT_UNREACHABLE:
 		s->unreachable++;
 		break;
 	case NSP_OUT_TIMEOUT:

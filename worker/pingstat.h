@@ -20,20 +20,34 @@ enum nsp_outcome {
 	NSP_OUT_TIMEOUT,       /* nothing within timeout_ms */
 };
 
+/*
+ * The RTT histogram's upper bounds ("le"), in microseconds: fixed, so that
+ * every worker's histograms add up, and from the tens of microseconds of a
+ * veth or a rack to the seconds of a timeout (timeout_ms is at most 60 s;
+ * what is above the last bound is only in the count).
+ */
+#define NSP_RTT_BUCKETS 19
+extern const uint32_t nsp_rtt_bucket_le_us[NSP_RTT_BUCKETS];
+
 struct nsp_target_stats {
 	uint64_t sent;
 	uint64_t received; /* SYN-ACKs: the only answer that counts */
 	uint64_t closed;
-	uint64_t unreachable; /* both ICMP kinds */
+	uint64_t unreachable;	/* both ICMP kinds */
+	uint64_t time_exceeded; /* of which ICMP time exceeded */
 	uint64_t timeouts;
 	uint64_t late;	    /* an answer after its timeout */
 	uint64_t duplicate; /* a second answer to one probe */
 	uint64_t path_down; /* probe slots skipped while the path was down */
+	uint64_t sent_late; /* probes that left later than their time (the worker's to count) */
 	uint64_t rtt_min_us;
 	uint64_t rtt_max_us;
 	uint64_t rtt_last_us;
 	double rtt_mean_us; /* Welford's running mean and sum of squared deviations: */
 	double rtt_m2_us2;  /* stable where sum(x^2) - n*mean^2 cancels out */
+	uint64_t rtt_sum_us;
+	/* answers by RTT: in bucket i when le[i-1] < rtt <= le[i]; not cumulative */
+	uint64_t rtt_bucket[NSP_RTT_BUCKETS];
 	enum nsp_target_state state;
 	uint32_t ok_run;   /* answers in a row */
 	uint32_t miss_run; /* misses in a row */

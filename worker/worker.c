@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -128,13 +129,14 @@ struct send_time {
 	size_t target;
 };
 
-enum ev_kind { EV_TIMER, EV_SIGNAL, EV_TCP, EV_ICMP, EV_PROM, EV_REPLIES, EV_CTL };
+enum ev_kind { EV_TIMER, EV_SIGNAL, EV_TCP, EV_ICMP, EV_REPLIES, EV_CTL };
 
 /* Probes of one path built and waiting for one sendmmsg(2). */
 struct send_batch {
 	struct path *path;
 	unsigned int n;
 	uint32_t ids[BATCH];
+	uint64_t due_ns[BATCH]; /* each probe's time in the schedule */
 	uint8_t pkts[BATCH][NSP_PROBE_LEN];
 	struct sockaddr_in dst[BATCH];
 	struct iovec iov[BATCH];
@@ -160,7 +162,7 @@ struct worker {
 	struct nsp_target_view *views; /* for the metrics, refreshed each time */
 	size_t heap_len;
 	size_t pending;
-	int ep;		/* timer, signals, /metrics: what wakes the loop while replies wait */
+	int ep;		/* timer, signals, ctl: what wakes the loop while replies wait */
 	int ep_replies; /* the same and ep_socks: replies wake the loop too */
 	int ep_socks;	/* the probe sockets of the paths that are up */
 	int tfd;
@@ -179,6 +181,10 @@ struct worker {
 	bool state_failed;		     /* a state file could not be written: said once */
 	bool o_ctl_closed;		     /* run's reconciler went away */
 	struct nsp_config *own_cfg;	     /* a reloaded configuration, ours to free */
+	bool notify;			     /* NOTIFY_SOCKET is set: systemd listens */
+	uint64_t watchdog_ns;		     /* WATCHDOG_USEC, 0 when none */
+	uint64_t next_watchdog_ns;
+	char notified[160]; /* the last STATUS= sent */
 };
 
 static uint64_t ev_data(enum ev_kind kind, size_t index)
@@ -513,6 +519,10 @@ static void flush_batch(struct worker *w)
 		}
 		done += (unsigned int)r;
 	}
+	/* The metrics count what left late: the loop was held up (or the rate capped). */
+	for (unsigned int i = 0; i < done; i++)
+		if (mono > b->due_ns[i] + NSP_METRICS_LATE_NS)
+			w->targets[p->ring[b->ids[i] & p->mask].target].st.sent_late++;
 	if (done < b->n) {
 		char ip[NSP_IPV4_STRLEN];
 
@@ -525,7 +535,7 @@ static void flush_batch(struct worker *w)
 }
 
 /* Builds a probe into the batch and books its slot; sends when the batch is full. */
-static void queue_probe(struct worker *w, struct target *t, size_t index)
+static void queue_probe(struct worker *w, struct target *t, size_t index, uint64_t due)
 {
 	struct send_batch *b = w->sb;
 	struct path *p = t->path;
@@ -551,6 +561,7 @@ static void queue_probe(struct worker *w, struct target *t, size_t index)
 	i = b->n++;
 	b->path = p;
 	b->ids[i] = id;
+	b->due_ns[i] = due;
 	nsp_probe_build(b->pkts[i], sizeof(b->pkts[i]), &probe);
 	b->dst[i] = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = t->addr};
 	b->iov[i] = (struct iovec){.iov_base = b->pkts[i], .iov_len = NSP_PROBE_LEN};
@@ -593,7 +604,7 @@ static uint64_t send_due(struct worker *w, uint64_t now)
 			break;
 		}
 		if (t->path->up)
-			queue_probe(w, t, next->target);
+			queue_probe(w, t, next->target, next->at_ns);
 		else
 			t->st.path_down++;
 		t->rounds++;
@@ -791,7 +802,7 @@ static void read_replies(struct worker *w)
 
 /* ---- metrics ---- */
 
-/* The metrics of every target, for the file and the next HTTP request. */
+/* The metrics of every target: a copy for the metrics thread, nothing formatted here. */
 static void metrics_update(struct worker *w)
 {
 	if (!nsp_metrics_wanted(&w->metrics) || !w->views)
@@ -863,6 +874,39 @@ static void state_remove(struct worker *w)
 
 /* ---- the loop ---- */
 
+/*
+ * systemd (Type=notify, NotifyAccess=all): the one-line status when it
+ * changed, and the watchdog's keep-alive from this loop, so that a hung
+ * worker is noticed. WATCHDOG_USEC is read as is: sd_watchdog_enabled()
+ * wants WATCHDOG_PID to be ours, and under run it names the reconciler.
+ */
+static void notify(struct worker *w, uint64_t now)
+{
+	char status[160];
+	size_t up = 0, paths_up = 0;
+	uint64_t repairs = 0;
+
+	if (!w->notify)
+		return;
+	for (size_t i = 0; i < w->n_targets; i++)
+		up += w->targets[i].st.state == NSP_TARGET_UP;
+	for (size_t i = 0; i < w->n_paths; i++) {
+		paths_up += w->paths[i].up;
+		repairs += w->paths[i].repairs;
+	}
+	snprintf(status, sizeof(status),
+		 "STATUS=targets up %zu of %zu; paths up %zu of %zu; repairs %llu", up,
+		 w->n_targets, paths_up, w->n_paths, (unsigned long long)repairs);
+	if (strcmp(status, w->notified)) {
+		sd_notify(0, status);
+		snprintf(w->notified, sizeof(w->notified), "%s", status);
+	}
+	if (w->watchdog_ns && now >= w->next_watchdog_ns) {
+		sd_notify(0, "WATCHDOG=1");
+		w->next_watchdog_ns = now + w->watchdog_ns / 2;
+	}
+}
+
 static void housekeeping(struct worker *w, uint64_t now)
 {
 	for (size_t i = 0; i < w->n_paths; i++) {
@@ -873,7 +917,11 @@ static void housekeeping(struct worker *w, uint64_t now)
 	}
 	metrics_update(w);
 	state_write(w);
+	notify(w, now);
 	w->next_house_ns = now + HOUSEKEEPING_NS;
+	/* half the watchdog's period, when that is shorter than a second */
+	if (w->watchdog_ns && w->next_watchdog_ns < w->next_house_ns)
+		w->next_house_ns = w->next_watchdog_ns;
 }
 
 static void retry_paths(struct worker *w, uint64_t now)
@@ -1089,9 +1137,6 @@ static void dispatch(struct worker *w, uint64_t data)
 		break;
 	case EV_SIGNAL:
 		on_signal(w);
-		break;
-	case EV_PROM:
-		nsp_metrics_serve(&w->metrics);
 		break;
 	case EV_CTL:
 		on_ctl(w);
@@ -1345,15 +1390,13 @@ static int reconfigure(struct worker *w, struct nsp_config *cfg, uint64_t now)
 	return 0;
 }
 
-/* What wakes the loop whichever set it waits on: the timer, signals, /metrics. */
+/* What wakes the loop whichever set it waits on: the timer, signals, ctl. */
 static int watch_wakers(struct worker *w, int ep)
 {
 	int err = watch(ep, w->tfd, EV_TIMER, 0);
 
 	if (!err)
 		err = watch(ep, w->sfd, EV_SIGNAL, 0);
-	if (!err && w->metrics.listen_fd >= 0)
-		err = watch(ep, w->metrics.listen_fd, EV_PROM, 0);
 	if (!err && w->o->ctl_fd >= 0 && !w->o_ctl_closed)
 		err = watch(ep, w->o->ctl_fd, EV_CTL, 0);
 	return err;
@@ -1442,6 +1485,9 @@ int nsp_worker_run(const struct nsp_config *cfg, const struct nsp_worker_options
 	/* From here on the worker needs no privilege: the opener has them. */
 	if (!err)
 		err = nsp_privs_restrict(0);
+	/* /metrics in threads of its own, which inherit no privilege now */
+	if (!err)
+		err = nsp_metrics_start(&w.metrics);
 	if (err) {
 		fprintf(stderr, "nsping: ping: starting the worker: %s\n", strerror(-err));
 		teardown(&w);
@@ -1450,10 +1496,16 @@ int nsp_worker_run(const struct nsp_config *cfg, const struct nsp_worker_options
 	now = nsp_clock_ns(CLOCK_MONOTONIC);
 	w.tokens_ns = now;
 	w.next_house_ns = now + HOUSEKEEPING_NS;
+	w.notify = getenv("NOTIFY_SOCKET") != NULL;
+	if (w.notify && getenv("WATCHDOG_USEC"))
+		w.watchdog_ns = strtoull(getenv("WATCHDOG_USEC"), NULL, 10) * 1000;
 	err = setup_paths(&w, cfg, now);
 	if (!err) {
 		metrics_update(&w);
 		state_start(&w);
+		/* ping alone is ready once it probes; under run, its reconciler says so */
+		if (w.notify && o->ctl_fd < 0)
+			sd_notify(0, "READY=1");
 		err = loop(&w);
 	}
 	if (err)

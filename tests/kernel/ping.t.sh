@@ -514,7 +514,7 @@ test_status_shows_the_worker() {
 test_ping_prometheus() {
 	local port=$((20000 + RANDOM % 20000)) prom=$T/nsping.prom ino http labels
 	lab_up
-	labels="instance=\"$INST\",target=\"10.99.0.1\""
+	labels="nsping_instance=\"$INST\",target=\"10.99.0.1\""
 	pt_conf "interval_ms = 100; timeout_ms = 500;"
 	lab_listen
 	ip -n "$NODE" link set lo up
@@ -522,13 +522,14 @@ test_ping_prometheus() {
 	pt_worker --json ping --prom-file "$prom" --prom-listen "127.0.0.1:$port"
 	pt_wait 30 "an answered probe in $prom" pt_prom_answered "$prom" "$labels"
 	grep -qx "nsping_target_up{$labels} 1" "$prom" || pt_failv "target_up" "$(grep target_up "$prom")"
-	grep -qx "nsping_path_up{instance=\"$INST\"} 1" "$prom" || pt_failv "path_up" "$(grep path_up "$prom")"
+	grep -qx "nsping_path_up{nsping_instance=\"$INST\"} 1" "$prom" || pt_failv "path_up" "$(grep path_up "$prom")"
 	# Every sample is NAME{LABELS} VALUE, every metric has HELP and TYPE.
 	grep -v '^#' "$prom" | grep -Ev '^nsping_[a-z_]+\{[^}]*\} [0-9.e+-]+$' &&
 		fail "malformed samples in $prom"
 	for m in $(grep -v '^#' "$prom" | grep -o '^nsping_[a-z_]*' | sort -u); do
-		grep -q "^# TYPE $m \(counter\|gauge\)$" "$prom" || fail "no TYPE for $m"
-		grep -q "^# HELP $m " "$prom" || fail "no HELP for $m"
+		grep -q "^# TYPE $m \(counter\|gauge\)$" "$prom" ||
+			grep -q "^# TYPE ${m%_*} histogram$" "$prom" || fail "no TYPE for $m"
+		grep -q "^# HELP $m " "$prom" || grep -q "^# HELP ${m%_*} " "$prom" || fail "no HELP for $m"
 	done
 	# Rewritten by rename: a new inode, never the old one truncated.
 	ino=$(stat -c %i "$prom")
@@ -540,14 +541,14 @@ test_ping_prometheus() {
 	[ "$(grep -o '^nsping_[a-z_]*' <<<"$http" | sort -u)" = \
 		"$(grep -o '^nsping_[a-z_]*' "$prom" | sort -u)" ] ||
 		fail "HTTP and file metrics differ: $http"
-	grep -Eq "^nsping_probes_answered_total\{$labels\} [1-9]" <<<"$http" ||
+	grep -Eq "^nsping_probes_total\{$labels,result=\"answered\"\} [1-9]" <<<"$http" ||
 		pt_failv "HTTP" "$(grep answered <<<"$http")"
 	pt_stop TERM
 	[ "$RC" -eq 0 ] || fail "SIGTERM: exit $RC"
 	# No temporary file left; the last file agrees with the final summary.
 	[ -z "$(find "$STATE" -name '*.tmp')" ] || fail "left behind: $(find "$STATE" -name '*.tmp')"
 	jq -se --argjson sent "$(pt_prom_value "$prom" nsping_probes_sent_total "$labels")" \
-		--argjson rcv "$(pt_prom_value "$prom" nsping_probes_answered_total "$labels")" \
+		--argjson rcv "$(pt_prom_value "$prom" nsping_probes_total "$labels,result=\"answered\"")" \
 		'.[-1] | .type == "summary" and .sent == $sent and .received == $rcv' "$OUT" \
 		>/dev/null || fail "final file ($(grep -E 'sent|answered' "$prom")) vs $(tail -1 "$OUT")"
 	ip netns exec "$NODE" curl -s --max-time 5 "http://127.0.0.1:$port/metrics" >/dev/null &&
@@ -557,7 +558,7 @@ test_ping_prometheus() {
 pt_prom_value() { awk -v k="$2{$3}" '$1 == k {print $2}' "$1"; }
 pt_prom_answered() {
 	local v
-	v=$(pt_prom_value "$1" nsping_probes_answered_total "$2" 2>/dev/null)
+	v=$(pt_prom_value "$1" nsping_probes_total "$2,result=\"answered\"" 2>/dev/null)
 	[ -n "$v" ] && [ "$v" != 0 ]
 }
 
@@ -804,7 +805,7 @@ pt_late_dup() {
 # pt_text_quiet_about KIND METRIC: a text worker without -v ($OUT) printed no
 # KIND answer although its Prometheus file counted at least two (METRIC).
 pt_text_quiet_about() {
-	local prom=$T/nsping.prom labels="instance=\"$INST\",target=\"10.99.0.1\""
+	local prom=$T/nsping.prom labels="nsping_instance=\"$INST\",target=\"10.99.0.1\""
 	pt_worker ping --prom-file "$prom"
 	pt_wait 120 "two $1 answers counted in $prom" \
 		eval "[ \"\$(pt_prom_value \"$prom\" $2 '$labels' 2>/dev/null || echo 0)\" -ge 2 ]"

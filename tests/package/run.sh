@@ -115,6 +115,21 @@ test_package_units() {
 	[ ! -s "$W/verify" ] || fail "systemd-analyze verify: $(head -n 3 "$W/verify" | tr '\n' '|')"
 }
 
+# systemd-analyze's exposure of the packaged units: what the hardening
+# reaches without a mount namespace of the service's own (etc/nsping.service.in
+# says why none); it must not get worse. (Issue 21 asks for 3.5: not reached.)
+EXPOSURE_MAX=4.7
+test_units_exposure() {
+	local u score
+	for u in nsping.service nsping-apply.service; do
+		score=$(systemd-analyze security --offline=yes --root="$W/vroot" "/lib/systemd/system/$u" 2>/dev/null |
+			sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+		[ -n "$score" ] || fail "$u: no exposure level from systemd-analyze security"
+		awk -v s="$score" -v m="$EXPOSURE_MAX" 'BEGIN { exit !(s <= m) }' ||
+			fail "$u: exposure $score, more than $EXPOSURE_MAX"
+	done
+}
+
 test_lintian() {
 	lintian --fail-on error,warning --pedantic "$DEB" >"$W/lintian" 2>&1 ||
 		fail "lintian: $(grep -E '^[EW]:' "$W/lintian" | head -n 5 | tr '\n' '|')"
@@ -188,7 +203,7 @@ test_bash_completion() {
 }
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(package_builds package_contents package_binary package_units lintian
+[ ${#tests[@]} -gt 0 ] || tests=(package_builds package_contents package_binary package_units units_exposure lintian
 	make_install_uninstall bash_completion)
 passed=0 failed=0
 for t in "${tests[@]}"; do

@@ -2,8 +2,8 @@
 /*
  * What the ping worker prints, byte for byte: every text line kind and
  * every JSON line kind for fixed inputs (each JSON line also goes through a
- * small strict JSON parser here: one object, one line), and the Prometheus
- * exposition for two instances with two targets each.
+ * small strict JSON parser here: one object, one line). The Prometheus
+ * exposition is test_metrics.c's.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -16,7 +16,6 @@
 
 #include <cmocka.h>
 
-#include "metrics.h"
 #include "pingout.h"
 #include "pingstat.h"
 
@@ -593,232 +592,12 @@ static void test_names(void **state)
 	assert_string_equal(nsp_rtt_source_name(NSP_RTT_USER), "user");
 }
 
-/* ---- Prometheus ---- */
-
-/* Not inlined: GCC 12 then takes the returned buffer for a dangling local. */
-static __attribute__((noinline)) char *prometheus(const struct nsp_target_view *v, size_t n)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(f);
-	nsp_metrics_format(f, v, n);
-	fclose(f);
-	return buf;
-}
-
-/*
- * The exposition format's rules, checked line by line: every sample's
- * family has one HELP and one TYPE, before its samples; a family's lines
- * are contiguous; no series twice.  Returns the number of samples named
- * name (NULL: all).
- */
-static size_t check_exposition(const char *what, const char *text, const char *name)
-{
-	char fam[64][64], series[128][256];
-	size_t n_fam = 0, n_series = 0, count = 0;
-	const char *line = text, *nl;
-	char cur[64] = "";
-
-	if (*text && text[strlen(text) - 1] != '\n')
-		fail_msg("%s: the exposition does not end in a newline", what);
-	for (; *line; line = nl + 1) {
-		char l[256], metric[64], kw[8], rest[160];
-		double value;
-		char *end;
-
-		nl = strchr(line, '\n');
-		snprintf(l, sizeof(l), "%.*s", (int)(nl - line), line);
-		if (sscanf(l, "# %7s %63s %159[^\n]", kw, metric, rest) == 3 &&
-		    (strcmp(kw, "HELP") == 0 || strcmp(kw, "TYPE") == 0)) {
-			bool is_help = strcmp(kw, "HELP") == 0;
-
-			if (is_help) {
-				for (size_t i = 0; i < n_fam; i++)
-					if (strcmp(fam[i], metric) == 0)
-						fail_msg("%s: HELP for %s twice, or its lines "
-							 "are not together",
-							 what, metric);
-				snprintf(fam[n_fam++], sizeof(fam[0]), "%s", metric);
-				snprintf(cur, sizeof(cur), "%s", metric);
-			} else if (strcmp(cur, metric) != 0) {
-				fail_msg("%s: TYPE for %s not right after its HELP", what, metric);
-			} else if (strcmp(rest, "counter") != 0 && strcmp(rest, "gauge") != 0) {
-				fail_msg("%s: TYPE %s for %s", what, rest, metric);
-			}
-			continue;
-		}
-		if (l[0] == '#')
-			fail_msg("%s: stray comment \"%s\"", what, l);
-		end = strrchr(l, ' ');
-		if (!end)
-			fail_msg("%s: no value in \"%s\"", what, l);
-		*end = '\0';
-		value = strtod(end + 1, &end);
-		(void)value;
-		if (*end)
-			fail_msg("%s: the value in \"%.*s\" is not a number", what,
-				 (int)(nl - line), line);
-		snprintf(metric, sizeof(metric), "%.*s", (int)strcspn(l, "{"), l);
-		if (strcmp(metric, cur) != 0)
-			fail_msg("%s: sample \"%s\" outside its family's lines (in %s)", what, l,
-				 cur);
-		for (size_t i = 0; i < n_series; i++)
-			if (strcmp(series[i], l) == 0)
-				fail_msg("%s: series \"%s\" twice", what, l);
-		if (n_series < ARRAY_SIZE(series))
-			snprintf(series[n_series++], sizeof(series[0]), "%s", l);
-		if (!name || strcmp(metric, name) == 0)
-			count++;
-	}
-	return count;
-}
-
-/* Two instances with two targets each; gw2's path is down. */
-static void views(struct nsp_target_view v[4])
-{
-	v[0] = (struct nsp_target_view){"gw1", ip4("10.99.0.1"), &fx[S_MIX], true, 0};
-	v[1] = (struct nsp_target_view){"gw1", ip4("10.99.0.3"), &fx[S_MISSES], true, 0};
-	v[2] = (struct nsp_target_view){"gw2", ip4("10.98.0.1"), &fx[S_ONE], false, 7};
-	v[3] = (struct nsp_target_view){"gw2", ip4("10.98.0.2"), &fx[S_NONE], false, 7};
-}
-
-/* clang-format off */
-/* One sample line for each of the four targets of views(). */
-#define T4(m, a, b, c, d)						\
-	m "{instance=\"gw1\",target=\"10.99.0.1\"} " a "\n"		\
-	m "{instance=\"gw1\",target=\"10.99.0.3\"} " b "\n"		\
-	m "{instance=\"gw2\",target=\"10.98.0.1\"} " c "\n"		\
-	m "{instance=\"gw2\",target=\"10.98.0.2\"} " d "\n"
-#define FAMILY(m, type, help) "# HELP " m " " help "\n# TYPE " m " " type "\n"
-
-static const char prom_want[] =
-	FAMILY("nsping_probes_sent_total", "counter", "Probes sent.")
-	T4("nsping_probes_sent_total", "4", "3", "1", "0")
-	FAMILY("nsping_probes_answered_total", "counter", "Probes answered with a SYN-ACK.")
-	T4("nsping_probes_answered_total", "3", "0", "1", "0")
-	FAMILY("nsping_probes_closed_total", "counter", "Probes answered with a RST (port closed).")
-	T4("nsping_probes_closed_total", "0", "1", "0", "0")
-	FAMILY("nsping_probes_unreachable_total", "counter", "Probes answered with an ICMP error.")
-	T4("nsping_probes_unreachable_total", "0", "1", "0", "0")
-	FAMILY("nsping_probes_timeout_total", "counter", "Probes with no answer within timeout_ms.")
-	T4("nsping_probes_timeout_total", "1", "0", "0", "0")
-	FAMILY("nsping_replies_late_total", "counter", "SYN-ACKs that came after their timeout.")
-	T4("nsping_replies_late_total", "1", "0", "0", "0")
-	FAMILY("nsping_replies_duplicate_total", "counter", "Second and later SYN-ACKs to one probe.")
-	T4("nsping_replies_duplicate_total", "2", "0", "0", "0")
-	FAMILY("nsping_rtt_last_seconds", "gauge", "RTT of the last answered probe.")
-	T4("nsping_rtt_last_seconds", "0.0003", "0", "0.001234", "0")
-	FAMILY("nsping_rtt_min_seconds", "gauge", "Lowest RTT since start.")
-	T4("nsping_rtt_min_seconds", "0.0001", "0", "0.001234", "0")
-	FAMILY("nsping_rtt_avg_seconds", "gauge", "Mean RTT since start.")
-	T4("nsping_rtt_avg_seconds", "0.0002", "0", "0.001234", "0")
-	FAMILY("nsping_rtt_max_seconds", "gauge", "Highest RTT since start.")
-	T4("nsping_rtt_max_seconds", "0.0003", "0", "0.001234", "0")
-	FAMILY("nsping_target_up", "gauge", "1 if the target is up (hysteresis applied), else 0.")
-	T4("nsping_target_up", "1", "0", "1", "0")
-	FAMILY("nsping_path_up", "gauge", "1 if the probe path of the instance works, else 0.")
-	"nsping_path_up{instance=\"gw1\"} 1\n"
-	"nsping_path_up{instance=\"gw2\"} 0\n"
-	FAMILY("nsping_repairs_total", "counter",
-	       "Repairs of the instance's datapath by nsping run (drift put back).")
-	"nsping_repairs_total{instance=\"gw1\"} 0\n"
-	"nsping_repairs_total{instance=\"gw2\"} 7\n";
-/* clang-format on */
-
-static void test_prometheus(void **state)
-{
-	struct nsp_target_view v[4];
-	char *out;
-
-	(void)state;
-	fixtures_init();
-	views(v);
-	out = prometheus(v, 4);
-	if (strcmp(out, prom_want) != 0) {
-		size_t i = 0;
-
-		while (out[i] && out[i] == prom_want[i])
-			i++;
-		fail_msg("prometheus output differs at byte %zu:\n got  ...%.80s\n want ...%.80s",
-			 i, out + i, prom_want + i);
-	}
-	/* 12 families of 4 targets and two of 2 instances */
-	assert_int_equal(check_exposition("two instances", out, NULL), 12 * 4 + 2 * 2);
-	assert_int_equal(check_exposition("two instances", out, "nsping_path_up"), 2);
-	free(out);
-
-	/* One target: every family still has its one HELP and TYPE. */
-	out = prometheus(v + 2, 1);
-	assert_int_equal(check_exposition("one target", out, NULL), 14);
-	assert_non_null(strstr(out, "nsping_path_up{instance=\"gw2\"} 0\n"));
-	assert_non_null(strstr(out, "nsping_rtt_avg_seconds{instance=\"gw2\",target=\"10.98.0.1\"} "
-				    "0.001234\n"));
-	free(out);
-
-	/* No targets at all: HELP and TYPE lines only, still valid. */
-	out = prometheus(v, 0);
-	assert_int_equal(check_exposition("no targets", out, NULL), 0);
-	free(out);
-}
-
-/*
- * Counters are integers and must come out exactly (a float64 holds every
- * integer below 2^53), however long the worker runs: 1234567891 probes is
- * 143 days at interval_ms = 10 on one target.
- */
-static void test_prometheus_big_counters(void **state)
-{
-	static const struct {
-		const char *metric;
-		uint64_t value;
-	} want[] = {
-		{"nsping_probes_sent_total", 1234567891ULL},
-		{"nsping_probes_answered_total", 1234567890ULL},
-		{"nsping_probes_timeout_total", 1},
-		{"nsping_replies_late_total", 4294967297ULL},
-		{"nsping_replies_duplicate_total", 5000000000ULL},
-	};
-	struct nsp_target_view v = {"gw1", 0, &fx[S_BIG], true, 0};
-	char *out, wrong[600] = "";
-	size_t o = 0;
-
-	(void)state;
-	fixtures_init();
-	v.target = ip4("10.99.0.1");
-	out = prometheus(&v, 1);
-	check_exposition("big counters", out, NULL);
-	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
-		char prefix[96];
-		const char *line;
-		size_t n;
-
-		n = (size_t)snprintf(prefix, sizeof(prefix),
-				     "\n%s{instance=\"gw1\",target=\"10.99.0.1\"} ",
-				     want[i].metric);
-		line = strstr(out, prefix);
-		if (!line)
-			fail_msg("no sample of %s", want[i].metric);
-		if (strtod(line + n, NULL) != (double)want[i].value && o < sizeof(wrong))
-			o += (size_t)snprintf(wrong + o, sizeof(wrong) - o,
-					      "\n  %s is %.*s, expected %llu", want[i].metric,
-					      (int)strcspn(line + n, "\n"), line + n,
-					      (unsigned long long)want[i].value);
-	}
-	free(out);
-	if (wrong[0])
-		fail_msg("counters not exact:%s", wrong);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_parser),
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_prometheus),
-		cmocka_unit_test(test_prometheus_big_counters),
 	};
 
 	return cmocka_run_group_tests_name("pingout", tests, NULL, NULL);

@@ -254,6 +254,56 @@ static void test_mdev_stable(void **state)
 	assert_int_equal(nsp_stats_mdev_us(&s), 1);
 }
 
+/*
+ * The histogram: each answer in the one bucket whose bound it does not pass
+ * ("le", less or equal), none above the last bound (only in received), the
+ * sum exact; misses in none. Time exceeded is an unreachable too, counted apart.
+ */
+static void test_buckets(void **state)
+{
+	static const struct {
+		uint64_t rtt_us;
+		int bucket; /* -1: above the last bound */
+	} cases[] = {
+		{0, 0},	       {10, 0},	       {11, 1},	       {25, 1},
+		{26, 2},       {99, 3},	       {100, 3},       {101, 4},
+		{1000, 6},     {1001, 7},      {999999, 15},   {1000000, 15},
+		{1000001, 16}, {10000000, 18}, {10000001, -1}, {60000000, -1},
+	};
+	struct nsp_target_stats s = {0};
+	uint64_t want[NSP_RTT_BUCKETS] = {0}, sum = 0;
+
+	(void)state;
+	for (size_t i = 1; i < NSP_RTT_BUCKETS; i++)
+		assert_true(nsp_rtt_bucket_le_us[i] > nsp_rtt_bucket_le_us[i - 1]);
+	assert_int_equal(nsp_rtt_bucket_le_us[0], 10);
+	assert_int_equal(nsp_rtt_bucket_le_us[NSP_RTT_BUCKETS - 1], 10000000);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct nsp_target_stats one = {0};
+
+		nsp_stats_record(&one, NSP_OUT_ANSWERED, cases[i].rtt_us, 3, 1);
+		for (int b = 0; b < NSP_RTT_BUCKETS; b++)
+			if (one.rtt_bucket[b] != (b == cases[i].bucket))
+				fail_msg("RTT %llu us: bucket %d holds %llu",
+					 (unsigned long long)cases[i].rtt_us, b,
+					 (unsigned long long)one.rtt_bucket[b]);
+		nsp_stats_record(&s, NSP_OUT_ANSWERED, cases[i].rtt_us, 3, 1);
+		if (cases[i].bucket >= 0)
+			want[cases[i].bucket]++;
+		sum += cases[i].rtt_us;
+	}
+	nsp_stats_record(&s, NSP_OUT_TIMEOUT, 5, 3, 1);
+	nsp_stats_record(&s, NSP_OUT_CLOSED, 5, 3, 1);
+	nsp_stats_record(&s, NSP_OUT_TIME_EXCEEDED, 5, 3, 1);
+	nsp_stats_record(&s, NSP_OUT_UNREACHABLE, 5, 3, 1);
+	assert_memory_equal(s.rtt_bucket, want, sizeof(want));
+	assert_int_equal(s.rtt_sum_us, sum);
+	assert_int_equal(s.received, ARRAY_SIZE(cases));
+	assert_int_equal(s.unreachable, 2);
+	assert_int_equal(s.time_exceeded, 1);
+	assert_int_equal(s.sent_late, 0); /* the worker's to count */
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -273,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_hysteresis),     cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_loss_in_flight), cmocka_unit_test(test_rtt),
 		cmocka_unit_test(test_names),	       cmocka_unit_test(test_mdev_stable),
+		cmocka_unit_test(test_buckets),
 	};
 
 	return cmocka_run_group_tests_name("pingstat", tests, NULL, NULL);
