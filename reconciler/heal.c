@@ -206,6 +206,35 @@ static void say_repaired(struct healer *h, size_t i, double ms, double latency_m
 	free(buf);
 }
 
+/* What a reload pruned: one line per orphan's change, as apply prints them. */
+static void say_pruned(struct healer *h)
+{
+	const struct nsp_plan *done = &h->c.done;
+
+	for (size_t k = 0; k < done->n_changes; k++) {
+		const struct nsp_change *c = &done->changes[k];
+		struct nsp_json j;
+
+		if (c->instance != NSP_NO_INSTANCE)
+			continue;
+		if (h->o->json) {
+			nsp_json_init(&j, stdout);
+			nsp_json_begin_object(&j, NULL);
+			nsp_json_string(&j, "type", "repair");
+			nsp_json_string(&j, "result", "pruned");
+			nsp_json_begin_array(&j, "changes");
+			nsp_render_change_json(&j, h->cfg, c);
+			nsp_json_end_array(&j);
+			nsp_json_end_object(&j);
+			fflush(stdout);
+		} else {
+			fputs("nsping: pruned: ", stderr);
+			nsp_render_change(stderr, c);
+			fputc('\n', stderr);
+		}
+	}
+}
+
 static int epoll_add(struct healer *h, int fd)
 {
 	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
@@ -305,6 +334,8 @@ static void check(struct healer *h, uint64_t now)
 		else if (!reason)
 			say_whole(h, i);
 	}
+	/* an orphan's deletion (a reload's prune) is a change of no instance */
+	any |= changes_of(&h->c.plan, NSP_NO_INSTANCE);
 	if (!any) {
 		clear_dirty(h);
 		return;
@@ -356,6 +387,7 @@ static void check(struct healer *h, uint64_t now)
 		say_repaired(h, i, (double)(end - start) / 1e6, (double)(end - first) / 1e6,
 			     h->k.requests - requests);
 	}
+	say_pruned(h);
 	if (e < 0) {
 		snprintf(why, sizeof(why), "repair failed: %s", h->c.err);
 		failed(h, now_ns(), why);
@@ -631,7 +663,10 @@ static int reload(struct healer *h)
 		cfg->n_instances == 1 ? "" : "s");
 	send_config(h, text);
 	h->reloading = true;
+	/* what the new file no longer names goes, as apply would prune it */
+	h->k.sweep = h->o->no_prune ? NSP_SWEEP_NONE : NSP_SWEEP_SCOPE;
 	check(h, now_ns());
+	h->k.sweep = NSP_SWEEP_NONE;
 	h->reloading = false;
 	say_running(h);
 	sd_notify(0, "READY=1");

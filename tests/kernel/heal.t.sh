@@ -233,3 +233,22 @@ test_apply_while_run_runs() {
 	[ ! -e "$STATE/run" ] || fail "run left $STATE/run behind"
 	expect_rc 0 nsp destroy
 }
+
+# A reload whose file no longer names an instance prunes it, as apply would.
+test_run_reload_prunes() {
+	lab_up
+	write_conf 2
+	lab_listen
+	pt_worker --json run
+	pt_wait 60 "both paths up" pt_has 2 '.type == "path" and .state == "up"'
+	netns_exists "$(inst_ns 2)" || fail "the second instance's netns is missing"
+	write_conf 1
+	kill -HUP "$WORKER" || fail "SIGHUP"
+	pt_wait 60 "the second instance pruned" pt_has 1 '.type == "repair" and .result == "pruned"'
+	pt_wait 30 "its netns gone" eval '! netns_exists "$(inst_ns 2)"'
+	[ -z "$(link_json "$NODE" "$(inst_host 2)")" ] || fail "its host veth is left"
+	netns_exists "$PINGNS" || fail "the first instance's netns went too"
+	expect_rc 0 nsp plan --detailed-exitcode
+	pt_stop TERM
+	[ "$RC" = 0 ] || pt_fail "run exited $RC"
+}
