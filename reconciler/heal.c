@@ -221,6 +221,7 @@ static void say_pruned(struct healer *h)
 			nsp_json_init(&j, stdout);
 			nsp_json_begin_object(&j, NULL);
 			nsp_json_string(&j, "type", "repair");
+			nsp_json_string(&j, "instance", c->owner.instance);
 			nsp_json_string(&j, "result", "pruned");
 			nsp_json_begin_array(&j, "changes");
 			nsp_render_change_json(&j, h->cfg, c);
