@@ -252,3 +252,28 @@ test_run_reload_prunes() {
 	pt_stop TERM
 	[ "$RC" = 0 ] || pt_fail "run exited $RC"
 }
+
+# A driver reload: the uplink goes and comes back with a new ifindex (and its
+# own MAC). While it is gone or without carrier the path is down with the
+# reason, the target keeps its state; run then replaces the programs whose
+# read-only data names the old ifindex, and probes pass again.
+test_run_repairs_a_recreated_uplink() {
+	local old
+	hl_run
+	old=$(ifindex_of "$NODE" eth0)
+	ip -n "$NODE" link del eth0 || fail "uplink del"
+	pt_wait 60 "the path down with the reason" pt_has 1 \
+		'.type == "path" and .state == "down" and (.reason | test("uplink eth0"))'
+	ip -n "$NODE" link add eth0 address "$NODE_MAC" type veth peer name eth0 address "$GW_MAC" \
+		netns "$GW" || fail "uplink add"
+	ip -n "$NODE" addr add 10.99.0.2/24 dev eth0 && ip -n "$GW" addr add 10.99.0.1/24 dev eth0 &&
+		ip netns exec "$NODE" ethtool -K eth0 tx off >/dev/null &&
+		ip netns exec "$GW" ethtool -K eth0 tx off gro on >/dev/null &&
+		ip -n "$NODE" link set eth0 up && ip -n "$GW" link set eth0 up || fail "uplink setup"
+	[ "$(ifindex_of "$NODE" eth0)" != "$old" ] || fail "the new uplink has the old ifindex"
+	pt_wait 60 "a repair on the new uplink" pt_has 1 '.type == "repair" and .result == "repaired"'
+	pt_wait 60 "answers again" pt_answered_after "$(pt_last_line '.type == "repair" and .result == "repaired"')"
+	expect_rc 0 nsp plan --detailed-exitcode
+	pt_stop TERM
+	hl_no_down
+}
