@@ -75,7 +75,7 @@ lab_listen
 # conf INTERVAL_MS: one instance with both bindings.
 conf() {
 	I_KEYS[1]="xdp = ( { program = \"tx_ping\"; interface = \"$HOSTVETH\"; },
-	                   { program = \"rx_ping\"; interface = \"eth0\"; } );
+	                   { program = \"rx_ping\"; interface = \"eth0\"; attach = \"xdp\"; } );
 	    ping = { interval_ms = $1; timeout_ms = 300; };"
 	write_conf 1
 }
@@ -222,8 +222,8 @@ if part d; then
 		"peer renamed|s|peer = \"$PEER\"|peer = \"r$PEER\"|"
 		"host veth renamed|s|$HOSTVETH|h$ID|g"
 		"magic and source ports|s|timeout_ms = 300;|timeout_ms = 300; magic = 0x01020304; sport_min = 62000;|"
-		"rx_ping to tc|s|interface = \"eth0\"; }|interface = \"eth0\"; attach = \"tc\"; }|"
-		"rx_ping back to xdp|s|attach = \"tc\"; }|mode = \"auto\"; }|"
+		"rx_ping to tc|s|attach = \"xdp\"; }|attach = \"tc\"; }|"
+		"rx_ping back to xdp|s|attach = \"tc\"; }|attach = \"xdp\"; }|"
 	)
 	printf '    %-26s %s\n' change "probes lost (timeouts + dropped in flight) / sent around it"
 	worker=$(pgrep -P "$RUN_PID" | head -1)

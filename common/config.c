@@ -440,6 +440,18 @@ static void load_binding(struct ctx *c, const config_setting_t *b, const char *p
 	get_enum(c, b, path, "attach", false, attach_names, &attach, &line);
 	if (program < 0)
 		return;
+	/*
+	 * rx_ping's default is tc: it sits on the uplink, where all the node's
+	 * traffic passes, and an XDP program changes how a driver receives
+	 * (virtio_net turns the guest's receive offloads off, veth takes every
+	 * frame through its XDP path before GRO); at tc ingress it sees packets
+	 * after GRO and changes nothing (docs/DESIGN.md, "The uplink hook").
+	 * tx_ping, on the host veth, carries only probes and stays XDP. An
+	 * attach or a mode in the file is honoured: a mode is an XDP setting.
+	 */
+	if (!config_setting_get_member(b, "attach") && !config_setting_get_member(b, "mode") &&
+	    program == NSP_PROG_RX_PING)
+		attach = NSP_ATTACH_TC;
 	bd->program = program;
 	bd->mode = mode;
 	bd->attach = attach;

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -149,6 +150,34 @@ static int prog_params(struct nsp_kernel *k, const struct nsp_config *cfg,
 	return 0;
 }
 
+/*
+ * rx_ping at XDP on the uplink: a driver may turn receive offloads off under
+ * XDP (virtio_net drops the guest's LRO/GRO_HW). Read them before and after,
+ * and leave a note of what changed for the caller to say.
+ */
+static int attach_rx_xdp(struct nsp_kernel *k, int ifindex, const struct nsp_binding *b,
+			 const struct nsp_change *c, const struct nsp_prog_params *p)
+{
+	struct nsp_uplink_offloads before, after;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool known = fd >= 0 && nsp_ethtool_uplink(fd, c->ifname, &before) == 0;
+	size_t len = strlen(k->offload_notes);
+	int r;
+
+	r = nsp_xdp_attach(&k->host, ifindex, b->program, b->mode, p, c->old_prog_id, c->old_mode);
+	if (r == 0 && known && nsp_ethtool_uplink(fd, c->ifname, &after) == 0 &&
+	    memcmp(&before, &after, sizeof(before)))
+		snprintf(k->offload_notes + len, sizeof(k->offload_notes) - len,
+			 "rx_ping at XDP on %s changed its offloads: gro %s -> %s, lro %s -> %s, "
+			 "tso %s -> %s; attach = \"tc\" keeps them\n",
+			 c->ifname, before.gro ? "on" : "off", after.gro ? "on" : "off",
+			 before.lro ? "on" : "off", after.lro ? "on" : "off",
+			 before.tso ? "on" : "off", after.tso ? "on" : "off");
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 static int attach_prog(struct nsp_kernel *k, const struct nsp_config *cfg,
 		       const struct nsp_instance *w, const struct nsp_change *c)
 {
@@ -164,8 +193,10 @@ static int attach_prog(struct nsp_kernel *k, const struct nsp_config *cfg,
 		return r;
 	if (b->attach == NSP_ATTACH_TC)
 		return nsp_tc_attach(&k->host, ifindex, b->program, &p, c->old_prog_id);
-	return nsp_xdp_attach(&k->host, ifindex, b->program, b->mode, &p, c->old_prog_id,
-			      c->old_mode);
+	if (b->program != NSP_PROG_RX_PING)
+		return nsp_xdp_attach(&k->host, ifindex, b->program, b->mode, &p, c->old_prog_id,
+				      c->old_mode);
+	return attach_rx_xdp(k, ifindex, b, c, &p);
 }
 
 static int detach_prog(struct nsp_kernel *k, const struct nsp_change *c)

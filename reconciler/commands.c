@@ -8,12 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "clock.h"
 #include "commands.h"
 #include "converge.h"
+#include "ethtool.h"
 #include "config.h"
 #include "kernel.h"
 #include "lock.h"
@@ -300,6 +303,8 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg,
 	r.c.arg = &r;
 	lap_ms(&r);
 	e = nsp_converge_apply(&r.c);
+	if (r.k.offload_notes[0])
+		fprintf(stderr, "nsping: %s", r.k.offload_notes);
 	if (e == -EAGAIN) {
 		fprintf(stderr, "nsping: %s did not converge (%s); still to do:\n", verb, r.c.err);
 		nsp_render_plan_text(stderr, cfg, &r.c.plan);
@@ -364,9 +369,12 @@ static const char *xdp_mode_text(const struct nsp_obs_prog *o)
 }
 
 /* The datapath counters of an attached program of ours, only the non-zero ones. */
+static bool uplink_offloads(const struct nsp_instance *w, struct nsp_uplink_offloads *ret);
+
 static void status_prog_text(const char *scope, const struct nsp_instance *w,
 			     const struct nsp_binding *b, const struct nsp_obs_prog *o)
 {
+	struct nsp_uplink_offloads off;
 	uint64_t cnt[NSP_CNT_MAX];
 
 	printf("  %-8s %s on %s: ", nsp_attach_name(b->attach), nsp_program_name(b->program),
@@ -391,11 +399,26 @@ static void status_prog_text(const char *scope, const struct nsp_instance *w,
 				printf(", %s %llu", nsp_counter_name(i),
 				       (unsigned long long)cnt[i]);
 	putchar('\n');
+	if (b->program == NSP_PROG_RX_PING && uplink_offloads(w, &off))
+		printf("  %-8s %s offloads: gro %s, lro %s, tso %s\n", "", w->uplink,
+		       off.gro ? "on" : "off", off.lro ? "on" : "off", off.tso ? "on" : "off");
+}
+
+/* The uplink's receive offloads (beside rx_ping: what an XDP hook may cost); false if unknown. */
+static bool uplink_offloads(const struct nsp_instance *w, struct nsp_uplink_offloads *ret)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool ok = fd >= 0 && nsp_ethtool_uplink(fd, w->uplink, ret) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
 }
 
 static void status_prog_json(struct nsp_json *j, const char *scope, const struct nsp_instance *w,
 			     const struct nsp_binding *b, const struct nsp_obs_prog *o)
 {
+	struct nsp_uplink_offloads off;
 	uint64_t cnt[NSP_CNT_MAX];
 
 	nsp_json_begin_object(j, NULL);
@@ -419,6 +442,13 @@ static void status_prog_json(struct nsp_json *j, const char *scope, const struct
 		nsp_json_begin_object(j, "counters");
 		for (unsigned int i = 0; i < NSP_CNT_MAX; i++)
 			nsp_json_uint(j, nsp_counter_name(i), cnt[i]);
+		nsp_json_end_object(j);
+	}
+	if (b->program == NSP_PROG_RX_PING && uplink_offloads(w, &off)) {
+		nsp_json_begin_object(j, "uplink_offloads");
+		nsp_json_bool(j, "gro", off.gro);
+		nsp_json_bool(j, "lro", off.lro);
+		nsp_json_bool(j, "tso", off.tso);
 		nsp_json_end_object(j);
 	}
 	nsp_json_end_object(j);

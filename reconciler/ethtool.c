@@ -42,3 +42,19 @@ int nsp_ethtool_set(int fd, const char *ifname, enum nsp_offload which, bool on)
 	return ethtool_value(fd, ifname, which == NSP_OFFLOAD_GRO ? ETHTOOL_SGRO : ETHTOOL_STXCSUM,
 			     &data);
 }
+
+int nsp_ethtool_uplink(int fd, const char *ifname, struct nsp_uplink_offloads *ret)
+{
+	__u32 gro = 0, flags = 0, tso = 0;
+	int r = ethtool_value(fd, ifname, ETHTOOL_GGRO, &gro);
+
+	if (r == 0)
+		r = ethtool_value(fd, ifname, ETHTOOL_GFLAGS, &flags);
+	if (r == 0)
+		r = ethtool_value(fd, ifname, ETHTOOL_GTSO, &tso);
+	if (r < 0)
+		return r;
+	*ret = (struct nsp_uplink_offloads){
+		.gro = gro != 0, .lro = (flags & ETH_FLAG_LRO) != 0, .tso = tso != 0};
+	return 0;
+}

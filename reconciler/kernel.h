@@ -28,6 +28,8 @@ struct nsp_sweep_state;
 
 struct nsp_kernel {
 	struct nsp_nl host;
+	/* what an XDP attach did to the uplink's offloads, for the caller to say */
+	char offload_notes[512];
 	/* where the workers' state is read and the sweep keeps its cache; NULL: neither */
 	const char *state_dir;
 	unsigned long requests; /* changing requests sent this run */

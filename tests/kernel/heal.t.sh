@@ -202,8 +202,8 @@ test_config_changes_converge_in_one_apply() {
 	hl_change "host veth renamed" "s|$HOSTVETH|h$ID|g" probes
 	hl_change "ping port, magic, source ports" \
 		's|interval_ms = 50;|interval_ms = 50; port = 10086; magic = 0x01020304; sport_min = 62000; sport_max = 63000;|' probes
-	hl_change "xdp to tc" 's|interface = "eth0"; }|interface = "eth0"; attach = "tc"; }|' probes
-	hl_change "tc to xdp generic" 's|attach = "tc"; }|mode = "generic"; }|' probes
+	hl_change "xdp to tc" 's|attach = "xdp"; }|attach = "tc"; }|' probes
+	hl_change "tc to xdp generic" 's|attach = "tc"; }|attach = "xdp"; mode = "generic"; }|' probes
 	hl_change "bindings removed" 's|xdp = (.*|xdp = ( );|; /program = "rx_ping"/d'
 	hl_change "bindings back" \
 		"s|xdp = ( );|xdp = ( { program = \"tx_ping\"; interface = \"h$ID\"; }, { program = \"rx_ping\"; interface = \"eth0\"; } );|" probes

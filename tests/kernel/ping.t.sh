@@ -9,10 +9,11 @@
 # Helpers here are prefixed pt_. Background processes are registered with
 # bg_pid (tests/lib/lab.sh): lab_down ends them.
 
-# pt_conf PING_KEYS: one instance with both XDP bindings and ping = { PING_KEYS }.
+# pt_conf PING_KEYS: one instance with both XDP bindings and ping = { PING_KEYS }
+# (rx_ping at XDP, said so: its default is tc, which tc.t.sh covers).
 pt_conf() {
 	I_KEYS[1]="xdp = ( { program = \"tx_ping\"; interface = \"$HOSTVETH\"; },
-	                   { program = \"rx_ping\"; interface = \"eth0\"; } );
+	                   { program = \"rx_ping\"; interface = \"eth0\"; attach = \"xdp\"; } );
 	    ping = { $1 };"
 	write_conf 1
 }
@@ -672,7 +673,7 @@ test_ping_two_instances() {
     address = "10.98.0.2/24";
     gateway = { ip = "10.98.0.1"; mac = "$gw1_mac"; };
     xdp = ( { program = "tx_ping"; interface = "$(inst_host 2)"; },
-            { program = "rx_ping"; interface = "eth1"; } );
+            { program = "rx_ping"; interface = "eth1"; attach = "xdp"; } );
     ping = { interval_ms = 100; timeout_ms = 5000; }; }
 );
 EOF
@@ -705,7 +706,7 @@ test_ping_two_instances_shared_uplink() {
 	local out=$T/ping.json
 	lab_up
 	I_KEYS[1]="xdp = ( { program = \"tx_ping\"; interface = \"$HOSTVETH\"; },
-	                   { program = \"rx_ping\"; interface = \"eth0\"; } );
+	                   { program = \"rx_ping\"; interface = \"eth0\"; attach = \"xdp\"; } );
 	           ping = { interval_ms = 100; timeout_ms = 5000; };"
 	I_KEYS[2]="xdp = ( { program = \"tx_ping\"; interface = \"$(inst_host 2)\"; },
 	                   { program = \"rx_ping\"; interface = \"eth0\"; attach = \"tc\"; } );

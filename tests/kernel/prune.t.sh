@@ -148,12 +148,12 @@ test_prune_uplink_changed() {
 	lab_up
 	lab_wire "$NODE" eth1 10.98.0.2/24 "$GW" eth1 10.98.0.1/24
 	mac=$(ip -n "$GW" -j link show dev eth1 | jq -r '.[0].address')
-	pr_conf "$CONF" "" "$(pr_inst 1 'xdp = ( { program = "rx_ping"; interface = "eth0"; } );')"
+	pr_conf "$CONF" "" "$(pr_inst 1 'xdp = ( { program = "rx_ping"; interface = "eth0"; attach = "xdp"; } );')"
 	expect_rc 0 nsp apply
 	[ -n "$(xdp_id "$NODE" eth0)" ] || fail "rx_ping not on eth0"
 	pr_conf "$CONF" "" "$(PR_UPLINK=eth1 PR_GW_IP=10.98.0.1 PR_GW_MAC=$mac pr_instance \
 		"$INST" "$PINGNS" "$HOSTVETH" "$PEER" 10.98.0.2/24 \
-		'xdp = ( { program = "rx_ping"; interface = "eth1"; } );')"
+		'xdp = ( { program = "rx_ping"; interface = "eth1"; attach = "xdp"; } );')"
 	plan_clean
 	jq -e --arg i "$INST" 'any(.changes[]; .op == "delete" and .kind == "xdp" and
 		.object == "rx_ping on eth0" and .instance == $i and (has("scope") | not))' \
@@ -195,7 +195,7 @@ test_prune_instance_renamed_in_place() {
 # is an orphan's program, replaced in place, not a foreign one; its netns
 # and veth go.
 test_prune_instance_renamed_with_new_names() {
-	local rx keys='xdp = ( { program = "rx_ping"; interface = "eth0"; } );'
+	local rx keys='xdp = ( { program = "rx_ping"; interface = "eth0"; attach = "xdp"; } );'
 	lab_up
 	pr_conf "$CONF" "" "$(pr_inst 1 "$keys")"
 	expect_rc 0 nsp apply
@@ -270,7 +270,7 @@ test_prune_destroy_all() {
 test_prune_conflict_names_the_owner() {
 	local b=$T/b.conf id
 	lab_up
-	pr_conf "$b" "b$ID" "$(pr_inst 1 'xdp = ( { program = "rx_ping"; interface = "eth0"; } );')"
+	pr_conf "$b" "b$ID" "$(pr_inst 1 'xdp = ( { program = "rx_ping"; interface = "eth0"; attach = "xdp"; } );')"
 	expect_rc 0 nspc "$b" apply
 	snapshot before
 	pr_conf "$CONF" "" "$(pr_inst 1)"
@@ -282,7 +282,7 @@ test_prune_conflict_names_the_owner() {
 	grep -qF "link $HOSTVETH exists in the host netns and is owned by nsping instance $INST of scope b$ID" \
 		"$T/err" || fail "the conflict does not name the owner: $(cat "$T/err")"
 	id=$(xdp_id "$NODE" eth0)
-	pr_conf "$CONF" "" "$(pr_inst 3 'xdp = ( { program = "rx_ping"; interface = "eth0"; } );')"
+	pr_conf "$CONF" "" "$(pr_inst 3 'xdp = ( { program = "rx_ping"; interface = "eth0"; attach = "xdp"; } );')"
 	expect_rc 3 nsp apply
 	grep -qE "program id $id \"rx_ping\" \((native|generic)\) of nsping instance $INST of scope b$ID is attached to eth0" \
 		"$T/err" || fail "the conflict does not name the program's owner: $(cat "$T/err")"

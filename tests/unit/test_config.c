@@ -59,6 +59,46 @@ static void test_defaults(void **state)
 	nsp_config_free(&cfg);
 }
 
+/* rx_ping attaches at tc unless the file says attach or mode; tx_ping at XDP. */
+static void test_binding_defaults(void **state)
+{
+	static const struct {
+		const char *rx;
+		enum nsp_attach want;
+	} cases[] = {
+		{"{ program = \"rx_ping\"; interface = \"eth0\"; }", NSP_ATTACH_TC},
+		{"{ program = \"rx_ping\"; interface = \"eth0\"; mode = \"auto\"; }",
+		 NSP_ATTACH_XDP},
+		{"{ program = \"rx_ping\"; interface = \"eth0\"; mode = \"native\"; }",
+		 NSP_ATTACH_XDP},
+		{"{ program = \"rx_ping\"; interface = \"eth0\"; attach = \"xdp\"; }",
+		 NSP_ATTACH_XDP},
+		{"{ program = \"rx_ping\"; interface = \"eth0\"; attach = \"tc\"; }",
+		 NSP_ATTACH_TC},
+	};
+	char text[1024];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct nsp_config cfg;
+		struct nsp_diag d = {0};
+
+		snprintf(text, sizeof(text),
+			 "version = 1;\ninstances = ( { name = \"g\"; netns = \"n\"; uplink = "
+			 "\"eth0\";\n veth = { host = \"vh\"; peer = \"vp\"; }; address = "
+			 "\"10.99.0.2/24\";\n gateway = { ip = \"10.99.0.1\"; mac = "
+			 "\"02:00:00:00:00:01\"; };\n xdp = ( { program = \"tx_ping\"; interface = "
+			 "\"vh\"; }, %s ); } );\n",
+			 cases[i].rx);
+		assert_int_equal(nsp_config_load_string(text, "t.conf", &cfg, &d), 0);
+		assert_int_equal(cfg.instances[0].bindings[0].attach, NSP_ATTACH_XDP);
+		if (cfg.instances[0].bindings[1].attach != cases[i].want)
+			fail_msg("case %zu (%s): attach %d, want %d", i, cases[i].rx,
+				 cfg.instances[0].bindings[1].attach, cases[i].want);
+		nsp_config_free(&cfg);
+	}
+}
+
 static void test_full(void **state)
 {
 	const char *text =
@@ -279,9 +319,9 @@ static void test_load_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),  cmocka_unit_test(test_full),
-		cmocka_unit_test(test_bad),	  cmocka_unit_test(test_clashes),
-		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_defaults), cmocka_unit_test(test_binding_defaults),
+		cmocka_unit_test(test_full),	 cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_clashes),	 cmocka_unit_test(test_load_file),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
