@@ -21,6 +21,16 @@ enum nsp_exit {
 	NSP_EXIT_LOCKED = 75,
 };
 
+/*
+ * status --health: one exit code per kind of trouble, the worst first:
+ * error 1, conflict 3, drift 2, a worker not running or stale 4, targets or
+ * a path down 5; 0 converged and healthy.
+ */
+enum nsp_health {
+	NSP_HEALTH_WORKER = 4,
+	NSP_HEALTH_TARGETS = 5,
+};
+
 enum nsp_verbosity { NSP_QUIET, NSP_NORMAL, NSP_VERBOSE };
 
 struct nsp_options {
@@ -35,6 +45,7 @@ struct nsp_options {
 	bool destroy;
 	bool all;      /* destroy, plan --destroy: everything nsping owns on the host */
 	bool no_prune; /* plan, apply: keep the orphans of the file's scope this time */
+	bool health;   /* status: exit codes of a health check (enum nsp_health) */
 	long count;
 	const char *prom_file;
 	const char *prom_listen;

@@ -454,6 +454,23 @@ static void status_prog_json(struct nsp_json *j, const char *scope, const struct
 	nsp_json_end_object(j);
 }
 
+/*
+ * A worker rewrites its state file every second: one whose file is older than
+ * this (stopped with SIGSTOP, hung) is stale, not running.
+ */
+#define WORKER_STALE_SECS 5
+
+/* The worker's state: 1 running, 2 stale (running but not updating), 0 none, -errno. */
+static int worker_state(const char *state_dir, const struct nsp_instance *w,
+			struct nsp_workerstate *ret)
+{
+	int r = nsp_workerstate_read(state_dir, w->name, ret);
+
+	if (r == 1 && (uint64_t)time(NULL) > ret->updated + WORKER_STALE_SECS)
+		return 2;
+	return r;
+}
+
 /* The ping worker of instance w, from its state file (workerstate.h). */
 static void status_worker_text(const char *state_dir, const struct nsp_instance *w)
 {
@@ -461,7 +478,7 @@ static void status_worker_text(const char *state_dir, const struct nsp_instance 
 	char since[32] = "?";
 	struct tm tm;
 	time_t t;
-	int r = nsp_workerstate_read(state_dir, w->name, &s);
+	int r = worker_state(state_dir, w, &s);
 
 	if (r < 0) {
 		printf("  worker   unknown: %s/%s.worker: %s\n", state_dir, w->name, strerror(-r));
@@ -469,6 +486,11 @@ static void status_worker_text(const char *state_dir, const struct nsp_instance 
 	}
 	if (r == 0) {
 		printf("  worker   not running\n");
+		return;
+	}
+	if (r == 2) {
+		printf("  worker   pid %d stale: its last update was %llu s ago (stopped? hung?)\n",
+		       (int)s.pid, (unsigned long long)((uint64_t)time(NULL) - s.updated));
 		return;
 	}
 	t = (time_t)s.since;
@@ -485,12 +507,14 @@ static void status_worker_json(struct nsp_json *j, const char *state_dir,
 			       const struct nsp_instance *w)
 {
 	struct nsp_workerstate s;
-	int r = nsp_workerstate_read(state_dir, w->name, &s);
+	int r = worker_state(state_dir, w, &s);
 
 	nsp_json_begin_object(j, "worker");
-	nsp_json_bool(j, "running", r > 0);
+	nsp_json_bool(j, "running", r == 1);
 	if (r < 0)
 		nsp_json_string(j, "error", strerror(-r));
+	if (r == 2)
+		nsp_json_bool(j, "stale", true);
 	if (r > 0) {
 		nsp_json_uint(j, "pid", (uint64_t)s.pid);
 		nsp_json_uint(j, "since", s.since);
@@ -664,6 +688,40 @@ static void status_json(const char *state_dir, const struct nsp_config *cfg,
 	nsp_json_end_object(&j);
 }
 
+/*
+ * status --health: past conflicts and errors (1, 3), a drifted instance is 2,
+ * a worker that does not run or is stale 4, a path or a target down 5 (the
+ * first trouble found, in that order); each one said on stderr.
+ */
+static int health(const struct nsp_options *o, const struct nsp_config *cfg,
+		  const struct nsp_plan *plan)
+{
+	int code = NSP_EXIT_OK;
+
+	if (plan->n_changes) {
+		fprintf(stderr, "nsping: health: drifted: %zu change%s to make (nsping plan)\n",
+			plan->n_changes, plan->n_changes == 1 ? "" : "s");
+		return NSP_EXIT_CHANGES;
+	}
+	for (size_t i = 0; i < cfg->n_instances; i++) {
+		const struct nsp_instance *w = &cfg->instances[i];
+		struct nsp_workerstate s;
+		int r = worker_state(o->state_dir, w, &s);
+
+		if (r != 1) {
+			fprintf(stderr, "nsping: health: instance %s: the worker %s\n", w->name,
+				r == 2 ? "is stale (no update for a while)" : "is not running");
+			return NSP_HEALTH_WORKER;
+		}
+		if (!s.path_up || s.targets_up < s.targets) {
+			fprintf(stderr, "nsping: health: instance %s: path %s, %u of %u targets up\n",
+				w->name, s.path_up ? "up" : "down", s.targets_up, s.targets);
+			code = NSP_HEALTH_TARGETS;
+		}
+	}
+	return code;
+}
+
 int nsp_cmd_status(const struct nsp_options *o, const struct nsp_config *cfg)
 {
 	struct run r;
@@ -678,6 +736,8 @@ int nsp_cmd_status(const struct nsp_options *o, const struct nsp_config *cfg)
 	code = plan_exit_code(&r.c.plan);
 	if (code != NSP_EXIT_OK)
 		print_reasons(cfg, &r.c.plan);
+	else if (o->health)
+		code = health(o, cfg, &r.c.plan);
 	run_free(&r);
 	return code;
 }

@@ -46,7 +46,7 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fputs("\nplan: [--detailed-exitcode] [--no-prune] [--destroy [--all]]\n"
-	      "apply: [--no-prune]    destroy: [--all]\n"
+	      "apply: [--no-prune]    destroy: [--all]    status: [--health]\n"
 	      "ping, run: [--count N] [--max-rate N] [--prom-file FILE] [--prom-listen "
 	      "[ADDR:]PORT]\n"
 	      "exit codes: 0 ok, 1 failure, 2 plan found changes (--detailed-exitcode),\n"
@@ -157,6 +157,7 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 		{"destroy", no_argument, NULL, 'D'},
 		{"no-prune", no_argument, NULL, 'X'},
 		{"all", no_argument, NULL, 'A'},
+		{"health", no_argument, NULL, 'H'},
 		{"count", required_argument, NULL, 'n'},
 		{"prom-file", required_argument, NULL, 'P'},
 		{"prom-listen", required_argument, NULL, 'L'},
@@ -176,6 +177,8 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 			o->no_prune = true;
 		} else if (c == 'A' && (is_plan || is_destroy)) {
 			o->all = true;
+		} else if (c == 'H' && !strcmp(cmd->name, "status")) {
+			o->health = true;
 		} else if (c == 'P' && pings) {
 			o->prom_file = optarg;
 		} else if (c == 'L' && pings) {

@@ -62,14 +62,23 @@ def problems(cfg):
                 out.append((f"{q}.uplink", f"the veth.host of instances[{i}]"))
             if veth(b, "peer") is not None and veth(b, "peer") == veth(a, "peer"):
                 out.append((f"{q}.veth.peer", f"already the veth.peer of instances[{i}]"))
-            a_xdp = {x.get("interface") for x in bindings(a) if x.get("attach", "xdp") == "xdp"}
+            a_xdp = {x.get("interface") for x in bindings(a) if attach(x) == "xdp"}
             for k, x in enumerate(bindings(b)):
-                if x.get("attach", "xdp") == "xdp" and x.get("interface") in a_xdp:
+                if attach(x) == "xdp" and x.get("interface") in a_xdp:
                     out.append((f"{q}.xdp[{k}].interface",
                                 f"instances[{i}] already binds XDP to {x.get('interface')!r}"))
         if veth(b, "host") is not None and veth(b, "host") == b.get("uplink"):
             out.append((f"{q}.veth.host", "is also the uplink"))
     return out
+
+
+def attach(binding):
+    """The hook of a binding: rx_ping's default is tc, tx_ping's xdp; a mode means xdp."""
+    if "attach" in binding:
+        return binding["attach"]
+    if "mode" in binding or binding.get("program") != "rx_ping":
+        return "xdp"
+    return "tc"
 
 
 def main(argv):
