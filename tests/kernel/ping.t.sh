@@ -596,7 +596,8 @@ test_ping_unreachable_beyond_node() {
 	lab_up
 	pt_conf "interval_ms = 100; timeout_ms = 3000; targets = ( \"10.123.0.1\" );"
 	ip -n "$GW" route add unreachable 10.123.0.0/16 || fail "no unreachable route in the gateway"
-	ip netns exec "$GW" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0 ||
+	ip netns exec "$GW" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0 \
+		net.ipv4.icmp_msgs_per_sec=100000 net.ipv4.icmp_msgs_burst=10000 ||
 		fail "could not set the gateway's sysctls"
 	ip netns exec "$NODE" iptables -w -A INPUT -p icmp -j DROP || fail "no node ICMP DROP rule"
 	expect_rc 0 nsp apply
