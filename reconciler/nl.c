@@ -268,8 +268,10 @@ static void on_addr(const struct nlmsghdr *nh, void *arg)
 	struct nsp_nl_addr x = {0};
 	const struct nlattr *a;
 
-	if (d->err || nh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET ||
-	    nlmsg_parse((struct nlmsghdr *)nh, sizeof(*ifa), tb, IFA_MAX, NULL) < 0)
+	/* nlmsg_parse() first: it checks that the message holds an ifaddrmsg */
+	if (d->err || nh->nlmsg_type != RTM_NEWADDR ||
+	    nlmsg_parse((struct nlmsghdr *)nh, sizeof(*ifa), tb, IFA_MAX, NULL) < 0 ||
+	    ifa->ifa_family != AF_INET)
 		return;
 	/* IFA_ADDRESS is the peer of a point-to-point address; IFA_LOCAL is ours */
 	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
