@@ -143,7 +143,8 @@ static void xdp_parse(struct nlattr *attr, struct nsp_obs_link *x)
 	struct nlattr *tb[IFLA_XDP_MAX + 1];
 	uint8_t attached;
 
-	if (nla_parse_nested(tb, IFLA_XDP_MAX, attr, NULL) < 0 || !tb[IFLA_XDP_ATTACHED])
+	if (nla_parse_nested(tb, IFLA_XDP_MAX, attr, NULL) < 0 || !tb[IFLA_XDP_ATTACHED] ||
+	    nla_len(tb[IFLA_XDP_ATTACHED]) < 1)
 		return;
 	attached = nla_get_u8(tb[IFLA_XDP_ATTACHED]);
 	x->xdp_prog_id = u32_attr(tb, IFLA_XDP_PROG_ID);
@@ -200,7 +201,7 @@ static bool obs_link_parse(const struct nlmsghdr *nh, struct nsp_obs_link *x)
 	x->running = ifi->ifi_flags & IFF_RUNNING;
 	x->is_veth = tb[IFLA_LINKINFO] &&
 		     nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) == 0 &&
-		     info[IFLA_INFO_KIND] && !strcmp(nla_get_string(info[IFLA_INFO_KIND]), "veth");
+		     info[IFLA_INFO_KIND] && !nla_strcmp(info[IFLA_INFO_KIND], "veth");
 	x->peer_ifindex = (int)u32_attr(tb, IFLA_LINK);
 	if (tb[IFLA_XDP])
 		xdp_parse(tb[IFLA_XDP], x);
