@@ -6,6 +6,7 @@
 #   make install          PREFIX, DESTDIR, SBINDIR, MANDIR, UNITDIR, SYSCONFDIR
 #   make uninstall        removes what install put there (not the config)
 #   make check            every test; make deps first (the README's test command)
+#   make fuzz             each fuzzer for FUZZ_SECONDS (tests/fuzz/README.md)
 #   make demo | bench     the lab demo, the benchmarks
 
 VERSION     := $(shell cat VERSION)
@@ -71,6 +72,7 @@ all: $(BUILD)/nsping $(UNITS)
 -include bpf/bpf.mk
 -include tests/tools/tools.mk
 -include tests/gateway/gateway.mk
+-include tests/fuzz/fuzz.mk
 
 # Makefile as a prerequisite: a change of the flags must rebuild what they
 # shaped, not leave a stale build/ to be tested.
@@ -121,8 +123,8 @@ integration: all $(GW_BINS)
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory $(UNIT_BINS) $(PRIV_BINS) $(BPF_TEST_BINS) $(TOOLS_BINS) \
-		$(GW_BINS) $(GW_TEST_BINS)
-	@tests/check.sh $(UNIT_BINS) $(PRIV_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS)
+		$(GW_BINS) $(GW_TEST_BINS) $(FUZZ_BINS)
+	@FUZZ_DIR=$(BUILD)/fuzz tests/check.sh $(UNIT_BINS) $(PRIV_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all $(GW_BINS)

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# make check: unit tests (cmocka), the BPF program tests, the schema corpus and
-# the real-kernel suites (tests/run.sh); ends with one summary line,
+# make check: unit tests (cmocka), the BPF program tests, the schema corpus,
+# the real-kernel suites (tests/run.sh) and the fuzzers' replays and smoke runs
+# (tests/fuzz/); ends with one summary line,
 #   check: N passed, N failed            (", N skipped" added when some were)
 # Usage: tests/check.sh CMOCKA_BINARY...
+# env:   FUZZ_DIR=DIR    the fuzz harnesses (make check: build/fuzz)
+#        FUZZ_SMOKE=SEC  each harness's fuzzing time (default 5)
 #
 # No suite is skipped silently: a suite that is missing or not executable, that
 # prints no count, or that ran no test at all counts as a failure. The
@@ -74,6 +77,7 @@ run_suite kernel tests/run.sh tests/kernel
 run_suite contract tests/run.sh tests/integration/contract
 run_suite package tests/package/run.sh
 run_suite ansible tests/ansible/run.sh
+run_suite fuzz tests/fuzz/run.sh check "${FUZZ_DIR:-build/fuzz}" "${FUZZ_SMOKE:-5}"
 
 echo
 if ((${#suites_failed[@]})); then
