@@ -27,6 +27,13 @@ INSTALL     ?= install
 INSTALL_STRIP ?= -s
 
 BUILD       ?= build
+# make check's second build: nsping and its cmocka tests with ASan+UBSan. The
+# runtimes are linked in statically: the real-kernel tests LD_PRELOAD an ioctl
+# shim (tests/lib/ioctl_log.c), and a shared libasan must come first in the
+# process's library list.
+SAN_BUILD   ?= $(BUILD)-asan
+SAN_CFLAGS  ?= -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	       -fno-omit-frame-pointer -static-libasan -static-libubsan
 CC          ?= gcc
 CLANG       ?= clang
 BPFTOOL     ?= bpftool
@@ -65,7 +72,7 @@ BUILT_PATHS := $(SBINDIR) $(SYSCONFDIR)
 $(shell mkdir -p $(BUILD) && echo '$(BUILT_PATHS)' | cmp -s - $(BUILD)/paths || \
 	echo '$(BUILT_PATHS)' >$(BUILD)/paths)
 
-.PHONY: all deps check unit integration demo bench install uninstall clean format lint
+.PHONY: all deps check unit integration demo bench install uninstall clean format lint san-bins
 
 all: $(BUILD)/nsping $(UNITS)
 
@@ -124,7 +131,12 @@ check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory $(UNIT_BINS) $(PRIV_BINS) $(BPF_TEST_BINS) $(TOOLS_BINS) \
 		$(GW_BINS) $(GW_TEST_BINS) $(FUZZ_BINS)
-	@FUZZ_DIR=$(BUILD)/fuzz tests/check.sh $(UNIT_BINS) $(PRIV_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS)
+	@$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CFLAGS='$(SAN_CFLAGS)' san-bins
+	@SAN_BUILD=$(SAN_BUILD) FUZZ_DIR=$(BUILD)/fuzz \
+		tests/check.sh $(UNIT_BINS) $(PRIV_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS)
+
+# What make check builds again in SAN_BUILD (it runs make BUILD=$(SAN_BUILD)).
+san-bins: $(BUILD)/nsping $(UNIT_BINS) $(PRIV_BINS) $(BPF_TEST_BINS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all $(GW_BINS)
@@ -171,4 +183,4 @@ lint:
 		--inline-suppr -Icommon -Ireconciler -Iworker common reconciler worker tests/unit
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD)
