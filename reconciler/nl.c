@@ -513,8 +513,7 @@ int nsp_nl_dump_raw(struct nsp_nl *nl, int type, const void *hdr, size_t size,
 	return r;
 }
 
-int nsp_nl_answer_parse(int type, void *buf, size_t len, uint32_t seq, void *ret,
-			size_t *ret_n)
+int nsp_nl_answer_parse(int type, void *buf, size_t len, uint32_t seq, void *ret, size_t *ret_n)
 {
 	void (*on_msg)(const struct nlmsghdr *nh, void *arg);
 	struct dump_array d = {0};

@@ -19,7 +19,6 @@
  * *ret_n; the kernel's -errno; -EAGAIN for an interrupted dump; -ENOMSG when
  * buf ends before the answer does; -EINVAL for another type.
  */
-int nsp_nl_answer_parse(int type, void *buf, size_t len, uint32_t seq, void *ret,
-			size_t *ret_n);
+int nsp_nl_answer_parse(int type, void *buf, size_t len, uint32_t seq, void *ret, size_t *ret_n);
 
 #endif

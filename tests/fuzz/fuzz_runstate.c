@@ -27,8 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&s, 0xa5, sizeof(s));
 	untouched = s;
 	r = nsp_runstate_parse(text, &s);
-	if (r == 0 ? s.pid <= 0 || strchr(s.config, '\n') || !memchr(s.config, '\0', sizeof(s.config))
-		   : r != -EINVAL || memcmp(&s, &untouched, sizeof(s)))
+	if (r == 0 &&
+	    (s.pid <= 0 || !memchr(s.config, '\0', sizeof(s.config)) || strchr(s.config, '\n')))
+		abort();
+	if (r != 0 && (r != -EINVAL || memcmp(&s, &untouched, sizeof(s))))
 		abort();
 	free(text);
 	return 0;

@@ -16,11 +16,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int same(const struct nsp_workerstate *a, const struct nsp_workerstate *b)
 {
 	return a->pid == b->pid && a->start_ticks == b->start_ticks && a->since == b->since &&
-	       a->updated == b->updated && a->path_up == b->path_up &&
-	       a->targets == b->targets && a->targets_up == b->targets_up &&
-	       a->sent == b->sent && a->received == b->received && a->repairs == b->repairs &&
-	       !strcmp(a->reason, b->reason) && !strcmp(a->ping, b->ping) &&
-	       a->reloader == b->reloader;
+	       a->updated == b->updated && a->path_up == b->path_up && a->targets == b->targets &&
+	       a->targets_up == b->targets_up && a->sent == b->sent && a->received == b->received &&
+	       a->repairs == b->repairs && !strcmp(a->reason, b->reason) &&
+	       !strcmp(a->ping, b->ping) && a->reloader == b->reloader;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -64,7 +64,8 @@ static int capture(const char *path, int type, int flags, const void *hdr, size_
 			fclose(out);
 			return -errno;
 		}
-		for (struct nlmsghdr *nh = (void *)buf; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left))
+		for (struct nlmsghdr *nh = (void *)buf; NLMSG_OK(nh, left);
+		     nh = NLMSG_NEXT(nh, left))
 			if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR ||
 			    !(nh->nlmsg_flags & NLM_F_MULTI))
 				done = 1;
