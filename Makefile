@@ -6,6 +6,7 @@
 #   make install          PREFIX, DESTDIR, SBINDIR, MANDIR, UNITDIR, SYSCONFDIR
 #   make uninstall        removes what install put there (not the config)
 #   make check            every test; make deps first (the README's test command)
+#   make fuzz             each fuzzer for FUZZ_SECONDS (tests/fuzz/README.md)
 #   make demo | bench     the lab demo, the benchmarks
 
 VERSION     := $(shell cat VERSION)
@@ -26,6 +27,13 @@ INSTALL     ?= install
 INSTALL_STRIP ?= -s
 
 BUILD       ?= build
+# make check's second build: nsping and its cmocka tests with ASan+UBSan. The
+# runtimes are linked in statically: the real-kernel tests LD_PRELOAD an ioctl
+# shim (tests/lib/ioctl_log.c), and a shared libasan must come first in the
+# process's library list.
+SAN_BUILD   ?= $(BUILD)-asan
+SAN_CFLAGS  ?= -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	       -fno-omit-frame-pointer -static-libasan -static-libubsan
 CC          ?= gcc
 CLANG       ?= clang
 BPFTOOL     ?= bpftool
@@ -69,13 +77,14 @@ BUILT_PATHS := $(SBINDIR) $(SYSCONFDIR)
 $(shell mkdir -p $(BUILD) && echo '$(BUILT_PATHS)' | cmp -s - $(BUILD)/paths || \
 	echo '$(BUILT_PATHS)' >$(BUILD)/paths)
 
-.PHONY: all deps check unit integration demo bench install uninstall clean format lint
+.PHONY: all deps check unit integration demo bench install uninstall clean format lint san-bins
 
 all: $(BUILD)/nsping $(UNITS)
 
 -include bpf/bpf.mk
 -include tests/tools/tools.mk
 -include tests/gateway/gateway.mk
+-include tests/fuzz/fuzz.mk
 
 # Makefile as a prerequisite: a change of the flags must rebuild what they
 # shaped, not leave a stale build/ to be tested.
@@ -126,8 +135,13 @@ integration: all $(GW_BINS)
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory $(UNIT_BINS) $(PRIV_BINS) $(BPF_TEST_BINS) $(TOOLS_BINS) \
-		$(GW_BINS) $(GW_TEST_BINS)
-	@tests/check.sh $(UNIT_BINS) $(PRIV_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS)
+		$(GW_BINS) $(GW_TEST_BINS) $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CFLAGS='$(SAN_CFLAGS)' san-bins
+	@SAN_BUILD=$(SAN_BUILD) FUZZ_DIR=$(BUILD)/fuzz \
+		tests/check.sh $(UNIT_BINS) $(PRIV_BINS) $(BPF_TEST_BINS) $(GW_TEST_BINS)
+
+# What make check builds again in SAN_BUILD (it runs make BUILD=$(SAN_BUILD)).
+san-bins: $(BUILD)/nsping $(UNIT_BINS) $(PRIV_BINS) $(BPF_TEST_BINS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all $(GW_BINS)
@@ -174,4 +188,4 @@ lint:
 		--inline-suppr -Icommon -Ireconciler -Iworker common reconciler worker tests/unit
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD)

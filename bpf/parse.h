@@ -36,11 +36,28 @@ struct nsp_vlan_hdr {
 };
 
 /*
+ * Headers sit wherever the frame puts them: on x86 (NET_IP_ALIGN 0) the IPv4
+ * header of a veth frame is 2 bytes off a 4-byte boundary, and the tests put
+ * frames of every length against a guard page. BPF loads don't mind (the
+ * verifier allows them where the CPU does); C's do (UBSan: "misaligned
+ * address"), so the user-space build reads the headers through types of
+ * alignment 1, and the BPF build keeps the kernel's types and its loads.
+ */
+#ifdef __bpf__
+#define NSP_ANY_ALIGN
+#else
+#define NSP_ANY_ALIGN __attribute__((aligned(1)))
+#endif
+typedef struct iphdr NSP_ANY_ALIGN nsp_iphdr;
+typedef struct tcphdr NSP_ANY_ALIGN nsp_tcphdr;
+typedef struct nsp_vlan_hdr NSP_ANY_ALIGN nsp_vlanhdr;
+
+/*
  * struct ethhdr is packed, so clang reads h_proto a byte at a time; this
  * type gives one 16-bit load (and keeps gcc's aliasing rules happy in the
  * user-space tests).
  */
-typedef __be16 __attribute__((may_alias)) nsp_be16_alias;
+typedef __be16 __attribute__((may_alias)) NSP_ANY_ALIGN nsp_be16_alias;
 
 /*
  * What a probe reply must look like to be stolen from the uplink.  Pointers,
@@ -78,8 +95,8 @@ NSP_INLINE int nsp_sport_ours(__be16 port, const struct nsp_match *m)
 NSP_INLINE __u32 nsp_classify_icmp(const __u8 *icmp, const void *data_end,
 				   const struct nsp_match *m)
 {
-	const struct iphdr *qip = (const void *)(icmp + NSP_ICMP_HLEN);
-	const struct tcphdr *qth = (const void *)(qip + 1);
+	const nsp_iphdr *qip = (const void *)(icmp + NSP_ICMP_HLEN);
+	const nsp_tcphdr *qth = (const void *)(qip + 1);
 
 	if ((const void *)(icmp + NSP_ICMP_HLEN) > data_end)
 		return NSP_CNT_PASS_TRUNCATED;
@@ -95,7 +112,7 @@ NSP_INLINE __u32 nsp_classify_icmp(const __u8 *icmp, const void *data_end,
 }
 
 /* The instance's identity: its IPv4 address and the uplink's MAC. */
-NSP_INLINE __u32 nsp_classify_identity(const struct ethhdr *eth, const struct iphdr *iph,
+NSP_INLINE __u32 nsp_classify_identity(const struct ethhdr *eth, const nsp_iphdr *iph,
 				       const struct nsp_match *m)
 {
 	if (iph->daddr != *m->addr)
@@ -111,8 +128,8 @@ NSP_INLINE __u32 nsp_classify_identity(const struct ethhdr *eth, const struct ip
  * later fragment (no TCP header) those bytes are data, and the fragment
  * test below still catches it if they happen to match.
  */
-NSP_INLINE __u32 nsp_classify_tcp(const void *data, const void *data_end, const struct iphdr *iph,
-				  const struct tcphdr *th, const struct nsp_match *m)
+NSP_INLINE __u32 nsp_classify_tcp(const void *data, const void *data_end, const nsp_iphdr *iph,
+				  const nsp_tcphdr *th, const struct nsp_match *m)
 {
 	__u32 doff_len;
 
@@ -166,9 +183,9 @@ NSP_INLINE __u32 nsp_classify_frame(const void *data, const void *data_end,
 				    const struct nsp_match *m, const int short_cut)
 {
 	const __u8 *l3 = (const __u8 *)data + ETH_HLEN;
-	const struct nsp_vlan_hdr *vlan;
-	const struct iphdr *iph;
-	const struct tcphdr *th;
+	const nsp_vlanhdr *vlan;
+	const nsp_iphdr *iph;
+	const nsp_tcphdr *th;
 	__u32 ihl_len, verdict;
 	__be16 proto;
 	__u8 vhl;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "nl.h"
+#include "nl_answer.h"
 #include "owner.h"
 
 #define NSP_NL_RECV_TIMEOUT_S 5
@@ -143,7 +144,8 @@ static void xdp_parse(struct nlattr *attr, struct nsp_obs_link *x)
 	struct nlattr *tb[IFLA_XDP_MAX + 1];
 	uint8_t attached;
 
-	if (nla_parse_nested(tb, IFLA_XDP_MAX, attr, NULL) < 0 || !tb[IFLA_XDP_ATTACHED])
+	if (nla_parse_nested(tb, IFLA_XDP_MAX, attr, NULL) < 0 || !tb[IFLA_XDP_ATTACHED] ||
+	    nla_len(tb[IFLA_XDP_ATTACHED]) < 1)
 		return;
 	attached = nla_get_u8(tb[IFLA_XDP_ATTACHED]);
 	x->xdp_prog_id = u32_attr(tb, IFLA_XDP_PROG_ID);
@@ -200,7 +202,7 @@ static bool obs_link_parse(const struct nlmsghdr *nh, struct nsp_obs_link *x)
 	x->running = ifi->ifi_flags & IFF_RUNNING;
 	x->is_veth = tb[IFLA_LINKINFO] &&
 		     nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) == 0 &&
-		     info[IFLA_INFO_KIND] && !strcmp(nla_get_string(info[IFLA_INFO_KIND]), "veth");
+		     info[IFLA_INFO_KIND] && !nla_strcmp(info[IFLA_INFO_KIND], "veth");
 	x->peer_ifindex = (int)u32_attr(tb, IFLA_LINK);
 	if (tb[IFLA_LINK_NETNSID] && nla_len(tb[IFLA_LINK_NETNSID]) >= (int)sizeof(int32_t)) {
 		x->has_link_netnsid = true;
@@ -282,8 +284,10 @@ static void on_addr(const struct nlmsghdr *nh, void *arg)
 	struct nsp_nl_addr x = {0};
 	const struct nlattr *a;
 
-	if (d->err || nh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET ||
-	    nlmsg_parse((struct nlmsghdr *)nh, sizeof(*ifa), tb, IFA_MAX, NULL) < 0)
+	/* nlmsg_parse() first: it checks that the message holds an ifaddrmsg */
+	if (d->err || nh->nlmsg_type != RTM_NEWADDR ||
+	    nlmsg_parse((struct nlmsghdr *)nh, sizeof(*ifa), tb, IFA_MAX, NULL) < 0 ||
+	    ifa->ifa_family != AF_INET)
 		return;
 	/* IFA_ADDRESS is the peer of a point-to-point address; IFA_LOCAL is ours */
 	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
@@ -437,10 +441,38 @@ static int send_read(struct nsp_nl *nl, int type, int flags, const void *hdr, si
 }
 
 /*
- * The answer to request seq, each message to on_msg: up to the end of a dump
- * (NLMSG_DONE, which carries the error of a dump that failed midway), the one
- * message of a lookup, or the kernel's error.
+ * One datagram of the answer to request seq (len bytes at nh), each of its
+ * messages to on_msg: 1 when the answer goes on in the next datagram, else
+ * its end: 0, the kernel's -errno (NLMSG_ERROR, or NLMSG_DONE, which carries
+ * the error of a dump that failed midway), or -EAGAIN for a dump that the
+ * kernel marked interrupted (*interrupted, which spans the datagrams).
  */
+static int answer_walk(struct nlmsghdr *nh, int len, uint32_t seq, bool *interrupted,
+		       void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *arg)
+{
+	for (; nlmsg_ok(nh, len); nh = nlmsg_next(nh, &len)) {
+		if (nh->nlmsg_seq != seq || nh->nlmsg_type == NLMSG_NOOP)
+			continue;
+		/* the table changed during the dump: entries may be missing */
+		if (nh->nlmsg_flags & NLM_F_DUMP_INTR)
+			*interrupted = true;
+		if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_DONE) {
+			int err = -EIO;
+
+			if (nlmsg_datalen(nh) >= (int)sizeof(err))
+				memcpy(&err, nlmsg_data(nh), sizeof(err));
+			if (err == 0 && *interrupted)
+				return -EAGAIN;
+			return err <= 0 ? err : -EIO;
+		}
+		on_msg(nh, arg);
+		if (!(nh->nlmsg_flags & NLM_F_MULTI))
+			return 0;
+	}
+	return 1;
+}
+
+/* The answer to request seq, read datagram by datagram (answer_walk()). */
 static int read_answer(struct nsp_nl *nl, uint32_t seq,
 		       void (*on_msg)(const struct nlmsghdr *nh, void *arg), void *arg)
 {
@@ -458,7 +490,7 @@ static int read_answer(struct nsp_nl *nl, uint32_t seq,
 				    .msg_iov = &iov,
 				    .msg_iovlen = 1};
 		ssize_t n = recvmsg(nl->fd, &mh, 0);
-		int left = (int)n;
+		int r;
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -468,26 +500,9 @@ static int read_answer(struct nsp_nl *nl, uint32_t seq,
 			return -EMSGSIZE;
 		if (from.nl_pid != 0)
 			continue; /* not the kernel's */
-		for (struct nlmsghdr *nh = &buf.nh; nlmsg_ok(nh, left);
-		     nh = nlmsg_next(nh, &left)) {
-			if (nh->nlmsg_seq != seq || nh->nlmsg_type == NLMSG_NOOP)
-				continue;
-			/* the table changed during the dump: entries may be missing */
-			if (nh->nlmsg_flags & NLM_F_DUMP_INTR)
-				interrupted = true;
-			if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_DONE) {
-				int err = -EIO;
-
-				if (nlmsg_datalen(nh) >= (int)sizeof(err))
-					memcpy(&err, nlmsg_data(nh), sizeof(err));
-				if (err == 0 && interrupted)
-					return -EAGAIN;
-				return err <= 0 ? err : -EIO;
-			}
-			on_msg(nh, arg);
-			if (!(nh->nlmsg_flags & NLM_F_MULTI))
-				return 0;
-		}
+		r = answer_walk(&buf.nh, (int)n, seq, &interrupted, on_msg, arg);
+		if (r <= 0)
+			return r;
 	}
 }
 
@@ -526,6 +541,45 @@ int nsp_nl_dump_raw(struct nsp_nl *nl, int type, const void *hdr, size_t size,
 		    void (*restart)(void *arg), void *arg)
 {
 	return dump_raw(nl, type, hdr, size, NULL, on_msg, restart, arg);
+}
+
+int nsp_nl_answer_parse(int type, void *buf, size_t len, uint32_t seq, void *ret, size_t *ret_n)
+{
+	void (*on_msg)(const struct nlmsghdr *nh, void *arg);
+	struct dump_array d = {0};
+	bool interrupted = false;
+	int r;
+
+	switch (type) {
+	case RTM_GETLINK:
+		on_msg = on_link;
+		break;
+	case RTM_GETADDR:
+		on_msg = on_addr;
+		break;
+	case RTM_GETROUTE:
+		on_msg = on_route;
+		break;
+	case RTM_GETNEIGH:
+		on_msg = on_neigh;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (len > NSP_NL_RECV_BUF)
+		return -EMSGSIZE;
+	r = answer_walk(buf, (int)len, seq, &interrupted, on_msg, &d);
+	if (r > 0)
+		r = -ENOMSG; /* the answer goes on past buf */
+	if (r == 0)
+		r = d.err;
+	if (r < 0) {
+		free(d.arr);
+		return r;
+	}
+	*(void **)ret = d.arr;
+	*ret_n = d.n;
+	return 0;
 }
 
 static void on_link_reply(const struct nlmsghdr *nh, void *arg)

@@ -32,10 +32,25 @@ int nsp_runstate_write(const char *state_dir, const struct nsp_runstate *s)
 	return nsp_file_replace(path, text, (size_t)n);
 }
 
+int nsp_runstate_parse(const char *text, struct nsp_runstate *ret)
+{
+	struct nsp_runstate s = {0};
+	const char *config = strstr(text, "\nconfig ");
+
+	if (sscanf(text, "pid %" SCNd32 "\nstart_ticks %" SCNu64 "\nhash %" SCNx64, &s.pid,
+		   &s.start_ticks, &s.hash) != 3 ||
+	    !config || s.pid <= 0)
+		return -EINVAL;
+	config += strlen("\nconfig ");
+	snprintf(s.config, sizeof(s.config), "%.*s", (int)strcspn(config, "\n"), config);
+	*ret = s;
+	return 0;
+}
+
 int nsp_runstate_read(const char *state_dir, struct nsp_runstate *ret)
 {
-	char path[PATH_MAX], text[PATH_MAX + 128], *config;
-	struct nsp_runstate s = {0};
+	char path[PATH_MAX], text[PATH_MAX + 128];
+	struct nsp_runstate s;
 	unsigned long long ticks;
 	ssize_t n;
 	int fd;
@@ -49,14 +64,8 @@ int nsp_runstate_read(const char *state_dir, struct nsp_runstate *ret)
 	if (n < 0)
 		return -errno;
 	text[n] = '\0';
-	config = strstr(text, "\nconfig ");
-	if (sscanf(text, "pid %" SCNd32 "\nstart_ticks %" SCNu64 "\nhash %" SCNx64, &s.pid,
-		   &s.start_ticks, &s.hash) != 3 ||
-	    !config || s.pid <= 0)
+	if (nsp_runstate_parse(text, &s) < 0)
 		return -EINVAL;
-	config += strlen("\nconfig ");
-	config[strcspn(config, "\n")] = '\0';
-	snprintf(s.config, sizeof(s.config), "%s", config);
 	if (nsp_process_start_ticks(s.pid, (uint64_t *)&ticks) < 0 || ticks != s.start_ticks)
 		return 0; /* gone, or its pid is another process's now */
 	*ret = s;

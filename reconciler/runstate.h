@@ -23,6 +23,8 @@ struct nsp_runstate {
 int nsp_runstate_write(const char *state_dir, const struct nsp_runstate *s);
 /* Remove the file, if pid wrote it. */
 void nsp_runstate_remove(const char *state_dir, int32_t pid);
+/* The file's text into *ret (pure; whether the run is alive is read's); -EINVAL. */
+int nsp_runstate_parse(const char *text, struct nsp_runstate *ret);
 /* 1 with *ret when a run is alive, 0 when none is, -errno when unreadable. */
 int nsp_runstate_read(const char *state_dir, struct nsp_runstate *ret);
 /* The same file, by its real path (a run of another file is left alone). */

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # make check: unit tests (cmocka), the BPF program tests, the schema corpus and
-# the real-kernel suites (tests/run.sh); ends with one summary line,
+# the real-kernel suites (tests/run.sh); then the same cmocka tests and the
+# real-kernel suites again against a build with ASan+UBSan, and the fuzzers'
+# replays and smoke runs (tests/fuzz/); ends with one summary line,
 #   check: N passed, N failed            (", N skipped" added when some were)
 # Usage: tests/check.sh CMOCKA_BINARY...
+# env:   SAN_BUILD=DIR   the ASan+UBSan build (make check: build-asan) with the
+#                        same cmocka binaries under DIR/tests/ and DIR/nsping
+#        FUZZ_DIR=DIR    the fuzz harnesses (make check: build/fuzz)
+#        FUZZ_SMOKE=SEC  each harness's fuzzing time (default 5)
 #
 # No suite is skipped silently: a suite that is missing or not executable, that
 # prints no count, or that ran no test at all counts as a failure. The
@@ -49,12 +55,12 @@ count() {
 	[ "$f" -eq 0 ] || suites_failed+=("$name")
 }
 
-# run_suite NAME PROGRAM [ARGS...]
+# run_suite NAME PROGRAM [ARGS...]   (PROGRAM: a file, or a function of this script)
 run_suite() {
 	local name=$1 rc
 	shift
 	echo "== $name"
-	if [ ! -x "$1" ]; then
+	if [ "$(type -t "$1")" != function ] && [ ! -x "$1" ]; then
 		echo "check: $name: $1 is missing or not executable" | tee "$log"
 		rc=1
 	else
@@ -63,6 +69,26 @@ run_suite() {
 		cat "$log"
 	fi
 	count "$name" "$rc"
+}
+
+# The sanitizer build: any report ends the process with a non-zero exit (ASan
+# and LeakSanitizer do by default, UBSan with halt_on_error; the build has
+# -fno-sanitize-recover=all too), which fails the suite.
+export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+SAN_BUILD=${SAN_BUILD:-build-asan}
+
+# san_cmocka BINARY...: the sanitized build of each, in turn (all of them run)
+san_cmocka() {
+	local bin rc=0
+	for bin in "$@"; do
+		if [ ! -x "$SAN_BUILD/tests/${bin##*/}" ]; then
+			echo "check: $SAN_BUILD/tests/${bin##*/} is missing (make check builds it)"
+			rc=1
+			continue
+		fi
+		"$SAN_BUILD/tests/${bin##*/}" || rc=1
+	done
+	return "$rc"
 }
 
 for bin in "$@"; do
@@ -75,6 +101,20 @@ run_suite contract tests/run.sh tests/integration/contract
 run_suite package tests/package/run.sh
 run_suite metrics tests/metrics/run.sh
 run_suite ansible tests/ansible/run.sh
+# the cmocka tests of nsping's own code (not the test gateway's) with ASan+UBSan
+san_unit=() san_bpf=()
+for bin in "$@"; do
+	case ${bin##*/} in
+	test_gw_*) ;;
+	test_bpf_*) san_bpf+=("$bin") ;;
+	*) san_unit+=("$bin") ;;
+	esac
+done
+run_suite asan-unit san_cmocka "${san_unit[@]}"
+run_suite asan-bpf san_cmocka "${san_bpf[@]}"
+run_suite fuzz tests/fuzz/run.sh check "${FUZZ_DIR:-build/fuzz}" "${FUZZ_SMOKE:-5}"
+LAB_SANITIZER=1 NSPING=$SAN_BUILD/nsping \
+	run_suite asan-kernel tests/run.sh tests/kernel tests/integration/contract
 
 echo
 if ((${#suites_failed[@]})); then

@@ -3,8 +3,10 @@
 # Install the Debian packages that the build, the tests, the demo and the bench
 # need; apt-get runs only when one is missing.
 set -euo pipefail
-pkgs=(build-essential pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-      libnl-3-dev libnl-route-3-dev libconfig-dev libmicrohttpd-dev libsystemd-dev libcmocka-dev iproute2 iptables
+# clang-14 and libfuzzer-14-dev: the fuzzers (tests/fuzz/); llvm: llvm-cov for make fuzz-cov
+pkgs=(build-essential pkg-config clang clang-14 libfuzzer-14-dev llvm libbpf-dev bpftool
+      libelf-dev zlib1g-dev libnl-3-dev libnl-route-3-dev libconfig-dev libmicrohttpd-dev
+      libsystemd-dev libcmocka-dev iproute2 iptables
       ethtool hping3 jq strace python3 python3-jsonschema curl iperf3 sockperf
       debhelper dpkg-dev lintian bash-completion
       yamllint pylint pycodestyle python3-voluptuous python3-venv git)

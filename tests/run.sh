@@ -16,6 +16,14 @@
 #                       the test fails with "timed out"
 #       LAB_LOGDIR=DIR  keep every test's log there (default: a temporary
 #                       directory, kept only when a test failed)
+#       LAB_SANITIZER=1 NSPING is a build with ASan+UBSan: each test's reports
+#                       go to files of its own (ASAN_OPTIONS and UBSAN_OPTIONS
+#                       get a log_path), so that a test that ignores nsping's
+#                       stderr or exit code still sees them, and a test with a
+#                       report fails ("sanitizer report: ..."), the report in
+#                       its log. LeakSanitizer can't work in a traced process
+#                       (it ptraces the process's threads itself and dies):
+#                       nsping under strace runs without the leak check.
 #
 # A test is a function test_NAME in a SUITE_DIR/*.t.sh file. The file
 # SUITE_DIR/expected lists every *.t.sh of the directory with the number of
@@ -173,6 +181,14 @@ else
 	echo "note: the ioctl shim does not build: tests that count ethtool sets will fail: $(head -n 2 "$SUITE/gcc.log")" >&2
 fi
 TIMEOUT=${LAB_TIMEOUT:-300}
+SAN=${LAB_SANITIZER:-}
+if [ -n "$SAN" ]; then
+	mkdir -p "$SUITE/bin"
+	printf '#!/bin/sh\nASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" exec %s "$@"\n' \
+		"$(command -v strace)" >"$SUITE/bin/strace"
+	chmod +x "$SUITE/bin/strace"
+	export PATH=$SUITE/bin:$PATH
+fi
 
 # The runner's own namespace: looked at before and after each test, never touched.
 host_view() {
@@ -208,9 +224,16 @@ for i in "${!plan_names[@]}"; do
 	logf=$LOGDIR/$sname/$t.log
 	why=$SUITE/$t.why skipf=$SUITE/$t.skip idfile=$SUITE/$t.id notes=$SUITE/$t.notes
 	rm -f "$why" "$skipf" "$idfile" "$notes"
+	san=$SUITE/$t.san
+	rm -rf "$san"
 	t0=$SECONDS
 	(
 		cd "$ROOT" || exit 1
+		if [ -n "$SAN" ]; then
+			mkdir -p "$san"
+			export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$san/asan"
+			export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$san/ubsan"
+		fi
 		LAB_WHY=$why LAB_SKIP=$skipf LAB_IDFILE=$idfile LAB_NOTES=$notes \
 			exec timeout -k 15 "$TIMEOUT" "$HERE/run.sh" --one "$dir" "$t"
 	) >"$logf" 2>&1 &
@@ -246,6 +269,10 @@ for i in "${!plan_names[@]}"; do
 		[ "$kind" = FAIL ] || kind=FAIL msg="processes left behind: $(for p in $left; do tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | head -c 80; echo -n '; '; done)"
 	fi
 	current_pgid=
+	if [ -n "$SAN" ] && [ -n "$(ls -A "$san" 2>/dev/null)" ]; then
+		cat "$san"/* >>"$logf"
+		kind=FAIL msg="sanitizer report: $(grep -h -m 1 -E 'ERROR: |runtime error|SUMMARY' "$san"/* | head -n 1 | head -c 300) ($(ls "$san" | tr '\n' ' '))"
+	fi
 	if [ -s "$idfile" ]; then
 		prefix_id=$(cat "$idfile")
 		left=$(for f in /run/netns/"$prefix_id"*; do

@@ -721,10 +721,19 @@ static void add_tx_cases(const struct prog_ref *p, const struct prog_ref *unset)
 	}
 }
 
+/* Runs the group, then frees its cases (add_case()'s; the others are static). */
 static int run_group(const char *name)
 {
 	int failed = _cmocka_run_group_tests(name, group, group_len, NULL, NULL);
 
+	for (size_t i = 0; i < group_len; i++) {
+		struct tcase *tc = (void *)group[i].initial_state;
+
+		if (group[i].test_func != test_case)
+			continue;
+		free(tc->name);
+		free(tc);
+	}
 	group_len = 0;
 	return failed;
 }

@@ -7,6 +7,7 @@
  * a wrong nsp_csum_add() cannot make a wrong packet look right.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -973,6 +974,29 @@ static const char *ret_name(int ret)
 	return ret == 0 ? "0" : ret == -EBADMSG ? "-EBADMSG" : ret == -ENOMSG ? "-ENOMSG" : "?";
 }
 
+/*
+ * NSP_REPLY_SEEDS=DIR: each case's packet is also written to DIR, named after
+ * the case: the seeds of tests/fuzz/fuzz_reply.c (tests/fuzz/README.md).
+ */
+static void save_seed(const char *name, const uint8_t *pkt, size_t len)
+{
+	const char *dir = getenv("NSP_REPLY_SEEDS");
+	char path[512];
+	size_t n;
+	FILE *f;
+
+	if (!dir)
+		return;
+	n = (size_t)snprintf(path, sizeof(path), "%s/", dir);
+	for (const char *c = name; *c && n + 1 < sizeof(path); c++)
+		path[n++] = isalnum((unsigned char)*c) ? (char)tolower((unsigned char)*c) : '-';
+	path[n] = '\0';
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(pkt, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
 static void run_reply_case(const struct reply_case *c)
 {
 	struct nsp_probe p = probe_fixture();
@@ -992,6 +1016,7 @@ static void run_reply_case(const struct reply_case *c)
 	pkt = malloc(len);
 	assert_non_null(pkt);
 	memcpy(pkt, buf, len);
+	save_seed(c->name, pkt, len);
 	memset(&r, 0xa5, sizeof(r));
 	untouched = r;
 	ret = nsp_reply_parse(pkt, len, PORT, &r);
