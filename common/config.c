@@ -873,12 +873,42 @@ int nsp_config_load_keep(const char *path, struct nsp_config *ret_cfg, struct ns
 	return r;
 }
 
+/*
+ * libconfig's @include directive is refused: an error in an included file
+ * would be reported against the including one, relative paths would resolve
+ * against the current directory, and a reload would read the included files
+ * again, apart from the text it checked. The line of the first one, or 0.
+ */
+static int include_line(const char *text)
+{
+	int line = 1;
+
+	for (const char *p = text; *p; line++) {
+		const char *q = p + strspn(p, " \t");
+
+		if (!strncmp(q, "@include", 8))
+			return line;
+		p = strchr(p, '\n');
+		if (!p)
+			break;
+		p++;
+	}
+	return 0;
+}
+
 int nsp_config_load_string(const char *text, const char *name, struct nsp_config *ret_cfg,
 			   struct nsp_diag *diag)
 {
+	int r, inc = include_line(text);
 	config_t cf;
-	int r;
 
+	if (inc) {
+		struct ctx c = {.file = name, .diag = diag};
+
+		report(&c, inc, "syntax",
+		       "@include is not supported: keep the configuration in one file");
+		return -EINVAL;
+	}
 	config_init(&cf);
 	r = load(&cf, name, config_read_string(&cf, text) == CONFIG_TRUE, ret_cfg, diag);
 	config_destroy(&cf);

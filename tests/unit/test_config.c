@@ -155,6 +155,8 @@ struct bad_case {
 
 static const struct bad_case bad[] = {
 	{"syntax", "version = 1;\ninstances = = ();\n", "t.conf:2: syntax: "},
+	{"@include", "version = 1;\n  @include \"more.conf\"\ninstances = (\n" GOOD_INSTANCE ");\n",
+	 "t.conf:2: syntax: @include is not supported"},
 	{"no version", "instances = (\n" GOOD_INSTANCE ");\n", "t.conf:1: version: missing"},
 	{"version 2", "version = 2;\ninstances = (\n" GOOD_INSTANCE ");\n",
 	 "t.conf:1: version: 2 is not supported"},
