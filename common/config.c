@@ -18,6 +18,7 @@
 #include "addr.h"
 #include "config.h"
 #include "nsping_magic.h"
+#include "suggest.h"
 
 #define DEFAULT_PORT	    NSP_DEFAULT_PORT
 #define DEFAULT_MAGIC	    NSP_DEFAULT_MAGIC
@@ -95,7 +96,11 @@ static void check_keys(struct ctx *c, const config_setting_t *group, const char 
 		if (ok)
 			continue;
 		snprintf(key, sizeof(key), "%s%s%s", path, *path ? "." : "", name);
-		report(c, line_of(m), key, "unknown key");
+		if (nsp_suggest(name, known))
+			report(c, line_of(m), key, "unknown key (did you mean \"%s\"?)",
+			       nsp_suggest(name, known));
+		else
+			report(c, line_of(m), key, "unknown key");
 	}
 }
 

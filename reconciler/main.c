@@ -8,11 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "commands.h"
 #include "config.h"
+#include "json.h"
 #include "netns.h"
+#include "suggest.h"
 
 #define DEFAULT_CONFIG	  NSPING_SYSCONFDIR "/nsping/nsping.conf"
 #define DEFAULT_STATE_DIR "/run/nsping"
@@ -23,19 +27,61 @@ struct command {
 	int (*run)(const struct nsp_options *o, const struct nsp_config *cfg);
 	bool kernel; /* needs the host netns */
 	const char *help;
+	const char *options; /* its own, for COMMAND --help */
 };
 
+#define WORKER_OPTIONS                                                                             \
+	"  --count N              rounds per target (1..1000000000); default: until SIGTERM\n"     \
+	"  --max-rate N           probes per second, all targets (1..10000000; 100000)\n"          \
+	"  --prom-file FILE       Prometheus text, rewritten every second\n"                       \
+	"  --prom-listen [ADDR:]PORT  /metrics over HTTP (ADDR 127.0.0.1)\n"
+
 static const struct command commands[] = {
-	{"validate", nsp_cmd_validate, false, "check the file only; touches no kernel state"},
-	{"plan", nsp_cmd_plan, true, "show what apply would change; changes nothing"},
+	{"validate", nsp_cmd_validate, false, "check the file only; touches no kernel state", ""},
+	{"plan", nsp_cmd_plan, true, "show what apply would change; changes nothing",
+	 "  --detailed-exitcode    exit 2 when there are changes\n"
+	 "  --no-prune             leave the orphans of the file's scope\n"
+	 "  --destroy [--all]      what destroy would remove (--all: all nsping owns)\n"},
 	{"apply", nsp_cmd_apply, true,
-	 "make the kernel match the file (and prune its scope's orphans), then verify"},
-	{"status", nsp_cmd_status, true, "live state, drift and details per instance"},
+	 "make the kernel match the file (and prune its scope's orphans), then verify",
+	 "  --no-prune             leave the orphans of the file's scope this time\n"},
+	{"status", nsp_cmd_status, true, "live state, drift and details per instance",
+	 "  --health               exit 0 healthy, 2 drift, 3 conflict, 1 error, 4 worker not\n"
+	 "                         running or stale, 5 a path or target down\n"},
 	{"destroy", nsp_cmd_destroy, true,
-	 "remove everything the file's instances own (--all: all nsping owns)"},
-	{"ping", nsp_cmd_ping, true, "run the ping worker in the foreground"},
-	{"run", nsp_cmd_run, true, "apply, verify, then hand off to the ping worker"},
+	 "remove everything the file's instances own (--all: all nsping owns)",
+	 "  --all                  everything nsping owns on the host, whatever its scope\n"},
+	{"ping", nsp_cmd_ping, true, "run the ping worker in the foreground", WORKER_OPTIONS},
+	{"run", nsp_cmd_run, true, "apply, verify, then hand off to the ping worker, and repair",
+	 WORKER_OPTIONS},
 };
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* COMMAND --help and nsping help COMMAND. */
+static void command_usage(FILE *f, const struct command *c)
+{
+	fprintf(f, "usage: nsping [GLOBAL OPTIONS] %s%s\n  %s\n", c->name,
+		c->options[0] ? " [OPTIONS]" : "", c->help);
+	if (c->options[0])
+		fprintf(f, "\noptions:\n%s", c->options);
+	fputs("\nnsping --help: the global options; nsping(8): the whole story\n", f);
+}
+
+/* "unknown command X" with the closest name, if one is near. */
+static void unknown_command(const char *name)
+{
+	const char *names[N_COMMANDS + 2];
+	const char *near;
+
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		names[i] = commands[i].name;
+	names[N_COMMANDS] = "help";
+	names[N_COMMANDS + 1] = NULL;
+	near = nsp_suggest(name, names);
+	fprintf(stderr, "nsping: unknown command \"%s\"%s%s%s\n", name,
+		near ? " (did you mean \"" : "", near ? near : "", near ? "\"?)" : "");
+}
 
 static void usage(FILE *f)
 {
@@ -43,8 +89,9 @@ static void usage(FILE *f)
 	      "              [--lock-wait SEC] COMMAND [ARGS]\n"
 	      "       nsping -h|--help|--version\n\ncommands:\n",
 	      f);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "  %-10s %s\n", "help", "this summary, or a command's: help COMMAND");
 	fputs("\nplan: [--detailed-exitcode] [--no-prune] [--destroy [--all]]\n"
 	      "apply: [--no-prune]    destroy: [--all]    status: [--health]\n"
 	      "ping, run: [--count N] [--max-rate N] [--prom-file FILE] [--prom-listen "
@@ -56,7 +103,7 @@ static void usage(FILE *f)
 
 static const struct command *find_command(const char *name)
 {
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < N_COMMANDS; i++)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;
@@ -75,16 +122,31 @@ static bool parse_uint(const char *s, long max, long *ret)
 	return true;
 }
 
-/* getopt's '?' (unknown) or ':' (no value), prefixed like every other message. */
-static void bad_option(const char *command, int c, int argc, char **argv)
+/*
+ * getopt's '?' (unknown) or ':' (no value), prefixed like every other
+ * message; an unknown long option with the closest of opts, if one is near.
+ */
+static void bad_option(const char *command, int c, int argc, char **argv, const struct option *opts)
 {
 	char short_opt[3] = {'-', (char)optopt, 0};
 	/* POSIX lets optind pass argc after a last option that lacks its value */
 	int next = optind > argc ? argc : optind;
 	const char *opt = c == '?' && optopt ? short_opt : argv[next - 1];
+	const char *names[32], *near = NULL;
+	size_t n = 0;
 
-	fprintf(stderr, "nsping: %s%s%s option \"%s\"\n", command ? command : "",
-		command ? ": " : "", c == ':' ? "a value is missing after the" : "unknown", opt);
+	if (c == '?' && !strncmp(opt, "--", 2)) {
+		char word[64];
+
+		snprintf(word, sizeof(word), "%.*s", (int)strcspn(opt + 2, "="), opt + 2);
+		for (; opts[n].name && n < 31; n++)
+			names[n] = opts[n].name;
+		names[n] = NULL;
+		near = nsp_suggest(word, names);
+	}
+	fprintf(stderr, "nsping: %s%s%s option \"%s\"%s%s%s\n", command ? command : "",
+		command ? ": " : "", c == ':' ? "a value is missing after the" : "unknown", opt,
+		near ? " (did you mean \"--" : "", near ? near : "", near ? "\"?)" : "");
 }
 
 /* Global options stop at the command; the command's own options follow it. */
@@ -142,7 +204,7 @@ static int parse_global(int argc, char **argv, struct nsp_options *o)
 			printf("nsping %s\n", NSPING_VERSION);
 			exit(NSP_EXIT_OK);
 		default:
-			bad_option(NULL, c, argc, argv);
+			bad_option(NULL, c, argc, argv, opts);
 			return -EINVAL;
 		}
 	}
@@ -162,6 +224,7 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 		{"prom-file", required_argument, NULL, 'P'},
 		{"prom-listen", required_argument, NULL, 'L'},
 		{"max-rate", required_argument, NULL, 'R'},
+		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	bool pings = !strcmp(cmd->name, "ping") || !strcmp(cmd->name, "run");
@@ -197,8 +260,10 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 					cmd->name, optarg);
 				return -EINVAL;
 			}
+		} else if (c == 'h') {
+			return 1; /* COMMAND --help */
 		} else if (c == '?' || c == ':') {
-			bad_option(cmd->name, c, argc, argv);
+			bad_option(cmd->name, c, argc, argv, opts);
 			return -EINVAL;
 		} else {
 			fprintf(stderr, "nsping: %s: --%s is not an option of %s\n", cmd->name,
@@ -216,6 +281,88 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * The configuration's errors, "FILE:LINE: KEY: message" on stderr; with
+ * --json also one document on stdout:
+ * {"valid":false,"errors":[{"file","line","key","message"}]}.
+ */
+static void config_errors(const struct nsp_options *o, int r, const struct nsp_diag *diag)
+{
+	struct nsp_json j;
+
+	if (r != -EINVAL)
+		fprintf(stderr, "%s: cannot read the configuration: %s\n", o->config, strerror(-r));
+	for (size_t i = 0; r == -EINVAL && i < diag->n; i++)
+		fprintf(stderr, "%s\n", diag->msgs[i]);
+	if (!o->json)
+		return;
+	nsp_json_init(&j, stdout);
+	nsp_json_begin_object(&j, NULL);
+	nsp_json_bool(&j, "valid", false);
+	nsp_json_begin_array(&j, "errors");
+	if (r != -EINVAL) {
+		nsp_json_begin_object(&j, NULL);
+		nsp_json_string(&j, "file", o->config);
+		nsp_json_uint(&j, "line", 0);
+		nsp_json_string(&j, "key", "");
+		nsp_json_string(&j, "message", strerror(-r));
+		nsp_json_end_object(&j);
+	}
+	for (size_t i = 0; r == -EINVAL && i < diag->n; i++) {
+		/* FILE:LINE: KEY: message, FILE being the path we were given */
+		const char *m = diag->msgs[i], *rest = m;
+		size_t flen = strlen(o->config);
+		unsigned long line = 0;
+		char *end, key[256] = "";
+
+		if (!strncmp(m, o->config, flen) && m[flen] == ':') {
+			line = strtoul(m + flen + 1, &end, 10);
+			rest = *end == ':' ? end + 1 : end;
+		}
+		rest += strspn(rest, " ");
+		snprintf(key, sizeof(key), "%.*s", (int)strcspn(rest, ":"), rest);
+		rest += strcspn(rest, ":");
+		rest += *rest == ':' ? 1 + strspn(rest + 1, " ") : 0;
+		nsp_json_begin_object(&j, NULL);
+		nsp_json_string(&j, "file", o->config);
+		nsp_json_uint(&j, "line", line);
+		nsp_json_string(&j, "key", key);
+		nsp_json_string(&j, "message", rest);
+		nsp_json_end_object(&j);
+	}
+	nsp_json_end_array(&j);
+	nsp_json_end_object(&j);
+}
+
+/*
+ * A command that touches the kernel needs capabilities that only root has by
+ * default; without them, every request fails with a bare EPERM. Say which.
+ */
+static bool capable_of(const struct command *cmd)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2] = {0};
+	static const int need[] = {CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_BPF};
+	bool ok = true;
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return true; /* unknown: let the command say */
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		ok &= (data[need[i] / 32].effective >> (need[i] % 32)) & 1;
+	if ((!strcmp(cmd->name, "ping") || !strcmp(cmd->name, "run")) &&
+	    !((data[CAP_NET_RAW / 32].effective >> (CAP_NET_RAW % 32)) & 1))
+		ok = false;
+	if (!ok)
+		fprintf(stderr,
+			"nsping: %s needs CAP_NET_ADMIN, CAP_SYS_ADMIN and CAP_BPF%s (network "
+			"namespaces, links, XDP): run it as root\n",
+			cmd->name,
+			!strcmp(cmd->name, "ping") || !strcmp(cmd->name, "run")
+				? ", and CAP_NET_RAW"
+				: "");
+	return ok;
 }
 
 static int enter_host_netns(const char *name)
@@ -251,25 +398,42 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return NSP_EXIT_USAGE;
 	}
+	if (!strcmp(argv[first], "help")) {
+		if (first + 1 >= argc) {
+			usage(stdout);
+			return NSP_EXIT_OK;
+		}
+		cmd = find_command(argv[first + 1]);
+		if (!cmd) {
+			unknown_command(argv[first + 1]);
+			return NSP_EXIT_USAGE;
+		}
+		command_usage(stdout, cmd);
+		return NSP_EXIT_OK;
+	}
 	cmd = find_command(argv[first]);
 	if (!cmd) {
-		fprintf(stderr, "nsping: unknown command \"%s\"\n", argv[first]);
+		unknown_command(argv[first]);
 		usage(stderr);
 		return NSP_EXIT_USAGE;
 	}
-	if (parse_command_options(cmd, argc - first, argv + first, &o) < 0)
+	r = parse_command_options(cmd, argc - first, argv + first, &o);
+	if (r < 0)
 		return NSP_EXIT_USAGE;
+	if (r == 1) {
+		command_usage(stdout, cmd);
+		return NSP_EXIT_OK;
+	}
 
 	r = nsp_config_load(o.config, &cfg, &diag);
-	if (r == -EINVAL) {
-		for (size_t i = 0; i < diag.n; i++)
-			fprintf(stderr, "%s\n", diag.msgs[i]);
+	if (r < 0) {
+		config_errors(&o, r, &diag);
 		nsp_diag_free(&diag);
 		return NSP_EXIT_CONFIG;
 	}
-	if (r < 0) {
-		fprintf(stderr, "%s: cannot read the configuration: %s\n", o.config, strerror(-r));
-		return NSP_EXIT_CONFIG;
+	if (cmd->kernel && !capable_of(cmd)) {
+		nsp_config_free(&cfg);
+		return NSP_EXIT_FAILURE;
 	}
 	if (cmd->kernel && o.host_netns && enter_host_netns(o.host_netns) < 0) {
 		nsp_config_free(&cfg);

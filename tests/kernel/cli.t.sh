@@ -188,7 +188,8 @@ test_quiet_prints_no_results() {
 }
 
 # README "JSON": validate --json is {"valid":true,"instances":N}; an invalid
-# file prints nothing on stdout (exit 65, errors on stderr).
+# file is {"valid":false,"errors":[{file,line,key,message}]} on stdout, the
+# same errors as text on stderr, exit 65; so is a file that cannot be read.
 test_validate_json() {
 	lab_up
 	write_conf 2
@@ -197,8 +198,18 @@ test_validate_json() {
 	[ "$(jq -s length "$T/out")" = 1 ] || fail "validate --json: not one document: $(cat "$T/out")"
 	write_conf 1 02:00:00:00:00:zz
 	expect_rc 65 nsp --json validate
-	[ ! -s "$T/out" ] || fail "validate --json of an invalid file printed: $(cat "$T/out")"
+	jq -e --arg f "$CONF" '.valid == false and (.errors | length >= 1) and
+	       (.errors[0] | .file == $f and (.line | type == "number" and . > 0) and
+	        .key == "instances[0].mac" and (.message | length > 0))' "$T/out" >/dev/null ||
+		fail "validate --json of an invalid file: $(cat "$T/out")"
 	grep -q "^$CONF:[0-9]*: instances\[0\].mac: " "$T/err" || fail "validate --json: no FILE:LINE: KEY: $(cat "$T/err")"
+	# the same for apply, and for a file that cannot be read
+	expect_rc 65 nsp --json apply
+	jq -e '.valid == false' "$T/out" >/dev/null || fail "apply --json of an invalid file: $(cat "$T/out")"
+	"$NSPING" -c "$T/none.conf" --json validate >"$T/out" 2>"$T/err"
+	[ $? = 65 ] || fail "an unreadable file: exit $?"
+	jq -e '.valid == false and .errors[0].line == 0 and (.errors[0].message | length > 0)' "$T/out" \
+		>/dev/null || fail "validate --json of an unreadable file: $(cat "$T/out")"
 }
 
 # README "JSON", status --json: every documented member, its type, and when it
@@ -319,4 +330,34 @@ test_status_json_fields() {
 		fail "a detached binding: $(jq -c '.instances[0] | [.state, .bindings[1]]' "$T/status.json")"
 	jq -e '.instances[1].state == "conflict" and .instances[1].bindings[1].filter == "u32"' "$T/status.json" >/dev/null ||
 		fail "a u32 filter in our slot: $(jq -c '.instances[1] | [.state, .bindings[1]]' "$T/status.json")"
+}
+
+# README "Usage": help, COMMAND --help, "did you mean" for commands, options
+# and keys, and the capabilities a non-root user lacks.
+test_cli_frictions() {
+	lab_up
+	write_conf 1
+	expect_rc 0 "$NSPING" help
+	grep -q '^  help ' "$T/out" || fail "help: $(cat "$T/out")"
+	expect_rc 0 "$NSPING" help plan
+	grep -q -- '--detailed-exitcode' "$T/out" || fail "help plan: $(cat "$T/out")"
+	expect_rc 0 nsp status --help
+	grep -q -- '--health' "$T/out" || fail "status --help: $(cat "$T/out")"
+	expect_rc 64 nsp plam
+	grep -q 'unknown command "plam" (did you mean "plan"?)' "$T/err" || fail "plam: $(cat "$T/err")"
+	expect_rc 64 nsp plan --detailled-exitcode
+	grep -q '(did you mean "--detailed-exitcode"?)' "$T/err" || fail "option: $(cat "$T/err")"
+	conf_edit 's/uplink  = /uplnk  = /'
+	expect_rc 65 nsp validate
+	grep -q 'instances\[0\].uplnk: unknown key (did you mean "uplink"?)' "$T/err" || fail "key: $(cat "$T/err")"
+	conf_edit 's/uplnk  = /uplink  = /'
+	# as nobody, with no capability: the hint instead of a bare EPERM (the
+	# file where nobody may read it: $T is root's alone)
+	mkdir -m 755 "$T/pub" && install -m 644 "$CONF" "$T/pub/nsping.conf" && chmod 711 "$T" ||
+		fail "a file nobody can read"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+		"$NSPING" -c "$T/pub/nsping.conf" --state-dir "$T/pub/state" plan >"$T/out" 2>"$T/err"
+	RC=$?
+	[ "$RC" = 1 ] || fail "plan as nobody: exit $RC: $(cat "$T/err")"
+	grep -q 'plan needs CAP_NET_ADMIN, CAP_SYS_ADMIN and CAP_BPF' "$T/err" || fail "as nobody: $(cat "$T/err")"
 }
