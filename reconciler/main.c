@@ -139,7 +139,7 @@ static void bad_option(const char *command, int c, int argc, char **argv, const 
 		char word[64];
 
 		snprintf(word, sizeof(word), "%.*s", (int)strcspn(opt + 2, "="), opt + 2);
-		for (; opts[n].name && n < 31; n++)
+		for (; n < 31 && opts[n].name; n++)
 			names[n] = opts[n].name;
 		names[n] = NULL;
 		near = nsp_suggest(word, names);

@@ -190,7 +190,7 @@ static int netns_name(struct sweep *s, int nsid, char ret[NSP_NETNS_MAX + 1])
 		r = nsid_of_fd(s, fd, &id);
 		close(fd);
 		if (r == 0 && id == nsid)
-			snprintf(ret, NSP_NETNS_MAX + 1, "%s", e->d_name);
+			snprintf(ret, NSP_NETNS_MAX + 1, "%.*s", NSP_NETNS_MAX, e->d_name);
 	}
 	closedir(d);
 	return r;
