@@ -15,7 +15,7 @@ FUZZ_BINS     := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 # -fno-sanitize-recover: a UBSan report stops the run like an ASan one does.
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # The sources the harnesses reach, one archive: each harness links what it uses.
-FUZZ_SRCS     := common/addr.c common/config.c common/diag.c common/filereplace.c \
+FUZZ_SRCS     := common/addr.c common/config.c common/diag.c common/filereplace.c common/suggest.c \
 		 common/workerstate.c reconciler/nl.c reconciler/runstate.c worker/probe.c
 FUZZ_INC       = -Icommon -Ireconciler -Iworker
 
