@@ -290,6 +290,7 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
  */
 static void config_errors(const struct nsp_options *o, int r, const struct nsp_diag *diag)
 {
+	char message[128];
 	struct nsp_json j;
 
 	if (r != -EINVAL)
@@ -307,7 +308,9 @@ static void config_errors(const struct nsp_options *o, int r, const struct nsp_d
 		nsp_json_string(&j, "file", o->config);
 		nsp_json_uint(&j, "line", 0);
 		nsp_json_string(&j, "key", "");
-		nsp_json_string(&j, "message", strerror(-r));
+		snprintf(message, sizeof(message), "cannot read the configuration: %s",
+			 strerror(-r));
+		nsp_json_string(&j, "message", message);
 		nsp_json_end_object(&j);
 	}
 	for (size_t i = 0; r == -EINVAL && i < diag->n; i++) {

@@ -299,10 +299,30 @@ def parse_document(text):
     return doc if isinstance(doc, dict) else None
 
 
+def is_invalid_document(doc):
+    """True for the {"valid": false, "errors": [...]} document of an invalid configuration."""
+    return doc is not None and doc.get('valid') is False
+
+
+def config_error_lines(doc):
+    """The FILE:LINE: KEY: message lines of an invalid configuration's document."""
+    lines = []
+    for e in doc.get('errors') or []:
+        where = e.get('file', '?')
+        if e.get('line'):
+            where += ':%d' % e['line']
+        if e.get('key'):
+            where += ': ' + e['key']
+        lines.append('%s: %s' % (where, e.get('message', '')))
+    return lines
+
+
 def failure_message(verb, rc, doc, stderr):
     """nsping's own reason, from its JSON document or else its stderr."""
     reasons = []
-    if doc:
+    if is_invalid_document(doc):
+        reasons = config_error_lines(doc)
+    elif doc:
         reasons += [c.get('reason', '') for c in doc.get('conflicts') or []]
         reasons += ['instance %s: %s' % (e.get('instance', '?'), e.get('reason', ''))
                     for e in doc.get('errors') or []]
@@ -353,6 +373,10 @@ def main():
     doc = parse_document(stdout)
 
     result = dict(changed=False, rc=rc, cmd=cmd, stderr=stderr)
+    if is_invalid_document(doc):
+        result['messages'] = config_error_lines(doc)
+        module.fail_json(msg=failure_message(verb, rc, doc, stderr), **result)
+
     applied = doc is not None and 'requests' in doc
     if doc is not None:
         result['result' if applied else 'plan'] = doc
