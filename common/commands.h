@@ -50,6 +50,11 @@ struct nsp_options {
 	const char *prom_file;
 	const char *prom_listen;
 	long max_rate;
+	/* diagnose: the instances named (none: every one), and --target */
+	const char *const *names;
+	size_t n_names;
+	bool has_target;
+	uint32_t target; /* network order */
 };
 
 int nsp_cmd_validate(const struct nsp_options *o, const struct nsp_config *cfg);
@@ -59,6 +64,7 @@ int nsp_cmd_status(const struct nsp_options *o, const struct nsp_config *cfg);
 int nsp_cmd_destroy(const struct nsp_options *o, const struct nsp_config *cfg);
 int nsp_cmd_ping(const struct nsp_options *o, const struct nsp_config *cfg);
 int nsp_cmd_run(const struct nsp_options *o, const struct nsp_config *cfg);
+int nsp_cmd_diagnose(const struct nsp_options *o, const struct nsp_config *cfg);
 
 /*
  * run, after its first apply: keep the kernel converged while the worker

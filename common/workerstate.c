@@ -27,11 +27,13 @@ int nsp_workerstate_format(char *buf, size_t len, const struct nsp_workerstate *
 		     "pid %" PRId32 "\nstart_ticks %" PRIu64 "\nsince %" PRIu64 "\nupdated %" PRIu64
 		     "\npath %s\ntargets %" PRIu32 "\ntargets_up %" PRIu32 "\nsent %" PRIu64
 		     "\nreceived %" PRIu64 "\nrepairs %" PRIu64 "\nreloader %" PRId32
-		     "\n%s%s%s%s%s%s",
+		     "\ntimeouts %" PRIu64 "\nlate %" PRIu64 "\nduplicate %" PRIu64
+		     "\nstray %" PRIu64 "\n%s%s%s%s%s%s",
 		     s->pid, s->start_ticks, s->since, s->updated, s->path_up ? "up" : "down",
 		     s->targets, s->targets_up, s->sent, s->received, s->repairs, s->reloader,
-		     reason[0] ? "reason " : "", reason, reason[0] ? "\n" : "",
-		     s->ping[0] ? "ping " : "", s->ping, s->ping[0] ? "\n" : "");
+		     s->timeouts, s->late, s->duplicate, s->stray, reason[0] ? "reason " : "",
+		     reason, reason[0] ? "\n" : "", s->ping[0] ? "ping " : "", s->ping,
+		     s->ping[0] ? "\n" : "");
 
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
@@ -96,6 +98,14 @@ int nsp_workerstate_parse(const char *text, struct nsp_workerstate *ret)
 		return -EINVAL;
 	/* optional: files of an older worker have neither */
 	if (number_of(text, "repairs", UINT64_MAX, &s.repairs) && strstr(text, "\nrepairs "))
+		return -EINVAL;
+	/* optional, and 0 when absent (an older worker's file); refused when damaged */
+	if ((number_of(text, "timeouts", UINT64_MAX, &s.timeouts) &&
+	     strstr(text, "\ntimeouts ")) ||
+	    (number_of(text, "late", UINT64_MAX, &s.late) && strstr(text, "\nlate ")) ||
+	    (number_of(text, "duplicate", UINT64_MAX, &s.duplicate) &&
+	     strstr(text, "\nduplicate ")) ||
+	    (number_of(text, "stray", UINT64_MAX, &s.stray) && strstr(text, "\nstray ")))
 		return -EINVAL;
 	line_of(text, "reason", s.reason, sizeof(s.reason));
 	line_of(text, "ping", s.ping, sizeof(s.ping));

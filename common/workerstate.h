@@ -26,6 +26,11 @@ struct nsp_workerstate {
 	uint64_t sent;
 	uint64_t received;
 	uint64_t repairs; /* run: repairs of the datapath so far (0 when absent) */
+	/* the worker's matching, summed over its targets (optional: 0 when absent) */
+	uint64_t timeouts;  /* probes that nothing answered in time */
+	uint64_t late;	    /* answers after their timeout */
+	uint64_t duplicate; /* second answers to one probe */
+	uint64_t stray;	    /* replies that match no probe of ours */
 	char reason[192]; /* why the path is down, "" when up (optional) */
 	char ping[200];	  /* the settings it probes with, nsp_ping_text() (optional) */
 	int32_t reloader; /* the process that a SIGHUP makes reload them (0: unknown) */

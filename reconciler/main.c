@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "commands.h"
 #include "config.h"
 #include "json.h"
@@ -54,6 +55,11 @@ static const struct command commands[] = {
 	{"ping", nsp_cmd_ping, true, "run the ping worker in the foreground", WORKER_OPTIONS},
 	{"run", nsp_cmd_run, true, "apply, verify, then hand off to the ping worker, and repair",
 	 WORKER_OPTIONS},
+	{"diagnose", nsp_cmd_diagnose, true,
+	 "probe through each named instance (all: none named) and say where the path breaks",
+	 "  [INSTANCE...]          the instances to diagnose; default: every one\n"
+	 "  --target IP            the address to probe; default: the instance's first target\n"
+	 "  --count N              probes to send, 1..64 (5)\n"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -94,6 +100,7 @@ static void usage(FILE *f)
 	fprintf(f, "  %-10s %s\n", "help", "this summary, or a command's: help COMMAND");
 	fputs("\nplan: [--detailed-exitcode] [--no-prune] [--destroy [--all]]\n"
 	      "apply: [--no-prune]    destroy: [--all]    status: [--health]\n"
+	      "diagnose: [INSTANCE...] [--target IP] [--count N]\n"
 	      "ping, run: [--count N] [--max-rate N] [--prom-file FILE] [--prom-listen "
 	      "[ADDR:]PORT]\n"
 	      "exit codes: 0 ok, 1 failure, 2 plan found changes (--detailed-exitcode),\n"
@@ -224,16 +231,29 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 		{"prom-file", required_argument, NULL, 'P'},
 		{"prom-listen", required_argument, NULL, 'L'},
 		{"max-rate", required_argument, NULL, 'R'},
+		{"target", required_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	bool pings = !strcmp(cmd->name, "ping") || !strcmp(cmd->name, "run");
 	bool is_plan = !strcmp(cmd->name, "plan"), is_destroy = !strcmp(cmd->name, "destroy");
+	bool is_diagnose = !strcmp(cmd->name, "diagnose");
 	int c, idx = 0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:", opts, &idx)) != -1) {
-		if ((c == 'd' || c == 'D') && is_plan) {
+	optind = 0; /* 0: glibc starts over, and reads this call's ordering ("+" or "-") */
+	static const char *names[NSP_MAX_INSTANCES];
+
+	/* diagnose takes instance names among its options ("-": each comes as 1) */
+	while ((c = getopt_long(argc, argv, is_diagnose ? "-:" : "+:", opts, &idx)) != -1) {
+		if (c == 1) {
+			if (o->n_names == NSP_MAX_INSTANCES) {
+				fprintf(stderr, "nsping: %s: more than %d instances named\n",
+					cmd->name, NSP_MAX_INSTANCES);
+				return -EINVAL;
+			}
+			names[o->n_names++] = optarg;
+			o->names = names;
+		} else if ((c == 'd' || c == 'D') && is_plan) {
 			o->detailed_exitcode |= c == 'd';
 			o->destroy |= c == 'D';
 		} else if (c == 'X' && (is_plan || !strcmp(cmd->name, "apply"))) {
@@ -260,6 +280,20 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 					cmd->name, optarg);
 				return -EINVAL;
 			}
+		} else if (c == 'n' && is_diagnose) {
+			if (!parse_uint(optarg, 64, &o->count) || o->count < 1) {
+				fprintf(stderr, "nsping: diagnose: --count: \"%s\" is not 1..64\n",
+					optarg);
+				return -EINVAL;
+			}
+		} else if (c == 'T' && is_diagnose) {
+			if (nsp_ipv4_parse(optarg, &o->target) < 0) {
+				fprintf(stderr,
+					"nsping: diagnose: --target: \"%s\" is not an IPv4 address\n",
+					optarg);
+				return -EINVAL;
+			}
+			o->has_target = true;
 		} else if (c == 'h') {
 			return 1; /* COMMAND --help */
 		} else if (c == '?' || c == ':') {

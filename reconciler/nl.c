@@ -615,6 +615,47 @@ int nsp_nl_get_link_by_index(struct nsp_nl *nl, int ifindex, struct nsp_obs_link
 	return ifindex > 0 ? get_link(nl, ifindex, NULL, ret) : -ENODEV;
 }
 
+/* What a link stats answer collects: the counters, and whether the link was there. */
+struct link_stats_answer {
+	bool found;
+	struct nsp_link_stats stats;
+};
+
+static void on_link_stats(const struct nlmsghdr *nh, void *arg)
+{
+	struct link_stats_answer *a = arg;
+	struct nlattr *tb[IFLA_MAX + 1];
+	struct rtnl_link_stats64 st;
+
+	if (nh->nlmsg_type != RTM_NEWLINK ||
+	    nlmsg_parse((struct nlmsghdr *)nh, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0)
+		return;
+	a->found = true;
+	if (!tb[IFLA_STATS64] || nla_len(tb[IFLA_STATS64]) < (int)sizeof(st))
+		return;
+	memcpy(&st, nla_data(tb[IFLA_STATS64]), sizeof(st)); /* 4-byte aligned in the message */
+	a->stats = (struct nsp_link_stats){.rx_packets = st.rx_packets,
+					   .tx_packets = st.tx_packets,
+					   .rx_dropped = st.rx_dropped,
+					   .tx_dropped = st.tx_dropped,
+					   .rx_errors = st.rx_errors,
+					   .tx_errors = st.tx_errors};
+}
+
+int nsp_nl_link_stats(struct nsp_nl *nl, int ifindex, struct nsp_link_stats *ret)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	struct link_stats_answer a = {.found = false};
+	int r = ifindex > 0 ? read_request(nl, RTM_GETLINK, 0, &ifi, sizeof(ifi), NULL,
+					   on_link_stats, &a)
+			    : -ENODEV;
+
+	if (r == 0 && !a.found)
+		r = -ENODEV;
+	*ret = r == 0 ? a.stats : (struct nsp_link_stats){0};
+	return r;
+}
+
 /*
  * The links of the netns that the socket's netns knows as nsid, read from
  * here (IFLA_TARGET_NETNSID): no visit to it.

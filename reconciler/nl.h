@@ -75,6 +75,14 @@ int nsp_nl_dump_nsids(struct nsp_nl *nl, int **ret, size_t *ret_n);
  */
 int nsp_nl_get_link_in(struct nsp_nl *nl, int nsid, int ifindex, struct nsp_obs_link *ret);
 int nsp_nl_dump_links_in(struct nsp_nl *nl, int nsid, struct nsp_obs_link **ret, size_t *ret_n);
+/* A link's packet counters (IFLA_STATS64), for diagnose. */
+struct nsp_link_stats {
+	uint64_t rx_packets, tx_packets;
+	uint64_t rx_dropped, tx_dropped;
+	uint64_t rx_errors, tx_errors;
+};
+/* The counters of the link of that ifindex (a read): -ENODEV when there is none. */
+int nsp_nl_link_stats(struct nsp_nl *nl, int ifindex, struct nsp_link_stats *ret);
 /* IPv4 unicast routes of the main table, except the kernel's own (proto kernel). */
 int nsp_nl_dump_routes(struct nsp_nl *nl, struct nsp_obs_route **ret, size_t *ret_n);
 int nsp_nl_dump_neighs(struct nsp_nl *nl, struct nsp_nl_neigh **ret, size_t *ret_n);

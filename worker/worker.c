@@ -839,7 +839,12 @@ static void state_write(struct worker *w)
 		s->targets_up += tg->st.state == NSP_TARGET_UP;
 		s->sent += tg->st.sent;
 		s->received += tg->st.received;
+		s->timeouts += tg->st.timeouts;
+		s->late += tg->st.late;
+		s->duplicate += tg->st.duplicate;
 	}
+	for (size_t i = 0; i < w->n_paths; i++)
+		w->path_states[i].stray = w->paths[i].stray;
 	for (size_t i = 0; i < w->n_paths; i++) {
 		struct path *p = &w->paths[i];
 		int err = nsp_workerstate_write(w->o->state_dir, p->inst->name, &w->path_states[i]);

@@ -31,6 +31,10 @@ static const struct nsp_workerstate sample = {
 	.sent = 18446744073709551615ULL,
 	.received = 7,
 	.repairs = 3,
+	.timeouts = 11,
+	.late = 2,
+	.duplicate = 1,
+	.stray = 5,
 	.reason = "",
 	.ping = "port=10086 interval_ms=1000",
 	.reloader = 4241,
@@ -47,6 +51,10 @@ static const char sample_text[] = "pid 4242\n"
 				  "received 7\n"
 				  "repairs 3\n"
 				  "reloader 4241\n"
+				  "timeouts 11\n"
+				  "late 2\n"
+				  "duplicate 1\n"
+				  "stray 5\n"
 				  "ping port=10086 interval_ms=1000\n";
 
 static void test_format_golden(void **state)
@@ -79,6 +87,8 @@ static void test_round_trip(void **state)
 		assert_int_equal(out.targets, in.targets);
 		assert_int_equal(out.targets_up, in.targets_up);
 		assert_true(out.repairs == in.repairs);
+		assert_true(out.timeouts == in.timeouts && out.late == in.late &&
+			    out.duplicate == in.duplicate && out.stray == in.stray);
 		assert_string_equal(out.reason, in.reason);
 		assert_string_equal(out.ping, in.ping);
 		assert_int_equal(out.reloader, in.reloader);
@@ -103,6 +113,12 @@ static void test_reason_and_older_files(void **state)
 	assert_int_equal(nsp_workerstate_parse(old, &out), 0);
 	assert_true(out.repairs == 0 && out.reason[0] == '\0' && out.ping[0] == '\0' &&
 		    out.reloader == 0);
+	/* written before the worker counted timeouts, late, duplicate and stray replies */
+	snprintf(old, sizeof(old), "%.*s", (int)(strstr(sample_text, "timeouts") - sample_text),
+		 sample_text);
+	assert_int_equal(nsp_workerstate_parse(old, &out), 0);
+	assert_true(out.repairs == 3 && out.timeouts == 0 && out.late == 0 &&
+		    out.duplicate == 0 && out.stray == 0);
 }
 
 /* One line of the sample replaced (or removed, with "") must be refused. */
@@ -132,6 +148,10 @@ static const struct damage damages[] = {
 	{"received empty", "received 7", "received \n"},
 	{"key without its space", "received 7", "received7\n"},
 	{"repairs not a number", "repairs 3", "repairs x\n"},
+	{"timeouts not a number", "timeouts 11", "timeouts x\n"},
+	{"late negative", "late 2", "late -2\n"},
+	{"duplicate overflows", "duplicate 1", "duplicate 18446744073709551616\n"},
+	{"stray empty", "stray 5", "stray \n"},
 };
 
 static void test_damaged_files_are_refused(void **state)
