@@ -15,6 +15,9 @@ enum nsp_ctl_type {
 	NSP_CTL_REPAIRED,      /* repaired (or found whole again) at t_ns */
 	NSP_CTL_BROKEN,	       /* cannot be repaired now (a conflict, a failure): reason */
 	NSP_CTL_RELOAD,	       /* a new configuration, applied: its text in the fd passed */
+	NSP_CTL_FAILING,       /* whole, yet losing probes since t_ns (cause, reason): keep
+				  probing, so that the end shows, and count losses as path-down */
+	NSP_CTL_FLOWING,       /* carrying probes again at t_ns */
 };
 
 struct nsp_ctl_msg {
@@ -22,7 +25,8 @@ struct nsp_ctl_msg {
 	uint32_t instance; /* its index in the configuration */
 	uint64_t t_ns;	   /* CLOCK_MONOTONIC */
 	uint64_t repairs;  /* repairs of this instance so far */
-	char reason[192];  /* RELOAD: the file's path, for messages */
+	uint32_t cause;	   /* BROKEN: an enum nsp_path_cause (pathcause.h) */
+	char reason[192];  /* BROKEN: why; RELOAD: the file's path, for messages */
 };
 
 #endif

@@ -16,6 +16,7 @@
 int nsp_workerstate_format(char *buf, size_t len, const struct nsp_workerstate *s)
 {
 	char reason[sizeof(s->reason)];
+	bool cause = !s->path_up && s->cause != NSP_CAUSE_NONE;
 	int n;
 
 	/* one line: a newline in the reason would end it */
@@ -28,12 +29,13 @@ int nsp_workerstate_format(char *buf, size_t len, const struct nsp_workerstate *
 		     "\npath %s\ntargets %" PRIu32 "\ntargets_up %" PRIu32 "\nsent %" PRIu64
 		     "\nreceived %" PRIu64 "\nrepairs %" PRIu64 "\nreloader %" PRId32
 		     "\ntimeouts %" PRIu64 "\nlate %" PRIu64 "\nduplicate %" PRIu64
-		     "\nstray %" PRIu64 "\n%s%s%s%s%s%s",
+		     "\nstray %" PRIu64 "\n%s%s%s%s%s%s%s%s%s",
 		     s->pid, s->start_ticks, s->since, s->updated, s->path_up ? "up" : "down",
 		     s->targets, s->targets_up, s->sent, s->received, s->repairs, s->reloader,
-		     s->timeouts, s->late, s->duplicate, s->stray, reason[0] ? "reason " : "",
-		     reason, reason[0] ? "\n" : "", s->ping[0] ? "ping " : "", s->ping,
-		     s->ping[0] ? "\n" : "");
+		     s->timeouts, s->late, s->duplicate, s->stray, cause ? "cause " : "",
+		     cause ? nsp_path_cause_name(s->cause) : "", cause ? "\n" : "",
+		     reason[0] ? "reason " : "", reason, reason[0] ? "\n" : "",
+		     s->ping[0] ? "ping " : "", s->ping, s->ping[0] ? "\n" : "");
 
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
@@ -86,6 +88,7 @@ int nsp_workerstate_parse(const char *text, struct nsp_workerstate *ret)
 	struct nsp_workerstate s = {0};
 	uint64_t pid, targets, up, reloader;
 	const char *path = strstr(text, "\npath ");
+	char cause[32];
 
 	if (number_of(text, "pid", INT32_MAX, &pid) || pid == 0 ||
 	    number_of(text, "start_ticks", UINT64_MAX, &s.start_ticks) ||
@@ -100,12 +103,14 @@ int nsp_workerstate_parse(const char *text, struct nsp_workerstate *ret)
 	if (number_of(text, "repairs", UINT64_MAX, &s.repairs) && strstr(text, "\nrepairs "))
 		return -EINVAL;
 	/* optional, and 0 when absent (an older worker's file); refused when damaged */
-	if ((number_of(text, "timeouts", UINT64_MAX, &s.timeouts) &&
-	     strstr(text, "\ntimeouts ")) ||
+	if ((number_of(text, "timeouts", UINT64_MAX, &s.timeouts) && strstr(text, "\ntimeouts ")) ||
 	    (number_of(text, "late", UINT64_MAX, &s.late) && strstr(text, "\nlate ")) ||
 	    (number_of(text, "duplicate", UINT64_MAX, &s.duplicate) &&
 	     strstr(text, "\nduplicate ")) ||
 	    (number_of(text, "stray", UINT64_MAX, &s.stray) && strstr(text, "\nstray ")))
+		return -EINVAL;
+	line_of(text, "cause", cause, sizeof(cause));
+	if (cause[0] && !nsp_path_cause_parse(cause, &s.cause))
 		return -EINVAL;
 	line_of(text, "reason", s.reason, sizeof(s.reason));
 	line_of(text, "ping", s.ping, sizeof(s.ping));

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pathcause.h"
+
 struct nsp_workerstate {
 	int32_t pid;
 	uint64_t start_ticks; /* the writer's start time, /proc/PID/stat field 22 */
@@ -31,7 +33,8 @@ struct nsp_workerstate {
 	uint64_t late;	    /* answers after their timeout */
 	uint64_t duplicate; /* second answers to one probe */
 	uint64_t stray;	    /* replies that match no probe of ours */
-	char reason[192]; /* why the path is down, "" when up (optional) */
+	enum nsp_path_cause cause; /* why the path is down, a name (optional: none) */
+	char reason[192];	   /* why the path is down, "" when up (optional) */
 	char ping[200];	  /* the settings it probes with, nsp_ping_text() (optional) */
 	int32_t reloader; /* the process that a SIGHUP makes reload them (0: unknown) */
 };

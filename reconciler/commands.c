@@ -475,7 +475,7 @@ static int worker_state(const char *state_dir, const struct nsp_instance *w,
 static void status_worker_text(const char *state_dir, const struct nsp_instance *w)
 {
 	struct nsp_workerstate s;
-	char since[32] = "?";
+	char since[32] = "?", cause[32] = "";
 	struct tm tm;
 	time_t t;
 	int r = worker_state(state_dir, w, &s);
@@ -496,11 +496,14 @@ static void status_worker_text(const char *state_dir, const struct nsp_instance 
 	t = (time_t)s.since;
 	if (gmtime_r(&t, &tm))
 		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	printf("  worker   pid %d, running since %s; path %s%s%s%s; targets up %u of %u; "
+	if (!s.path_up && s.cause != NSP_CAUSE_NONE)
+		snprintf(cause, sizeof(cause), "%s: ", nsp_path_cause_name(s.cause));
+	printf("  worker   pid %d, running since %s; path %s%s%s%s%s; targets up %u of %u; "
 	       "probes sent %llu, answered %llu; repairs %llu\n",
-	       (int)s.pid, since, s.path_up ? "up" : "down", s.reason[0] ? " (" : "", s.reason,
-	       s.reason[0] ? ")" : "", s.targets_up, s.targets, (unsigned long long)s.sent,
-	       (unsigned long long)s.received, (unsigned long long)s.repairs);
+	       (int)s.pid, since, s.path_up ? "up" : "down", s.reason[0] ? " (" : "", cause,
+	       s.reason, s.reason[0] ? ")" : "", s.targets_up, s.targets,
+	       (unsigned long long)s.sent, (unsigned long long)s.received,
+	       (unsigned long long)s.repairs);
 }
 
 static void status_worker_json(struct nsp_json *j, const char *state_dir,
@@ -520,6 +523,8 @@ static void status_worker_json(struct nsp_json *j, const char *state_dir,
 		nsp_json_uint(j, "since", s.since);
 		nsp_json_uint(j, "updated", s.updated);
 		nsp_json_string(j, "path", s.path_up ? "up" : "down");
+		if (!s.path_up && s.cause != NSP_CAUSE_NONE)
+			nsp_json_string(j, "path_cause", nsp_path_cause_name(s.cause));
 		if (s.reason[0])
 			nsp_json_string(j, "path_reason", s.reason);
 		nsp_json_uint(j, "repairs", s.repairs);
@@ -714,8 +719,11 @@ static int health(const struct nsp_options *o, const struct nsp_config *cfg,
 			return NSP_HEALTH_WORKER;
 		}
 		if (!s.path_up || s.targets_up < s.targets) {
-			fprintf(stderr, "nsping: health: instance %s: path %s, %u of %u targets up\n",
-				w->name, s.path_up ? "up" : "down", s.targets_up, s.targets);
+			fprintf(stderr,
+				"nsping: health: instance %s: path %s%s%s%s, %u of %u targets up\n",
+				w->name, s.path_up ? "up" : "down", s.path_up ? "" : " (",
+				s.path_up ? "" : nsp_path_cause_name(s.cause), s.path_up ? "" : ")",
+				s.targets_up, s.targets);
 			code = NSP_HEALTH_TARGETS;
 		}
 	}

@@ -33,8 +33,8 @@ struct snapshot {
 	uint64_t tx[NSP_CNT_MAX], rx[NSP_CNT_MAX];
 	bool uplink_ok, host_ok, peer_ok, snmp_ok;
 	struct nsp_link_stats uplink, host, peer;
-	bool uplink_loss_ok, host_loss_ok;
-	uint64_t uplink_loss, host_loss;
+	bool uplink_loss_ok, host_loss_ok, uplink_drop_ok, host_drop_ok;
+	uint64_t uplink_loss, host_loss, uplink_drop, host_drop;
 	struct nsp_snmp snmp;
 };
 
@@ -66,9 +66,17 @@ static void take(struct diagnosis *d, size_t i, const struct nsp_walk_input *in,
 	s->host_ok = obs->host.present &&
 		     nsp_nl_link_stats(&d->k.host, obs->host.ifindex, &s->host) == 0;
 	s->uplink_loss_ok = obs->uplink.present && d->sock >= 0 &&
-			    nsp_ethstats_xdp_loss(d->sock, obs->uplink.name, &s->uplink_loss) == 0;
+			    nsp_ethstats_sum(d->sock, obs->uplink.name, nsp_ethstat_is_xdp_loss,
+					     &s->uplink_loss) == 0;
 	s->host_loss_ok = obs->host.present && d->sock >= 0 &&
-			  nsp_ethstats_xdp_loss(d->sock, obs->host.name, &s->host_loss) == 0;
+			  nsp_ethstats_sum(d->sock, obs->host.name, nsp_ethstat_is_xdp_loss,
+					   &s->host_loss) == 0;
+	s->uplink_drop_ok = obs->uplink.present && d->sock >= 0 &&
+			    nsp_ethstats_sum(d->sock, obs->uplink.name,
+					     nsp_ethstat_is_veth_xdp_drop, &s->uplink_drop) == 0;
+	s->host_drop_ok = obs->host.present && d->sock >= 0 &&
+			  nsp_ethstats_sum(d->sock, obs->host.name, nsp_ethstat_is_veth_xdp_drop,
+					   &s->host_drop) == 0;
 	if (ns->netns_fd < 0)
 		return;
 	s->peer_ok = obs->peer.present && ns->nl.open &&
@@ -118,6 +126,10 @@ static void deltas(const struct snapshot *a, const struct snapshot *b, struct ns
 	in->host.delta = stats_delta(&a->host, &b->host);
 	in->host.xdp_loss_known = a->host_loss_ok && b->host_loss_ok;
 	in->host.xdp_loss_delta = grew(a->host_loss, b->host_loss);
+	in->uplink.xdp_drop_known = a->uplink_drop_ok && b->uplink_drop_ok;
+	in->uplink.xdp_drop_delta = grew(a->uplink_drop, b->uplink_drop);
+	in->host.xdp_drop_known = a->host_drop_ok && b->host_drop_ok;
+	in->host.xdp_drop_delta = grew(a->host_drop, b->host_drop);
 	in->peer.counted = a->peer_ok && b->peer_ok;
 	in->peer.delta = stats_delta(&a->peer, &b->peer);
 	in->snmp_counted = a->snmp_ok && b->snmp_ok;

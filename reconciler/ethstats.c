@@ -15,7 +15,8 @@
 
 bool nsp_ethstat_is_xdp_loss(const char *name)
 {
-	return strstr(name, "xdp") && (strstr(name, "err") || strstr(name, "drop"));
+	return !strncmp(name, "tx", 2) && strstr(name, "xdp") &&
+	       (strstr(name, "err") || strstr(name, "drop"));
 }
 
 static int ethtool(int fd, const char *ifname, void *data)
@@ -42,7 +43,16 @@ static int stats_count(int fd, const char *ifname, uint32_t *ret)
 	return 0;
 }
 
-int nsp_ethstats_xdp_loss(int fd, const char *ifname, uint64_t *ret)
+bool nsp_ethstat_is_veth_xdp_drop(const char *name)
+{
+	unsigned int queue;
+	int end = 0;
+
+	return sscanf(name, "rx_queue_%u_drops%n", &queue, &end) == 1 && end > 0 &&
+	       name[end] == '\0';
+}
+
+int nsp_ethstats_sum(int fd, const char *ifname, bool (*want)(const char *name), uint64_t *ret)
 {
 	struct ethtool_gstrings *names = NULL;
 	struct ethtool_stats *values = NULL;
@@ -78,7 +88,7 @@ int nsp_ethstats_xdp_loss(int fd, const char *ifname, uint64_t *ret)
 
 		memcpy(name, names->data + (size_t)i * ETH_GSTRING_LEN, ETH_GSTRING_LEN);
 		name[ETH_GSTRING_LEN] = '\0';
-		if (nsp_ethstat_is_xdp_loss(name))
+		if (want(name))
 			sum += values->data[i];
 	}
 	*ret = sum;

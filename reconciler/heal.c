@@ -26,11 +26,15 @@
 #include "config.h"
 #include "converge.h"
 #include "ctl.h"
+#include "ethstats.h"
 #include "lock.h"
+#include "nsping_counters.h"
 #include "progcache.h"
 #include "render.h"
 #include "runstate.h"
+#include "txwatch.h"
 #include "watch.h"
+#include "xdp.h"
 #include "workerstate.h"
 
 #define MS 1000000ULL
@@ -48,6 +52,12 @@
 #define BACKOFF_MAX_NS	 (30000 * MS)
 #define LOCK_WAIT_MS	 100 /* another nsping's apply holds it that long at most */
 #define LOCK_RETRY_NS	 (50 * MS)
+/*
+ * How often tx_ping's and the uplink's counters are read for transmit
+ * errors, which nothing notifies (txwatch.h): well within a probe's default timeout (1 s), so that
+ * the probes lost are excused before they time out.
+ */
+#define TX_WATCH_NS (250 * MS)
 
 struct heal_instance {
 	bool dirty;
@@ -56,6 +66,8 @@ struct heal_instance {
 	bool broken;
 	char reason[192]; /* why it is broken, as last said */
 	uint64_t repairs;
+	struct nsp_txwatch tx;
+	uint64_t tx_read_ns; /* when tx's counters were read last */
 };
 
 struct healer {
@@ -69,13 +81,15 @@ struct healer {
 	struct heal_instance *inst;
 	bool *dirty; /* nsp_watch_read()'s view of inst[].dirty */
 	int ep, tfd, sfd, ctl;
+	int ethsock; /* AF_INET, in the host netns: the uplink's driver statistics */
 	pid_t worker;
 	int exit_code;
 	bool worker_done;
 	uint64_t check_at; /* 0: none due */
 	uint64_t check_limit;
 	uint64_t fallback_at;
-	uint64_t retry_at; /* after a failed repair, not before */
+	uint64_t tx_watch_at; /* 0: no instance binds tx_ping at XDP */
+	uint64_t retry_at;    /* after a failed repair, not before */
 	uint64_t backoff_ns;
 	bool reload;	/* SIGHUP came */
 	bool reloading; /* the changes of this check apply a new file: not repairs */
@@ -89,10 +103,13 @@ static uint64_t now_ns(void)
 }
 
 static void tell_worker(struct healer *h, size_t i, enum nsp_ctl_type type, uint64_t t,
-			const char *reason)
+			enum nsp_path_cause cause, const char *reason)
 {
-	struct nsp_ctl_msg m = {
-		.type = type, .instance = (uint32_t)i, .t_ns = t, .repairs = h->inst[i].repairs};
+	struct nsp_ctl_msg m = {.type = type,
+				.instance = (uint32_t)i,
+				.t_ns = t,
+				.repairs = h->inst[i].repairs,
+				.cause = cause};
 
 	snprintf(m.reason, sizeof(m.reason), "%s", reason ? reason : "");
 	/* never block: a worker that does not read is about to be reaped */
@@ -108,7 +125,7 @@ static void emit(struct healer *h, const char *text, size_t len)
 	fflush(f);
 }
 
-static void say_broken(struct healer *h, size_t i, const char *reason)
+static void say_broken(struct healer *h, size_t i, enum nsp_path_cause cause, const char *reason)
 {
 	const char *name = h->cfg->instances[i].name;
 	struct heal_instance *x = &h->inst[i];
@@ -121,7 +138,7 @@ static void say_broken(struct healer *h, size_t i, const char *reason)
 		return; /* said once */
 	x->broken = true;
 	snprintf(x->reason, sizeof(x->reason), "%s", reason);
-	tell_worker(h, i, NSP_CTL_BROKEN, now_ns(), reason);
+	tell_worker(h, i, NSP_CTL_BROKEN, now_ns(), cause, reason);
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return;
@@ -131,10 +148,12 @@ static void say_broken(struct healer *h, size_t i, const char *reason)
 		nsp_json_string(&j, "type", "repair");
 		nsp_json_string(&j, "instance", name);
 		nsp_json_string(&j, "result", "blocked");
+		nsp_json_string(&j, "cause", nsp_path_cause_name(cause));
 		nsp_json_string(&j, "reason", reason);
 		nsp_json_end_object(&j); /* and its newline */
 	} else {
-		fprintf(f, "nsping: %s: cannot repair: %s\n", name, reason);
+		fprintf(f, "nsping: %s: cannot repair (%s): %s\n", name, nsp_path_cause_name(cause),
+			reason);
 	}
 	fclose(f);
 	emit(h, buf, len);
@@ -152,7 +171,7 @@ static void say_whole(struct healer *h, size_t i)
 		fprintf(stderr, "nsping: %s: whole again\n", h->cfg->instances[i].name);
 	x->broken = x->repairing = false;
 	x->reason[0] = '\0';
-	tell_worker(h, i, NSP_CTL_REPAIRED, now_ns(), NULL);
+	tell_worker(h, i, NSP_CTL_REPAIRED, now_ns(), NSP_CAUSE_NONE, NULL);
 }
 
 /*
@@ -267,27 +286,143 @@ static bool changes_of(const struct nsp_plan *plan, size_t i)
 }
 
 /*
+ * What a conflict does to the probe path: a foreign program in a binding's
+ * place takes the receive or the transmit path away; anything else in the
+ * way (a link, a netns) is a conflict of its own.
+ */
+static enum nsp_path_cause conflict_cause(const struct nsp_instance *w,
+					  const struct nsp_conflict *c)
+{
+	if (c->kind != NSP_KIND_XDP && c->kind != NSP_KIND_TC)
+		return NSP_CAUSE_CONFLICT;
+	for (size_t b = 0; b < w->n_bindings; b++)
+		if (!strcmp(w->bindings[b].interface, c->object))
+			return w->bindings[b].program == NSP_PROG_RX_PING
+				       ? NSP_CAUSE_RECEIVE_PATH_MISSING
+				       : NSP_CAUSE_TRANSMIT_PATH_MISSING;
+	return NSP_CAUSE_CONFLICT;
+}
+
+/*
  * Why instance i cannot be converged now, or NULL: a conflict or an error of
  * the plan, or an uplink that carries nothing (not up, or no carrier: a
  * driver reload, a cable), which is not nsping's to fix but is local.
  */
-static const char *blocked_by(const struct healer *h, const struct nsp_plan *plan, size_t i)
+static const char *blocked_by(const struct healer *h, const struct nsp_plan *plan, size_t i,
+			      enum nsp_path_cause *cause)
 {
 	static char why[64];
 	const struct nsp_obs_link *up = &h->c.obs[i].uplink;
 
-	for (size_t k = 0; k < plan->n_conflicts; k++)
-		if (plan->conflicts[k].instance == i)
+	for (size_t k = 0; k < plan->n_conflicts; k++) {
+		if (plan->conflicts[k].instance == i) {
+			*cause = conflict_cause(&h->cfg->instances[i], &plan->conflicts[k]);
 			return plan->conflicts[k].reason;
-	for (size_t k = 0; k < plan->n_problems; k++)
-		if (plan->problems[k].instance == i)
+		}
+	}
+	for (size_t k = 0; k < plan->n_problems; k++) {
+		if (plan->problems[k].instance == i) {
+			*cause = plan->problems[k].cause;
 			return plan->problems[k].reason;
+		}
+	}
 	if (up->present && (!up->up || !up->running)) {
 		snprintf(why, sizeof(why), "uplink %s %s", up->name,
 			 !up->up ? "is down" : "has no carrier");
+		*cause = NSP_CAUSE_UPLINK_DOWN;
 		return why;
 	}
 	return NULL;
+}
+
+/* Instance i's tx_ping at XDP, ours and attached at the last look: its id, or 0. */
+static uint32_t tx_prog_id(const struct healer *h, size_t i)
+{
+	const struct nsp_instance *w = &h->cfg->instances[i];
+
+	for (size_t b = 0; b < w->n_bindings; b++) {
+		const struct nsp_obs_prog *o = &h->c.obs[i].progs[b];
+
+		if (w->bindings[b].program == NSP_PROG_TX_PING &&
+		    w->bindings[b].attach == NSP_ATTACH_XDP && o->present && o->ours)
+			return o->id;
+	}
+	return 0;
+}
+
+/* A transmit path that began to lose every probe (failing), or carries them again. */
+static void say_transmit(struct healer *h, size_t i, bool failing, uint64_t since)
+{
+	const struct nsp_instance *w = &h->cfg->instances[i];
+	const struct nsp_txwatch *tx = &h->inst[i].tx;
+	char reason[192];
+	struct nsp_json j;
+
+	snprintf(reason, sizeof(reason),
+		 "uplink %s lost every probe that tx_ping redirected to it (%llu XDP frames "
+		 "failed to transmit): it refuses XDP frames",
+		 w->uplink, (unsigned long long)tx->failed);
+	tell_worker(h, i, failing ? NSP_CTL_FAILING : NSP_CTL_FLOWING, since,
+		    NSP_CAUSE_UPLINK_TX_ERRORS, failing ? reason : NULL);
+	if (h->o->json) {
+		nsp_json_init(&j, stdout);
+		nsp_json_begin_object(&j, NULL);
+		nsp_json_string(&j, "type", "repair");
+		nsp_json_string(&j, "instance", w->name);
+		nsp_json_string(&j, "result", failing ? "failing" : "flowing");
+		nsp_json_string(&j, "cause", nsp_path_cause_name(NSP_CAUSE_UPLINK_TX_ERRORS));
+		if (failing)
+			nsp_json_string(&j, "reason", reason);
+		nsp_json_end_object(&j);
+		fflush(stdout);
+	} else if (failing) {
+		fprintf(stderr, "nsping: %s: losing probes (uplink_tx_errors): %s\n", w->name,
+			reason);
+	} else if (h->o->verbosity != NSP_QUIET) {
+		fprintf(stderr, "nsping: %s: uplink %s takes the probes again\n", w->name,
+			w->uplink);
+	}
+}
+
+/* tx_ping's counters and the uplink's XDP transmit losses (txwatch.h). */
+static void watch_transmit(struct healer *h, uint64_t now)
+{
+	bool any = false;
+
+	if (h->ethsock < 0)
+		h->ethsock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	for (size_t i = 0; i < h->cfg->n_instances; i++) {
+		struct heal_instance *x = &h->inst[i];
+		const struct nsp_obs_link *up = &h->c.obs[i].uplink, *host = &h->c.obs[i].host;
+		uint64_t counters[NSP_CNT_MAX] = {0}, lost = 0, driver = 0;
+		uint32_t id = tx_prog_id(h, i);
+		enum nsp_txwatch_change change;
+		bool lost_known;
+
+		if (id && nsp_prog_counters(id, counters, NSP_CNT_MAX) < 0)
+			id = 0; /* detached meanwhile: the next check says so */
+		/*
+		 * A probe the uplink refuses outright fails in the redirect itself,
+		 * counted by the host-side veth (where tx_ping runs); one its driver
+		 * takes and cannot queue, by the uplink's driver statistics.
+		 */
+		lost_known = id && h->ethsock >= 0 && host->present &&
+			     nsp_ethstats_sum(h->ethsock, host->name, nsp_ethstat_is_veth_xdp_drop,
+					      &lost) == 0;
+		if (lost_known && up->present &&
+		    nsp_ethstats_sum(h->ethsock, up->name, nsp_ethstat_is_xdp_loss, &driver) == 0)
+			lost += driver;
+		change = nsp_txwatch_feed(&x->tx, id, counters[NSP_CNT_REDIRECTED], lost_known,
+					  lost);
+		/* the losses began after the last reading that saw none */
+		if (change == NSP_TX_FAILING)
+			say_transmit(h, i, true, x->tx_read_ns ? x->tx_read_ns : now);
+		else if (change == NSP_TX_FLOWING)
+			say_transmit(h, i, false, now);
+		x->tx_read_ns = now;
+		any |= lost_known;
+	}
+	h->tx_watch_at = any ? now + TX_WATCH_NS : 0;
 }
 
 static void clear_dirty(struct healer *h)
@@ -305,7 +440,7 @@ static void failed(struct healer *h, uint64_t now, const char *why)
 	h->check_at = h->retry_at;
 	for (size_t i = 0; i < h->cfg->n_instances; i++)
 		if (h->inst[i].dirty || changes_of(&h->c.plan, i))
-			say_broken(h, i, why);
+			say_broken(h, i, NSP_CAUSE_REPAIR_FAILED, why);
 }
 
 /* Observe, and repair what drifted. */
@@ -326,10 +461,11 @@ static void check(struct healer *h, uint64_t now)
 	}
 	follow(h);
 	for (size_t i = 0; i < n; i++) {
-		const char *reason = blocked_by(h, &h->c.plan, i);
+		enum nsp_path_cause cause = NSP_CAUSE_NONE;
+		const char *reason = blocked_by(h, &h->c.plan, i, &cause);
 
 		if (reason)
-			say_broken(h, i, reason);
+			say_broken(h, i, cause, reason);
 		if (changes_of(&h->c.plan, i))
 			any = true; /* (an uplink without carrier still takes its program) */
 		else if (!reason)
@@ -371,7 +507,7 @@ static void check(struct healer *h, uint64_t now)
 			continue;
 		h->inst[i].repairing = true;
 		tell_worker(h, i, NSP_CTL_REPAIRING, h->inst[i].dirty ? h->inst[i].first_ns : now,
-			    NULL);
+			    NSP_CAUSE_NONE, NULL);
 	}
 	start = now_ns();
 	requests = h->k.requests;
@@ -397,10 +533,11 @@ static void check(struct healer *h, uint64_t now)
 	h->backoff_ns = 0;
 	follow(h);
 	for (size_t i = 0; i < n; i++) {
-		const char *reason = blocked_by(h, &h->c.plan, i);
+		enum nsp_path_cause cause = NSP_CAUSE_NONE;
+		const char *reason = blocked_by(h, &h->c.plan, i, &cause);
 
 		if (reason)
-			say_broken(h, i, reason);
+			say_broken(h, i, cause, reason);
 		else if (h->inst[i].repairing || h->inst[i].broken)
 			say_whole(h, i);
 	}
@@ -563,6 +700,8 @@ static void teardown(struct healer *h)
 		close(h->tfd);
 	if (h->sfd >= 0)
 		close(h->sfd);
+	if (h->ethsock >= 0)
+		close(h->ethsock);
 }
 
 /* The new configuration's text to the worker, as a memfd: it may be large. */
@@ -669,6 +808,7 @@ static int reload(struct healer *h)
 	check(h, now_ns());
 	h->k.sweep = NSP_SWEEP_NONE;
 	h->reloading = false;
+	watch_transmit(h, now_ns());
 	say_running(h);
 	sd_notify(0, "READY=1");
 	return 0;
@@ -681,6 +821,8 @@ static int arm(struct healer *h)
 
 	if (h->check_at && h->check_at < at)
 		at = h->check_at;
+	if (h->tx_watch_at && h->tx_watch_at < at)
+		at = h->tx_watch_at;
 	its.it_value.tv_sec = (time_t)(at / 1000000000ULL);
 	its.it_value.tv_nsec = (long)(at % 1000000000ULL);
 	if (!at)
@@ -693,6 +835,7 @@ static int loop(struct healer *h)
 	struct epoll_event evs[16];
 
 	check(h, now_ns()); /* subscribes in each netns, and catches what changed since apply */
+	watch_transmit(h, now_ns());
 	/* applied and verified, the worker started, drift watched: ready (Type=notify) */
 	sd_notify(0, "READY=1");
 	while (!h->worker_done) {
@@ -708,6 +851,13 @@ static int loop(struct healer *h)
 		}
 		if ((h->check_at && now >= h->check_at) || now >= h->fallback_at) {
 			check(h, now);
+			/* a check may have attached tx_ping: watch it from now on */
+			if (!h->tx_watch_at)
+				watch_transmit(h, now_ns());
+			continue;
+		}
+		if (h->tx_watch_at && now >= h->tx_watch_at) {
+			watch_transmit(h, now);
 			continue;
 		}
 		r = arm(h);
@@ -738,6 +888,7 @@ int nsp_cmd_heal(const struct nsp_options *o, const struct nsp_config *cfg, int 
 			   .ep = -1,
 			   .tfd = -1,
 			   .sfd = -1,
+			   .ethsock = -1,
 			   .ctl = ctl,
 			   .worker = worker,
 			   .watch = {.host_fd = -1, .inotify_fd = -1}};

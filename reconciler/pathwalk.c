@@ -175,11 +175,21 @@ static void hop_tx_ping(struct walker *w)
 	}
 	evidence(w, "redirected", redirected);
 	evidence(w, "redirect_error", errors);
+	if (w->in->host.xdp_drop_known)
+		evidence(w, "redirect_dropped", w->in->host.xdp_drop_delta);
 	if (redirected < sent)
 		judge(w, NSP_HOP_FAIL,
 		      "tx_ping on %s redirected %llu of %u probes (redirect_error +%llu): the "
 		      "uplink refuses XDP frames (no ndo_xdp_xmit, or down)",
 		      p->ifname, (unsigned long long)redirected, sent, (unsigned long long)errors);
+	else if (w->in->host.xdp_drop_known && w->in->host.xdp_drop_delta)
+		judge(w, NSP_HOP_FAIL,
+		      "tx_ping on %s redirected %llu frames and the kernel dropped %llu of them "
+		      "(%s rx_queue drops): uplink %s refuses XDP frames (a driver without XDP "
+		      "transmit, or a veth whose peer has neither GRO nor an XDP program)",
+		      p->ifname, (unsigned long long)redirected,
+		      (unsigned long long)w->in->host.xdp_drop_delta, p->ifname,
+		      w->in->uplink.name);
 	else
 		judge(w, NSP_HOP_OK, "tx_ping on %s redirected %llu frames", p->ifname,
 		      (unsigned long long)redirected);
@@ -330,6 +340,14 @@ static void hop_rx_ping(struct walker *w)
 	} else if (errors) {
 		judge(w, NSP_HOP_FAIL, "rx_ping could not redirect %llu replies to %s",
 		      (unsigned long long)errors, in->host.name);
+	} else if (p->attach == NSP_ATTACH_XDP && in->uplink.xdp_drop_known &&
+		   in->uplink.xdp_drop_delta && cnt(p, NSP_CNT_REDIRECTED)) {
+		judge(w, NSP_HOP_FAIL,
+		      "rx_ping on %s redirected %llu replies and the kernel dropped %llu (%s "
+		      "rx_queue drops): %s refuses XDP frames; a veth takes them only with GRO on "
+		      "(offload.gro) or an XDP program on its peer",
+		      p->ifname, (unsigned long long)cnt(p, NSP_CNT_REDIRECTED),
+		      (unsigned long long)in->uplink.xdp_drop_delta, p->ifname, in->host.name);
 	} else {
 		judge(w, NSP_HOP_OK, "rx_ping on %s redirected %llu replies to %s", p->ifname,
 		      (unsigned long long)cnt(p, NSP_CNT_REDIRECTED), in->host.name);

@@ -71,8 +71,10 @@ struct nsp_walk_link {
 	struct nsp_mac mac;
 	bool counted;
 	struct nsp_link_stats delta;
-	bool xdp_loss_known; /* the driver's XDP loss statistics (ethstats.h) */
+	bool xdp_loss_known; /* the driver's XDP transmit losses (ethstats.h) */
 	uint64_t xdp_loss_delta;
+	bool xdp_drop_known; /* veth: verdicts of its XDP program it could not carry out */
+	uint64_t xdp_drop_delta;
 };
 
 struct nsp_walk_input {

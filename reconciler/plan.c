@@ -107,7 +107,8 @@ __attribute__((format(printf, 4, 5))) static void conflict(struct planner *p, en
 	va_end(ap);
 }
 
-__attribute__((format(printf, 2, 3))) static void problem(struct planner *p, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void
+problem(struct planner *p, enum nsp_path_cause cause, const char *fmt, ...)
 {
 	struct nsp_plan *plan = p->plan;
 	struct nsp_problem *arr, *pr;
@@ -121,6 +122,7 @@ __attribute__((format(printf, 2, 3))) static void problem(struct planner *p, con
 	plan->problems = arr;
 	pr = &arr[plan->n_problems++];
 	pr->instance = p->idx;
+	pr->cause = cause;
 	va_start(ap, fmt);
 	vsnprintf(pr->reason, sizeof(pr->reason), fmt, ap);
 	va_end(ap);
@@ -170,7 +172,8 @@ static bool resolve(struct planner *p)
 	const struct nsp_obs_instance *o = p->obs;
 
 	if (!o->uplink.present) {
-		problem(p, "uplink %s not found in the host netns", w->uplink);
+		problem(p, NSP_CAUSE_UPLINK_MISSING, "uplink %s not found in the host netns",
+			w->uplink);
 		return false;
 	}
 	p->mac = w->mac_inherit ? o->uplink.mac : w->mac;
@@ -181,7 +184,8 @@ static bool resolve(struct planner *p)
 		p->address = o->uplink_address;
 		p->prefix = o->uplink_prefix;
 	} else {
-		problem(p, "address = \"inherit\", but uplink %s has no IPv4 address", w->uplink);
+		problem(p, NSP_CAUSE_UPLINK_MISSING,
+			"address = \"inherit\", but uplink %s has no IPv4 address", w->uplink);
 		return false;
 	}
 	return true;

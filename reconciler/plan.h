@@ -8,6 +8,7 @@
 
 #include "desired.h"
 #include "observed.h"
+#include "pathcause.h"
 
 enum nsp_op { NSP_OP_CREATE, NSP_OP_UPDATE, NSP_OP_DELETE };
 
@@ -92,6 +93,7 @@ struct nsp_conflict {
 /* A problem that stops the plan for an instance and is not a conflict (exit 1). */
 struct nsp_problem {
 	size_t instance;
+	enum nsp_path_cause cause; /* what it does to the probe path */
 	char reason[160];
 };
 

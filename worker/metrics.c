@@ -46,6 +46,7 @@ int nsp_metrics_collect(struct nsp_metrics_data *d, const struct nsp_target_view
 
 				snprintf(mi->name, sizeof(mi->name), "%s", last);
 				mi->path_up = v[i].path_up;
+				mi->cause = v[i].path_cause;
 				mi->repairs = v[i].repairs;
 			}
 		}
@@ -168,6 +169,7 @@ enum fam {
 	F_SUCCESS,
 	F_TARGET_UP,
 	F_PATH_UP,
+	F_PATH_CAUSE,
 	F_REPAIRS,
 	F_SENT_LATE,
 	N_FAMILIES
@@ -195,6 +197,9 @@ static const struct family families[N_FAMILIES] = {
 			 "1 if the target is up (down_after misses, up_after answers), else 0."},
 	[F_PATH_UP] = {"nsping_path_up", "gauge",
 		       "1 if the probe path of the instance works, else 0."},
+	[F_PATH_CAUSE] = {"nsping_path_cause", "gauge",
+			  "Always 1; the label cause says why the instance's path is down "
+			  "(none while it is up)."},
 	[F_REPAIRS] = {"nsping_repairs_total", "counter",
 		       "Repairs of the instance's datapath by nsping run (drift put back)."},
 	[F_SENT_LATE] = {"nsping_probes_sent_late_total", "counter",
@@ -324,10 +329,16 @@ static void instance_family(struct fmt *x, enum fam f)
 	head(&x->b, f);
 	for (size_t i = 0; i < d->n_instances; i++) {
 		const struct nsp_metrics_instance *mi = &d->instances[i];
-		char labels[48];
+		char labels[48], cause[48];
 		uint64_t v = 0;
 		int n = snprintf(labels, sizeof(labels), "nsping_instance=\"%s\"", mi->name);
 
+		if (f == F_PATH_CAUSE) {
+			snprintf(cause, sizeof(cause), "cause=\"%s\"",
+				 nsp_path_cause_name(mi->cause));
+			sample(&x->b, f, "", labels, (size_t)n, cause, 1);
+			continue;
+		}
 		if (f == F_PATH_UP)
 			v = mi->path_up;
 		else if (f == F_REPAIRS)

@@ -36,6 +36,7 @@
 struct nsp_metrics_instance {
 	char name[NSP_NAME_MAX + 1];
 	bool path_up;
+	enum nsp_path_cause cause; /* why the path is down; none while up */
 	uint64_t repairs;
 };
 

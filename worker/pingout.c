@@ -132,17 +132,22 @@ void nsp_out_state(FILE *f, bool json, const char *instance, uint32_t target,
 	nsp_json_end_object(&j);
 }
 
-void nsp_out_path(FILE *f, bool json, const char *instance, bool up, const char *reason)
+void nsp_out_path(FILE *f, bool json, const char *instance, bool up, enum nsp_path_cause cause,
+		  const char *reason)
 {
+	bool named = !up && cause != NSP_CAUSE_NONE;
 	struct nsp_json j;
 
 	if (!json) {
-		fprintf(f, "%s: path %s%s%s\n", instance, up ? "up" : "down", reason ? ": " : "",
-			reason ? reason : "");
+		fprintf(f, "%s: path %s%s%s%s%s%s\n", instance, up ? "up" : "down",
+			named ? " (" : "", named ? nsp_path_cause_name(cause) : "",
+			named ? ")" : "", reason ? ": " : "", reason ? reason : "");
 		return;
 	}
 	json_head(&j, f, "path", instance, NULL);
 	nsp_json_string(&j, "state", up ? "up" : "down");
+	if (named)
+		nsp_json_string(&j, "cause", nsp_path_cause_name(cause));
 	if (reason)
 		nsp_json_string(&j, "reason", reason);
 	nsp_json_end_object(&j);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "pathcause.h"
 #include "pingstat.h"
 
 enum nsp_result {
@@ -48,14 +49,16 @@ struct nsp_target_view {
 	uint32_t target;
 	const struct nsp_target_stats *stats;
 	bool path_up;
-	uint64_t repairs; /* of the instance's datapath, by run's reconciler */
+	uint64_t repairs;		/* of the instance's datapath, by run's reconciler */
+	enum nsp_path_cause path_cause; /* why the path is down; none while up */
 };
 
 void nsp_out_probe(FILE *f, bool json, const struct nsp_probe_event *ev,
 		   const struct nsp_target_stats *stats);
 void nsp_out_state(FILE *f, bool json, const char *instance, uint32_t target,
 		   enum nsp_target_state state);
-void nsp_out_path(FILE *f, bool json, const char *instance, bool up, const char *reason);
+void nsp_out_path(FILE *f, bool json, const char *instance, bool up, enum nsp_path_cause cause,
+		  const char *reason);
 void nsp_out_summary(FILE *f, bool json, const struct nsp_target_view *t);
 
 const char *nsp_result_name(enum nsp_result r);

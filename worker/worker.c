@@ -86,6 +86,7 @@ struct path {
 	uint32_t src;
 	bool up;
 	bool announced; /* the current state was printed */
+	enum nsp_path_cause cause;
 	char reason[192];
 	uint64_t retry_ns;
 	uint64_t backoff_ns;
@@ -104,7 +105,15 @@ struct path {
 	 */
 	uint64_t excuse_from_ns;
 	uint64_t excuse_until_ns;
-	bool broken;	  /* the reconciler cannot repair it now: don't reopen */
+	bool broken; /* the reconciler cannot repair it now: don't reopen */
+	/*
+	 * Open, yet losing every probe (the reconciler saw the uplink refuse
+	 * tx_ping's frames): reported down with this cause, and still probed,
+	 * so that its end shows.
+	 */
+	bool failing;
+	enum nsp_path_cause fail_cause;
+	char fail_reason[192];
 	uint64_t repairs; /* made by the reconciler, for the state file and metrics */
 	char ping_text[NSP_PING_TEXT_MAX]; /* its settings, for the state file */
 };
@@ -231,15 +240,29 @@ static void heap_pop(struct worker *w)
 
 /* ---- output ---- */
 
+/* The path as reported: down when closed, or open and failing. */
+static bool path_works(const struct path *p)
+{
+	return p->up && !p->failing;
+}
+
+static enum nsp_path_cause path_cause(const struct path *p)
+{
+	return !p->up ? p->cause : p->failing ? p->fail_cause : NSP_CAUSE_NONE;
+}
+
+static const char *path_reason(const struct path *p)
+{
+	return !p->up ? p->reason : p->failing ? p->fail_reason : NULL;
+}
+
 static void report_path(struct worker *w, struct path *p)
 {
 	if (p->announced)
 		return;
 	p->announced = true;
-	if (w->o->json)
-		nsp_out_path(w->out, true, p->inst->name, p->up, p->up ? NULL : p->reason);
-	else
-		nsp_out_path(stderr, false, p->inst->name, p->up, p->up ? NULL : p->reason);
+	nsp_out_path(w->o->json ? w->out : stderr, w->o->json, p->inst->name, path_works(p),
+		     path_cause(p), path_reason(p));
 }
 
 static void finish(struct worker *w, struct target *t, struct nsp_probe_event *ev)
@@ -267,7 +290,8 @@ static struct nsp_target_view view_of(const struct target *t)
 	return (struct nsp_target_view){.instance = t->path->inst->name,
 					.target = t->addr,
 					.stats = &t->st,
-					.path_up = t->path->up,
+					.path_up = path_works(t->path),
+					.path_cause = path_cause(t->path),
 					.repairs = t->path->repairs};
 }
 
@@ -292,8 +316,9 @@ static void path_close(struct worker *w, struct path *p)
 	nsp_path_socks_close(&p->socks);
 }
 
-static void __attribute__((format(printf, 4, 5)))
-path_down(struct worker *w, struct path *p, uint64_t now, const char *fmt, ...)
+static void __attribute__((format(printf, 5, 6)))
+path_down(struct worker *w, struct path *p, uint64_t now, enum nsp_path_cause cause,
+	  const char *fmt, ...)
 {
 	char reason[sizeof(p->reason)];
 	va_list ap;
@@ -303,13 +328,14 @@ path_down(struct worker *w, struct path *p, uint64_t now, const char *fmt, ...)
 	va_end(ap);
 	path_close(w, p);
 	/* Logged once per state and reason, however often the retry fails. */
-	if (p->up || strcmp(reason, p->reason))
+	if (p->up || p->cause != cause || strcmp(reason, p->reason))
 		p->announced = false;
 	p->backoff_ns = p->up || !p->backoff_ns ? BACKOFF_FIRST_NS : p->backoff_ns * 2;
 	if (p->backoff_ns > BACKOFF_MAX_NS)
 		p->backoff_ns = BACKOFF_MAX_NS;
 	p->retry_ns = now + p->backoff_ns;
 	p->up = false;
+	p->cause = cause;
 	snprintf(p->reason, sizeof(p->reason), "%s", reason);
 	report_path(w, p);
 }
@@ -372,32 +398,34 @@ static void path_open(struct worker *w, struct path *p, uint32_t first_target, u
 	err = nsp_opener_open(&w->opener, p->inst->netns, ping->port, ping->sport_min,
 			      ping->sport_max, &p->socks, &p->netns_id);
 	if (err == -EPERM) {
-		path_down(w, p, now, "netns %s is not nsping's: the opener refuses it",
-			  p->inst->netns);
+		path_down(w, p, now, NSP_CAUSE_NETNS_NOT_OURS,
+			  "netns %s is not nsping's: the opener refuses it", p->inst->netns);
 		return;
 	}
 	if (err) {
-		path_down(w, p, now, "netns %s: %s", p->inst->netns, strerror(-err));
+		path_down(w, p, now, NSP_CAUSE_NETNS_GONE, "netns %s: %s", p->inst->netns,
+			  strerror(-err));
 		return;
 	}
 	err = source_address(p, first_target, &p->src);
 	if (err) {
-		path_down(w, p, now, "no route to %s in netns %s: %s",
+		path_down(w, p, now, NSP_CAUSE_NO_ROUTE, "no route to %s in netns %s: %s",
 			  nsp_ipv4_format(first_target, ip), p->inst->netns, strerror(-err));
 		return;
 	}
 	if (check_link(p, why, sizeof(why))) {
-		path_down(w, p, now, "%s", why);
+		path_down(w, p, now, NSP_CAUSE_VETH_DOWN, "%s", why);
 		return;
 	}
 	err = watch_path(w, p);
 	if (err) {
-		path_down(w, p, now, "epoll: %s", strerror(-err));
+		path_down(w, p, now, NSP_CAUSE_INTERNAL, "epoll: %s", strerror(-err));
 		return;
 	}
 	if (!p->up)
 		p->announced = false;
 	p->up = true;
+	p->cause = NSP_CAUSE_NONE;
 	p->backoff_ns = 0;
 	report_path(w, p);
 }
@@ -411,16 +439,18 @@ static void path_check(struct worker *w, struct path *p, uint64_t now)
 
 	err = nsp_netns_id(p->inst->netns, &id);
 	if (err) {
-		path_down(w, p, now, "netns %s: %s", p->inst->netns, strerror(-err));
+		path_down(w, p, now, NSP_CAUSE_NETNS_GONE, "netns %s: %s", p->inst->netns,
+			  strerror(-err));
 		return;
 	}
 	if (id != p->netns_id) {
-		path_down(w, p, now, "netns %s was recreated", p->inst->netns);
+		path_down(w, p, now, NSP_CAUSE_NETNS_GONE, "netns %s was recreated",
+			  p->inst->netns);
 		p->retry_ns = now; /* the new one may well work: reopen at once */
 		return;
 	}
 	if (check_link(p, why, sizeof(why)))
-		path_down(w, p, now, "%s", why);
+		path_down(w, p, now, NSP_CAUSE_VETH_DOWN, "%s", why);
 }
 
 /* ---- probes out ---- */
@@ -527,7 +557,7 @@ static void flush_batch(struct worker *w)
 		char ip[NSP_IPV4_STRLEN];
 
 		unsend(w, b, done);
-		path_down(w, p, mono, "sending to %s: %s",
+		path_down(w, p, mono, NSP_CAUSE_SEND_FAILED, "sending to %s: %s",
 			  nsp_ipv4_format(b->dst[done].sin_addr.s_addr, ip), strerror(err));
 	}
 	b->n = 0;
@@ -824,12 +854,13 @@ static void state_write(struct worker *w)
 	for (size_t i = 0; i < w->n_paths; i++) {
 		w->path_states[i] = w->state;
 		w->path_states[i].updated = now;
-		w->path_states[i].path_up = w->paths[i].up;
+		w->path_states[i].path_up = path_works(&w->paths[i]);
+		w->path_states[i].cause = path_cause(&w->paths[i]);
 		w->path_states[i].repairs = w->paths[i].repairs;
 		memcpy(w->path_states[i].ping, w->paths[i].ping_text,
 		       sizeof(w->paths[i].ping_text));
 		snprintf(w->path_states[i].reason, sizeof(w->path_states[i].reason), "%s",
-			 w->paths[i].up ? "" : w->paths[i].reason);
+			 path_reason(&w->paths[i]) ? path_reason(&w->paths[i]) : "");
 	}
 	for (size_t t = 0; t < w->n_targets; t++) {
 		const struct target *tg = &w->targets[t];
@@ -887,7 +918,7 @@ static void state_remove(struct worker *w)
  */
 static void notify(struct worker *w, uint64_t now)
 {
-	char status[160];
+	char status[160], down[80] = "";
 	size_t up = 0, paths_up = 0;
 	uint64_t repairs = 0;
 
@@ -896,12 +927,18 @@ static void notify(struct worker *w, uint64_t now)
 	for (size_t i = 0; i < w->n_targets; i++)
 		up += w->targets[i].st.state == NSP_TARGET_UP;
 	for (size_t i = 0; i < w->n_paths; i++) {
-		paths_up += w->paths[i].up;
-		repairs += w->paths[i].repairs;
+		const struct path *p = &w->paths[i];
+
+		paths_up += path_works(p);
+		repairs += p->repairs;
+		/* the first path down, and why: what systemctl status should say */
+		if (!path_works(p) && !down[0])
+			snprintf(down, sizeof(down), " (%s: %s)", p->inst->name,
+				 nsp_path_cause_name(path_cause(p)));
 	}
 	snprintf(status, sizeof(status),
-		 "STATUS=targets up %zu of %zu; paths up %zu of %zu; repairs %llu", up,
-		 w->n_targets, paths_up, w->n_paths, (unsigned long long)repairs);
+		 "STATUS=targets up %zu of %zu; paths up %zu of %zu%s; repairs %llu", up,
+		 w->n_targets, paths_up, w->n_paths, down, (unsigned long long)repairs);
 	if (strcmp(status, w->notified)) {
 		sd_notify(0, status);
 		snprintf(w->notified, sizeof(w->notified), "%s", status);
@@ -1073,7 +1110,7 @@ static void on_ctl(struct worker *w)
 			p->excuse_until_ns = UINT64_MAX;
 			break;
 		case NSP_CTL_REPAIRED:
-			if (p->excuse_until_ns)
+			if (p->excuse_until_ns && !p->failing)
 				p->excuse_until_ns = m.t_ns + EXCUSE_MARGIN_NS;
 			p->broken = false;
 			if (!p->up)
@@ -1084,7 +1121,29 @@ static void on_ctl(struct worker *w)
 				p->excuse_from_ns = m.t_ns;
 			p->excuse_until_ns = UINT64_MAX;
 			p->broken = true;
-			path_down(w, p, now, "datapath: %s", m.reason);
+			path_down(w, p, now,
+				  m.cause < NSP_CAUSE_COUNT ? (enum nsp_path_cause)m.cause
+							    : NSP_CAUSE_REPAIR_FAILED,
+				  "datapath: %s", m.reason);
+			break;
+		case NSP_CTL_FAILING:
+			if (!p->excuse_until_ns || p->excuse_until_ns != UINT64_MAX)
+				p->excuse_from_ns = m.t_ns;
+			p->excuse_until_ns = UINT64_MAX;
+			p->failing = true;
+			p->fail_cause = m.cause < NSP_CAUSE_COUNT ? (enum nsp_path_cause)m.cause
+								  : NSP_CAUSE_INTERNAL;
+			snprintf(p->fail_reason, sizeof(p->fail_reason), "%s", m.reason);
+			p->announced = false;
+			report_path(w, p);
+			break;
+		case NSP_CTL_FLOWING:
+			if (!p->failing)
+				break;
+			p->failing = false;
+			p->excuse_until_ns = m.t_ns + EXCUSE_MARGIN_NS;
+			p->announced = false;
+			report_path(w, p);
 			break;
 		default:
 			break;

@@ -242,10 +242,11 @@ STATUS_TYPES='
     (if .ours then .counters | keys == $counters and all(.[]; num) else has("counters") | not end) and
     (if .program == "rx_ping" then .uplink_offloads | keys == ["gro", "lro", "tso"] and all(.[]; bool)
      else has("uplink_offloads") | not end);
-  def worker: if .running then (keys - ["path_reason"]) == ["path", "pid", "received", "repairs",
+  def worker: if .running then (keys - ["path_reason", "path_cause"]) == ["path", "pid", "received", "repairs",
       "running", "sent", "since", "targets", "targets_up", "updated"] and (.pid | num) and
       (.since | num) and (.updated | num) and .updated >= .since and (.path | IN("up", "down")) and
       (if has("path_reason") then .path == "down" and (.path_reason | str) else true end) and
+      (if has("path_cause") then .path == "down" and (.path_cause | str) else true end) and
       (.targets | num) and (.targets_up | num) and (.sent | num) and (.received | num) and
       (.repairs | num)
     else . == {"running": false} or (keys == ["error", "running"] and (.error | str)) end;

@@ -26,12 +26,15 @@ dg_lab() {
 # dg_diagnose RC [ARGS]: diagnose as text ($T/diag) and as JSON ($T/diag.json),
 # both expected to exit RC; the JSON validates against its schema.
 dg_diagnose() {
-	local rc=$1
+	local rc=$1 got
 	shift
 	nsp diagnose "$@" >"$T/diag" 2>"$T/diag.err"
-	[ $? -eq "$rc" ] && sed 's/^/  diag| /' "$T/diag" >&2 || fail "diagnose $* exited $?, expected $rc: $(cat "$T/diag" "$T/diag.err")"
+	got=$?
+	sed 's/^/  diag| /' "$T/diag" >&2 # the report, in the test's log
+	[ "$got" -eq "$rc" ] || fail "diagnose $* exited $got, expected $rc: $(cat "$T/diag" "$T/diag.err")"
 	nsp --json diagnose "$@" >"$T/diag.json" 2>"$T/diag.err"
-	[ $? -eq "$rc" ] || fail "diagnose --json $* did not exit $rc: $(cat "$T/diag.json" "$T/diag.err")"
+	got=$?
+	[ "$got" -eq "$rc" ] || fail "diagnose --json $* exited $got, expected $rc: $(cat "$T/diag.json" "$T/diag.err")"
 	/usr/bin/python3 "$ROOT/tests/schema/check_json.py" "$ROOT/schema/diagnose.schema.json" \
 		"$T/diag.json" 2>"$T/schema.err" >/dev/null ||
 		fail "diagnose --json does not validate: $(head -3 "$T/schema.err") $(head -c 600 "$T/diag.json")"
@@ -143,5 +146,18 @@ test_diagnose_netns_netfilter() {
 test_diagnose_gro_off() {
 	dg_lab xdp "offload = { gro = false; };"
 	dg_diagnose 1 --count 3
-	dg_verdict netns_in 'GRO'
+	# the host-side veth refuses rx_ping's frames: the uplink (a veth) counts the drops
+	dg_verdict rx_ping 'kernel dropped [0-9]+ .*offload\.gro'
+}
+
+# The uplink refuses tx_ping's frames (the gateway's end of the uplink veth
+# has neither GRO nor an XDP program): the redirect fails in the kernel, the
+# host-side veth counts it; the verdict names tx_ping, not a silent gateway.
+test_diagnose_uplink_refuses_xdp() {
+	dg_lab
+	ip netns exec "$GW" ethtool -K eth0 gro off >/dev/null || fail "GRO off at the gateway's end"
+	dg_diagnose 1 --count 3
+	dg_verdict tx_ping 'the kernel dropped [0-9]+ of them .*refuses XDP frames'
+	jq -e '.instances[0].hops[] | select(.hop == "tx_ping") | .evidence.redirect_dropped >= 3' \
+		"$T/diag.json" >/dev/null || fail "no redirect_dropped evidence: $(cat "$T/diag.json")"
 }

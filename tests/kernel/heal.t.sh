@@ -92,9 +92,15 @@ test_run_leaves_a_foreign_program() {
 	ip -force -n "$NODE" link set dev eth0 xdp obj "$obj" sec xdp || fail "foreign attach"
 	id=$(pt_xdp_id eth0)
 	pt_wait 60 "run to report the instance blocked" pt_has 1 \
-		'.type == "repair" and .result == "blocked" and (.reason | test("foreign program"))'
-	pt_wait 60 "the worker's path down with the reason" pt_has 1 \
-		'.type == "path" and .state == "down" and (.reason | test("^datapath: .*foreign program"))'
+		'.type == "repair" and .result == "blocked" and .cause == "receive_path_missing" and
+		 (.reason | test("foreign program"))'
+	pt_wait 60 "the worker's path down with the cause and the reason" pt_has 1 \
+		'.type == "path" and .state == "down" and .cause == "receive_path_missing" and
+		 (.reason | test("^datapath: .*foreign program"))'
+	# status exits 3 (the conflict), and its worker names the cause
+	pt_wait 30 "status to name the cause" eval \
+		"nsp --json status >'$T/status.json' 2>/dev/null; jq -e '.instances[0].worker |
+		 .path == \"down\" and .path_cause == \"receive_path_missing\"' '$T/status.json' >/dev/null"
 	sleep 1 # the notifications of the attach have been read: nothing may overwrite it
 	[ "$(pt_xdp_id eth0)" = "$id" ] || fail "the foreign program $id was replaced by $(pt_xdp_id eth0)"
 	ip -n "$NODE" link set dev eth0 xdp off || fail "foreign detach"
@@ -262,8 +268,9 @@ test_run_repairs_a_recreated_uplink() {
 	hl_run
 	old=$(ifindex_of "$NODE" eth0)
 	ip -n "$NODE" link del eth0 || fail "uplink del"
-	pt_wait 60 "the path down with the reason" pt_has 1 \
-		'.type == "path" and .state == "down" and (.reason | test("uplink eth0"))'
+	pt_wait 60 "the path down with the cause and the reason" pt_has 1 \
+		'.type == "path" and .state == "down" and (.cause | IN("uplink_missing", "uplink_down")) and
+		 (.reason | test("uplink eth0"))'
 	ip -n "$NODE" link add eth0 address "$NODE_MAC" type veth peer name eth0 address "$GW_MAC" \
 		netns "$GW" || fail "uplink add"
 	ip -n "$NODE" addr add 10.99.0.2/24 dev eth0 && ip -n "$GW" addr add 10.99.0.1/24 dev eth0 &&
@@ -276,4 +283,46 @@ test_run_repairs_a_recreated_uplink() {
 	expect_rc 0 nsp plan --detailed-exitcode
 	pt_stop TERM
 	hl_no_down
+}
+
+# An uplink that refuses tx_ping's frames (here the gateway's end of the
+# uplink veth loses its NAPI: GRO off, no XDP program) sends no notification;
+# run's transmit watch sees every redirected probe dropped. The path is down
+# with the cause uplink_tx_errors in the worker's lines, status, the metrics
+# and run's own line; no target goes down, no probe counts as a timeout; once
+# the uplink takes the frames again, the path is up and probes are answered.
+test_run_names_uplink_tx_errors() {
+	local prom=$T/nsping.prom
+	lab_up drop
+	pt_conf "interval_ms = 50; timeout_ms = 1000;"
+	lab_listen
+	pt_worker --json run --prom-file "$prom"
+	pt_wait 60 "a first answer" pt_has 1 '.type == "probe" and .result == "answered"'
+	ip netns exec "$GW" ethtool -K eth0 gro off >/dev/null || fail "GRO off at the gateway's end"
+	pt_wait 60 "run to say the transmit path fails" pt_has 1 \
+		'.type == "repair" and .result == "failing" and .cause == "uplink_tx_errors" and
+		 (.reason | test("uplink eth0 lost every probe"))'
+	pt_wait 60 "the path down with its cause" pt_has 1 \
+		'.type == "path" and .state == "down" and .cause == "uplink_tx_errors"'
+	pt_wait 30 "status to name the cause" pt_status_worker \
+		'.path == "down" and .path_cause == "uplink_tx_errors"'
+	nsp status >"$T/status.txt" 2>&1
+	grep -q "path down (uplink_tx_errors: uplink eth0 lost" "$T/status.txt" ||
+		pt_failv "status text without the cause" "$(cat "$T/status.txt")"
+	pt_wait 30 "the metrics to name the cause" grep -qx \
+		"nsping_path_cause{nsping_instance=\"$INST\",cause=\"uplink_tx_errors\"} 1" "$prom"
+	grep -qx "nsping_path_up{nsping_instance=\"$INST\"} 0" "$prom" ||
+		pt_failv "nsping_path_up is not 0" "$(grep path "$prom")"
+	ip netns exec "$GW" ethtool -K eth0 gro on >/dev/null || fail "GRO on at the gateway's end"
+	pt_wait 60 "run to say the probes flow again" pt_has 1 \
+		'.type == "repair" and .result == "flowing" and .cause == "uplink_tx_errors"'
+	pt_wait 60 "the path up again" pt_has 2 '.type == "path" and .state == "up"'
+	pt_wait 60 "answers again" pt_answered_after "$(pt_last_line '.type == "repair" and .result == "flowing"')"
+	pt_wait 30 "the metrics to say none" grep -qx \
+		"nsping_path_cause{nsping_instance=\"$INST\",cause=\"none\"} 1" "$prom"
+	pt_stop TERM
+	[ "$RC" = 0 ] || pt_fail "run exited $RC"
+	hl_no_down
+	jq -se '[.[] | select(.type == "summary")] | length == 1 and .[0].timeouts == 0' "$OUT" >/dev/null ||
+		pt_failv "probes lost on the uplink counted as timeouts" "$(grep summary "$OUT")"
 }

@@ -4,7 +4,8 @@
 # The systemd notify protocol of `run` (nsping.service is Type=notify), without
 # systemd: the test listens on the NOTIFY_SOCKET it gives nsping. READY=1 once
 # apply has verified and the worker runs, STATUS= with targets up of total,
-# WATCHDOG=1 from the worker's loop at half WATCHDOG_USEC, RELOADING=1 then
+# a path down named with its cause, WATCHDOG=1 from the worker's loop at half
+# WATCHDOG_USEC, RELOADING=1 then
 # READY=1 around a reload, STOPPING=1 on SIGTERM.
 
 # nt_listen: a datagram socket at $T/notify; every message, one line each, in $T/notify.log
@@ -38,6 +39,14 @@ test_run_notifies_systemd() {
 	netns_exists "$PINGNS" || fail "READY=1 before the netns existed"
 	wait_for 60 "a STATUS with the target up" nt_has 1 '^STATUS=targets up 1 of 1; paths up 1 of 1; repairs 0$'
 	wait_for 60 "watchdog keep-alives" nt_has 6 '^WATCHDOG=1$'
+	# a path down says which and why: a foreign program takes rx_ping's place
+	ip -force -n "$NODE" link set dev eth0 xdp obj "$ROOT/build/bpf/xdp_pass.bpf.o" sec xdp ||
+		fail "foreign attach"
+	wait_for 60 "a STATUS naming the path down and its cause" nt_has 1 \
+		"^STATUS=targets up [01] of 1; paths up 0 of 1 ($INST: receive_path_missing); repairs 0\$"
+	ip -n "$NODE" link set dev eth0 xdp off || fail "foreign detach"
+	wait_for 60 "a STATUS with the path up again" nt_has 1 \
+		'^STATUS=targets up 1 of 1; paths up 1 of 1; repairs 1$'
 	conf_edit 's/interval_ms = 100;/interval_ms = 50;/'
 	ready=$(nt_count '^READY=1$')
 	kill -HUP "$WORKER"

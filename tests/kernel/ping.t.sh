@@ -298,16 +298,20 @@ test_ping_hysteresis_checker() {
 	[ -n "$(pt_check_hysteresis "$f" 3 1)" ] || fail "a late up was accepted"
 }
 
-# pt_path_cycle BREAK REASON: with the worker running and answered, BREAK the
-# path; require a path down line whose reason matches the regex REASON (a first
-# one may name the failed send; a retry names the cause) while the worker keeps
+# pt_path_cycle BREAK REASON [CAUSE]: with the worker running and answered, BREAK
+# the path; require a path down line whose reason matches the regex REASON (a
+# first one may name the failed send; a retry names the cause), and whose cause
+# is CAUSE when given (every down line names one), while the worker keeps
 # running; repair with apply; require a path up line and answered probes after it.
 pt_path_cycle() {
 	local down up
 	pt_wait 30 "a first answer" pt_has 1 '.type == "probe" and .result == "answered"'
 	eval "$1" || fail "could not break the path: $1"
-	pt_wait 60 "a path down line matching /$2/" \
-		pt_has 1 ".type == \"path\" and .state == \"down\" and (.reason | test(\"$2\"))"
+	pt_wait 60 "a path down line matching /$2/${3:+ with cause $3}" \
+		pt_has 1 ".type == \"path\" and .state == \"down\" and (.reason | test(\"$2\")) and
+			  (\"${3:-}\" == \"\" or .cause == \"${3:-}\")"
+	[ "$(pt_count '.type == "path" and .state == "down" and (.cause | type) != "string"')" = 0 ] ||
+		pt_failv "a path down line without a cause" "$(grep '"path"' "$OUT")"
 	down=$(pt_last_line '.type == "path" and .state == "down"')
 	[ "$(pt_count '.type == "path" and .state == "up"')" -eq 1 ] ||
 		pt_fail "path up while broken"
@@ -338,7 +342,7 @@ test_ping_netns_deleted() {
 	expect_rc 0 nsp apply
 	pt_worker --json ping
 	pt_path_cycle 'old=$(netns_inode); ip netns del "$PINGNS"' \
-		"^netns $PINGNS: No such file or directory$"
+		"^netns $PINGNS: No such file or directory$" netns_gone
 	[ "$(netns_inode)" != "$old" ] || fail "apply did not make a new netns"
 	[ "$(jq -r 'select(.type == "path" and .state == "down") | .reason' "$OUT" | head -1)" = \
 		"netns $PINGNS: No such file or directory" ] ||
@@ -398,7 +402,8 @@ test_ping_veth_no_carrier() {
 	lab_listen
 	expect_rc 0 nsp apply
 	pt_worker --json ping
-	pt_path_cycle 'ip -n "$NODE" link set "$HOSTVETH" down' "^$PEER is up but has no carrier$"
+	pt_path_cycle 'ip -n "$NODE" link set "$HOSTVETH" down' "^$PEER is up but has no carrier$" \
+		veth_down
 }
 
 # The worker runs with no capability and no_new_privs; its opener child keeps

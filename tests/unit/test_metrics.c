@@ -94,9 +94,12 @@ static void fixtures_init(void)
 /* Two instances: gw1 with two targets, gw2 (path down, 7 repairs) with one. */
 static void views(struct nsp_target_view v[3])
 {
-	v[0] = (struct nsp_target_view){"gw1", inet_addr("10.99.0.1"), &fx[S_MIX], true, 0};
-	v[1] = (struct nsp_target_view){"gw1", inet_addr("10.99.0.3"), &fx[S_MISSES], true, 0};
-	v[2] = (struct nsp_target_view){"gw2", inet_addr("10.98.0.1"), &fx[S_ONE], false, 7};
+	v[0] = (struct nsp_target_view){"gw1", inet_addr("10.99.0.1"), &fx[S_MIX], true,
+					0,     NSP_CAUSE_NONE};
+	v[1] = (struct nsp_target_view){"gw1", inet_addr("10.99.0.3"), &fx[S_MISSES], true,
+					0,     NSP_CAUSE_NONE};
+	v[2] = (struct nsp_target_view){"gw2", inet_addr("10.98.0.1"),	      &fx[S_ONE], false,
+					7,     NSP_CAUSE_RECEIVE_PATH_MISSING};
 }
 
 /* The text of n views, NUL-terminated. Not inlined: GCC 12 then takes it for a dangling local. */
@@ -187,6 +190,11 @@ static const char golden[] =
 	FAMILY("nsping_path_up", "gauge", "1 if the probe path of the instance works, else 0.")
 	S("nsping_path_up", "nsping_instance=\"gw1\"", "1")
 	S("nsping_path_up", "nsping_instance=\"gw2\"", "0")
+	FAMILY("nsping_path_cause", "gauge",
+	       "Always 1; the label cause says why the instance's path is down (none while it is "
+	       "up).")
+	S("nsping_path_cause", "nsping_instance=\"gw1\",cause=\"none\"", "1")
+	S("nsping_path_cause", "nsping_instance=\"gw2\",cause=\"receive_path_missing\"", "1")
 	FAMILY("nsping_repairs_total", "counter",
 	       "Repairs of the instance's datapath by nsping run (drift put back).")
 	S("nsping_repairs_total", "nsping_instance=\"gw1\"", "0")
@@ -364,16 +372,16 @@ static void test_golden(void **state)
 	assert_text("the exposition", out, golden);
 	e = check_exposition("three targets", out);
 	/* build_info; 3 targets x (sent, 5 results, late, dup, path_down, 22 rtt, success, up);
-	   2 instances x 3 */
-	assert_int_equal(e.samples, 1 + 3 * (1 + 5 + 3 + 22 + 2) + 2 * 3);
-	assert_int_equal(e.families, 12);
+	   2 instances x 4 */
+	assert_int_equal(e.samples, 1 + 3 * (1 + 5 + 3 + 22 + 2) + 2 * 4);
+	assert_int_equal(e.families, 13);
 	free(out);
 
 	/* No targets at all: every family's HELP and TYPE, build_info, still valid. */
 	out = exposition(v, 0);
 	e = check_exposition("no targets", out);
 	assert_int_equal(e.samples, 1);
-	assert_int_equal(e.families, 12);
+	assert_int_equal(e.families, 13);
 	free(out);
 }
 
@@ -460,7 +468,8 @@ static void test_histogram(void **state)
 	for (size_t c = 0; c < ARRAY_SIZE(hist_cases); c++) {
 		const struct hist_case *hc = &hist_cases[c];
 		struct nsp_target_stats s = {0};
-		struct nsp_target_view v = {"gw1", inet_addr("10.99.0.1"), &s, true, 0};
+		struct nsp_target_view v = {"gw1", inet_addr("10.99.0.1"), &s, true,
+					    0,	   NSP_CAUSE_NONE};
 		char *out, line[160];
 
 		for (size_t i = 0; i < hc->n; i++) {
@@ -505,7 +514,7 @@ static void test_big_counters(void **state)
 		"nsping_rtt_seconds_sum{" L1 "} 123456789012.345678\n",
 		"nsping_probes_sent_late_total{nsping_instance=\"gw1\"} 9007199254740993\n",
 	};
-	struct nsp_target_view v = {"gw1", inet_addr("10.99.0.1"), NULL, true, 0};
+	struct nsp_target_view v = {"gw1", inet_addr("10.99.0.1"), NULL, true, 0, NSP_CAUSE_NONE};
 	char *out;
 
 	(void)state;
@@ -628,7 +637,8 @@ static int print_expositions(void)
 	fixtures_init();
 	views(v);
 	for (size_t i = 0; i <= ARRAY_SIZE(counts); i++) {
-		struct nsp_target_view big = {"gw1", inet_addr("10.99.0.1"), &fx[S_BIG], true, 0};
+		struct nsp_target_view big = {"gw1", inet_addr("10.99.0.1"), &fx[S_BIG], true,
+					      0,     NSP_CAUSE_NONE};
 		char *text;
 		size_t len;
 

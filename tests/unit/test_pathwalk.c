@@ -190,6 +190,17 @@ static void test_tx_ping_detached_or_failing(void **state)
 	}
 }
 
+/* The redirect itself failed: the host-side veth counts what tx_ping could not send. */
+static void test_tx_redirect_dropped(void **state)
+{
+	struct nsp_walk_input in = unanswered(healthy());
+
+	(void)state;
+	in.host.xdp_drop_known = true;
+	in.host.xdp_drop_delta = PROBES;
+	assert_verdict(&in, NSP_HOP_TX_PING, "the kernel dropped 5 of them");
+}
+
 static void test_uplink_loses_frames(void **state)
 {
 	struct nsp_walk_input in = unanswered(healthy());
@@ -265,6 +276,21 @@ static void test_rx_ping_missing_or_foreign(void **state)
 		       "not ours holds eth0's XDP hook (id 77, \"xdp_pass\")");
 }
 
+/* rx_ping at XDP redirected, and the host-side veth would not take the frames. */
+static void test_rx_redirect_dropped(void **state)
+{
+	struct nsp_walk_input in = unanswered(healthy());
+
+	(void)state;
+	in.snmp_delta = (struct nsp_snmp){0};
+	in.uplink.xdp_drop_known = true;
+	in.uplink.xdp_drop_delta = PROBES;
+	assert_verdict(&in, NSP_HOP_RX_PING, "nsping-h refuses XDP frames");
+	/* at tc, the uplink's XDP statistics are not rx_ping's */
+	in.rx.attach = NSP_ATTACH_TC;
+	assert_verdict(&in, NSP_HOP_NETNS_IN, "(offload.gro)");
+}
+
 static void test_gro_off_loses_redirects(void **state)
 {
 	struct nsp_walk_input in = unanswered(healthy());
@@ -331,11 +357,13 @@ int main(void)
 		cmocka_unit_test(test_send_errors),
 		cmocka_unit_test(test_peer_down),
 		cmocka_unit_test(test_tx_ping_detached_or_failing),
+		cmocka_unit_test(test_tx_redirect_dropped),
 		cmocka_unit_test(test_uplink_loses_frames),
 		cmocka_unit_test(test_gateway_silent),
 		cmocka_unit_test(test_some_replies_lost_beyond_the_node),
 		cmocka_unit_test(test_wrong_mac),
 		cmocka_unit_test(test_rx_ping_missing_or_foreign),
+		cmocka_unit_test(test_rx_redirect_dropped),
 		cmocka_unit_test(test_gro_off_loses_redirects),
 		cmocka_unit_test(test_bad_checksums),
 		cmocka_unit_test(test_netfilter_in_the_netns),

@@ -361,6 +361,7 @@ struct out_case {
 	enum nsp_target_state state; /* K_STATE */
 	bool up;		     /* K_PATH: the path; K_SUMMARY: path_up */
 	const char *reason;	     /* K_PATH */
+	enum nsp_path_cause cause;   /* K_PATH */
 	const char *text;
 	const char *json;
 };
@@ -440,6 +441,18 @@ static const struct out_case out_cases[] = {
 		 "\"reason\":\"netns \\\"ns-ping\\\": No such file\\tor directory\"}\n"},
 	{"path down without a reason", .kind = K_PATH, .up = false, .text = "gwping: path down\n",
 	 .json = "{\"type\":\"path\",\"instance\":\"gwping\",\"state\":\"down\"}\n"},
+	{"path down with its cause", .kind = K_PATH, .up = false,
+	 .cause = NSP_CAUSE_RECEIVE_PATH_MISSING,
+	 .reason = "datapath: foreign program id 7 \"xdp_pass\" (native) is attached to eth0",
+	 .text = "gwping: path down (receive_path_missing): datapath: foreign program id 7 "
+		 "\"xdp_pass\" (native) is attached to eth0\n",
+	 .json = "{\"type\":\"path\",\"instance\":\"gwping\",\"state\":\"down\","
+		 "\"cause\":\"receive_path_missing\",\"reason\":\"datapath: foreign program id 7 "
+		 "\\\"xdp_pass\\\" (native) is attached to eth0\"}\n"},
+	/* a cause left over from before is not said of a path that is up */
+	{"path up says no cause", .kind = K_PATH, .up = true, .cause = NSP_CAUSE_NETNS_GONE,
+	 .text = "gwping: path up\n",
+	 .json = "{\"type\":\"path\",\"instance\":\"gwping\",\"state\":\"up\"}\n"},
 
 	{"summary answered", .kind = K_SUMMARY, .target = "10.99.0.1", .stats = S_MIX, .up = true,
 	 .text = "gwping 10.99.0.1 : xmt/rcv/%loss = 4/3/25%, min/avg/max/mdev = "
@@ -495,7 +508,7 @@ static char *emit(const struct out_case *c, bool json)
 		nsp_out_state(f, json, "gwping", ip4(c->target), c->state);
 		break;
 	case K_PATH:
-		nsp_out_path(f, json, "gwping", c->up, c->reason);
+		nsp_out_path(f, json, "gwping", c->up, c->cause, c->reason);
 		break;
 	case K_SUMMARY:
 		view = (struct nsp_target_view){.instance = "gwping",

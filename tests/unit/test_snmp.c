@@ -96,14 +96,19 @@ static void test_xdp_loss_names(void **state)
 {
 	static const char *const losses[] = {
 		"tx_queue_0_xdp_xmit_errors", /* veth */
-		"rx_queue_0_xdp_tx_errors",   /* veth */
-		"rx_queue_0_xdp_drops",	      /* veth */
 		"tx_queue_3_xdp_tx_drops",    /* virtio_net */
 		"tx_xdp_err",		      /* mlx5 */
 	};
 	static const char *const others[] = {
-		"rx_queue_0_xdp_packets",  "tx_queue_0_xdp_xmit", "rx_queue_0_drops",
-		"rx_queue_0_xdp_redirect", "tx_errors",		  "peer_ifindex",
+		"rx_queue_0_xdp_packets",
+		"tx_queue_0_xdp_xmit",
+		"rx_queue_0_drops",
+		"rx_queue_0_xdp_redirect",
+		"tx_errors",
+		"peer_ifindex",
+		/* receive side: XDP_TX failures, XDP_DROP verdicts */
+		"rx_queue_0_xdp_tx_errors",
+		"rx_queue_0_xdp_drops",
 	};
 
 	(void)state;
@@ -115,6 +120,17 @@ static void test_xdp_loss_names(void **state)
 			fail_msg("%s is not an XDP loss", others[i]);
 }
 
+static void test_veth_xdp_drop_names(void **state)
+{
+	(void)state;
+	assert_true(nsp_ethstat_is_veth_xdp_drop("rx_queue_0_drops"));
+	assert_true(nsp_ethstat_is_veth_xdp_drop("rx_queue_15_drops"));
+	assert_false(nsp_ethstat_is_veth_xdp_drop("rx_queue_0_xdp_drops")); /* XDP_DROP verdicts */
+	assert_false(nsp_ethstat_is_veth_xdp_drop("rx_queue_0_drops_total"));
+	assert_false(nsp_ethstat_is_veth_xdp_drop("tx_queue_0_drops"));
+	assert_false(nsp_ethstat_is_veth_xdp_drop("rx_queue__drops"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -123,6 +139,7 @@ int main(void)
 		cmocka_unit_test(test_no_ip_pair_is_refused),
 		cmocka_unit_test(test_read_own_netns),
 		cmocka_unit_test(test_xdp_loss_names),
+		cmocka_unit_test(test_veth_xdp_drop_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

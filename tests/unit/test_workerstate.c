@@ -90,6 +90,7 @@ static void test_round_trip(void **state)
 		assert_true(out.timeouts == in.timeouts && out.late == in.late &&
 			    out.duplicate == in.duplicate && out.stray == in.stray);
 		assert_string_equal(out.reason, in.reason);
+		assert_int_equal(out.cause, NSP_CAUSE_NONE);
 		assert_string_equal(out.ping, in.ping);
 		assert_int_equal(out.reloader, in.reloader);
 	}
@@ -117,8 +118,38 @@ static void test_reason_and_older_files(void **state)
 	snprintf(old, sizeof(old), "%.*s", (int)(strstr(sample_text, "timeouts") - sample_text),
 		 sample_text);
 	assert_int_equal(nsp_workerstate_parse(old, &out), 0);
-	assert_true(out.repairs == 3 && out.timeouts == 0 && out.late == 0 &&
-		    out.duplicate == 0 && out.stray == 0);
+	assert_true(out.repairs == 3 && out.timeouts == 0 && out.late == 0 && out.duplicate == 0 &&
+		    out.stray == 0);
+}
+
+/* A down path's cause is a name; an up path has none, whatever the struct held. */
+static void test_cause(void **state)
+{
+	struct nsp_workerstate in = sample, out;
+	char buf[1024];
+
+	(void)state;
+	in.path_up = false;
+	in.cause = NSP_CAUSE_RECEIVE_PATH_MISSING;
+	snprintf(in.reason, sizeof(in.reason), "datapath: foreign program id 7 on eth0");
+	assert_true(nsp_workerstate_format(buf, sizeof(buf), &in) > 0);
+	assert_non_null(strstr(buf, "\ncause receive_path_missing\n"));
+	assert_int_equal(nsp_workerstate_parse(buf, &out), 0);
+	assert_int_equal(out.cause, NSP_CAUSE_RECEIVE_PATH_MISSING);
+	for (unsigned int c = 0; c < NSP_CAUSE_COUNT; c++) {
+		enum nsp_path_cause back;
+
+		assert_true(nsp_path_cause_parse(nsp_path_cause_name(c), &back));
+		assert_int_equal(back, c);
+	}
+	in.path_up = true;
+	assert_true(nsp_workerstate_format(buf, sizeof(buf), &in) > 0);
+	assert_null(strstr(buf, "cause"));
+	/* a cause that is none of the names is damage */
+	in.path_up = false;
+	assert_true(nsp_workerstate_format(buf, sizeof(buf), &in) > 0);
+	memcpy(strstr(buf, "receive_path_missing"), "receive_path_mossing", 20);
+	assert_int_equal(nsp_workerstate_parse(buf, &out), -EINVAL);
 }
 
 /* One line of the sample replaced (or removed, with "") must be refused. */
@@ -254,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_format_golden),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_reason_and_older_files),
+		cmocka_unit_test(test_cause),
 		cmocka_unit_test(test_damaged_files_are_refused),
 		cmocka_unit_test(test_write_read_remove),
 		cmocka_unit_test(test_start_ticks_of_a_missing_process),
