@@ -203,7 +203,7 @@ static void check_sports(struct lint_ctx *c)
 	const struct nsp_obs_ports *p = c->facts ? &c->facts->host_ports : NULL;
 	const struct nsp_ping *ping = &c->w->ping;
 	char fix[NSP_WARNING_FIX_MAX];
-	unsigned int first, count;
+	unsigned int first, last, count;
 	struct nsp_warning *w;
 
 	if (!p || !p->known || !address_shared(c))
@@ -211,17 +211,25 @@ static void check_sports(struct lint_ctx *c)
 	count = ephemeral_overlap(p, ping->sport_min, ping->sport_max, &first);
 	if (!count)
 		return;
+	/* the last of them: reserving first..last frees the whole overlap */
+	last = ping->sport_max < p->local.max ? ping->sport_max : p->local.max;
 	if (p->local.max < 65535)
 		snprintf(fix, sizeof(fix),
-			 "set ping.sport_min = %u (above net.ipv4.ip_local_port_range %u %u), "
-			 "or list %u-%u in net.ipv4.ip_local_reserved_ports",
-			 p->local.max + 1U, p->local.min, p->local.max, ping->sport_min,
-			 ping->sport_max);
+			 "move ping.sport_min..sport_max above the node's range (e.g. sport_min = "
+			 "%u, sport_max = 65535), or reserve the ports: "
+			 "net.ipv4.ip_local_reserved_ports = %u-%u",
+			 p->local.max + 1U, first, last);
+	else if (p->local.min > 1024)
+		snprintf(fix, sizeof(fix),
+			 "move ping.sport_min..sport_max below the node's range (e.g. sport_min = "
+			 "1024, sport_max = %u), or reserve the ports: "
+			 "net.ipv4.ip_local_reserved_ports = %u-%u",
+			 p->local.min - 1U, first, last);
 	else
 		snprintf(fix, sizeof(fix),
-			 "narrow net.ipv4.ip_local_port_range below %u, or list %u-%u in "
-			 "net.ipv4.ip_local_reserved_ports",
-			 ping->sport_min, ping->sport_min, ping->sport_max);
+			 "narrow net.ipv4.ip_local_port_range, or reserve the ports: "
+			 "net.ipv4.ip_local_reserved_ports = %u-%u",
+			 first, last);
 	w = add(c, NSP_WARN_SPORT_IN_EPHEMERAL_RANGE, c->w->sport_line, fix,
 		"instances[%zu].ping.sport_min", c->i);
 	if (w)
