@@ -222,14 +222,40 @@ static void print_refusal(const struct nsp_config *cfg, const struct nsp_plan *p
 	fprintf(stderr, "nsping: %s refused: nothing was changed\n", verb);
 }
 
+/*
+ * The file alone: what the plan-time checks can tell without the kernel (an
+ * address off the gateway's subnet, offloads under an explicit native mode).
+ */
 int nsp_cmd_validate(const struct nsp_options *o, const struct nsp_config *cfg)
 {
-	if (o->json)
-		printf("{\"valid\":true,\"instances\":%zu}\n", cfg->n_instances);
-	else if (o->verbosity != NSP_QUIET)
-		printf("%s: valid, %zu instance%s\n", cfg->path, cfg->n_instances,
+	struct nsp_warnings w;
+	int code = NSP_EXIT_OK;
+	struct nsp_json j;
+
+	if (nsp_lint(cfg, NULL, NULL, &w) < 0) {
+		fprintf(stderr, "nsping: plan-time checks: %s\n", strerror(ENOMEM));
+		return NSP_EXIT_FAILURE;
+	}
+	print_warnings(cfg, &w);
+	if (fatal_warnings(o, &w, "validate"))
+		code = NSP_EXIT_CONFIG;
+	if (o->json) {
+		nsp_json_init(&j, stdout);
+		nsp_json_begin_object(&j, NULL);
+		nsp_json_bool(&j, "valid", code == NSP_EXIT_OK);
+		nsp_json_uint(&j, "instances", cfg->n_instances);
+		nsp_render_warnings_json(&j, cfg, &w);
+		nsp_json_end_object(&j);
+	} else if (o->verbosity != NSP_QUIET) {
+		printf("%s: %s, %zu instance%s", cfg->path,
+		       code == NSP_EXIT_OK ? "valid" : "refused", cfg->n_instances,
 		       cfg->n_instances == 1 ? "" : "s");
-	return NSP_EXIT_OK;
+		if (w.n)
+			printf(", %zu warning%s", w.n, w.n == 1 ? "" : "s");
+		putchar('\n');
+	}
+	nsp_warnings_free(&w);
+	return code;
 }
 
 int nsp_cmd_plan(const struct nsp_options *o, const struct nsp_config *cfg)

@@ -141,7 +141,11 @@ static void check_gateway(struct lint_ctx *c)
 	uint32_t addr, mask;
 	uint8_t prefix;
 
-	if (!address_of(c, &addr, &prefix))
+	/*
+	 * A /32 has no subnet: its gateway is reached onlink by design (the
+	 * addressing some clouds hand out), which is no mistake to warn about.
+	 */
+	if (!address_of(c, &addr, &prefix) || prefix == 32)
 		return;
 	mask = mask_of(prefix);
 	if ((addr & mask) == (c->w->gateway_ip & mask))

@@ -37,7 +37,8 @@ struct command {
 	"  --prom-listen [ADDR:]PORT  /metrics over HTTP (ADDR 127.0.0.1)\n"
 
 static const struct command commands[] = {
-	{"validate", nsp_cmd_validate, false, "check the file only; touches no kernel state", ""},
+	{"validate", nsp_cmd_validate, false, "check the file only; touches no kernel state",
+	 "  --fatal-warnings       exit 65 when a check of the file alone warns\n"},
 	{"plan", nsp_cmd_plan, true, "show what apply would change; changes nothing",
 	 "  --detailed-exitcode    exit 2 when there are changes\n"
 	 "  --no-prune             leave the orphans of the file's scope\n"
@@ -95,7 +96,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "  %-10s %s\n", "help", "this summary, or a command's: help COMMAND");
-	fputs("\nplan: [--detailed-exitcode] [--no-prune] [--destroy [--all]] [--fatal-warnings]\n"
+	fputs("\nvalidate: [--fatal-warnings]\n"
+	      "plan: [--detailed-exitcode] [--no-prune] [--destroy [--all]] [--fatal-warnings]\n"
 	      "apply: [--no-prune] [--fatal-warnings]    destroy: [--all]    status: [--health]\n"
 	      "ping, run: [--count N] [--max-rate N] [--prom-file FILE] [--prom-listen "
 	      "[ADDR:]PORT]\n"
@@ -245,7 +247,8 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 			o->no_prune = true;
 		} else if (c == 'A' && (is_plan || is_destroy)) {
 			o->all = true;
-		} else if (c == 'F' && (is_plan || !strcmp(cmd->name, "apply"))) {
+		} else if (c == 'F' && (is_plan || !strcmp(cmd->name, "apply") ||
+					!strcmp(cmd->name, "validate"))) {
 			o->fatal_warnings = true;
 		} else if (c == 'H' && !strcmp(cmd->name, "status")) {
 			o->health = true;

@@ -91,7 +91,8 @@ test_warning_mac_differs_from_uplink() {
 }
 
 # (b) an address outside the gateway's subnet: the route is onlink. The
-# node's own address with inherit and a wide enough prefix are fine.
+# node's own address with inherit and a wide enough prefix are fine, and so is
+# a /32, whose gateway is onlink by design.
 test_warning_gateway_off_subnet() {
 	lab_up
 	I_ADDR[1]=10.98.0.2/24
@@ -105,6 +106,9 @@ test_warning_gateway_off_subnet() {
 	write_conf 1
 	wn_expect
 	I_ADDR[1]=10.99.0.2/32
+	write_conf 1
+	wn_expect
+	I_ADDR[1]=10.99.0.2/31
 	write_conf 1
 	wn_expect gateway_off_subnet
 	I_ADDR[1]=inherit
@@ -258,4 +262,33 @@ test_fatal_warnings_refuse_before_any_change() {
 	[ "$RC" -eq 0 ] || fail "plan --fatal-warnings --detailed-exitcode exits $RC, expected 0"
 	# an option of plan and apply only
 	expect_rc 64 nsp status --fatal-warnings
+}
+
+# validate: the checks that the file alone decides (an own address off the
+# gateway's subnet, offloads under an explicit native mode), on stderr and in
+# its JSON; none that needs the kernel (a MAC against the uplink's, "auto");
+# --fatal-warnings exits 65 with "valid":false.
+test_validate_warns_from_the_file_alone() {
+	lab_up
+	I_ADDR[1]=10.98.0.2/24
+	I_KEYS[1]="offload = { tx_checksum = true; gro = false; };
+	  xdp = ( { program = \"tx_ping\"; interface = \"$HOSTVETH\"; mode = \"native\"; },
+	          { program = \"rx_ping\"; interface = \"eth0\"; mode = \"auto\"; } );"
+	write_conf 1 02:00:00:00:00:42
+	expect_rc 0 nsp --json validate
+	jq -e '.valid == true and .instances == 1 and
+		(.warnings | map(.code)) == ["gateway_off_subnet", "tx_checksum_on"]' "$T/out" >/dev/null ||
+		fail "validate --json: $(cat "$T/out")"
+	[ "$(grep -c '^nsping: warning: ' "$T/err")" = 2 ] || fail "validate: stderr $(cat "$T/err")"
+	expect_rc 0 nsp validate
+	grep -q ': valid, 1 instance, 2 warnings$' "$T/out" || fail "validate: $(cat "$T/out")"
+	expect_rc 65 nsp --json validate --fatal-warnings
+	jq -e '.valid == false and (.warnings | length) == 2' "$T/out" >/dev/null ||
+		fail "validate --fatal-warnings --json: $(cat "$T/out")"
+	grep -q 'fatal with --fatal-warnings' "$T/err" || fail "validate --fatal-warnings: $(cat "$T/err")"
+	I_ADDR[1]=
+	I_KEYS[1]=
+	write_conf 1 02:00:00:00:00:42
+	expect_rc 0 nsp --json validate --fatal-warnings
+	jq -e '.valid == true and .warnings == []' "$T/out" >/dev/null || fail "validate --json: $(cat "$T/out")"
 }

@@ -166,6 +166,16 @@ static void address_host_prefix(struct state *s)
 {
 	s->w.prefix = 32;
 }
+static void address_p2p_prefix(struct state *s)
+{
+	s->w.address = ip("10.99.0.2");
+	s->w.prefix = 31;
+}
+static void inherit_uplink_host_prefix(struct state *s)
+{
+	s->w.address_inherit = true;
+	s->o.uplink_prefix = 32;
+}
 static void inherit_uplink_elsewhere(struct state *s)
 {
 	s->w.address_inherit = true;
@@ -369,8 +379,9 @@ static const struct lint_case cases[] = {
 	 "instances[0].gateway.ip",
 	 9},
 	{.name = "a prefix wide enough", .change = address_wide_prefix},
-	{.name = "a /32",
-	 .change = address_host_prefix,
+	{.name = "a /32: onlink by design", .change = address_host_prefix},
+	{.name = "a /31",
+	 .change = address_p2p_prefix,
 	 W(NSP_WARN_GATEWAY_OFF_SUBNET),
 	 "instances[0].gateway.ip",
 	 9},
@@ -381,6 +392,7 @@ static const struct lint_case cases[] = {
 	 9},
 	{.name = "inherit, the uplink without an address",
 	 .change = inherit_uplink_without_address},
+	{.name = "inherit, the uplink a /32", .change = inherit_uplink_host_prefix},
 	{.name = "sports among the ephemeral ports",
 	 .change = range_overlaps,
 	 W(NSP_WARN_SPORT_IN_EPHEMERAL_RANGE),
