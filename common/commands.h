@@ -46,8 +46,7 @@ struct nsp_options {
 	bool all;      /* destroy, plan --destroy: everything nsping owns on the host */
 	bool no_prune; /* plan, apply: keep the orphans of the file's scope this time */
 	bool health;   /* status: exit codes of a health check (enum nsp_health) */
-	/* plan, apply: a plan-time warning (reconciler/lint.h) exits NSP_EXIT_CONFIG, apply
-	 * changing nothing */
+	/* validate, plan, apply: a warning (reconciler/lint.h) exits NSP_EXIT_CONFIG */
 	bool fatal_warnings;
 	long count;
 	const char *prom_file;
