@@ -355,11 +355,10 @@ static void check_offloads(struct lint_ctx *c)
 		if (w)
 			snprintf(w->message, sizeof(w->message),
 				 "tx_ping (xdp[%zu]) redirects what %s sends, and a frame "
-				 "redirected "
-				 "by XDP loses CHECKSUM_PARTIAL: with tx checksum offload on, the "
-				 "namespace's own segments (the RST that frees the gateway's "
-				 "half-open connection after each probe) leave with a wrong TCP "
-				 "checksum and the gateway drops them",
+				 "redirected by XDP loses CHECKSUM_PARTIAL: with tx checksum "
+				 "offload on, the namespace's own segments (the RST that frees the "
+				 "gateway's half-open connection after each probe) leave with a "
+				 "wrong TCP checksum and the gateway drops them",
 				 k, c->w->veth_peer);
 	}
 }
