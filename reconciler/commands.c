@@ -248,8 +248,8 @@ int nsp_cmd_validate(const struct nsp_options *o, const struct nsp_config *cfg)
 		nsp_json_end_object(&j);
 	} else if (o->verbosity != NSP_QUIET) {
 		printf("%s: %s, %zu instance%s", cfg->path,
-		       code == NSP_EXIT_OK ? "valid" : "refused", cfg->n_instances,
-		       cfg->n_instances == 1 ? "" : "s");
+		       code == NSP_EXIT_OK ? "valid" : "invalid with --fatal-warnings",
+		       cfg->n_instances, cfg->n_instances == 1 ? "" : "s");
 		if (w.n)
 			printf(", %zu warning%s", w.n, w.n == 1 ? "" : "s");
 		putchar('\n');
