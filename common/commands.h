@@ -46,6 +46,8 @@ struct nsp_options {
 	bool all;      /* destroy, plan --destroy: everything nsping owns on the host */
 	bool no_prune; /* plan, apply: keep the orphans of the file's scope this time */
 	bool health;   /* status: exit codes of a health check (enum nsp_health) */
+	/* validate, plan, apply: a warning (reconciler/lint.h) exits NSP_EXIT_CONFIG */
+	bool fatal_warnings;
 	long count;
 	const char *prom_file;
 	const char *prom_listen;

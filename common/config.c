@@ -59,6 +59,14 @@ static int line_of(const config_setting_t *s)
 	return (int)config_setting_source_line(s);
 }
 
+/* The line of group's member key; without it (a default) group's; without a group, fallback. */
+static int line_of_key(const config_setting_t *group, const char *key, int fallback)
+{
+	const config_setting_t *m = group ? config_setting_get_member(group, key) : NULL;
+
+	return m ? line_of(m) : group ? line_of(group) : fallback;
+}
+
 static const char *type_name(int type)
 {
 	switch (type) {
@@ -300,6 +308,7 @@ static void load_gateway(struct ctx *c, const config_setting_t *inst, const char
 
 	if (!g)
 		return;
+	in->gateway_ip_line = line_of_key(g, "ip", in->line);
 	join(sub, sizeof(sub), path, "gateway");
 	check_keys(c, g, sub, keys);
 	s = get_string(c, g, sub, "ip", true, &line);
@@ -322,6 +331,8 @@ static void load_mac_address(struct ctx *c, const config_setting_t *inst, const 
 	int line = 0;
 
 	in->mac_inherit = true;
+	in->mac_line = line_of_key(inst, "mac", in->line);
+	in->address_line = line_of_key(inst, "address", in->line);
 	s = get_string(c, inst, path, "mac", false, &line);
 	if (s && strcmp(s, "inherit")) {
 		join(key, sizeof(key), path, "mac");
@@ -360,6 +371,8 @@ static void load_offload(struct ctx *c, const config_setting_t *inst, const char
 
 	in->gro = true;
 	in->tx_checksum = false;
+	in->gro_line = line_of_key(o, "gro", in->line);
+	in->tx_checksum_line = line_of_key(o, "tx_checksum", in->line);
 	if (!o)
 		return;
 	join(sub, sizeof(sub), path, "offload");
@@ -442,6 +455,7 @@ static void load_binding(struct ctx *c, const config_setting_t *b, const char *p
 	m = config_setting_get_member(b, "interface");
 	bd->interface_line = m ? line_of(m) : bd->line;
 	get_enum(c, b, path, "mode", false, mode_names, &mode, &line);
+	bd->mode_line = line_of_key(b, "mode", bd->line);
 	get_enum(c, b, path, "attach", false, attach_names, &attach, &line);
 	if (program < 0)
 		return;
@@ -529,6 +543,7 @@ static void load_ping(struct ctx *c, const config_setting_t *inst, const char *p
 	ping->up_after = DEFAULT_UP_AFTER;
 	ping->sport_min = DEFAULT_SPORT_MIN;
 	ping->sport_max = DEFAULT_SPORT_MAX;
+	in->sport_line = line_of_key(p, "sport_min", in->line);
 	if (p) {
 		join(sub, sizeof(sub), path, "ping");
 		check_keys(c, p, sub, keys);

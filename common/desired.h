@@ -39,6 +39,7 @@ struct nsp_binding {
 	int line; /* of the entry, its program and its interface key */
 	int program_line;
 	int interface_line;
+	int mode_line; /* of its mode key, else of the entry (lint.h's warnings name it) */
 };
 
 struct nsp_ping {
@@ -73,6 +74,16 @@ struct nsp_instance {
 	size_t n_bindings;
 	struct nsp_ping ping;
 	int line;
+	/*
+	 * Where the keys that the plan-time checks (reconciler/lint.h) name are:
+	 * the key's own line, else its group's (a default), else the instance's.
+	 */
+	int mac_line;
+	int address_line;
+	int gateway_ip_line;
+	int gro_line;
+	int tx_checksum_line;
+	int sport_line; /* ping.sport_min's */
 };
 
 struct nsp_config {

@@ -19,6 +19,7 @@
 #include "ethtool.h"
 #include "config.h"
 #include "kernel.h"
+#include "lint.h"
 #include "lock.h"
 #include "nsping_counters.h"
 #include "owner.h"
@@ -34,8 +35,9 @@ struct run {
 	struct nsp_kernel k;
 	struct nsp_converge c;
 	const struct nsp_options *o;
-	bool trace;	  /* -v: say on stderr where the time went */
-	uint64_t mark_ns; /* -v: when the last step ended */
+	struct nsp_warnings warnings; /* plan and apply: the plan-time checks' (lint.h) */
+	bool trace;		      /* -v: say on stderr where the time went */
+	uint64_t mark_ns;	      /* -v: when the last step ended */
 };
 
 /*
@@ -57,6 +59,7 @@ static double lap_ms(struct run *r)
 
 static void run_free(struct run *r)
 {
+	nsp_warnings_free(&r->warnings);
 	nsp_converge_free(&r->c);
 	nsp_kernel_close(&r->k);
 }
@@ -120,13 +123,80 @@ static int plan_exit_code(const struct nsp_plan *plan)
 	return NSP_EXIT_OK;
 }
 
-static void print_plan(const struct nsp_options *o, const struct nsp_config *cfg,
-		       const struct nsp_plan *plan)
+/* Does an instance bind XDP on its uplink, where the netdev family tells what the driver does? */
+static bool binds_xdp(const struct nsp_config *cfg)
 {
-	if (o->json)
-		nsp_render_plan_json(stdout, cfg, plan);
-	else if (o->verbosity != NSP_QUIET)
+	for (size_t i = 0; i < cfg->n_instances; i++)
+		for (size_t k = 0; k < cfg->instances[i].n_bindings; k++)
+			if (cfg->instances[i].bindings[k].attach == NSP_ATTACH_XDP)
+				return true;
+	return false;
+}
+
+/*
+ * The plan-time checks (lint.h) of the file against what the plan observed,
+ * into r->warnings. A fact that cannot be read leaves its check out (and an
+ * unknown XDP feature is said), so only memory makes it fail.
+ */
+static int run_lint(struct run *r)
+{
+	const struct nsp_config *cfg = r->c.cfg;
+	struct nsp_obs_facts facts;
+	int e;
+
+	lap_ms(r);
+	e = nsp_observe_facts(&r->k, cfg, r->c.obs, &facts);
+	if (e == 0) {
+		e = nsp_lint(cfg, r->c.obs, &facts, &r->warnings);
+		if (facts.no_netdev_family && binds_xdp(cfg) && r->o->verbosity != NSP_QUIET)
+			fprintf(stderr,
+				"nsping: note: this kernel has no netdev netlink family "
+				"(Linux 6.3 adds it): the uplinks' XDP features are unknown, "
+				"and their checks were left out\n");
+		nsp_obs_facts_free(&facts);
+	}
+	if (e < 0)
+		fprintf(stderr, "nsping: plan-time checks: %s\n", strerror(-e));
+	else if (r->trace)
+		fprintf(stderr, "nsping: checked: %zu warning%s in %.3f ms\n", r->warnings.n,
+			r->warnings.n == 1 ? "" : "s", lap_ms(r));
+	return e;
+}
+
+/* The warnings on stderr, whatever stdout carries (as the reasons of a refusal). */
+static void print_warnings(const struct nsp_config *cfg, const struct nsp_warnings *w)
+{
+	for (size_t k = 0; k < w->n; k++)
+		nsp_render_warning_text(stderr, cfg, &w->items[k]);
+}
+
+/* The plan; warnings (NULL: none checked, plan --destroy) in its JSON document. */
+static void print_plan(const struct nsp_options *o, const struct nsp_config *cfg,
+		       const struct nsp_plan *plan, const struct nsp_warnings *warnings)
+{
+	struct nsp_json j;
+
+	if (o->json) {
+		nsp_json_init(&j, stdout);
+		nsp_json_begin_object(&j, NULL);
+		nsp_render_plan_members(&j, cfg, plan);
+		if (warnings)
+			nsp_render_warnings_json(&j, cfg, warnings);
+		nsp_json_end_object(&j);
+	} else if (o->verbosity != NSP_QUIET) {
 		nsp_render_plan_text(stdout, cfg, plan);
+	}
+}
+
+/* --fatal-warnings and some: exit 65 (a file that cannot carry a probe), said on stderr. */
+static bool fatal_warnings(const struct nsp_options *o, const struct nsp_warnings *w,
+			   const char *what)
+{
+	if (!o->fatal_warnings || !w->n)
+		return false;
+	fprintf(stderr, "nsping: %s: %zu warning%s, fatal with --fatal-warnings\n", what, w->n,
+		w->n == 1 ? "" : "s");
+	return true;
 }
 
 /*
@@ -152,14 +222,40 @@ static void print_refusal(const struct nsp_config *cfg, const struct nsp_plan *p
 	fprintf(stderr, "nsping: %s refused: nothing was changed\n", verb);
 }
 
+/*
+ * The file alone: what the plan-time checks can tell without the kernel (an
+ * address off the gateway's subnet, offloads under an explicit native mode).
+ */
 int nsp_cmd_validate(const struct nsp_options *o, const struct nsp_config *cfg)
 {
-	if (o->json)
-		printf("{\"valid\":true,\"instances\":%zu}\n", cfg->n_instances);
-	else if (o->verbosity != NSP_QUIET)
-		printf("%s: valid, %zu instance%s\n", cfg->path, cfg->n_instances,
-		       cfg->n_instances == 1 ? "" : "s");
-	return NSP_EXIT_OK;
+	struct nsp_warnings w;
+	int code = NSP_EXIT_OK;
+	struct nsp_json j;
+
+	if (nsp_lint(cfg, NULL, NULL, &w) < 0) {
+		fprintf(stderr, "nsping: plan-time checks: %s\n", strerror(ENOMEM));
+		return NSP_EXIT_FAILURE;
+	}
+	print_warnings(cfg, &w);
+	if (fatal_warnings(o, &w, "validate"))
+		code = NSP_EXIT_CONFIG;
+	if (o->json) {
+		nsp_json_init(&j, stdout);
+		nsp_json_begin_object(&j, NULL);
+		nsp_json_bool(&j, "valid", code == NSP_EXIT_OK);
+		nsp_json_uint(&j, "instances", cfg->n_instances);
+		nsp_render_warnings_json(&j, cfg, &w);
+		nsp_json_end_object(&j);
+	} else if (o->verbosity != NSP_QUIET) {
+		printf("%s: %s, %zu instance%s", cfg->path,
+		       code == NSP_EXIT_OK ? "valid" : "invalid with --fatal-warnings",
+		       cfg->n_instances, cfg->n_instances == 1 ? "" : "s");
+		if (w.n)
+			printf(", %zu warning%s", w.n, w.n == 1 ? "" : "s");
+		putchar('\n');
+	}
+	nsp_warnings_free(&w);
+	return code;
 }
 
 int nsp_cmd_plan(const struct nsp_options *o, const struct nsp_config *cfg)
@@ -169,10 +265,17 @@ int nsp_cmd_plan(const struct nsp_options *o, const struct nsp_config *cfg)
 
 	if (run_open(&r, o, cfg, o->destroy ? nsp_plan_build_destroy : nsp_plan_build) < 0)
 		return NSP_EXIT_FAILURE;
-	print_plan(o, cfg, &r.c.plan);
+	if (!o->destroy && run_lint(&r) < 0) {
+		run_free(&r);
+		return NSP_EXIT_FAILURE;
+	}
+	print_plan(o, cfg, &r.c.plan, o->destroy ? NULL : &r.warnings);
+	print_warnings(cfg, &r.warnings);
 	code = plan_exit_code(&r.c.plan);
 	if (code != NSP_EXIT_OK)
 		print_reasons(cfg, &r.c.plan);
+	else if (fatal_warnings(o, &r.warnings, "plan"))
+		code = NSP_EXIT_CONFIG;
 	if (code == NSP_EXIT_OK && o->detailed_exitcode && r.c.plan.n_changes)
 		code = NSP_EXIT_CHANGES;
 	run_free(&r);
@@ -269,7 +372,7 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg,
 {
 	struct nsp_summary s;
 	int lock, code = NSP_EXIT_OK, e;
-	bool refused = false;
+	bool refused = false, linted = planner == nsp_plan_build;
 	struct nsp_json j;
 	struct run r;
 
@@ -287,9 +390,17 @@ static int converge(const struct nsp_options *o, const struct nsp_config *cfg,
 		nsp_lock_release(lock);
 		return NSP_EXIT_FAILURE;
 	}
+	if (linted && run_lint(&r) < 0) {
+		run_free(&r);
+		nsp_lock_release(lock);
+		return NSP_EXIT_FAILURE;
+	}
+	print_warnings(cfg, &r.warnings);
 	code = plan_exit_code(&r.c.plan);
+	if (code == NSP_EXIT_OK && fatal_warnings(o, &r.warnings, "apply"))
+		code = NSP_EXIT_CONFIG;
 	if (code != NSP_EXIT_OK) {
-		print_plan(o, cfg, &r.c.plan);
+		print_plan(o, cfg, &r.c.plan, linted ? &r.warnings : NULL);
 		print_refusal(cfg, &r.c.plan, verb);
 		refused = true;
 		goto out;
@@ -321,6 +432,8 @@ out:
 		nsp_json_init(&j, stdout);
 		nsp_json_begin_object(&j, NULL);
 		nsp_render_plan_members(&j, cfg, &r.c.done);
+		if (linted)
+			nsp_render_warnings_json(&j, cfg, &r.warnings);
 		nsp_json_uint(&j, "requests", r.k.requests);
 		nsp_json_bool(&j, "converged", code == NSP_EXIT_OK);
 		nsp_json_end_object(&j);

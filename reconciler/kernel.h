@@ -58,6 +58,16 @@ int nsp_kernel_host_fd(struct nsp_kernel *k);
 /* The inode of the host netns: what a program's rodata names as its host. */
 int nsp_kernel_host_netns(struct nsp_kernel *k, uint64_t *ret_ino);
 
+/*
+ * facts.c: what the plan-time checks (lint.h) read beyond obs: the host
+ * netns's ephemeral ports, the uplink's addresses (for an address of the
+ * file's own) and XDP features (for an XDP binding). Each is best effort: one
+ * that cannot be read is left unknown, and its check out. 0 or -ENOMEM.
+ */
+int nsp_observe_facts(struct nsp_kernel *k, const struct nsp_config *cfg,
+		      const struct nsp_obs_instance *obs, struct nsp_obs_facts *ret);
+void nsp_obs_facts_free(struct nsp_obs_facts *f);
+
 /* sweep.c: what nsping owns on the host that no instance observed, into k->orphans. */
 int nsp_sweep(struct nsp_kernel *k, const struct nsp_config *cfg,
 	      const struct nsp_obs_instance *obs, char *err, size_t err_size);

@@ -38,14 +38,18 @@ struct command {
 	"  --prom-listen [ADDR:]PORT  /metrics over HTTP (ADDR 127.0.0.1)\n"
 
 static const struct command commands[] = {
-	{"validate", nsp_cmd_validate, false, "check the file only; touches no kernel state", ""},
+	{"validate", nsp_cmd_validate, false, "check the file only; touches no kernel state",
+	 "  --fatal-warnings       exit 65 when a check of the file alone warns\n"},
 	{"plan", nsp_cmd_plan, true, "show what apply would change; changes nothing",
 	 "  --detailed-exitcode    exit 2 when there are changes\n"
 	 "  --no-prune             leave the orphans of the file's scope\n"
-	 "  --destroy [--all]      what destroy would remove (--all: all nsping owns)\n"},
+	 "  --destroy [--all]      what destroy would remove (--all: all nsping owns)\n"
+	 "  --fatal-warnings       exit 65 when a plan-time check warns\n"},
 	{"apply", nsp_cmd_apply, true,
 	 "make the kernel match the file (and prune its scope's orphans), then verify",
-	 "  --no-prune             leave the orphans of the file's scope this time\n"},
+	 "  --no-prune             leave the orphans of the file's scope this time\n"
+	 "  --fatal-warnings       a plan-time warning refuses the apply: exit 65, nothing\n"
+	 "                         changed\n"},
 	{"status", nsp_cmd_status, true, "live state, drift and details per instance",
 	 "  --health               exit 0 healthy, 2 drift, 3 conflict, 1 error, 4 worker not\n"
 	 "                         running or stale, 5 a path or target down\n"},
@@ -98,13 +102,15 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "  %-10s %s\n", "help", "this summary, or a command's: help COMMAND");
-	fputs("\nplan: [--detailed-exitcode] [--no-prune] [--destroy [--all]]\n"
-	      "apply: [--no-prune]    destroy: [--all]    status: [--health]\n"
+	fputs("\nvalidate: [--fatal-warnings]\n"
+	      "plan: [--detailed-exitcode] [--no-prune] [--destroy [--all]] [--fatal-warnings]\n"
+	      "apply: [--no-prune] [--fatal-warnings]    destroy: [--all]    status: [--health]\n"
 	      "diagnose: [INSTANCE...] [--target IP] [--count N]\n"
 	      "ping, run: [--count N] [--max-rate N] [--prom-file FILE] [--prom-listen "
 	      "[ADDR:]PORT]\n"
 	      "exit codes: 0 ok, 1 failure, 2 plan found changes (--detailed-exitcode),\n"
-	      "3 conflict with a foreign object, 64 usage, 65 invalid config, 75 locked\n",
+	      "3 conflict with a foreign object, 64 usage, 65 invalid config (or a warning\n"
+	      "with --fatal-warnings), 75 locked\n",
 	      f);
 }
 
@@ -232,6 +238,7 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 		{"prom-listen", required_argument, NULL, 'L'},
 		{"max-rate", required_argument, NULL, 'R'},
 		{"target", required_argument, NULL, 'T'},
+		{"fatal-warnings", no_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -260,6 +267,9 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 			o->no_prune = true;
 		} else if (c == 'A' && (is_plan || is_destroy)) {
 			o->all = true;
+		} else if (c == 'F' && (is_plan || !strcmp(cmd->name, "apply") ||
+					!strcmp(cmd->name, "validate"))) {
+			o->fatal_warnings = true;
 		} else if (c == 'H' && !strcmp(cmd->name, "status")) {
 			o->health = true;
 		} else if (c == 'P' && pings) {

@@ -187,4 +187,54 @@ struct nsp_obs_orphans {
 	size_t n_links;
 };
 
+/*
+ * What the plan-time checks (lint.h) read beyond the plan's own observation:
+ * gathered once by plan and apply (nsp_observe_facts(), kernel.h), never by
+ * run's repairs.
+ */
+
+/* NETDEV_XDP_ACT_* of the netdev generic-netlink family (include/uapi/linux/netdev.h). */
+#define NSP_XDP_ACT_BASIC    (1ULL << 0) /* the driver runs XDP natively at all */
+#define NSP_XDP_ACT_REDIRECT (1ULL << 1) /* ... and its programs may redirect */
+#define NSP_XDP_ACT_NDO_XMIT (1ULL << 2) /* a target of native redirects (ndo_xdp_xmit) */
+
+struct nsp_obs_xdp_features {
+	bool known; /* false: no such link, a failed read, or a kernel before 6.3 */
+	uint64_t flags;
+};
+
+struct nsp_port_range {
+	uint16_t min, max;
+};
+
+#define NSP_MAX_PORT_RANGES 64
+
+/* The host netns's ephemeral ports: what its kernel picks for a connect() without bind(). */
+struct nsp_obs_ports {
+	bool known;
+	struct nsp_port_range local; /* net.ipv4.ip_local_port_range */
+	/* net.ipv4.ip_local_reserved_ports: never picked (the first NSP_MAX_PORT_RANGES) */
+	struct nsp_port_range reserved[NSP_MAX_PORT_RANGES];
+	size_t n_reserved;
+};
+
+struct nsp_obs_instance_facts {
+	/* the uplink's IPv4 addresses, read when the file gives an address of its own */
+	bool uplink_addrs_known;
+	uint32_t uplink_addrs[NSP_MAX_OBS_ADDRS]; /* network order */
+	size_t n_uplink_addrs;
+	/*
+	 * The uplink's, read for an instance with an XDP binding. veth.host
+	 * needs no read: nsping makes it, and a veth runs XDP natively.
+	 */
+	struct nsp_obs_xdp_features uplink_xdp;
+};
+
+struct nsp_obs_facts {
+	struct nsp_obs_ports host_ports;
+	bool no_netdev_family; /* the kernel has no netdev family: XDP features unknown */
+	struct nsp_obs_instance_facts *instances; /* one per instance of the file */
+	size_t n_instances;
+};
+
 #endif

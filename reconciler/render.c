@@ -147,6 +147,31 @@ void nsp_render_plan_members(struct nsp_json *j, const struct nsp_config *cfg,
 	nsp_json_end_array(j);
 }
 
+void nsp_render_warnings_json(struct nsp_json *j, const struct nsp_config *cfg,
+			      const struct nsp_warnings *w)
+{
+	nsp_json_begin_array(j, "warnings");
+	for (size_t k = 0; k < w->n; k++) {
+		const struct nsp_warning *x = &w->items[k];
+
+		nsp_json_begin_object(j, NULL);
+		nsp_json_string(j, "instance", cfg->instances[x->instance].name);
+		nsp_json_string(j, "key", x->key);
+		nsp_json_string(j, "code", nsp_warning_code_name(x->code));
+		nsp_json_string(j, "message", x->message);
+		nsp_json_string(j, "fix", x->fix);
+		nsp_json_uint(j, "line", x->line > 0 ? (unsigned long)x->line : 0);
+		nsp_json_end_object(j);
+	}
+	nsp_json_end_array(j);
+}
+
+void nsp_render_warning_text(FILE *f, const struct nsp_config *cfg, const struct nsp_warning *w)
+{
+	fprintf(f, "nsping: warning: %s: %s: %s; fix: %s (%s:%d)\n",
+		cfg->instances[w->instance].name, w->key, w->message, w->fix, cfg->path, w->line);
+}
+
 void nsp_render_plan_json(FILE *f, const struct nsp_config *cfg, const struct nsp_plan *plan)
 {
 	struct nsp_json j;

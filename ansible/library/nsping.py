@@ -29,6 +29,8 @@ description:
     configuration (exit 65, its C(FILE:LINE) messages), a runtime failure or an
     apply that did not converge (exit 1), a usage error (exit 64) or a lock held
     too long (exit 75).
+  - nsping's plan-time warnings (a configuration that converges but cannot carry a
+    probe, nsping(8) WARNINGS) become Ansible warnings; they never fail the task.
 version_added: "0.1.0"
 author:
   - nsping maintainers (!UNKNOWN)
@@ -389,6 +391,10 @@ def main():
             result['changed'] = bool(doc.get('changes'))
         if module._diff and (result['changed'] or doc.get('changes')):
             result['diff'] = build_diff(doc.get('changes') or [])
+        # nsping's plan-time checks (nsping(8) WARNINGS): Ansible's own warnings
+        for w in doc.get('warnings') or []:
+            module.warn('nsping: instance %s: %s: %s; fix: %s' % (
+                w.get('instance', '?'), w.get('key', '?'), w.get('message', ''), w.get('fix', '')))
 
     if rc != EXIT_OK:
         if rc == EXIT_INVALID:

@@ -187,14 +187,14 @@ test_quiet_prints_no_results() {
 	[ ! -s "$T/out" ] || fail "-q apply with a conflict printed on stdout: $(cat "$T/out")"
 }
 
-# README "JSON": validate --json is {"valid":true,"instances":N}; an invalid
+# README "JSON": validate --json is {"valid":true,"instances":N,"warnings":[]}; an invalid
 # file is {"valid":false,"errors":[{file,line,key,message}]} on stdout, the
 # same errors as text on stderr, exit 65; so is a file that cannot be read.
 test_validate_json() {
 	lab_up
 	write_conf 2
 	expect_rc 0 nsp --json validate
-	[ "$(jq -c . "$T/out")" = '{"valid":true,"instances":2}' ] || fail "validate --json: $(cat "$T/out")"
+	[ "$(jq -c . "$T/out")" = '{"valid":true,"instances":2,"warnings":[]}' ] || fail "validate --json: $(cat "$T/out")"
 	[ "$(jq -s length "$T/out")" = 1 ] || fail "validate --json: not one document: $(cat "$T/out")"
 	write_conf 1 02:00:00:00:00:zz
 	expect_rc 65 nsp --json validate

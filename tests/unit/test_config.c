@@ -59,6 +59,59 @@ static void test_defaults(void **state)
 	nsp_config_free(&cfg);
 }
 
+/*
+ * The lines the plan-time warnings name (lint.h): a key's own, else its
+ * group's (a default inside a group), else the instance's.
+ */
+static void test_warning_lines(void **state)
+{
+	const char *text =
+		"version = 1;\n"				/* 1 */
+		"instances = (\n"				/* 2 */
+		"  { name = \"gwping\"; netns = \"ns-ping\";\n" /* 3 */
+		"    uplink = \"eth0\";\n"			/* 4 */
+		"    veth = { host = \"vpingh\"; peer = \"vpingn\"; };\n"
+		"    mac = \"02:00:00:00:00:42\";\n"		 /* 6 */
+		"    address = \"10.99.0.2/24\";\n"		 /* 7 */
+		"    gateway = { mac = \"02:00:00:00:00:01\";\n" /* 8 */
+		"                ip = \"10.99.0.1\"; };\n"	 /* 9 */
+		"    offload = {\n"				 /* 10 */
+		"      tx_checksum = true; };\n"		 /* 11 */
+		"    xdp = ( { program = \"tx_ping\"; interface = \"vpingh\";\n"
+		"              mode = \"native\"; },\n" /* 13 */
+		"            { program = \"rx_ping\"; interface = \"eth0\";\n"
+		"              attach = \"xdp\"; } );\n"  /* 15 */
+		"    ping = { sport_max = 65000;\n"	  /* 16 */
+		"             sport_min = 64000; }; },\n" /* 17 */
+		"  { name = \"second\"; netns = \"ns-2\"; uplink = \"eth0\";\n"
+		"    veth = { host = \"vh2\"; peer = \"vp2\"; }; address = \"inherit\";\n"
+		"    gateway = { ip = \"10.99.0.1\"; mac = \"02:00:00:00:00:01\"; }; }\n"
+		");\n";
+	struct nsp_config cfg;
+	struct nsp_diag d = {0};
+	const struct nsp_instance *in, *two;
+
+	(void)state;
+	assert_int_equal(nsp_config_load_string(text, "t.conf", &cfg, &d), 0);
+	in = &cfg.instances[0];
+	assert_int_equal(in->mac_line, 6);
+	assert_int_equal(in->address_line, 7);
+	assert_int_equal(in->gateway_ip_line, 9);
+	assert_int_equal(in->gro_line, 10); /* a default: its group's line */
+	assert_int_equal(in->tx_checksum_line, 11);
+	assert_int_equal(in->bindings[0].mode_line, 13);
+	assert_int_equal(in->bindings[1].mode_line, 14); /* a default: the entry's */
+	assert_int_equal(in->sport_line, 17);
+	two = &cfg.instances[1];
+	/* defaults without a group: the instance's line */
+	assert_int_equal(two->mac_line, two->line);
+	assert_int_equal(two->gro_line, two->line);
+	assert_int_equal(two->tx_checksum_line, two->line);
+	assert_int_equal(two->sport_line, two->line);
+	assert_int_equal(two->address_line, 19);
+	nsp_config_free(&cfg);
+}
+
 /* rx_ping attaches at tc unless the file says attach or mode; tx_ping at XDP. */
 static void test_binding_defaults(void **state)
 {
@@ -321,9 +374,10 @@ static void test_load_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults), cmocka_unit_test(test_binding_defaults),
-		cmocka_unit_test(test_full),	 cmocka_unit_test(test_bad),
-		cmocka_unit_test(test_clashes),	 cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_binding_defaults),
+		cmocka_unit_test(test_warning_lines), cmocka_unit_test(test_full),
+		cmocka_unit_test(test_bad),	      cmocka_unit_test(test_clashes),
+		cmocka_unit_test(test_load_file),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

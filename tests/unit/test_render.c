@@ -153,12 +153,56 @@ static void test_orphans(void **state)
 	free(out);
 }
 
+/* The warnings, in JSON (a member of plan and apply) and as a line of stderr. */
+static void test_warnings(void **state)
+{
+	struct nsp_warning items[] = {
+		{.instance = 0,
+		 .code = NSP_WARN_GRO_OFF,
+		 .key = "instances[0].offload.gro",
+		 .line = 9,
+		 .message = "the \"replies\" are dropped",
+		 .fix = "set offload.gro = true"},
+	};
+	struct nsp_warnings w = {.items = items, .n = 1}, none = {0};
+	char *buf = NULL;
+	size_t len = 0;
+	struct nsp_json j;
+	FILE *f;
+
+	(void)state;
+	strcpy(cfg.path, "/etc/nsping/nsping.conf");
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	nsp_json_init(&j, f);
+	nsp_json_begin_object(&j, NULL);
+	nsp_render_warnings_json(&j, &cfg, &w);
+	nsp_json_end_object(&j);
+	nsp_json_init(&j, f);
+	nsp_json_begin_object(&j, NULL);
+	nsp_render_warnings_json(&j, &cfg, &none);
+	nsp_json_end_object(&j);
+	nsp_render_warning_text(f, &cfg, &items[0]);
+	fclose(f);
+	assert_string_equal(buf,
+			    "{\"warnings\":[{\"instance\":\"gwping\",\"key\":\"instances[0]."
+			    "offload.gro\",\"code\":\"gro_off\",\"message\":\"the "
+			    "\\\"replies\\\" are dropped\",\"fix\":\"set offload.gro = "
+			    "true\",\"line\":9}]}\n"
+			    "{\"warnings\":[]}\n"
+			    "nsping: warning: gwping: instances[0].offload.gro: the \"replies\" "
+			    "are dropped; fix: set offload.gro = true "
+			    "(/etc/nsping/nsping.conf:9)\n");
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_orphans),
+		cmocka_unit_test(test_warnings),
 	};
 
 	return cmocka_run_group_tests_name("render", tests, NULL, NULL);
