@@ -16,7 +16,8 @@ FUZZ_BINS     := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # The sources the harnesses reach, one archive: each harness links what it uses.
 FUZZ_SRCS     := common/addr.c common/config.c common/diag.c common/filereplace.c common/suggest.c \
-		 common/workerstate.c reconciler/nl.c reconciler/runstate.c worker/probe.c
+		 common/pathcause.c common/workerstate.c reconciler/nl.c reconciler/runstate.c \
+		 worker/probe.c
 FUZZ_INC       = -Icommon -Ireconciler -Iworker
 
 # make fuzz: the fuzzing build (sanitizers, -fsanitize=fuzzer); make fuzz-cov:
