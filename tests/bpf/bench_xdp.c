@@ -39,6 +39,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "nsping_monitor.h" /* the skeletons name its types */
 #include "rx_ping.skel.h"
 #include "xdp_pass.skel.h"
 #include "frames.h"

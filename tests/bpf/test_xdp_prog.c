@@ -49,6 +49,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "nsping_monitor.h" /* the skeletons name its types */
 #include "rx_ping.skel.h"
 #include "tx_ping.skel.h"
 #include "rx_ping_tc.skel.h"
