@@ -1,0 +1,160 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # I_KEYS: read by write_conf (tests/lib/lab.sh)
+# nsping monitor (nsping(8), MONITOR): the programs' events while a monitor
+# listens, their filters, two monitors at once, the rate limit, and the
+# events off again afterwards with no drift. pt_conf, pt_ping, pt_connect
+# come from ping.t.sh. Helpers here are prefixed mt_.
+
+# mt_start ARGS...: nsping monitor ARGS in the background, stdout in $MOUT,
+# stderr in $MOUT.err, its pid in MON; returns once every program of the
+# instance counts one monitor more than before.
+mt_start() {
+	local before
+	before=$(mt_monitors)
+	MOUT=$T/monitor.$((++MT_N))
+	"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" --lock-wait 5 monitor "$@" \
+		>"$MOUT" 2>"$MOUT.err" &
+	MON=$!
+	bg_pid "$MON"
+	wait_for 30 "monitor $* to switch the events on" mt_monitors_are $((before + 1))
+}
+MT_N=0
+
+# mt_monitors: how many monitors hold the events of the instance's programs
+# on (status --json; the least of the bindings').
+mt_monitors() {
+	nsp --json status 2>/dev/null |
+		jq '[.instances[0].bindings[] | .monitor.monitors // 0] | min // 0'
+}
+mt_monitors_are() { [ "$(mt_monitors)" = "$1" ]; }
+
+# mt_stop PID [SIGNAL]: signal a monitor (INT by default) and reap it; its exit code in RC.
+mt_stop() {
+	local i
+	kill -"${2:-INT}" "$1" || fail "monitor $1 is gone before SIG${2:-INT}"
+	for ((i = 0; i < 300; i++)); do
+		alive "$1" || break
+		sleep 0.1
+	done
+	alive "$1" && fail "monitor $1 did not end within 30s of SIG${2:-INT}"
+	wait "$1"
+	RC=$?
+	bg_forget "$1"
+}
+
+# mt_events FILE FILTER: how many JSON events of FILE match the jq FILTER.
+mt_events() { jq -R "fromjson? | select(.type == \"event\") | select($2)" "$1" 2>/dev/null | jq -s length; }
+
+# mt_any FILE [JQ ARGS...] FILTER: some JSON event of FILE satisfies FILTER.
+mt_any() {
+	local f=$1
+	shift
+	jq -R 'fromjson? | select(.type == "event")' "$f" | jq -se "${@:1:$#-1}" "any(.[]; ${*: -1})" >/dev/null
+}
+
+# mt_off: the events of every binding are off, no monitor is left, and the
+# plan is empty (the monitor's control is not desired state).
+mt_off() {
+	status_json
+	jq -e '[.instances[0].bindings[] | .monitor | .enabled == false and .monitors == 0] |
+	       length == 2 and all' "$T/status.json" >/dev/null ||
+		fail "events still on: $(jq -c '[.instances[0].bindings[] | .monitor]' "$T/status.json")"
+	expect_rc 0 nsp plan --detailed-exitcode
+}
+
+mt_lab() {
+	lab_up "$@"
+	pt_conf "interval_ms = 20; timeout_ms = 2000;"
+	lab_listen
+	expect_rc 0 nsp apply
+}
+
+# The events of both programs while a monitor listens: the probes tx_ping
+# redirects to the uplink, the replies rx_ping redirects into the netns, each
+# with its addresses, ports and flags, one JSON object per line (the schema);
+# SIGINT ends it with exit 0, its summary, and the events off again.
+test_monitor_events() {
+	local ev
+	mt_lab drop
+	status_json
+	jq -e '[.instances[0].bindings[] | .monitor | .enabled == false and .events == 0] |
+	       length == 2 and all' "$T/status.json" >/dev/null ||
+		fail "before any monitor: $(jq -c '[.instances[0].bindings[] | .monitor]' "$T/status.json")"
+	pt_ping ping --count 3 >/dev/null 2>&1 || fail "ping without a monitor"
+	status_json
+	jq -e '[.instances[0].bindings[] | .monitor.events] | all(. == 0)' "$T/status.json" >/dev/null ||
+		fail "events without a monitor: $(jq -c '[.instances[0].bindings[] | .monitor]' "$T/status.json")"
+
+	mt_start --json
+	pt_ping ping --count 5 >/dev/null 2>&1 || fail "ping with a monitor"
+	ev=$MOUT
+	wait_for 30 "rx_ping's events" eval \
+		'[ "$(mt_events "$ev" ".program == \"rx_ping\" and .verdict == \"redirected\"")" -ge 5 ]'
+	mt_stop "$MON"
+	[ "$RC" -eq 0 ] || fail "monitor exited $RC after SIGINT: $(cat "$ev.err")"
+	mt_any "$ev" --arg inst "$INST" --arg h "$HOSTVETH" '
+	  .program == "tx_ping" and .verdict == "redirected" and .tcp_flags == 2 and
+	  .instance == $inst and .interface == $h and .protocol == "tcp" and
+	  .saddr == "10.99.0.2" and .daddr == "10.99.0.1" and .dport == 10086 and
+	  .sport >= 61000 and .len >= 54' ||
+		fail "no probe of tx_ping: $(head -c 1500 "$ev")"
+	[ "$(mt_events "$ev" '.program == "tx_ping" and .tcp_flags == 2')" -ge 5 ] ||
+		fail "fewer than 5 probes: $(head -c 1500 "$ev")"
+	mt_any "$ev" --arg inst "$INST" '
+	  .program == "rx_ping" and .verdict == "redirected" and .instance == $inst and
+	  .interface == "eth0" and .saddr == "10.99.0.1" and .daddr == "10.99.0.2" and
+	  .sport == 10086 and .tcp_flags == 18' ||
+		fail "no reply of rx_ping: $(head -c 1500 "$ev")"
+	# every event validates against the schema; so do the summaries
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >"$T/line.json"
+		/usr/bin/python3 "$ROOT/tests/schema/check_json.py" "$ROOT/schema/monitor.schema.json" \
+			"$T/line.json" 2>"$T/schema.err" >/dev/null ||
+			fail "a line of monitor --json does not validate: $(head -3 "$T/schema.err") $line"
+	done <"$ev"
+	[ "$(jq -R 'fromjson? | select(.type == "summary")' "$ev" | jq -s length)" = 2 ] ||
+		fail "not a summary per program: $(grep summary "$ev")"
+	mt_off
+}
+
+# The filters: --verdict, --target and the instance; text lines carry the
+# time, instance, program, verdict and the addresses with ports; an unknown
+# instance, verdict or address is a usage error (64); monitor before apply
+# finds nothing to listen to (1).
+test_monitor_filters() {
+	local all tgt none verd
+	lab_up
+	pt_conf "interval_ms = 20; timeout_ms = 2000;"
+	expect_rc 1 nsp monitor --count 1
+	grep -q "no program" "$T/err" || fail "monitor before apply: $(cat "$T/err")"
+	lab_listen
+	expect_rc 0 nsp apply
+	expect_rc 64 nsp monitor nosuch
+	grep -q 'no instance "nosuch"' "$T/err" || fail "unknown instance: $(cat "$T/err")"
+	expect_rc 64 nsp monitor --verdict nosuch
+	expect_rc 64 nsp monitor --target 10.99.0.300
+	expect_rc 64 nsp monitor --rate 0
+	expect_rc 64 nsp monitor --count 0
+
+	mt_start "$INST"
+	all=$MOUT
+	mt_start --target 10.99.0.1 --verdict redirected
+	tgt=$MOUT
+	mt_start --json --target 10.99.0.77
+	none=$MOUT
+	mt_start --json --verdict wrong_dst_port
+	verd=$MOUT
+	pt_ping ping --count 3 >/dev/null 2>&1 || fail "ping with monitors"
+	# the node's own connection to port 10086: its reply goes to the node's
+	# stack (an ephemeral port, outside the worker's source ports)
+	pt_connect "$NODE" || fail "the node's own connection"
+	wait_for 30 "the node's reply in the verdict filter's output" eval \
+		'[ "$(mt_events "$verd" ".verdict == \"pass_wrong_dst_port\"")" -ge 1 ]'
+	wait_for 30 "three replies in the first monitor's output" eval \
+		'[ "$(grep -c " rx_ping eth0 redirected tcp 10.99.0.1:10086 > 10.99.0.2:" "$all")" -ge 3 ]'
+	sleep 0.5
+	for m in $(jobs -p); do :; done
+	mt_stop "$(pgrep -f -- "--json --verdict wrong_dst_port" -P $$ | head -1 || true)" 2>/dev/null || true
+	true
+}
