@@ -36,6 +36,7 @@ struct mon_prog {
 	uint32_t id;
 	uint8_t program; /* enum nsp_mon_program */
 	struct nsp_mon_maps maps;
+	int ring_fd; /* this monitor's ring, in the events map at its owner slot */
 	bool joined, gone;
 	struct nsp_monitor_state seen;	  /* the drop counters when last reported */
 	uint64_t rate_limited, ring_full; /* since this monitor joined */
@@ -113,18 +114,66 @@ static int lock_monitors(const struct monitor *m)
 	return fd;
 }
 
-/* Join (or leave) p's control; under the monitors' lock. */
-static int join_or_leave(struct mon_prog *p, bool join)
+/* The rings at the slots of freed (owners gone, or self leaving) go. */
+static void drop_rings(const struct mon_prog *p, uint32_t freed)
+{
+	for (uint32_t i = 0; i < NSP_MON_OWNERS; i++)
+		if (freed & (1u << i))
+			nsp_mon_ring_drop(&p->maps, i);
+}
+
+/*
+ * Take a place among p's control's owners, and put p's ring in its slot
+ * before the events go on; under the monitors' lock.
+ */
+static int join(struct mon_prog *p)
 {
 	struct nsp_monitor_ctl ctl;
-	int r = nsp_mon_ctl_read(&p->maps, &ctl);
+	uint32_t freed = 0;
+	int r = nsp_mon_ctl_read(&p->maps, &ctl), slot;
 
-	if (r == 0)
-		r = join ? nsp_monitor_ctl_join(&ctl, &p->m->self, alive, NULL)
-			 : (nsp_monitor_ctl_leave(&ctl, &p->m->self, alive, NULL), 0);
+	if (r < 0)
+		return r;
+	slot = nsp_monitor_ctl_join(&ctl, &p->m->self, alive, NULL, &freed);
+	if (slot < 0)
+		return slot;
+	drop_rings(p, freed);
+	r = nsp_mon_ring_put(&p->maps, (uint32_t)slot, p->ring_fd);
 	if (r == 0)
 		r = nsp_mon_ctl_write(&p->maps, &ctl);
+	if (r < 0) {
+		nsp_mon_ring_drop(&p->maps, (uint32_t)slot);
+		return r;
+	}
+	p->joined = true;
+	return 0;
+}
+
+/* Leave p's control (the events go off if nobody is left), then take p's ring out. */
+static int leave(struct mon_prog *p)
+{
+	struct nsp_monitor_ctl ctl;
+	uint32_t freed = 0;
+	int r = nsp_mon_ctl_read(&p->maps, &ctl);
+
+	p->joined = false;
+	if (r < 0)
+		return r;
+	nsp_monitor_ctl_leave(&ctl, &p->m->self, alive, NULL, &freed);
+	r = nsp_mon_ctl_write(&p->maps, &ctl);
+	drop_rings(p, freed);
 	return r;
+}
+
+/* A ring for rate events a second: half a second of them, 64 KiB to 16 MiB. */
+static uint32_t ring_bytes(uint32_t rate)
+{
+	uint64_t want = (uint64_t)rate * (sizeof(struct nsp_event) + 8) / 2;
+	uint32_t bytes = NSP_MON_RING_BYTES;
+
+	while (bytes < want && bytes < (16u << 20))
+		bytes <<= 1;
+	return bytes;
 }
 
 static const char *ifname_of(struct mon_prog *p, int ifindex)
@@ -242,7 +291,7 @@ static int add_prog(struct monitor *m, const struct mon_prog *p)
 	if (!copy)
 		return -ENOMEM;
 	*copy = *p;
-	r = nsp_mon_reader_add(m->reader, p->maps.events_fd, on_event, copy);
+	r = nsp_mon_reader_add(m->reader, p->ring_fd, on_event, copy);
 	if (r < 0) {
 		free(copy);
 		return r;
@@ -281,14 +330,16 @@ static int find_programs(struct monitor *m)
 		for (size_t b = 0; m->selected[i] && b < w->n_bindings; b++) {
 			const struct nsp_obs_prog *o = &c.obs[i].progs[b];
 			const struct nsp_binding *bd = &w->bindings[b];
-			struct mon_prog p = {.m = m, .instance = w->name, .id = o->id};
+			struct mon_prog p = {
+				.m = m, .instance = w->name, .id = o->id, .ring_fd = -1};
 			int e;
 
 			if (!o->present || !o->ours || !o->id || known(m, o->id))
 				continue;
 			p.program = mon_program(bd->program, bd->attach);
-			e = nsp_mon_maps_open(o->id, &p.maps);
-			if (e == 0 && (e = join_or_leave(&p, true)) == -ENOSPC)
+			p.ring_fd = nsp_mon_ring_new(ring_bytes(m->self.rate));
+			e = p.ring_fd < 0 ? p.ring_fd : nsp_mon_maps_open(o->id, &p.maps);
+			if (e == 0 && (e = join(&p)) == -ENOSPC)
 				fprintf(stderr,
 					"nsping: monitor: %s %s on %s (id %u): %d monitors already "
 					"listen; skipped\n",
@@ -303,14 +354,15 @@ static int find_programs(struct monitor *m)
 						  "events (nsping apply replaces it)"
 						: strerror(-e));
 			if (e == 0) {
-				p.joined = true;
 				nsp_mon_state_read(&p.maps, &p.seen);
 				e = add_prog(m, &p);
 			}
 			if (e < 0) {
 				if (p.joined)
-					join_or_leave(&p, false);
+					leave(&p);
 				nsp_mon_maps_close(&p.maps);
+				if (p.ring_fd >= 0)
+					close(p.ring_fd);
 				continue;
 			}
 			added++;
@@ -336,11 +388,10 @@ static void leave_all(struct monitor *m)
 		if (!p->joined)
 			continue;
 		/* without the lock, leave anyway: a stale owner would keep the events on */
-		e = join_or_leave(p, false);
+		e = leave(p);
 		if (e < 0 && e != -ENOENT)
 			fprintf(stderr, "nsping: monitor: %s %s (id %u): leaving: %s\n",
 				p->instance, nsp_mon_program_name(p->program), p->id, strerror(-e));
-		p->joined = false;
 	}
 	nsp_lock_release(lock);
 }
@@ -520,6 +571,7 @@ out:
 	nsp_mon_reader_free(m.reader);
 	for (size_t i = 0; i < m.n; i++) {
 		nsp_mon_maps_close(&m.progs[i]->maps);
+		close(m.progs[i]->ring_fd);
 		free(m.progs[i]);
 	}
 	free(m.progs);

@@ -95,6 +95,25 @@ int nsp_mon_read(uint32_t prog_id, struct nsp_monitor_ctl *ret_ctl,
 	return r;
 }
 
+int nsp_mon_ring_new(uint32_t bytes)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "nsp_mon_ring", 0, 0, bytes, NULL);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int nsp_mon_ring_put(const struct nsp_mon_maps *m, uint32_t slot, int ring_fd)
+{
+	return bpf_map_update_elem(m->events_fd, &slot, &ring_fd, BPF_ANY) < 0 ? -errno : 0;
+}
+
+int nsp_mon_ring_drop(const struct nsp_mon_maps *m, uint32_t slot)
+{
+	if (bpf_map_delete_elem(m->events_fd, &slot) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
 struct source {
 	nsp_mon_event_fn fn;
 	void *arg;

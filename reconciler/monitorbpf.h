@@ -13,7 +13,7 @@
 #include "nsping_monitor.h"
 
 struct nsp_mon_maps {
-	int events_fd; /* the ring buffer */
+	int events_fd; /* the monitors' ring buffers, an array of maps by owner slot */
 	int ctl_fd;    /* struct nsp_monitor_ctl, key 0 */
 	int state_fd;  /* struct nsp_monitor_state, key 0 */
 };
@@ -27,11 +27,16 @@ void nsp_mon_maps_close(struct nsp_mon_maps *m);
 int nsp_mon_ctl_read(const struct nsp_mon_maps *m, struct nsp_monitor_ctl *ret);
 int nsp_mon_ctl_write(const struct nsp_mon_maps *m, const struct nsp_monitor_ctl *ctl);
 int nsp_mon_state_read(const struct nsp_mon_maps *m, struct nsp_monitor_state *ret);
+/* A ring buffer of bytes (a power of 2, pages) for one monitor: its fd, or -errno. */
+int nsp_mon_ring_new(uint32_t bytes);
+/* Put ring_fd in the events map's slot (the monitor's owner slot), or take it out. */
+int nsp_mon_ring_put(const struct nsp_mon_maps *m, uint32_t slot, int ring_fd);
+int nsp_mon_ring_drop(const struct nsp_mon_maps *m, uint32_t slot);
 /* The control and the state of program prog_id at once (status); -errno as above. */
 int nsp_mon_read(uint32_t prog_id, struct nsp_monitor_ctl *ret_ctl,
 		 struct nsp_monitor_state *ret_state);
 
-/* Reads events from several ring buffers, one epoll set. */
+/* Reads events from several ring buffers (a monitor's, one per program), one epoll set. */
 struct nsp_mon_reader;
 /* An event of one ring buffer; a negative return stops the poll that read it. */
 typedef int (*nsp_mon_event_fn)(const struct nsp_event *ev, void *arg);

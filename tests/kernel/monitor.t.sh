@@ -8,10 +8,10 @@
 
 # mt_start ARGS...: nsping monitor ARGS in the background, stdout in $MOUT,
 # stderr in $MOUT.err, its pid in MON; returns once every program of the
-# instance counts one monitor more than before.
+# instance counts one monitor more than before (MT_WANT monitors, if set).
 mt_start() {
 	local before
-	before=$(mt_monitors)
+	before=$((${MT_WANT:-$(mt_monitors) + 1} - 1))
 	MOUT=$T/monitor.$((++MT_N))
 	"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" --lock-wait 5 monitor "$@" \
 		>"$MOUT" 2>"$MOUT.err" &
@@ -41,6 +41,17 @@ mt_stop() {
 	wait "$1"
 	RC=$?
 	bg_forget "$1"
+}
+
+# mt_wait SECONDS WHAT FILE SHELL: wait_for SHELL (eval'd), failing with the end of FILE.
+mt_wait() {
+	local i
+	for ((i = 0; i < $1 * 10; i++)); do
+		eval "$4" && return 0
+		sleep 0.1
+	done
+	fail "monitor output (end): $(tail -c 1500 "$3"; tail -c 500 "$3.err")
+waited $1s for $2"
 }
 
 # mt_events FILE FILTER: how many JSON events of FILE match the jq FILTER.
@@ -119,11 +130,11 @@ test_monitor_events() {
 }
 
 # The filters: --verdict, --target and the instance; text lines carry the
-# time, instance, program, verdict and the addresses with ports; an unknown
-# instance, verdict or address is a usage error (64); monitor before apply
-# finds nothing to listen to (1).
+# time, instance, program, interface, verdict and the addresses with ports;
+# an unknown instance, verdict or address is a usage error (64); monitor
+# before apply finds nothing to listen to (1); --count ends it (0).
 test_monitor_filters() {
-	local all tgt none verd
+	local all all_pid tgt tgt_pid none none_pid verd verd_pid m
 	lab_up
 	pt_conf "interval_ms = 20; timeout_ms = 2000;"
 	expect_rc 1 nsp monitor --count 1
@@ -133,28 +144,120 @@ test_monitor_filters() {
 	expect_rc 64 nsp monitor nosuch
 	grep -q 'no instance "nosuch"' "$T/err" || fail "unknown instance: $(cat "$T/err")"
 	expect_rc 64 nsp monitor --verdict nosuch
+	grep -q '"nosuch" is not a verdict' "$T/err" || fail "unknown verdict: $(cat "$T/err")"
 	expect_rc 64 nsp monitor --target 10.99.0.300
 	expect_rc 64 nsp monitor --rate 0
 	expect_rc 64 nsp monitor --count 0
+	expect_rc 64 nsp monitor --nosuch
 
 	mt_start "$INST"
-	all=$MOUT
+	all=$MOUT all_pid=$MON
 	mt_start --target 10.99.0.1 --verdict redirected
-	tgt=$MOUT
+	tgt=$MOUT tgt_pid=$MON
 	mt_start --json --target 10.99.0.77
-	none=$MOUT
-	mt_start --json --verdict wrong_dst_port
-	verd=$MOUT
+	none=$MOUT none_pid=$MON
+	mt_start --json --verdict wrong_dst_port,redirect_error
+	verd=$MOUT verd_pid=$MON
 	pt_ping ping --count 3 >/dev/null 2>&1 || fail "ping with monitors"
 	# the node's own connection to port 10086: its reply goes to the node's
 	# stack (an ephemeral port, outside the worker's source ports)
 	pt_connect "$NODE" || fail "the node's own connection"
-	wait_for 30 "the node's reply in the verdict filter's output" eval \
+	mt_wait 30 "the node's reply in the verdict filter's output" "$verd" \
 		'[ "$(mt_events "$verd" ".verdict == \"pass_wrong_dst_port\"")" -ge 1 ]'
-	wait_for 30 "three replies in the first monitor's output" eval \
-		'[ "$(grep -c " rx_ping eth0 redirected tcp 10.99.0.1:10086 > 10.99.0.2:" "$all")" -ge 3 ]'
-	sleep 0.5
-	for m in $(jobs -p); do :; done
-	mt_stop "$(pgrep -f -- "--json --verdict wrong_dst_port" -P $$ | head -1 || true)" 2>/dev/null || true
-	true
+	mt_wait 30 "three replies in the first monitor's output" "$all" \
+		'[ "$(grep -cE "^[0-9:.]+ $INST rx_ping eth0 redirected tcp 10.99.0.1:10086 > 10.99.0.2:[0-9]+ \[SA\] len [0-9]+$" "$all")" -ge 3 ]'
+	grep -qE "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} $INST tx_ping $HOSTVETH redirected tcp 10.99.0.2:[0-9]+ > 10.99.0.1:10086 \[S\] len [0-9]+$" "$all" ||
+		fail "no probe in the text lines: $(cat "$all")"
+	grep -q "rx_ping eth0 pass_wrong_dst_port tcp 10.99.0.1:10086 > 10.99.0.2:" "$all" ||
+		fail "no node reply in the text lines: $(cat "$all")"
+	for m in $all_pid $tgt_pid $none_pid $verd_pid; do
+		mt_stop "$m" TERM
+		[ "$RC" -eq 0 ] || fail "monitor $m exited $RC after SIGTERM"
+	done
+	grep -q "pass_wrong_dst_port" "$tgt" && fail "--verdict redirected let another verdict through: $(cat "$tgt")"
+	grep -q " redirected tcp" "$tgt" || fail "--target 10.99.0.1 --verdict redirected: nothing: $(cat "$tgt")"
+	[ "$(mt_events "$none" true)" = 0 ] || fail "--target 10.99.0.77 printed events: $(head -3 "$none")"
+	[ "$(mt_events "$verd" '.verdict != "pass_wrong_dst_port"')" = 0 ] ||
+		fail "--verdict wrong_dst_port let others through: $(head -3 "$verd")"
+	grep -q "summary" "$none" || fail "no summary in --json: $(cat "$none")"
+	grep -q "events, .* printed" "$all.err" || fail "no summary on stderr: $(cat "$all.err")"
+	mt_off
+	# --count: the first event ends it
+	mt_start --count 1
+	m=$MON
+	pt_ping ping --count 1 >/dev/null 2>&1
+	wait_for 30 "monitor --count 1 to end" eval '! alive "$m"'
+	wait "$m"
+	RC=$?
+	bg_forget "$m"
+	[ "$RC" -eq 0 ] || fail "monitor --count 1 exited $RC: $(cat "$MOUT.err")"
+	[ "$(wc -l <"$MOUT")" = 1 ] || fail "monitor --count 1 printed: $(cat "$MOUT")"
+	mt_off
+}
+
+# Two monitors at once: the events stay on while either listens, at the
+# higher of their rates, and go off with the last; one killed (SIGKILL: no
+# leave) is pruned by the next monitor that joins or leaves.
+test_monitor_two_monitors() {
+	local a b
+	mt_lab
+	mt_start --rate 50
+	a=$MON
+	mt_start --rate 200
+	b=$MON
+	status_json
+	jq -e '[.instances[0].bindings[] | .monitor | .enabled and .monitors == 2 and .rate == 200] |
+	       length == 2 and all' "$T/status.json" >/dev/null ||
+		fail "two monitors: $(jq -c '[.instances[0].bindings[] | .monitor]' "$T/status.json")"
+	mt_stop "$b"
+	[ "$RC" -eq 0 ] || fail "the second monitor exited $RC"
+	status_json
+	jq -e '[.instances[0].bindings[] | .monitor | .enabled and .monitors == 1 and .rate == 50] |
+	       length == 2 and all' "$T/status.json" >/dev/null ||
+		fail "one monitor left: $(jq -c '[.instances[0].bindings[] | .monitor]' "$T/status.json")"
+	expect_rc 0 nsp plan --detailed-exitcode
+	# the survivor still prints
+	pt_ping ping --count 2 >/dev/null 2>&1 || fail "ping"
+	wait_for 30 "the first monitor's events" eval '[ "$(grep -c " redirected " "$T/monitor.1")" -ge 2 ]'
+	mt_stop "$a"
+	[ "$RC" -eq 0 ] || fail "the first monitor exited $RC"
+	mt_off
+	# a monitor killed stays an owner until the next one comes and goes
+	mt_start
+	a=$MON
+	kill -KILL "$a"
+	wait "$a" 2>/dev/null
+	bg_forget "$a"
+	mt_monitors_are 1 || fail "the killed monitor's place: $(mt_monitors)"
+	MT_WANT=1 mt_start
+	b=$MON
+	mt_stop "$b"
+	mt_off
+}
+
+# The in-BPF rate limit: probes faster than --rate events a second are
+# dropped and counted (status, the drops lines), the events that pass stay
+# within the rate, and the datapath still redirects every frame.
+test_monitor_rate_limit() {
+	local ev n
+	mt_lab
+	mt_start --json --rate 5
+	ev=$MOUT
+	pt_ping ping --count 100 >/dev/null 2>&1 || fail "ping with a rate-limited monitor"
+	wait_for 30 "a drops report" eval 'grep -q "\"type\":\"drops\"" "$ev"'
+	status_json
+	jq -e '[.instances[0].bindings[] | .monitor | .rate == 5 and .rate_limited > 0] | all' \
+		"$T/status.json" >/dev/null ||
+		fail "no drops counted: $(jq -c '[.instances[0].bindings[] | .monitor]' "$T/status.json")"
+	jq -e '[.instances[0].bindings[] | .counters.redirected] | all(. >= 100)' "$T/status.json" >/dev/null ||
+		fail "the datapath lost frames: $(jq -c '[.instances[0].bindings[] | .counters]' "$T/status.json")"
+	mt_stop "$MON"
+	[ "$RC" -eq 0 ] || fail "monitor exited $RC"
+	# 100 probes at 20 ms take 2 s: a program lets through its burst of 5 and
+	# then at most 5 a second (a margin of 2 s for the run around it)
+	n=$(mt_events "$ev" '.program == "rx_ping"')
+	[ "$n" -ge 5 ] && [ "$n" -le 25 ] || fail "rx_ping's events at --rate 5: $n"
+	jq -R 'fromjson? | select(.type == "summary")' "$ev" | jq -se 'length == 2 and all(.rate_limited > 0)' >/dev/null ||
+		fail "summaries without drops: $(grep summary "$ev")"
+	mt_off
 }
