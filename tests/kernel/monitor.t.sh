@@ -22,10 +22,10 @@ mt_start() {
 MT_N=0
 
 # mt_monitors: how many monitors hold the events of the instance's programs
-# on (status --json; the least of the bindings').
+# on (status --json; the least of the bindings' of instance index MT_I, 0).
 mt_monitors() {
 	nsp --json status 2>/dev/null |
-		jq '[.instances[0].bindings[] | .monitor.monitors // 0] | min // 0'
+		jq "[.instances[${MT_I:-0}].bindings[] | .monitor.monitors // 0] | min // 0"
 }
 mt_monitors_are() { [ "$(mt_monitors)" = "$1" ]; }
 
@@ -68,9 +68,9 @@ mt_any() {
 # plan is empty (the monitor's control is not desired state).
 mt_off() {
 	status_json
-	jq -e '[.instances[0].bindings[] | .monitor | .enabled == false and .monitors == 0] |
-	       length == 2 and all' "$T/status.json" >/dev/null ||
-		fail "events still on: $(jq -c '[.instances[0].bindings[] | .monitor]' "$T/status.json")"
+	jq -e '[.instances[].bindings[] | .monitor | .enabled == false and .monitors == 0] |
+	       length >= 2 and all' "$T/status.json" >/dev/null ||
+		fail "events still on: $(jq -c '[.instances[].bindings[] | .monitor]' "$T/status.json")"
 	expect_rc 0 nsp plan --detailed-exitcode
 }
 
@@ -259,5 +259,59 @@ test_monitor_rate_limit() {
 	[ "$n" -ge 5 ] && [ "$n" -le 25 ] || fail "rx_ping's events at --rate 5: $n"
 	jq -R 'fromjson? | select(.type == "summary")' "$ev" | jq -se 'length == 2 and all(.rate_limited > 0)' >/dev/null ||
 		fail "summaries without drops: $(grep summary "$ev")"
+	mt_off
+}
+
+# The tc variants, and an instance of two: monitor INSTANCE listens to that
+# instance's programs only (instance 1's rx_ping_tc sees instance 2's
+# replies, as pass_wrong_dst_ip, and is not told). A program apply
+# replaces (new sport range: new rodata) is followed: the monitor says it
+# is gone, listens to the new one, and leaves the new one off at the end.
+test_monitor_tc() {
+	local ev inst2 ids
+	lab_up drop
+	I_KEYS[1]=$(tc_bindings "$HOSTVETH")
+	I_KEYS[2]=$(tc_bindings "$(inst_host 2)") I_ADDR[2]=10.99.0.3/24
+	write_conf 2
+	# the node answers no ARP for 10.99.0.3: the gateway is told where it is
+	ip -n "$GW" neigh replace 10.99.0.3 lladdr "$NODE_MAC" dev eth0 nud permanent
+	lab_listen
+	expect_rc 0 nsp apply
+	inst2=$(inst_name 2)
+	MT_I=1 mt_start --json "$inst2"
+	ev=$MOUT
+	pt_ping ping --count 3 >"$T/ping.out" 2>&1 || fail "ping of two instances: $(tail -c 1000 "$T/ping.out")"
+	mt_wait 30 "instance 2's replies" "$ev" \
+		'[ "$(mt_events "$ev" ".program == \"rx_ping_tc\" and .verdict == \"redirected\"")" -ge 3 ]'
+	[ "$(mt_events "$ev" ".instance != \"$inst2\"")" = 0 ] ||
+		fail "events of another instance: $(head -c 1500 "$ev")"
+	mt_any "$ev" --arg h "$(inst_host 2)" '.program == "tx_ping_tc" and .verdict == "redirected" and
+	  .interface == $h and .saddr == "10.99.0.3" and .dport == 10086 and .tcp_flags == 2' ||
+		fail "no probe of tx_ping_tc: $(head -c 1500 "$ev")"
+	mt_any "$ev" '.program == "rx_ping_tc" and .interface == "eth0" and .daddr == "10.99.0.3" and
+	  .sport == 10086 and .tcp_flags == 18' || fail "no reply of rx_ping_tc: $(head -c 1500 "$ev")"
+	status_json
+	jq -e '(.instances[0].bindings | map(.monitor.enabled) | all(. == false)) and
+	       (.instances[1].bindings | map(.monitor.enabled) | all)' "$T/status.json" >/dev/null ||
+		fail "monitor of instance 2: $(jq -c '[.instances[].bindings[] | .monitor]' "$T/status.json")"
+	ids=$(jq -c '[.instances[1].bindings[].id]' "$T/status.json")
+	# apply replaces instance 2's programs
+	I_KEYS[2]="$(tc_bindings "$(inst_host 2)") ping = { sport_min = 61500; };"
+	write_conf 2
+	expect_rc 0 nsp apply
+	status_json
+	[ "$(jq -c '[.instances[1].bindings[].id]' "$T/status.json")" != "$ids" ] ||
+		fail "apply did not replace the programs: $ids"
+	mt_wait 30 "the monitor to follow the new programs" "$ev" \
+		'grep -q "is gone" "$ev.err" && MT_I=1 mt_monitors_are 1'
+	: >"$T/before"
+	cp "$ev" "$T/before"
+	pt_ping ping --count 3 >/dev/null 2>&1 || fail "ping after the replace"
+	mt_wait 30 "replies through the new rx_ping_tc" "$ev" \
+		'[ "$(mt_events "$ev" ".program == \"rx_ping_tc\" and .verdict == \"redirected\" and
+		     .dport >= 61500")" -gt "$(mt_events "$T/before" ".program == \"rx_ping_tc\" and
+		     .verdict == \"redirected\" and .dport >= 61500")" ]'
+	mt_stop "$MON"
+	[ "$RC" -eq 0 ] || fail "monitor exited $RC"
 	mt_off
 }
