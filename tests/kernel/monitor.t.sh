@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
-# shellcheck disable=SC2034 # I_KEYS: read by write_conf (tests/lib/lab.sh)
+# shellcheck disable=SC2034 # I_KEYS, I_ADDR: read by write_conf (tests/lib/lab.sh)
+# shellcheck disable=SC2016 # jq programs and eval'd conditions expand later
 # nsping monitor (nsping(8), MONITOR): the programs' events while a monitor
 # listens, their filters, two monitors at once, the rate limit, and the
 # events off again afterwards with no drift. pt_conf, pt_ping, pt_connect
-# come from ping.t.sh. Helpers here are prefixed mt_.
+# come from ping.t.sh, tc_bindings from tc.t.sh. Helpers here are prefixed mt_.
 
 # mt_start ARGS...: nsping monitor ARGS in the background, stdout in $MOUT,
 # stderr in $MOUT.err, its pid in MON; returns once every program of the
@@ -199,10 +200,10 @@ test_monitor_filters() {
 # higher of their rates, and go off with the last; one killed (SIGKILL: no
 # leave) is pruned by the next monitor that joins or leaves.
 test_monitor_two_monitors() {
-	local a b
+	local a a_out b
 	mt_lab
 	mt_start --rate 50
-	a=$MON
+	a=$MON a_out=$MOUT
 	mt_start --rate 200
 	b=$MON
 	status_json
@@ -218,7 +219,7 @@ test_monitor_two_monitors() {
 	expect_rc 0 nsp plan --detailed-exitcode
 	# the survivor still prints
 	pt_ping ping --count 2 >/dev/null 2>&1 || fail "ping"
-	wait_for 30 "the first monitor's events" eval '[ "$(grep -c " redirected " "$T/monitor.1")" -ge 2 ]'
+	wait_for 30 "the first monitor's events" eval '[ "$(grep -c " redirected " "$a_out")" -ge 2 ]'
 	mt_stop "$a"
 	[ "$RC" -eq 0 ] || fail "the first monitor exited $RC"
 	mt_off
@@ -256,7 +257,7 @@ test_monitor_rate_limit() {
 	# 100 probes at 20 ms take 2 s: a program lets through its burst of 5 and
 	# then at most 5 a second (a margin of 2 s for the run around it)
 	n=$(mt_events "$ev" '.program == "rx_ping"')
-	[ "$n" -ge 5 ] && [ "$n" -le 25 ] || fail "rx_ping's events at --rate 5: $n"
+	{ [ "$n" -ge 5 ] && [ "$n" -le 25 ]; } || fail "rx_ping's events at --rate 5: $n"
 	jq -R 'fromjson? | select(.type == "summary")' "$ev" | jq -se 'length == 2 and all(.rate_limited > 0)' >/dev/null ||
 		fail "summaries without drops: $(grep summary "$ev")"
 	mt_off
@@ -304,7 +305,6 @@ test_monitor_tc() {
 		fail "apply did not replace the programs: $ids"
 	mt_wait 30 "the monitor to follow the new programs" "$ev" \
 		'grep -q "is gone" "$ev.err" && MT_I=1 mt_monitors_are 1'
-	: >"$T/before"
 	cp "$ev" "$T/before"
 	pt_ping ping --count 3 >/dev/null 2>&1 || fail "ping after the replace"
 	mt_wait 30 "replies through the new rx_ping_tc" "$ev" \
