@@ -555,6 +555,8 @@ int nsp_cmd_monitor(const struct nsp_options *o, const struct nsp_config *cfg)
 		}
 		now = nsp_clock_ns(CLOCK_MONOTONIC);
 		if (now >= next_report && !m.done) {
+			/* the wall clock may have been stepped */
+			m.realtime_shift = realtime_shift();
 			report_drops(&m);
 			check_gone(&m);
 			next_report = now + REPORT_MS * 1000000ULL;

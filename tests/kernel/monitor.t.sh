@@ -315,3 +315,24 @@ test_monitor_tc() {
 	[ "$RC" -eq 0 ] || fail "monitor exited $RC"
 	mt_off
 }
+
+# Under run, which keeps the node converged: a monitor switching the events
+# on and off is no drift to repair, and the events of run's worker's probes
+# come through.
+test_monitor_under_run() {
+	local ev
+	mt_lab drop
+	pt_worker --json run
+	pt_wait 60 "run's worker to be answered" pt_has 1 '.type == "probe" and .result == "answered"'
+	mt_start --json
+	ev=$MOUT
+	mt_wait 30 "events of run's probes" "$ev" \
+		'[ "$(mt_events "$ev" ".program == \"rx_ping\" and .verdict == \"redirected\"")" -ge 3 ]'
+	mt_stop "$MON"
+	[ "$RC" -eq 0 ] || fail "monitor exited $RC"
+	# a second, then no repair of any kind from run, and nothing to plan
+	sleep 1
+	[ "$(pt_count '.type == "repair"')" = 0 ] || pt_fail "run repaired something after a monitor"
+	mt_off
+	pt_stop TERM
+}
