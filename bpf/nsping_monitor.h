@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * nsping monitor (docs/DESIGN.md, "Monitoring the datapath"): the event a
- * program emits into its ring buffer for each decision on probe traffic,
- * while a monitor asked for them, and the two small maps that switch the
- * events on and limit their rate.  Shared by the BPF programs, `nsping
- * monitor` and the tests; outside __bpf__ only <linux/types.h> types.
+ * program emits for each decision on probe traffic while a monitor listens,
+ * and the maps that carry the events, switch them on and limit their rate.
+ * Shared by the BPF programs, `nsping monitor` and the tests; outside
+ * __bpf__ only <linux/types.h> types.
  *
- * Every object has three maps for it (their names below): the monitors' ring buffers,
- * the control (a global in a data section of its own, written by user
- * space: on/off, the rate, who asked) and the state (the rate limit's
- * clock and the drop counters, written by the program).  The layouts are
- * ABI between the programs and user space: they only grow.
+ * Every object has three maps for it (their names below): the monitors'
+ * ring buffers (an array of maps, one slot per monitor), the control (a
+ * global in a data section of its own, written by user space: on/off, the
+ * rate, who asked) and the state (the rate limit's clock and the drop
+ * counters, written by the program). The layouts are ABI between the
+ * programs and user space: they only grow.
  */
 #ifndef NSPING_MONITOR_H
 #define NSPING_MONITOR_H
@@ -109,7 +110,6 @@ static inline void nsp_monitor_set_rate(struct nsp_monitor_ctl *c, __u32 rate)
 /* After nsping.bpf.h's read-only data: the rx programs' test reads port. */
 #include "parse.h"
 
-#ifndef NSP_NO_MONITOR
 /*
  * A ring buffer has one consumer position: two monitors reading one ring
  * would each see part of the events. So each monitor brings its own ring
@@ -134,7 +134,6 @@ struct nsp_monitor_ctl nsp_monitor SEC(NSP_MON_CTL_SEC) = {
 	.burst_ns = 1000000000ULL - 1000000000ULL / NSP_MON_DEFAULT_RATE,
 };
 struct nsp_monitor_state nsp_monitor_state SEC(NSP_MON_STATE_SEC);
-#endif
 
 /* ICMP types that quote the packet they are about (RFC 792). */
 #define NSP_MON_ICMP_QUOTES ((1u << 3) | (1u << 4) | (1u << 5) | (1u << 11) | (1u << 12))
@@ -210,7 +209,6 @@ static __always_inline int nsp_mon_parse(struct nsp_event *ev, const void *data,
 	return ev->dport == probe_port;
 }
 
-#ifndef NSP_NO_MONITOR
 /*
  * The rate limit, GCRA (a token bucket kept as one timestamp): admitted
  * while the next event's theoretical time is at most burst_ns ahead.  One
@@ -306,11 +304,6 @@ static __always_inline void nsp_monitor_tc(struct __sk_buff *skb, __u8 program, 
 	nsp_mon_emit((const void *)(long)skb->data, (const void *)(long)skb->data_end, skb->len,
 		     skb->ifindex, program, verdict);
 }
-#else
-/* bench_xdp's baseline: the programs as they were before the monitor. */
-#define nsp_monitor_xdp(ctx, program, verdict) ((void)(ctx), (void)(program), (void)(verdict))
-#define nsp_monitor_tc(skb, program, verdict)  ((void)(skb), (void)(program), (void)(verdict))
-#endif /* NSP_NO_MONITOR */
 #endif /* __bpf__ */
 
 #endif /* NSPING_MONITOR_H */
