@@ -51,9 +51,10 @@ struct nsp_options {
 	const char *prom_file;
 	const char *prom_listen;
 	long max_rate;
-	/* monitor: its instances (the arguments), --target, --verdict, --rate (0: default) */
-	char *const *args;
-	int n_args;
+	/* monitor: the instances named (none: every one) */
+	const char *const *names;
+	size_t n_names;
+	/* monitor: --target, --verdict (lists, parsed by the command), --rate (0: default) */
 	const char *targets;
 	const char *verdicts;
 	long rate;

@@ -247,13 +247,20 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 	bool is_monitor = !strcmp(cmd->name, "monitor");
 	int c, idx = 0;
 
-	optind = 1;
-	/*
-	 * monitor takes instance names among its options: getopt moves them
-	 * behind the options (GNU's permutation), where they are kept.
-	 */
-	while ((c = getopt_long(argc, argv, is_monitor ? ":" : "+:", opts, &idx)) != -1) {
-		if ((c == 'd' || c == 'D') && is_plan) {
+	optind = 0; /* 0: glibc starts over, and reads this call's ordering ("+" or "-") */
+	static const char *names[NSP_MAX_INSTANCES];
+
+	/* monitor takes instance names among its options ("-": each comes as 1) */
+	while ((c = getopt_long(argc, argv, is_monitor ? "-:" : "+:", opts, &idx)) != -1) {
+		if (c == 1) {
+			if (o->n_names == NSP_MAX_INSTANCES) {
+				fprintf(stderr, "nsping: %s: more than %d instances named\n",
+					cmd->name, NSP_MAX_INSTANCES);
+				return -EINVAL;
+			}
+			names[o->n_names++] = optarg;
+			o->names = names;
+		} else if ((c == 'd' || c == 'D') && is_plan) {
 			o->detailed_exitcode |= c == 'd';
 			o->destroy |= c == 'D';
 		} else if (c == 'X' && (is_plan || !strcmp(cmd->name, "apply"))) {
@@ -303,10 +310,7 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 			return -EINVAL;
 		}
 	}
-	if (optind < argc && is_monitor) {
-		o->args = argv + optind;
-		o->n_args = argc - optind;
-	} else if (optind < argc) {
+	if (optind < argc) {
 		fprintf(stderr, "nsping: %s: unexpected argument \"%s\"\n", cmd->name,
 			argv[optind]);
 		return -EINVAL;

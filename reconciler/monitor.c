@@ -402,20 +402,20 @@ static int parse_filters(struct monitor *m)
 	char bad[64];
 	int r;
 
-	for (int a = 0; a < o->n_args; a++) {
+	for (size_t a = 0; a < o->n_names; a++) {
 		size_t i;
 
 		for (i = 0; i < m->cfg->n_instances; i++)
-			if (!strcmp(o->args[a], m->cfg->instances[i].name))
+			if (!strcmp(o->names[a], m->cfg->instances[i].name))
 				break;
 		if (i == m->cfg->n_instances) {
 			fprintf(stderr, "nsping: monitor: %s has no instance \"%s\"\n",
-				m->cfg->path, o->args[a]);
+				m->cfg->path, o->names[a]);
 			return -EINVAL;
 		}
 		m->selected[i] = true;
 	}
-	for (size_t i = 0; !o->n_args && i < m->cfg->n_instances; i++)
+	for (size_t i = 0; !o->n_names && i < m->cfg->n_instances; i++)
 		m->selected[i] = true;
 	if (o->targets) {
 		r = nsp_mon_parse_targets(o->targets, &m->filter, bad, sizeof(bad));
@@ -533,7 +533,7 @@ int nsp_cmd_monitor(const struct nsp_options *o, const struct nsp_config *cfg)
 			fprintf(stderr,
 				"nsping: monitor: no program of %s is attached to listen to "
 				"(nsping status; nsping apply)\n",
-				o->n_args ? "these instances" : "the file's instances");
+				o->n_names ? "these instances" : "the file's instances");
 		code = NSP_EXIT_FAILURE;
 		goto out;
 	}

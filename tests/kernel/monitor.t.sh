@@ -146,6 +146,9 @@ test_monitor_filters() {
 	grep -q 'no instance "nosuch"' "$T/err" || fail "unknown instance: $(cat "$T/err")"
 	expect_rc 64 nsp monitor --verdict nosuch
 	grep -q '"nosuch" is not a verdict' "$T/err" || fail "unknown verdict: $(cat "$T/err")"
+	# options after an instance's name are options
+	expect_rc 64 nsp monitor "$INST" --verdict nosuch
+	grep -q '"nosuch" is not a verdict' "$T/err" || fail "an option after a name: $(cat "$T/err")"
 	expect_rc 64 nsp monitor --target 10.99.0.300
 	expect_rc 64 nsp monitor --rate 0
 	expect_rc 64 nsp monitor --count 0
