@@ -59,18 +59,19 @@ $(BUILD)/tests/test_bpf_xdp_prog: tests/bpf/test_xdp_prog.c $(BPF_SKELS) $(BPF_T
 # bench_xdp's base: rx_ping as main had it before nsping monitor, from the
 # repository's history (the bench compares the datapath's cost across it).
 BENCH_BASE_REV   ?= 260e8d0
-BENCH_BASE_DIR   := $(BUILD)/bench/base-$(BENCH_BASE_REV)
+BENCH_BASE_DIR   := $(BUILD)/bench-base/$(BENCH_BASE_REV)
 
 $(BENCH_BASE_DIR)/bpf/rx_ping.bpf.c:
 	@rm -rf $(BENCH_BASE_DIR) && mkdir -p $(BENCH_BASE_DIR)
 	git archive $(BENCH_BASE_REV) bpf | tar -x -C $(BENCH_BASE_DIR)
 
-$(BUILD)/bench/rx_ping_base.bpf.o: $(BENCH_BASE_DIR)/bpf/rx_ping.bpf.c bpf/bpf.mk
+# outside build/bench/, whose every executable bench/run.sh runs
+$(BUILD)/bench-base/rx_ping_base.bpf.o: $(BENCH_BASE_DIR)/bpf/rx_ping.bpf.c bpf/bpf.mk
 	$(CLANG) $(subst -Ibpf,-I$(BENCH_BASE_DIR)/bpf,$(BPF_CFLAGS)) -c $< -o $@
 
-.SECONDARY: $(BUILD)/bench/rx_ping_base.bpf.o
+.SECONDARY: $(BUILD)/bench-base/rx_ping_base.bpf.o
 
 $(BUILD)/bench/bench_xdp: tests/bpf/bench_xdp.c $(BPF_SKELS) $(BPF_HDRS) \
-			  $(BUILD)/bench/rx_ping_base.skel.h
+			  $(BUILD)/bench-base/rx_ping_base.skel.h
 	@mkdir -p $(@D)
-	$(CC) $(BPF_USER_CFLAGS) -I$(BUILD)/bench $(LDFLAGS) -o $@ $< $(BPF_USER_LDLIBS)
+	$(CC) $(BPF_USER_CFLAGS) -I$(BUILD)/bench-base $(LDFLAGS) -o $@ $< $(BPF_USER_LDLIBS)
