@@ -320,10 +320,10 @@ test_monitor_tc() {
 }
 
 # Under run, which keeps the node converged: a monitor switching the events
-# on and off is no drift to repair, and the events of run's worker's probes
-# come through.
+# on and off is no drift to repair, the events of run's worker's probes come
+# through, and rx_ping detached and put back by run keeps telling them.
 test_monitor_under_run() {
-	local ev
+	local ev id n
 	mt_lab drop
 	pt_worker --json run
 	pt_wait 60 "run's worker to be answered" pt_has 1 '.type == "probe" and .result == "answered"'
@@ -331,11 +331,19 @@ test_monitor_under_run() {
 	ev=$MOUT
 	mt_wait 30 "events of run's probes" "$ev" \
 		'[ "$(mt_events "$ev" ".program == \"rx_ping\" and .verdict == \"redirected\"")" -ge 3 ]'
+	# run repairs a detached rx_ping with the program it holds: the same
+	# program, its events still on for the monitor
+	id=$(pt_xdp_id eth0)
+	ip -n "$NODE" link set dev eth0 xdp off || fail "detaching rx_ping"
+	pt_wait 60 "run's repair of rx_ping" pt_has 1 '.type == "repair" and .result == "repaired"'
+	[ "$(pt_xdp_id eth0)" = "$id" ] || fail "run attached another rx_ping: $id -> $(pt_xdp_id eth0)"
+	n=$(mt_events "$ev" '.program == "rx_ping"')
+	mt_wait 30 "events after the repair" "$ev" '[ "$(mt_events "$ev" ".program == \"rx_ping\"")" -gt "$n" ]'
 	mt_stop "$MON"
 	[ "$RC" -eq 0 ] || fail "monitor exited $RC"
-	# a second, then no repair of any kind from run, and nothing to plan
+	# a second, then no more repair from run, and nothing to plan
 	sleep 1
-	[ "$(pt_count '.type == "repair"')" = 0 ] || pt_fail "run repaired something after a monitor"
+	[ "$(pt_count '.type == "repair"')" = 1 ] || pt_fail "run repaired something after a monitor"
 	mt_off
 	pt_stop TERM
 }
