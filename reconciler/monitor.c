@@ -537,7 +537,8 @@ int nsp_cmd_monitor(const struct nsp_options *o, const struct nsp_config *cfg)
 		code = NSP_EXIT_FAILURE;
 		goto out;
 	}
-	if (o->verbosity != NSP_QUIET && !o->json)
+	/* on stderr with --json too: the JSON lines stay the events' */
+	if (o->verbosity != NSP_QUIET)
 		for (size_t i = 0; i < m.n; i++)
 			fprintf(stderr, "nsping: monitor: listening to %s %s (id %u)\n",
 				m.progs[i]->instance, nsp_mon_program_name(m.progs[i]->program),

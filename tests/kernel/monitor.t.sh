@@ -8,8 +8,10 @@
 # come from ping.t.sh, tc_bindings from tc.t.sh. Helpers here are prefixed mt_.
 
 # mt_start ARGS...: nsping monitor ARGS in the background, stdout in $MOUT,
-# stderr in $MOUT.err, its pid in MON; returns once every program of the
-# instance counts one monitor more than before (MT_WANT monitors, if set).
+# stderr in $MOUT.err, its pid in MON; returns once it says it listens (its
+# signal handlers are in place: a background job of a script starts with
+# SIGINT ignored) and every program of the instance counts one monitor more
+# than before (MT_WANT monitors, if set).
 mt_start() {
 	local before
 	before=$((${MT_WANT:-$(mt_monitors) + 1} - 1))
@@ -18,6 +20,7 @@ mt_start() {
 		>"$MOUT" 2>"$MOUT.err" &
 	MON=$!
 	bg_pid "$MON"
+	wait_for 30 "monitor $* to listen" grep -q "^nsping: monitor: listening to " "$MOUT.err"
 	wait_for 30 "monitor $* to switch the events on" mt_monitors_are $((before + 1))
 }
 MT_N=0
@@ -213,6 +216,9 @@ test_monitor_two_monitors() {
 	jq -e '[.instances[0].bindings[] | .monitor | .enabled and .monitors == 2 and .rate == 200] |
 	       length == 2 and all' "$T/status.json" >/dev/null ||
 		fail "two monitors: $(jq -c '[.instances[0].bindings[] | .monitor]' "$T/status.json")"
+	expect_rc 0 nsp status
+	[ "$(grep -c ', monitor on (2 monitors, 200 events/s)$' "$T/out")" = 2 ] ||
+		fail "status text with two monitors: $(cat "$T/out")"
 	mt_stop "$b"
 	[ "$RC" -eq 0 ] || fail "the second monitor exited $RC"
 	status_json
