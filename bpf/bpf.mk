@@ -7,7 +7,8 @@
 #   $(BUILD)/bpf/NAME.skel.h     bpftool gen skeleton; struct NAME_bpf
 #   BPF_SKELS                    every product skeleton
 #   BPF_TEST_BINS                cmocka tests (test_bpf_xdp_prog needs root)
-#   BPF_BENCH_BINS               bench_xdp (root)
+#   BPF_BENCH_BINS               bench_xdp (root), with rx_ping of BENCH_BASE_REV beside
+#                                today's (git archive: needs the repository)
 
 BPF_PROGS        := tx_ping rx_ping tx_ping_tc rx_ping_tc xdp_pass
 BPF_OBJS         := $(BPF_PROGS:%=$(BUILD)/bpf/%.bpf.o)
@@ -55,6 +56,22 @@ $(BUILD)/tests/test_bpf_xdp_prog: tests/bpf/test_xdp_prog.c $(BPF_SKELS) $(BPF_T
 	@mkdir -p $(@D)
 	$(CC) $(BPF_USER_CFLAGS) $(LDFLAGS) -o $@ $< $(BPF_USER_LDLIBS) -lcmocka
 
-$(BUILD)/bench/bench_xdp: tests/bpf/bench_xdp.c $(BPF_SKELS) $(BPF_HDRS)
+# bench_xdp's base: rx_ping as main had it before nsping monitor, from the
+# repository's history (the bench compares the datapath's cost across it).
+BENCH_BASE_REV   ?= 260e8d0
+BENCH_BASE_DIR   := $(BUILD)/bench-base/$(BENCH_BASE_REV)
+
+$(BENCH_BASE_DIR)/bpf/rx_ping.bpf.c:
+	@rm -rf $(BENCH_BASE_DIR) && mkdir -p $(BENCH_BASE_DIR)
+	git archive $(BENCH_BASE_REV) bpf | tar -x -C $(BENCH_BASE_DIR)
+
+# outside build/bench/, whose every executable bench/run.sh runs
+$(BUILD)/bench-base/rx_ping_base.bpf.o: $(BENCH_BASE_DIR)/bpf/rx_ping.bpf.c bpf/bpf.mk
+	$(CLANG) $(subst -Ibpf,-I$(BENCH_BASE_DIR)/bpf,$(BPF_CFLAGS)) -c $< -o $@
+
+.SECONDARY: $(BUILD)/bench-base/rx_ping_base.bpf.o
+
+$(BUILD)/bench/bench_xdp: tests/bpf/bench_xdp.c $(BPF_SKELS) $(BPF_HDRS) \
+			  $(BUILD)/bench-base/rx_ping_base.skel.h
 	@mkdir -p $(@D)
-	$(CC) $(BPF_USER_CFLAGS) $(LDFLAGS) -o $@ $< $(BPF_USER_LDLIBS)
+	$(CC) $(BPF_USER_CFLAGS) -I$(BUILD)/bench-base $(LDFLAGS) -o $@ $< $(BPF_USER_LDLIBS)

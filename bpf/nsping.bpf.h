@@ -2,7 +2,8 @@
 /*
  * What every nsping BPF object carries: the read-only data that the
  * reconciler writes before load (and reads back from an attached program
- * to prove that it is ours and current), and the counters map.
+ * to prove that it is ours and current), the counters map, and the
+ * monitor's maps (nsping_monitor.h).
  * Include from exactly one .bpf.c per object.
  *
  * The names and types are the same in every object, so one piece of
@@ -74,22 +75,27 @@ static __always_inline void nsp_count(__u32 idx)
 		*val += 1;
 }
 
+#include "nsping_monitor.h"
+
 /*
- * The end of every program: redirect to target and count the verdict. An
- * unset target passes the frame instead of dropping it (the seed dropped).
+ * The end of every program: redirect to target, count the verdict and tell
+ * the monitor. An unset target passes the frame instead of dropping it (the
+ * seed dropped).
  */
-static __always_inline int nsp_xdp_redirect(__u32 target)
+static __always_inline int nsp_xdp_redirect(struct xdp_md *ctx, __u8 program, __u32 target)
 {
-	if (!target) {
-		nsp_count(NSP_CNT_PASS_UNCONFIGURED);
-		return XDP_PASS;
-	}
-	if (bpf_redirect(target, 0) != XDP_REDIRECT) {
-		nsp_count(NSP_CNT_REDIRECT_ERROR);
-		return XDP_PASS;
-	}
-	nsp_count(NSP_CNT_REDIRECTED);
-	return XDP_REDIRECT;
+	__u32 verdict = NSP_CNT_REDIRECTED;
+	int action = XDP_PASS;
+
+	if (!target)
+		verdict = NSP_CNT_PASS_UNCONFIGURED;
+	else if (bpf_redirect(target, 0) != XDP_REDIRECT)
+		verdict = NSP_CNT_REDIRECT_ERROR;
+	else
+		action = XDP_REDIRECT;
+	nsp_count(verdict);
+	nsp_monitor_xdp(ctx, program, verdict);
+	return action;
 }
 
 /*
@@ -100,21 +106,21 @@ static __always_inline int nsp_xdp_redirect(__u32 target)
 #define NSP_TC_PASS TC_ACT_UNSPEC
 
 /* The same for tc; peer: into the netns of target's veth peer (bpf_redirect_peer). */
-static __always_inline int nsp_tc_redirect(__u32 target, bool peer)
+static __always_inline int nsp_tc_redirect(struct __sk_buff *skb, __u8 program, __u32 target,
+					   bool peer)
 {
-	long r;
+	__u32 verdict = NSP_CNT_REDIRECTED;
+	int action = NSP_TC_PASS;
 
-	if (!target) {
-		nsp_count(NSP_CNT_PASS_UNCONFIGURED);
-		return NSP_TC_PASS;
-	}
-	r = peer ? bpf_redirect_peer(target, 0) : bpf_redirect(target, 0);
-	if (r != TC_ACT_REDIRECT) {
-		nsp_count(NSP_CNT_REDIRECT_ERROR);
-		return NSP_TC_PASS;
-	}
-	nsp_count(NSP_CNT_REDIRECTED);
-	return TC_ACT_REDIRECT;
+	if (!target)
+		verdict = NSP_CNT_PASS_UNCONFIGURED;
+	else if ((peer ? bpf_redirect_peer(target, 0) : bpf_redirect(target, 0)) != TC_ACT_REDIRECT)
+		verdict = NSP_CNT_REDIRECT_ERROR;
+	else
+		action = TC_ACT_REDIRECT;
+	nsp_count(verdict);
+	nsp_monitor_tc(skb, program, verdict);
+	return action;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -18,7 +18,8 @@ int rx_ping(struct xdp_md *ctx)
 
 	if (verdict != NSP_CNT_REDIRECTED) {
 		nsp_count(verdict);
+		nsp_monitor_xdp(ctx, NSP_MON_RX_PING, verdict);
 		return XDP_PASS;
 	}
-	return nsp_xdp_redirect(veth_ifindex);
+	return nsp_xdp_redirect(ctx, NSP_MON_RX_PING, veth_ifindex);
 }

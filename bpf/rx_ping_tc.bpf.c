@@ -32,8 +32,9 @@ int rx_ping_tc(struct __sk_buff *skb)
 		verdict = classify_skb(skb);
 	if (verdict != NSP_CNT_REDIRECTED) {
 		nsp_count(verdict);
+		nsp_monitor_tc(skb, NSP_MON_RX_PING_TC, verdict);
 		return NSP_TC_PASS;
 	}
 	/* bpf_redirect_peer takes the host-side veth and delivers into its peer's netns. */
-	return nsp_tc_redirect(veth_ifindex, true);
+	return nsp_tc_redirect(skb, NSP_MON_RX_PING_TC, veth_ifindex, true);
 }

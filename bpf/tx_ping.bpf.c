@@ -8,6 +8,5 @@
 SEC("xdp")
 int tx_ping(struct xdp_md *ctx)
 {
-	(void)ctx;
-	return nsp_xdp_redirect(uplink_ifindex);
+	return nsp_xdp_redirect(ctx, NSP_MON_TX_PING, uplink_ifindex);
 }

@@ -11,6 +11,5 @@
 SEC("tc")
 int tx_ping_tc(struct __sk_buff *skb)
 {
-	(void)skb;
-	return nsp_tc_redirect(uplink_ifindex, false);
+	return nsp_tc_redirect(skb, NSP_MON_TX_PING_TC, uplink_ifindex, false);
 }

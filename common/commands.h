@@ -2,7 +2,8 @@
 /*
  * The commands of the command line, each returning an exit code of SPEC.md:
  * main.c dispatches to them; validate, plan, apply, status and destroy are in
- * reconciler/commands.c, ping and run in worker/cmd_ping.c.
+ * reconciler/commands.c, monitor in reconciler/monitor.c, ping and run in
+ * worker/cmd_ping.c.
  */
 #ifndef NSPING_COMMANDS_H
 #define NSPING_COMMANDS_H
@@ -52,11 +53,16 @@ struct nsp_options {
 	const char *prom_file;
 	const char *prom_listen;
 	long max_rate;
-	/* diagnose: the instances named (none: every one), and --target */
+	/* diagnose, monitor: the instances named (none: every one) */
 	const char *const *names;
 	size_t n_names;
+	/* diagnose: --target */
 	bool has_target;
 	uint32_t target; /* network order */
+	/* monitor: --target, --verdict (lists, parsed by the command), --rate (0: default) */
+	const char *targets;
+	const char *verdicts;
+	long rate;
 };
 
 int nsp_cmd_validate(const struct nsp_options *o, const struct nsp_config *cfg);
@@ -64,6 +70,7 @@ int nsp_cmd_plan(const struct nsp_options *o, const struct nsp_config *cfg);
 int nsp_cmd_apply(const struct nsp_options *o, const struct nsp_config *cfg);
 int nsp_cmd_status(const struct nsp_options *o, const struct nsp_config *cfg);
 int nsp_cmd_destroy(const struct nsp_options *o, const struct nsp_config *cfg);
+int nsp_cmd_monitor(const struct nsp_options *o, const struct nsp_config *cfg);
 int nsp_cmd_ping(const struct nsp_options *o, const struct nsp_config *cfg);
 int nsp_cmd_run(const struct nsp_options *o, const struct nsp_config *cfg);
 int nsp_cmd_diagnose(const struct nsp_options *o, const struct nsp_config *cfg);

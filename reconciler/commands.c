@@ -21,6 +21,7 @@
 #include "kernel.h"
 #include "lint.h"
 #include "lock.h"
+#include "monitorbpf.h"
 #include "nsping_counters.h"
 #include "owner.h"
 #include "render.h"
@@ -484,9 +485,21 @@ static const char *xdp_mode_text(const struct nsp_obs_prog *o)
 /* The datapath counters of an attached program of ours, only the non-zero ones. */
 static bool uplink_offloads(const struct nsp_instance *w, struct nsp_uplink_offloads *ret);
 
+/* The monitors that hold a program's events on (nsping monitor). */
+static int monitors(const struct nsp_monitor_ctl *c)
+{
+	int n = 0;
+
+	for (int i = 0; i < NSP_MON_OWNERS; i++)
+		n += c->owners[i].pid != 0;
+	return n;
+}
+
 static void status_prog_text(const char *scope, const struct nsp_instance *w,
 			     const struct nsp_binding *b, const struct nsp_obs_prog *o)
 {
+	struct nsp_monitor_state ms;
+	struct nsp_monitor_ctl ctl;
 	struct nsp_uplink_offloads off;
 	uint64_t cnt[NSP_CNT_MAX];
 
@@ -511,6 +524,9 @@ static void status_prog_text(const char *scope, const struct nsp_instance *w,
 			if (cnt[i])
 				printf(", %s %llu", nsp_counter_name(i),
 				       (unsigned long long)cnt[i]);
+	if (o->present && o->ours && nsp_mon_read(o->id, &ctl, &ms) == 0 && ctl.enabled)
+		printf(", monitor on (%d monitor%s, %u events/s)", monitors(&ctl),
+		       monitors(&ctl) == 1 ? "" : "s", ctl.rate);
 	putchar('\n');
 	if (b->program == NSP_PROG_RX_PING && uplink_offloads(w, &off))
 		printf("  %-8s %s offloads: gro %s, lro %s, tso %s\n", "", w->uplink,
@@ -531,6 +547,8 @@ static bool uplink_offloads(const struct nsp_instance *w, struct nsp_uplink_offl
 static void status_prog_json(struct nsp_json *j, const char *scope, const struct nsp_instance *w,
 			     const struct nsp_binding *b, const struct nsp_obs_prog *o)
 {
+	struct nsp_monitor_state ms;
+	struct nsp_monitor_ctl ctl;
 	struct nsp_uplink_offloads off;
 	uint64_t cnt[NSP_CNT_MAX];
 
@@ -555,6 +573,16 @@ static void status_prog_json(struct nsp_json *j, const char *scope, const struct
 		nsp_json_begin_object(j, "counters");
 		for (unsigned int i = 0; i < NSP_CNT_MAX; i++)
 			nsp_json_uint(j, nsp_counter_name(i), cnt[i]);
+		nsp_json_end_object(j);
+	}
+	if (o->present && o->ours && nsp_mon_read(o->id, &ctl, &ms) == 0) {
+		nsp_json_begin_object(j, "monitor");
+		nsp_json_bool(j, "enabled", ctl.enabled);
+		nsp_json_uint(j, "monitors", (uint64_t)monitors(&ctl));
+		nsp_json_uint(j, "rate", ctl.rate);
+		nsp_json_uint(j, "events", ms.events);
+		nsp_json_uint(j, "rate_limited", ms.rate_limited);
+		nsp_json_uint(j, "ring_full", ms.ring_full);
 		nsp_json_end_object(j);
 	}
 	if (b->program == NSP_PROG_RX_PING && uplink_offloads(w, &off)) {

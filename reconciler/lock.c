@@ -14,6 +14,11 @@
 
 int nsp_lock_take(const char *state_dir, unsigned int wait_ms)
 {
+	return nsp_lock_take_named(state_dir, "lock", wait_ms);
+}
+
+int nsp_lock_take_named(const char *state_dir, const char *name, unsigned int wait_ms)
+{
 	unsigned int waited = 0;
 	int fd;
 
@@ -30,7 +35,7 @@ int nsp_lock_take(const char *state_dir, unsigned int wait_ms)
 		/* O_DIRECTORY | O_NOFOLLOW on a symlink says ENOTDIR */
 		return lstat(state_dir, &st) == 0 && S_ISLNK(st.st_mode) ? -ELOOP : err;
 	}
-	fd = openat(dir, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = openat(dir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	close(dir);
 	if (fd < 0)
 		return -errno;

@@ -8,6 +8,8 @@
  * symlink (never written through), or another -errno.
  */
 int nsp_lock_take(const char *state_dir, unsigned int wait_ms);
+/* The same on STATE_DIR/name: monitor.lock serializes the monitors' bookkeeping. */
+int nsp_lock_take_named(const char *state_dir, const char *name, unsigned int wait_ms);
 void nsp_lock_release(int fd);
 
 #endif

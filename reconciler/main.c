@@ -17,6 +17,7 @@
 #include "config.h"
 #include "json.h"
 #include "netns.h"
+#include "nsping_monitor.h"
 #include "suggest.h"
 
 #define DEFAULT_CONFIG	  NSPING_SYSCONFDIR "/nsping/nsping.conf"
@@ -56,6 +57,14 @@ static const struct command commands[] = {
 	{"destroy", nsp_cmd_destroy, true,
 	 "remove everything the file's instances own (--all: all nsping owns)",
 	 "  --all                  everything nsping owns on the host, whatever its scope\n"},
+	{"monitor", nsp_cmd_monitor, true,
+	 "print the datapath's decisions on probe traffic as they happen",
+	 "  INSTANCE...            only these instances of the file (default: all)\n"
+	 "  --target IP[,IP...]    only events with one of these addresses\n"
+	 "  --verdict NAME[,NAME]  only these verdicts (status's counter names)\n"
+	 "  --rate N               events per second per program (1..1000000; 1000)\n"
+	 "  --count N              stop after N events (1..1000000000)\n"
+	 "  --json                 one JSON object per line (as the global --json)\n"},
 	{"ping", nsp_cmd_ping, true, "run the ping worker in the foreground", WORKER_OPTIONS},
 	{"run", nsp_cmd_run, true, "apply, verify, then hand off to the ping worker, and repair",
 	 WORKER_OPTIONS},
@@ -106,6 +115,8 @@ static void usage(FILE *f)
 	      "plan: [--detailed-exitcode] [--no-prune] [--destroy [--all]] [--fatal-warnings]\n"
 	      "apply: [--no-prune] [--fatal-warnings]    destroy: [--all]    status: [--health]\n"
 	      "diagnose: [INSTANCE...] [--target IP] [--count N]\n"
+	      "monitor: [INSTANCE...] [--target IP[,IP]] [--verdict NAME[,NAME]] [--rate N]\n"
+	      "         [--count N] [--json]\n"
 	      "ping, run: [--count N] [--max-rate N] [--prom-file FILE] [--prom-listen "
 	      "[ADDR:]PORT]\n"
 	      "exit codes: 0 ok, 1 failure, 2 plan found changes (--detailed-exitcode),\n"
@@ -239,19 +250,24 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 		{"max-rate", required_argument, NULL, 'R'},
 		{"target", required_argument, NULL, 'T'},
 		{"fatal-warnings", no_argument, NULL, 'F'},
+		{"verdict", required_argument, NULL, 'E'},
+		{"rate", required_argument, NULL, 'r'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	bool pings = !strcmp(cmd->name, "ping") || !strcmp(cmd->name, "run");
 	bool is_plan = !strcmp(cmd->name, "plan"), is_destroy = !strcmp(cmd->name, "destroy");
 	bool is_diagnose = !strcmp(cmd->name, "diagnose");
+	bool is_monitor = !strcmp(cmd->name, "monitor");
 	int c, idx = 0;
 
 	optind = 0; /* 0: glibc starts over, and reads this call's ordering ("+" or "-") */
 	static const char *names[NSP_MAX_INSTANCES];
 
-	/* diagnose takes instance names among its options ("-": each comes as 1) */
-	while ((c = getopt_long(argc, argv, is_diagnose ? "-:" : "+:", opts, &idx)) != -1) {
+	/* diagnose and monitor take instance names among their options ("-": each comes as 1) */
+	while ((c = getopt_long(argc, argv, is_diagnose || is_monitor ? "-:" : "+:", opts, &idx)) !=
+	       -1) {
 		if (c == 1) {
 			if (o->n_names == NSP_MAX_INSTANCES) {
 				fprintf(stderr, "nsping: %s: more than %d instances named\n",
@@ -283,7 +299,19 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 					cmd->name, optarg);
 				return -EINVAL;
 			}
-		} else if (c == 'n' && pings) {
+		} else if (c == 'T' && is_monitor) {
+			o->targets = optarg;
+		} else if (c == 'E' && is_monitor) {
+			o->verdicts = optarg;
+		} else if (c == 'j' && is_monitor) {
+			o->json = true;
+		} else if (c == 'r' && is_monitor) {
+			if (!parse_uint(optarg, NSP_MON_MAX_RATE, &o->rate) || o->rate < 1) {
+				fprintf(stderr, "nsping: %s: --rate: \"%s\" is not 1..%d\n",
+					cmd->name, optarg, NSP_MON_MAX_RATE);
+				return -EINVAL;
+			}
+		} else if (c == 'n' && (pings || is_monitor)) {
 			if (!parse_uint(optarg, 1000000000L, &o->count) || o->count < 1) {
 				fprintf(stderr,
 					"nsping: %s: --count: \"%s\" is not a positive number\n",
@@ -299,7 +327,8 @@ static int parse_command_options(const struct command *cmd, int argc, char **arg
 		} else if (c == 'T' && is_diagnose) {
 			if (nsp_ipv4_parse(optarg, &o->target) < 0) {
 				fprintf(stderr,
-					"nsping: diagnose: --target: \"%s\" is not an IPv4 address\n",
+					"nsping: diagnose: --target: \"%s\" is not an IPv4 "
+					"address\n",
 					optarg);
 				return -EINVAL;
 			}

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nsping_monitor.h" /* the skeletons name its types */
 #include "rx_ping.skel.h"
 #include "rx_ping_tc.skel.h"
 #include "tx_ping.skel.h"
@@ -417,6 +418,38 @@ int nsp_prog_counters(uint32_t prog_id, uint64_t *ret, size_t n)
 					ret[k] += per_cpu[c];
 			}
 			free(per_cpu);
+		}
+		close(mfd);
+	}
+out:
+	close(fd);
+	return r;
+}
+
+int nsp_prog_map_fd(uint32_t prog_id, const char *name)
+{
+	struct bpf_prog_info info = {0};
+	uint32_t len = sizeof(info), map_ids[16];
+	int fd = bpf_prog_get_fd_by_id(prog_id), r = -ENOENT;
+
+	if (fd < 0)
+		return -errno;
+	info.nr_map_ids = 16;
+	info.map_ids = (uint64_t)(unsigned long)map_ids;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
+		r = -errno;
+		goto out;
+	}
+	for (uint32_t i = 0; i < info.nr_map_ids && i < 16 && r == -ENOENT; i++) {
+		struct bpf_map_info mi = {0};
+		uint32_t mlen = sizeof(mi);
+		int mfd = bpf_map_get_fd_by_id(map_ids[i]);
+
+		if (mfd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(mfd, &mi, &mlen) == 0 && !strcmp(mi.name, name)) {
+			r = mfd;
+			continue;
 		}
 		close(mfd);
 	}

@@ -41,6 +41,8 @@ bool nsp_prog_exists(uint32_t id);
 int nsp_prog_next_id(uint32_t id, uint32_t *ret_id);
 /* The per-CPU counters of an attached program, summed; n entries. */
 int nsp_prog_counters(uint32_t prog_id, uint64_t *ret, size_t n);
+/* An fd of the program's map of that name (the kernel's, at most 15 chars); -ENOENT if none. */
+int nsp_prog_map_fd(uint32_t prog_id, const char *name);
 
 /*
  * The XDP program that link carries (as observed: its IFLA_XDP), and whether

@@ -49,6 +49,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "nsping_monitor.h" /* the skeletons name its types */
 #include "rx_ping.skel.h"
 #include "tx_ping.skel.h"
 #include "rx_ping_tc.skel.h"
@@ -644,6 +645,301 @@ static void test_tc_live(void **state)
 	check_sinks(c->name, c->target, c->via_tc, f, len);
 }
 
+/* ---- monitor ------------------------------------------------------------ */
+
+/*
+ * The events of nsping monitor (bpf/nsping_monitor.h): none while the
+ * control is off, one per decision on probe traffic while it is on, with
+ * the verdict the frame counted under, to every monitor's ring; the rate
+ * limit and a full ring drop and count. The control is written through the
+ * skeleton's mmap of its section, the way a write of the map changes it
+ * for a running program: no reload.
+ */
+struct mon_ref {
+	const struct prog_ref *p;
+	struct nsp_monitor_ctl *ctl;
+	struct nsp_monitor_state *state;
+	struct bpf_map *events;
+	__u8 program; /* enum nsp_mon_program */
+	int rx;	      /* judges its frames: only probe traffic is told */
+	__u32 unset;  /* the verdict of a frame it would redirect: unset target */
+};
+
+#define MON_MAX_EVENTS 64
+
+static struct {
+	struct nsp_event ev[MON_MAX_EVENTS];
+	size_t n;
+} seen;
+
+static int on_mon_event(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	if (seen.n < MON_MAX_EVENTS && size >= sizeof(struct nsp_event))
+		memcpy(&seen.ev[seen.n], data, sizeof(struct nsp_event));
+	seen.n++;
+	return 0;
+}
+
+/* A monitor's ring in slot of ref's events map, and a reader of it. */
+static struct ring_buffer *mon_ring(const struct mon_ref *m, __u32 slot, __u32 bytes, int *ret_fd)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "test_ring", 0, 0, bytes, NULL);
+	struct ring_buffer *rb;
+
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(m->events), &slot, &fd, BPF_ANY), 0);
+	rb = ring_buffer__new(fd, on_mon_event, NULL, NULL);
+	assert_non_null(rb);
+	*ret_fd = fd;
+	return rb;
+}
+
+static void mon_unring(const struct mon_ref *m, __u32 slot, struct ring_buffer *rb, int fd)
+{
+	bpf_map_delete_elem(bpf_map__fd(m->events), &slot);
+	ring_buffer__free(rb);
+	close(fd);
+}
+
+static void mon_set(const struct mon_ref *m, int enabled, __u32 rate)
+{
+	nsp_monitor_set_rate(m->ctl, rate);
+	__atomic_store_n(&m->ctl->enabled, enabled, __ATOMIC_SEQ_CST);
+	memset(m->state, 0, sizeof(*m->state));
+}
+
+/* One BPF_PROG_RUN of frame f, repeat times; false when BPF_PROG_RUN refuses the frame. */
+static int mon_run(const struct prog_ref *p, const __u8 *f, size_t len, __u32 repeat)
+{
+	__u8 out[T_FRAME_MAX + 512];
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f, .data_size_in = (__u32)len,
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = repeat);
+
+	if (prog_run_refuses(p, f, len))
+		return 0;
+	assert_int_equal(bpf_prog_test_run_opts(p->prog_fd, &opts), 0);
+	return 1;
+}
+
+static struct mon_ref mon_refs[8];
+static size_t n_mon_refs;
+
+static void add_mon_ref(const struct prog_ref *p, struct nsp_monitor_ctl *ctl,
+			struct nsp_monitor_state *state, struct bpf_map *events, __u8 program,
+			int rx, int unset)
+{
+	mon_refs[n_mon_refs++] =
+		(struct mon_ref){p,
+				 ctl,
+				 state,
+				 events,
+				 program,
+				 rx,
+				 unset ? NSP_CNT_PASS_UNCONFIGURED : NSP_CNT_REDIRECTED};
+}
+
+#define ADD_MON_REF(skel, ref, program, rx, unset)                                                 \
+	add_mon_ref(&(ref), &(skel)->data_monitor->nsp_monitor,                                    \
+		    &(skel)->data_monstate->nsp_monitor_state, (skel)->maps.nsp_events, (program), \
+		    (rx), (unset))
+
+static void setup_mon_refs(void)
+{
+	ADD_MON_REF(env.rx, env.p_rx, NSP_MON_RX_PING, 1, 0);
+	ADD_MON_REF(env.rx_unset, env.p_rx_unset, NSP_MON_RX_PING, 1, 1);
+	ADD_MON_REF(env.tx, env.p_tx, NSP_MON_TX_PING, 0, 0);
+	ADD_MON_REF(env.tx_unset, env.p_tx_unset, NSP_MON_TX_PING, 0, 1);
+	ADD_MON_REF(env.rxtc, env.p_rxtc, NSP_MON_RX_PING_TC, 1, 0);
+	ADD_MON_REF(env.rxtc_unset, env.p_rxtc_unset, NSP_MON_RX_PING_TC, 1, 1);
+	ADD_MON_REF(env.txtc, env.p_txtc, NSP_MON_TX_PING_TC, 0, 0);
+	ADD_MON_REF(env.txtc_unset, env.p_txtc_unset, NSP_MON_TX_PING_TC, 0, 1);
+}
+
+/* The verdict a program gives frame case fc (the table's, for the send side any frame's). */
+static __u32 mon_verdict(const struct mon_ref *m, const struct frame_case *fc)
+{
+	if (!m->rx || fc->reason == NSP_CNT_REDIRECTED)
+		return m->unset;
+	return fc->reason;
+}
+
+/* With the control off, no frame of the table makes an event, and the state stays still. */
+static void test_mon_off(void **state)
+{
+	const struct mon_ref *m = *state;
+	struct ring_buffer *rb;
+	__u8 f[T_FRAME_MAX];
+	int fd;
+
+	mon_set(m, 0, NSP_MON_DEFAULT_RATE);
+	rb = mon_ring(m, 0, NSP_MON_RING_BYTES, &fd);
+	seen.n = 0;
+	for (size_t i = 0; i < N_FRAME_CASES; i++)
+		mon_run(m->p, f, build_frame(&frame_cases[i].spec, f), 1);
+	ring_buffer__consume(rb);
+	mon_unring(m, 0, rb, fd);
+	EXPECT(m->p->name, seen.n == 0, "%zu events with the monitor off", seen.n);
+	EXPECT(m->p->name, !m->state->events && !m->state->rate_limited && !m->state->ring_full,
+	       "the state moved with the monitor off");
+}
+
+/*
+ * With the control on, each frame of the table makes at most one event,
+ * with the verdict it counted under, the program, its length; a frame the
+ * program would redirect (or its unset twin passes) makes one, the node's
+ * business traffic (not IPv4, a bad IP header, neither TCP nor ICMP, TCP
+ * from another port) none. The send side tells every frame.
+ */
+static void test_mon_on(void **state)
+{
+	const struct mon_ref *m = *state;
+	struct ring_buffer *rb;
+	__u8 f[T_FRAME_MAX];
+	char name[160];
+	size_t len;
+	int fd;
+
+	mon_set(m, 1, NSP_MON_MAX_RATE);
+	rb = mon_ring(m, 0, NSP_MON_RING_BYTES, &fd);
+	for (size_t i = 0; i < N_FRAME_CASES; i++) {
+		const struct frame_case *fc = &frame_cases[i];
+		__u32 verdict = mon_verdict(m, fc);
+		const struct nsp_event *ev = &seen.ev[0];
+
+		snprintf(name, sizeof(name), "%s monitor: %s", m->p->name, fc->name);
+		seen.n = 0;
+		len = build_frame(&fc->spec, f);
+		if (!mon_run(m->p, f, len, 1))
+			continue;
+		ring_buffer__consume(rb);
+		EXPECT(name, seen.n <= 1, "%zu events for one frame", seen.n);
+		if (!m->rx || fc->reason == NSP_CNT_REDIRECTED)
+			EXPECT(name, seen.n == 1, "no event for a frame of probe traffic");
+		if ((1u << verdict) & NSP_MON_NOT_PROBE_VERDICTS)
+			EXPECT(name, seen.n == 0, "an event for the node's traffic (%s)",
+			       nsp_counter_name(ev->verdict));
+		if (!seen.n)
+			continue;
+		EXPECT(name, ev->verdict == verdict, "verdict %s, want %s",
+		       nsp_counter_name(ev->verdict), nsp_counter_name(verdict));
+		EXPECT(name, ev->program == m->program, "program %u, want %u", ev->program,
+		       m->program);
+		EXPECT(name, ev->len == len, "len %u, want %zu", ev->len, len);
+		EXPECT(name, ev->time_ns != 0, "no time");
+		if (fc->reason == NSP_CNT_REDIRECTED && fc->spec.kind == FK_IPV4 &&
+		    fc->spec.protocol != 1) {
+			EXPECT(name, ev->daddr == nsp_htonl(T_ADDR), "daddr %08x",
+			       nsp_ntohl(ev->daddr));
+			EXPECT(name, ev->sport == nsp_htons(T_PORT), "sport %u",
+			       nsp_ntohs(ev->sport));
+			EXPECT(name, ev->ip_proto == 6 && ev->eth_proto == nsp_htons(ETH_P_IP),
+			       "ip_proto %u eth_proto %04x", ev->ip_proto,
+			       nsp_ntohs(ev->eth_proto));
+		}
+		if (fc->reason == NSP_CNT_REDIRECTED && fc->spec.protocol == 1)
+			EXPECT(name,
+			       ev->quoted_daddr != 0 && ev->dport == nsp_htons(T_PORT) &&
+				       ev->icmp_type == fc->spec.icmp_type,
+			       "ICMP quoting a probe: quoted %08x dport %u type %u",
+			       nsp_ntohl(ev->quoted_daddr), nsp_ntohs(ev->dport), ev->icmp_type);
+	}
+	mon_unring(m, 0, rb, fd);
+	mon_set(m, 0, NSP_MON_DEFAULT_RATE);
+}
+
+/* Two monitors: each ring gets every event. */
+static void test_mon_two_rings(void **state)
+{
+	const struct mon_ref *m = *state;
+	struct frame_spec spec = {0};
+	struct ring_buffer *a, *b;
+	__u8 f[T_FRAME_MAX];
+	size_t len = build_frame(&spec, f), n_a;
+	int fa, fb;
+
+	mon_set(m, 1, NSP_MON_DEFAULT_RATE);
+	a = mon_ring(m, 0, NSP_MON_RING_BYTES, &fa);
+	b = mon_ring(m, 5, NSP_MON_RING_BYTES, &fb);
+	mon_run(m->p, f, len, 3);
+	seen.n = 0;
+	ring_buffer__consume(a);
+	n_a = seen.n;
+	seen.n = 0;
+	ring_buffer__consume(b);
+	mon_unring(m, 0, a, fa);
+	mon_unring(m, 5, b, fb);
+	EXPECT(m->p->name, n_a == 3 && seen.n == 3, "rings got %zu and %zu events, want 3 each",
+	       n_a, seen.n);
+	EXPECT(m->p->name, m->state->events == 6, "state counts %llu events, want 6",
+	       (unsigned long long)m->state->events);
+	mon_set(m, 0, NSP_MON_DEFAULT_RATE);
+}
+
+/*
+ * The rate limit: 10 a second admits a burst of 10 (GCRA, burst one second
+ * less an interval), the rest of 200 frames in one BPF_PROG_RUN (well
+ * under a tenth of a second) is dropped and counted. The frames still get
+ * their verdicts.
+ */
+static void test_mon_rate_limit(void **state)
+{
+	const struct mon_ref *m = *state;
+	struct frame_spec spec = {0};
+	struct ring_buffer *rb;
+	__u8 f[T_FRAME_MAX];
+	size_t len = build_frame(&spec, f);
+	__u64 before[NSP_CNT_MAX], after[NSP_CNT_MAX];
+	int fd;
+
+	mon_set(m, 1, 10);
+	rb = mon_ring(m, 0, NSP_MON_RING_BYTES, &fd);
+	seen.n = 0;
+	read_counters(m->p->counters_fd, before);
+	mon_run(m->p, f, len, 200);
+	read_counters(m->p->counters_fd, after);
+	ring_buffer__consume(rb);
+	mon_unring(m, 0, rb, fd);
+	EXPECT(m->p->name, seen.n >= 10 && seen.n <= 11, "%zu events at 10/s, want the burst of 10",
+	       seen.n);
+	EXPECT(m->p->name, m->state->events == seen.n && m->state->rate_limited == 200 - seen.n,
+	       "state: %llu events, %llu rate-limited; %zu read",
+	       (unsigned long long)m->state->events, (unsigned long long)m->state->rate_limited,
+	       seen.n);
+	EXPECT(m->p->name, after[m->unset] - before[m->unset] == 200,
+	       "%s counted %llu of 200 frames", nsp_counter_name(m->unset),
+	       (unsigned long long)(after[m->unset] - before[m->unset]));
+	mon_set(m, 0, NSP_MON_DEFAULT_RATE);
+}
+
+/* A ring nobody reads fills up: what does not fit is counted, not lost silently. */
+static void test_mon_ring_full(void **state)
+{
+	const struct mon_ref *m = *state;
+	struct frame_spec spec = {0};
+	struct ring_buffer *rb;
+	__u8 f[T_FRAME_MAX];
+	size_t len = build_frame(&spec, f);
+	long page = sysconf(_SC_PAGESIZE);
+	int fd;
+
+	mon_set(m, 1, NSP_MON_MAX_RATE);
+	rb = mon_ring(m, 0, (__u32)page, &fd);
+	mon_run(m->p, f, len, 500);
+	seen.n = 0;
+	ring_buffer__consume(rb);
+	mon_unring(m, 0, rb, fd);
+	EXPECT(m->p->name, seen.n > 0 && seen.n < 500, "%zu of 500 events in a %ld-byte ring",
+	       seen.n, page);
+	EXPECT(m->p->name,
+	       m->state->events == seen.n && m->state->ring_full == 500 - seen.n &&
+		       !m->state->rate_limited,
+	       "state: %llu events, %llu ring full, %llu rate-limited; %zu read",
+	       (unsigned long long)m->state->events, (unsigned long long)m->state->ring_full,
+	       (unsigned long long)m->state->rate_limited, seen.n);
+	mon_set(m, 0, NSP_MON_DEFAULT_RATE);
+}
+
 /* ---- the tables ------------------------------------------------------- */
 
 static struct CMUnitTest *group;
@@ -721,6 +1017,27 @@ static void add_tx_cases(const struct prog_ref *p, const struct prog_ref *unset)
 	}
 }
 
+/* The monitor tests, every kind for every program. */
+static void add_mon_tests(void)
+{
+	static const struct {
+		const char *what;
+		CMUnitTestFunction fn;
+	} kinds[] = {
+		{"monitor off: no event", test_mon_off},
+		{"monitor on: an event per decision on probe traffic", test_mon_on},
+		{"monitor: two rings, each every event", test_mon_two_rings},
+		{"monitor: the rate limit drops and counts", test_mon_rate_limit},
+		{"monitor: a full ring drops and counts", test_mon_ring_full},
+	};
+
+	setup_mon_refs();
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		for (size_t i = 0; i < n_mon_refs; i++)
+			add(fmt_name(mon_refs[i].p->name, kinds[k].what), kinds[k].fn,
+			    &mon_refs[i]);
+}
+
 /* Runs the group, then frees its cases (add_case()'s; the others are static). */
 static int run_group(const char *name)
 {
@@ -729,6 +1046,9 @@ static int run_group(const char *name)
 	for (size_t i = 0; i < group_len; i++) {
 		struct tcase *tc = (void *)group[i].initial_state;
 
+		if (group[i].initial_state >= (void *)mon_refs &&
+		    group[i].initial_state < (void *)(mon_refs + 8))
+			free((char *)group[i].name);
 		if (group[i].test_func != test_case)
 			continue;
 		free(tc->name);
@@ -764,6 +1084,9 @@ int main(void)
 	for (i = 0; i < sizeof(live_tc_cases) / sizeof(live_tc_cases[0]); i++)
 		add((char *)live_tc_cases[i].name, test_tc_live, (void *)&live_tc_cases[i]);
 	failed += run_group("tc live");
+
+	add_mon_tests();
+	failed += run_group("monitor");
 
 	free(group);
 	return failed ? 1 : 0;

@@ -200,6 +200,15 @@ test_bash_completion() {
 	mkdir -p "$W/cfg/sub" && touch "$W/cfg/a.conf" "$W/cfg/b.txt"
 	out=$(cd "$W/cfg" && complete_words nsping -c "")
 	[ "$out" = "a.conf sub" ] || fail "'nsping -c <TAB>': '$out' (expected *.conf files and directories)"
+	# monitor: its options, verdicts after a comma, the file's instances
+	out=$(complete_words nsping monitor --)
+	[ "$out" = "--count --json --rate --target --verdict" ] || fail "'nsping monitor --<TAB>': '$out'"
+	out=$(complete_words nsping monitor --verdict redirected,pass_wrong_dst_)
+	[ "$out" = "redirected,pass_wrong_dst_ip redirected,pass_wrong_dst_mac redirected,pass_wrong_dst_port" ] ||
+		fail "'nsping monitor --verdict redirected,pass_wrong_dst_<TAB>': '$out'"
+	printf 'instances = (\n  { name = "gw1"; },\n  { name    = "gw2"; }\n);\n' >"$W/cfg/m.conf"
+	out=$(complete_words nsping -c "$W/cfg/m.conf" monitor g)
+	[ "$out" = "gw1 gw2" ] || fail "'nsping -c m.conf monitor g<TAB>': '$out'"
 }
 
 tests=("$@")
