@@ -54,10 +54,12 @@
 #define LOCK_RETRY_NS	 (50 * MS)
 /*
  * How often tx_ping's and the uplink's counters are read for transmit
- * errors, which nothing notifies (txwatch.h): well within a probe's default timeout (1 s), so that
- * the probes lost are excused before they time out.
+ * errors, which nothing notifies (txwatch.h): every half of the shortest
+ * ping.timeout_ms, so that a lost probe is excused before it times out,
+ * within these bounds (the default timeout of 1 s: twice a second).
  */
-#define TX_WATCH_NS (250 * MS)
+#define TX_WATCH_MIN_NS (20 * MS)
+#define TX_WATCH_MAX_NS (500 * MS)
 
 struct heal_instance {
 	bool dirty;
@@ -384,6 +386,16 @@ static void say_transmit(struct healer *h, size_t i, bool failing, uint64_t sinc
 	}
 }
 
+static uint64_t tx_watch_period(const struct nsp_config *cfg)
+{
+	uint64_t ns = TX_WATCH_MAX_NS;
+
+	for (size_t i = 0; i < cfg->n_instances; i++)
+		if ((uint64_t)cfg->instances[i].ping.timeout_ms * MS / 2 < ns)
+			ns = (uint64_t)cfg->instances[i].ping.timeout_ms * MS / 2;
+	return ns < TX_WATCH_MIN_NS ? TX_WATCH_MIN_NS : ns;
+}
+
 /* tx_ping's counters and the uplink's XDP transmit losses (txwatch.h). */
 static void watch_transmit(struct healer *h, uint64_t now)
 {
@@ -422,7 +434,7 @@ static void watch_transmit(struct healer *h, uint64_t now)
 		x->tx_read_ns = now;
 		any |= lost_known;
 	}
-	h->tx_watch_at = any ? now + TX_WATCH_NS : 0;
+	h->tx_watch_at = any ? now + tx_watch_period(h->cfg) : 0;
 }
 
 static void clear_dirty(struct healer *h)
