@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The soak (issue 20 item 7): `nsping run` for SOAK_MINUTES at TARGETS targets,
+# one probe a second each, with a drift of the instance's datapath and a reload
+# of the file every minute. Each minute: RSS and open fds of every process of
+# the run (reconciler, worker, opener), their CPU, and what the run printed and
+# counted so far (repairs, reloads, probes sent late, timeouts, targets down).
+# At the end, the run is stopped with SIGTERM; with a sanitizer build (NSPING=
+# build-asan/nsping) its stderr must hold no leak or error report.
+#
+# Goals, printed next to the numbers: RSS and fds flat after the warm-up (the
+# first WARMUP_MINUTES), no probe sent late, no target down, no sanitizer
+# report. No pass/fail threshold: it exits 1 only if a step fails.
+#
+# Lab: tests/lib/lab.sh's (NODE with the DROP rules, GW with a kernel listener
+# that owns 10.200.0.0/16, so that every target answers); every name starts
+# with nspb<ID>; everything is removed on exit.
+#
+# Environment: NSPING (build/nsping), SOAK_MINUTES (30), TARGETS (10000),
+# WARMUP_MINUTES (2).
+set -euo pipefail
+export LC_ALL=C
+cd "$(dirname "$0")/.."
+
+NSPING=${NSPING:-./build/nsping}
+SOAK_MINUTES=${SOAK_MINUTES:-30}
+TARGETS=${TARGETS:-10000}
+WARMUP_MINUTES=${WARMUP_MINUTES:-2}
+
+BENCH_NAME=bench/soak
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+preflight ip ethtool iptables jq awk
+NSPING=$(realpath "$NSPING")
+TESTGW=$(realpath "$TESTGW")
+
+RUN_PID=
+stop_run() {
+	[ -n "$RUN_PID" ] || return 0
+	kill -TERM "$RUN_PID" 2>/dev/null || true
+	wait "$RUN_PID" 2>/dev/null || true
+	RUN_PID=
+}
+cleanup() {
+	local rc=$?
+	cleanup_done
+	stop_run
+	[ -e "/run/netns/${NODE:-none}" ] && [ -f "${CONF:-none}" ] &&
+		timeout 60 "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" destroy \
+			>/dev/null 2>&1
+	lab_down
+	exit "$rc"
+}
+cleanup_on_exit cleanup
+lab_init
+log=$T/log
+lab_up drop
+# AnyIP: the gateway's kernel owns (and answers for) every address of 10.200.0.0/16
+run ip -n "$GW" route add local 10.200.0.0/16 dev lo
+lab_listen
+PROM=$T/nsping.prom
+
+# conf INTERVAL_MS: one instance with both bindings at XDP and TARGETS targets.
+conf() {
+	I_KEYS[1]="xdp = ( { program = \"tx_ping\"; interface = \"$HOSTVETH\"; },
+	                   { program = \"rx_ping\"; interface = \"eth0\"; attach = \"xdp\"; } );
+	    ping = { interval_ms = $1; timeout_ms = 1000; down_after = 3;
+	      targets = ( $(awk -v n="$TARGETS" 'BEGIN {
+		for (i = 0; i < n; i++)
+			printf "\"10.200.%d.%d\"%s", int(i / 250), 1 + i % 250, i + 1 < n ? ", " : ""
+	      }') ); };"
+	write_conf 1
+}
+
+count() { jq -R "fromjson? | select($1)" "$T/run.out" 2>/dev/null | jq -s length; }
+# prom NAME [LABEL_FILTER]: the sum of a metric's samples in the last text
+prom() { awk -v m="$1" -v f="${2:-}" '$1 ~ "^" m "({|$)" && index($1, f) { s += $2 } END { printf "%.0f\n", s }' "$PROM" 2>/dev/null; }
+
+# the run's processes: the reconciler and its descendants
+run_pids() {
+	local p=$RUN_PID kids
+	echo "$p"
+	kids=$(pgrep -P "$p" || true)
+	for k in $kids; do
+		echo "$k"
+		pgrep -P "$k" || true
+	done
+}
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+cpu_ticks() { for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s += $1} END {print s + 0}'; }
+HZ=$(getconf CLK_TCK)
+
+# drift N: the Nth minute's drift, one of the kinds run repairs
+drift() {
+	case $(($1 % 5)) in
+	0) ip -n "$PINGNS" route del default ;;
+	1) ip -n "$PINGNS" neigh del 10.99.0.1 dev "$PEER" ;;
+	2) ip -n "$NODE" link set "$HOSTVETH" xdp off ;;
+	3) ip -n "$NODE" link set eth0 xdp off ;;
+	4) ip -n "$NODE" link set "$HOSTVETH" down ;;
+	esac
+}
+
+conf 1000
+run "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply
+"$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" --json -q run --prom-file "$PROM" \
+	>"$T/run.out" 2>"$T/run.err" &
+RUN_PID=$!
+for _ in $(seq 1 600); do
+	[ -s "$PROM" ] && [ "$(prom nsping_target_up)" -gt 0 ] && break
+	sleep 0.1
+done
+[ "$(prom nsping_target_up)" -gt 0 ] || die "no target up after 60 s: $(tail -3 "$T/run.err")"
+
+commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
+echo "nsping soak: nsping $commit ($NSPING), $TARGETS targets at 1 probe/s, ${SOAK_MINUTES} min,"
+echo "  a drift at :20 and a reload (SIGHUP, interval_ms 1000 <-> 999) at :40 of every minute"
+echo "  kernel $(uname -r), $(nproc) CPUs, load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
+printf "  %-4s %9s %9s %9s %5s %5s %5s %6s %7s %7s %6s %8s %6s\n" min "rss rec" "rss wrk" "rss opn" \
+	"fd r" "fd w" "fd o" "cpu%" repairs reloads late timeouts down
+mapfile -t pids < <(run_pids)
+[ "${#pids[@]}" -ge 3 ] || die "expected the reconciler, the worker and its opener: ${pids[*]}"
+declare -a rss_w=() fd_w=()
+c0=$(cpu_ticks "${pids[@]}")
+t0=$EPOCHREALTIME
+interval=1000
+for ((m = 1; m <= SOAK_MINUTES; m++)); do
+	sleep 20
+	drift "$m" || die "the drift of minute $m"
+	sleep 20
+	interval=$((interval == 1000 ? 999 : 1000))
+	conf_edit "s/interval_ms = [0-9]*;/interval_ms = $interval;/"
+	kill -HUP "$RUN_PID" || die "run is gone at minute $m: $(tail -3 "$T/run.err")"
+	sleep 20
+	kill -0 "$RUN_PID" 2>/dev/null || die "run ended at minute $m: $(tail -3 "$T/run.err")"
+	c1=$(cpu_ticks "${pids[@]}") t1=$EPOCHREALTIME
+	rss=() fd=()
+	for p in "${pids[@]:0:3}"; do
+		rss+=("$(rss_kib "$p")")
+		fd+=("$(fds "$p")")
+	done
+	rss_w+=("${rss[*]}")
+	fd_w+=("${fd[*]}")
+	printf "  %-4d %9s %9s %9s %5s %5s %5s %6.2f %7s %7s %6s %8s %6s\n" "$m" \
+		"${rss[0]}" "${rss[1]}" "${rss[2]}" "${fd[0]}" "${fd[1]}" "${fd[2]}" \
+		"$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v t="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+			'BEGIN { print 100 * c / hz / t }')" \
+		"$(count '.type == "repair" and .result == "repaired"')" \
+		"$(grep -c '^nsping: reloaded' "$T/run.err" || true)" \
+		"$(prom nsping_probes_sent_late_total)" \
+		"$(prom nsping_probes_total 'result="timeout"')" \
+		"$(count '.type == "state" and .state == "down"')"
+	c0=$c1 t0=$t1
+done
+stop_run
+w=$((WARMUP_MINUTES < SOAK_MINUTES ? WARMUP_MINUTES : SOAK_MINUTES - 1))
+read -r r0 rw0 ro0 <<<"${rss_w[$w]}"
+read -r r1 rw1 ro1 <<<"${rss_w[-1]}"
+read -r f0 fw0 fo0 <<<"${fd_w[$w]}"
+read -r f1 fw1 fo1 <<<"${fd_w[-1]}"
+echo "  after the warm-up (minute $((w + 1)) to $SOAK_MINUTES): RSS reconciler $((r1 - r0)) KiB," \
+	"worker $((rw1 - rw0)) KiB, opener $((ro1 - ro0)) KiB; fds $((f1 - f0)), $((fw1 - fw0)), $((fo1 - fo0))" \
+	"(goal: flat)"
+echo "  probes sent late $(prom nsping_probes_sent_late_total) (goal 0); targets down $(count '.type == "state" and .state == "down"')" \
+	"(goal 0); timeouts $(prom nsping_probes_total 'result="timeout"'); repairs" \
+	"$(count '.type == "repair" and .result == "repaired"'), reloads $(grep -c '^nsping: reloaded' "$T/run.err" || true)"
+reports=$(grep -cE 'LeakSanitizer|AddressSanitizer|runtime error:' "$T/run.err" || true)
+echo "  sanitizer reports in run's stderr: $reports (goal 0)"
+[ "$reports" -eq 0 ] || sed -n '1,40p' "$T/run.err"
