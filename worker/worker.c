@@ -1354,13 +1354,41 @@ static void free_paths(struct path *paths, size_t n)
 }
 
 /* The old target of the same instance and address, or NULL. */
-static const struct target *old_target(const struct target *old, size_t n, const char *instance,
+/*
+ * The old targets by instance and address, sorted once: a reload of 10,000
+ * targets looks each up in O(log n), not in a scan of them all (which held
+ * the loop for tens of milliseconds, and the probes due with it).
+ */
+struct target_key {
+	uint32_t addr;
+	const char *instance;
+};
+
+static int cmp_key(const void *key, const void *elem)
+{
+	const struct target_key *k = key;
+	const struct target *t = *(const struct target *const *)elem;
+
+	if (k->addr != t->addr)
+		return k->addr < t->addr ? -1 : 1;
+	return strcmp(k->instance, t->path->inst->name);
+}
+
+static int cmp_targets(const void *a, const void *b)
+{
+	const struct target *t = *(const struct target *const *)a;
+	struct target_key k = {t->addr, t->path->inst->name};
+
+	return cmp_key(&k, b);
+}
+
+static const struct target *old_target(const struct target **sorted, size_t n, const char *instance,
 				       uint32_t addr)
 {
-	for (size_t i = 0; i < n; i++)
-		if (old[i].addr == addr && !strcmp(old[i].path->inst->name, instance))
-			return &old[i];
-	return NULL;
+	struct target_key k = {addr, instance};
+	const struct target **found = n ? bsearch(&k, sorted, n, sizeof(*sorted), cmp_key) : NULL;
+
+	return found ? *found : NULL;
 }
 
 /*
@@ -1377,8 +1405,20 @@ static int reconfigure(struct worker *w, struct nsp_config *cfg, uint64_t now)
 	struct nsp_target_view *old_views = w->views;
 	struct nsp_workerstate *old_states = w->path_states;
 	size_t n_old = w->n_targets, n_old_paths = w->n_paths, old_heap_len = w->heap_len;
+	const struct target **sorted = calloc(n_old ? n_old : 1, sizeof(*sorted));
+	uint64_t *old_at = calloc(n_old ? n_old : 1, sizeof(*old_at)); /* each one's next send */
 	int err;
 
+	if (!sorted || !old_at) {
+		free(sorted);
+		free(old_at);
+		return -ENOMEM; /* nothing changed yet */
+	}
+	for (size_t i = 0; i < n_old; i++)
+		sorted[i] = &old[i];
+	qsort(sorted, n_old, sizeof(*sorted), cmp_targets);
+	for (size_t h = 0; h < old_heap_len; h++)
+		old_at[old_heap[h].target] = old_heap[h].at_ns;
 	for (size_t i = 0; i < n_old_paths; i++) {
 		struct path *p = &old_paths[i];
 
@@ -1407,22 +1447,23 @@ static int reconfigure(struct worker *w, struct nsp_config *cfg, uint64_t now)
 		w->path_states = old_states;
 		w->n_targets = n_old, w->n_paths = n_old_paths, w->heap_len = old_heap_len;
 		open_paths(w, now);
+		free(sorted);
+		free(old_at);
 		return err ? err : -ENOMEM;
 	}
 	for (size_t k = 0; k < w->heap_len; k++) {
 		struct target *t = &w->targets[w->heap[k].target];
-		const struct target *o = old_target(old, n_old, t->path->inst->name, t->addr);
+		const struct target *o = old_target(sorted, n_old, t->path->inst->name, t->addr);
 
 		if (!o)
 			continue;
 		t->st = o->st;
 		t->rounds = o->rounds;
-		if (o->path->interval_ns != t->path->interval_ns)
-			continue;
-		for (size_t h = 0; h < old_heap_len; h++)
-			if (&old[old_heap[h].target] == o && old_heap[h].at_ns > now)
-				w->heap[k].at_ns = old_heap[h].at_ns;
+		if (o->path->interval_ns == t->path->interval_ns && old_at[o - old] > now)
+			w->heap[k].at_ns = old_at[o - old];
 	}
+	free(sorted);
+	free(old_at);
 	for (size_t i = w->heap_len / 2 + 1; i-- > 0;)
 		heap_down(w, i);
 	for (size_t i = 0; i < w->n_paths; i++)
