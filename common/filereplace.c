@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -15,7 +16,7 @@
  * node_exporter textfile directory) and not followed (O_NOFOLLOW); its data
  * is on disk before the rename makes it the file.
  */
-int nsp_file_replace_mode(const char *path, const void *data, size_t len, mode_t mode)
+static int replace(const char *path, const void *data, size_t len, mode_t mode, bool sync)
 {
 	char tmp[PATH_MAX];
 	unsigned int salt;
@@ -42,7 +43,7 @@ int nsp_file_replace_mode(const char *path, const void *data, size_t len, mode_t
 		r = -errno;
 	else if (!r && (size_t)n != len)
 		r = -EIO;
-	if (!r && fsync(fd) < 0)
+	if (!r && sync && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && !r)
 		r = -errno;
@@ -53,7 +54,17 @@ int nsp_file_replace_mode(const char *path, const void *data, size_t len, mode_t
 	return r;
 }
 
+int nsp_file_replace_mode(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return replace(path, data, len, mode, true);
+}
+
 int nsp_file_replace(const char *path, const void *data, size_t len)
 {
-	return nsp_file_replace_mode(path, data, len, 0644);
+	return replace(path, data, len, 0644, true);
+}
+
+int nsp_file_replace_volatile(const char *path, const void *data, size_t len)
+{
+	return replace(path, data, len, 0644, false);
 }

@@ -17,5 +17,14 @@
 int nsp_file_replace_mode(const char *path, const void *data, size_t len, mode_t mode);
 /* The same with mode 0644: files that monitoring reads. */
 int nsp_file_replace(const char *path, const void *data, size_t len);
+/*
+ * The same without the fsync: for a file that describes a running process
+ * and is rewritten every second (the worker's state files), whose loss in a
+ * crash costs nothing (its writer is gone then too). Readers still see the old
+ * content or the new. The probe loop writes it: an fsync there waits for the
+ * disk (up to 9 ms measured while the metrics file was written beside it), and
+ * the probes due meanwhile leave late.
+ */
+int nsp_file_replace_volatile(const char *path, const void *data, size_t len);
 
 #endif

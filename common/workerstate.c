@@ -173,7 +173,7 @@ int nsp_workerstate_write(const char *state_dir, const char *instance,
 	if (len < 0)
 		return len;
 	file_path(path, sizeof(path), state_dir, instance);
-	return nsp_file_replace(path, text, (size_t)len);
+	return nsp_file_replace_volatile(path, text, (size_t)len);
 }
 
 void nsp_workerstate_remove(const char *state_dir, const char *instance)

@@ -82,6 +82,12 @@ static void test_replace_and_mode(void **state)
 	assert_int_equal(nsp_file_replace_mode(path, "three\n", 6, 0600), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
+	/* the volatile one (the state files): the same replacement, mode 0644 */
+	assert_int_equal(nsp_file_replace_volatile(path, "four\n", 5), 0);
+	read_file(path, buf, sizeof(buf));
+	assert_string_equal(buf, "four\n");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
 	assert_int_equal(temporaries(), 0);
 	umask(old);
 }
