@@ -9,7 +9,7 @@
 # build-asan/nsping) its stderr must hold no leak or error report.
 #
 # Goals, printed next to the numbers: RSS and fds flat after the warm-up (the
-# first WARMUP_MINUTES), no probe sent late, no target down, no sanitizer
+# first WARMUP_MINUTES: the worker's heap settles by the fourth), no probe sent late, no target down, no sanitizer
 # report. No pass/fail threshold: it exits 1 only if a step fails.
 #
 # Lab: tests/lib/lab.sh's (NODE with the DROP rules, GW with a kernel listener
@@ -17,7 +17,7 @@
 # with nspb<ID>; everything is removed on exit.
 #
 # Environment: NSPING (build/nsping), SOAK_MINUTES (30), TARGETS (10000),
-# WARMUP_MINUTES (2).
+# WARMUP_MINUTES (4).
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 NSPING=${NSPING:-./build/nsping}
 SOAK_MINUTES=${SOAK_MINUTES:-30}
 TARGETS=${TARGETS:-10000}
-WARMUP_MINUTES=${WARMUP_MINUTES:-2}
+WARMUP_MINUTES=${WARMUP_MINUTES:-4}
 
 BENCH_NAME=bench/soak
 # shellcheck source=bench/lib.sh
