@@ -150,3 +150,17 @@ void nsp_path_socks_close(struct nsp_path_socks *socks)
 		close(socks->udp);
 	*socks = NSP_PATH_SOCKS_NONE;
 }
+
+int nsp_path_source_address(const struct nsp_path_socks *socks, uint32_t target, uint16_t port,
+			    uint32_t *ret_src)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_addr.s_addr = target, .sin_port = htons(port)};
+	socklen_t len = sizeof(sin);
+
+	if (connect(socks->udp, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    getsockname(socks->udp, (struct sockaddr *)&sin, &len) < 0)
+		return -errno;
+	*ret_src = sin.sin_addr.s_addr;
+	return 0;
+}

@@ -26,5 +26,12 @@ struct nsp_path_socks {
 int nsp_path_socks_open(uint16_t port, uint16_t sport_min, uint16_t sport_max,
 			struct nsp_path_socks *ret_socks);
 void nsp_path_socks_close(struct nsp_path_socks *socks);
+/*
+ * The source address the netns's routing picks towards target (network
+ * order) for the probe port: connects the UDP socket there and reads its
+ * name back. 0 or -errno (no route).
+ */
+int nsp_path_source_address(const struct nsp_path_socks *socks, uint32_t target, uint16_t port,
+			    uint32_t *ret_src);
 
 #endif

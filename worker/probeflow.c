@@ -30,20 +30,6 @@ struct flow {
 	bool answered[FLOW_MAX];
 };
 
-static int source_address(const struct flow *f, uint32_t *ret)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET,
-				  .sin_addr.s_addr = f->req->target,
-				  .sin_port = htons(f->req->port)};
-	socklen_t len = sizeof(sin);
-
-	if (connect(f->socks.udp, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    getsockname(f->socks.udp, (struct sockaddr *)&sin, &len) < 0)
-		return -errno;
-	*ret = sin.sin_addr.s_addr;
-	return 0;
-}
-
 /*
  * Probe i, from its own source port (the next one down from req->sport, in
  * the range): a probe that reused the port of one whose handshake the
@@ -174,7 +160,7 @@ int nsp_flow_run(const struct nsp_flow_request *req, struct nsp_flow_result *ret
 		return e;
 	if (getrandom(&f.seq0, sizeof(f.seq0), 0) != sizeof(f.seq0))
 		f.seq0 = (uint32_t)nsp_clock_ns(CLOCK_REALTIME);
-	e = source_address(&f, &ret->src);
+	e = nsp_path_source_address(&f.socks, req->target, req->port, &ret->src);
 	if (e < 0) {
 		ret->send_err = e; /* no route: nothing can leave */
 		nsp_path_socks_close(&f.socks);

@@ -358,22 +358,6 @@ static int check_link(const struct path *p, char *why, size_t len)
 	return 0;
 }
 
-/* The kernel's choice of source address towards the first target. */
-static int source_address(const struct path *p, uint32_t target, uint32_t *ret_src)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET,
-				  .sin_addr.s_addr = target,
-				  .sin_port = htons(p->inst->ping.port)};
-	socklen_t len = sizeof(sin);
-
-	if (connect(p->socks.udp, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-		return -errno;
-	if (getsockname(p->socks.udp, (struct sockaddr *)&sin, &len) < 0)
-		return -errno;
-	*ret_src = sin.sin_addr.s_addr;
-	return 0;
-}
-
 static int watch(int ep, int fd, enum ev_kind kind, size_t index)
 {
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = ev_data(kind, index)};
@@ -407,7 +391,7 @@ static void path_open(struct worker *w, struct path *p, uint32_t first_target, u
 			  strerror(-err));
 		return;
 	}
-	err = source_address(p, first_target, &p->src);
+	err = nsp_path_source_address(&p->socks, first_target, p->inst->ping.port, &p->src);
 	if (err) {
 		path_down(w, p, now, NSP_CAUSE_NO_ROUTE, "no route to %s in netns %s: %s",
 			  nsp_ipv4_format(first_target, ip), p->inst->netns, strerror(-err));
