@@ -63,6 +63,18 @@ static int number_of(const char *text, const char *key, uint64_t max, uint64_t *
 	return 0;
 }
 
+/*
+ * An optional number: absent (a file of an older worker) leaves *ret as it
+ * is and is 0; present, it must be well formed: -EINVAL when damaged.
+ */
+static int optional_number(const char *text, const char *key, uint64_t *ret)
+{
+	char line[32];
+
+	snprintf(line, sizeof(line), "\n%s ", key);
+	return number_of(text, key, UINT64_MAX, ret) && strstr(text, line) ? -EINVAL : 0;
+}
+
 /* The text after "\nKEY " up to the end of its line, or "". */
 static void line_of(const char *text, const char *key, char *ret, size_t len)
 {
@@ -99,15 +111,12 @@ int nsp_workerstate_parse(const char *text, struct nsp_workerstate *ret)
 	    number_of(text, "sent", UINT64_MAX, &s.sent) ||
 	    number_of(text, "received", UINT64_MAX, &s.received))
 		return -EINVAL;
-	/* optional: files of an older worker have neither */
-	if (number_of(text, "repairs", UINT64_MAX, &s.repairs) && strstr(text, "\nrepairs "))
-		return -EINVAL;
-	/* optional, and 0 when absent (an older worker's file); refused when damaged */
-	if ((number_of(text, "timeouts", UINT64_MAX, &s.timeouts) && strstr(text, "\ntimeouts ")) ||
-	    (number_of(text, "late", UINT64_MAX, &s.late) && strstr(text, "\nlate ")) ||
-	    (number_of(text, "duplicate", UINT64_MAX, &s.duplicate) &&
-	     strstr(text, "\nduplicate ")) ||
-	    (number_of(text, "stray", UINT64_MAX, &s.stray) && strstr(text, "\nstray ")))
+	/* optional: 0 in the file of an older worker */
+	if (optional_number(text, "repairs", &s.repairs) ||
+	    optional_number(text, "timeouts", &s.timeouts) ||
+	    optional_number(text, "late", &s.late) ||
+	    optional_number(text, "duplicate", &s.duplicate) ||
+	    optional_number(text, "stray", &s.stray))
 		return -EINVAL;
 	line_of(text, "cause", cause, sizeof(cause));
 	if (cause[0] && !nsp_path_cause_parse(cause, &s.cause))
