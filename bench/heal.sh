@@ -47,26 +47,9 @@ source bench/lib.sh
 preflight ip ethtool iptables jq awk
 NSPING=$(realpath "$NSPING")
 TESTGW=$(realpath "$TESTGW")
+cleanup_on_exit cleanup_nsping
 part() { [[ $PARTS == *"$1"* ]]; }
 
-RUN_PID=
-stop_run() {
-	[ -n "$RUN_PID" ] || return 0
-	kill -TERM "$RUN_PID" 2>/dev/null || true
-	wait "$RUN_PID" 2>/dev/null || true
-	RUN_PID=
-}
-cleanup() {
-	local rc=$?
-	cleanup_done
-	stop_run
-	[ -e "/run/netns/${NODE:-none}" ] && [ -f "${CONF:-none}" ] &&
-		timeout 30 "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" destroy \
-			>/dev/null 2>&1
-	lab_down
-	exit "$rc"
-}
-cleanup_on_exit cleanup
 lab_init
 log=$T/log
 lab_up drop
@@ -98,18 +81,7 @@ count() { jq -R "fromjson? | select($1)" "$T/run.out" 2>/dev/null | jq -s length
 stats() { sort -g | awk '{v[NR] = $1} END { if (!NR) { print "- -"; exit }
 	m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f %.2f\n", m, v[NR] }'; }
 
-# all pids of the run: the reconciler and its descendants
-run_pids() {
-	local p=$RUN_PID kids
-	echo "$p"
-	kids=$(pgrep -P "$p" || true)
-	for k in $kids; do
-		echo "$k"
-		pgrep -P "$k" || true
-	done
-}
-# cpu_ticks PIDS...: utime+stime summed; switches PIDS...: context switches summed
-cpu_ticks() { for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s += $1} END {print s + 0}'; }
+# switches PIDS...: their context switches summed
 switches() { for p in "$@"; do awk '/ctxt_switches/ {s += $2} END {print s + 0}' "/proc/$p/status" 2>/dev/null; done | awk '{s += $1} END {print s + 0}'; }
 HZ=$(getconf CLK_TCK)
 
@@ -181,9 +153,9 @@ if part b; then
 		RUN_PID=$!
 		sleep 2
 		mapfile -t pids < <(run_pids)
-		c0=$(cpu_ticks "${pids[@]}") s0=$(switches "${pids[@]}")
+		c0=$(run_cpu_ticks "${pids[@]}") s0=$(switches "${pids[@]}")
 		sleep "$IDLE_SECS"
-		c1=$(cpu_ticks "${pids[@]}") s1=$(switches "${pids[@]}")
+		c1=$(run_cpu_ticks "${pids[@]}") s1=$(switches "${pids[@]}")
 		stop_run
 		awk -v c=$((c1 - c0)) -v s=$((s1 - s0)) -v t="$IDLE_SECS" -v hz="$HZ" -v n="$cmd" -v p="${#pids[@]}" \
 			'BEGIN { printf "    %-5s %d processes: CPU %.3f%%, %.1f wake-ups/s\n", n, p, 100 * c / hz / t, s / t }'
@@ -196,7 +168,7 @@ if part c; then
 	start_run --json
 	sleep 1
 	mapfile -t pids < <(run_pids)
-	c0=$(cpu_ticks "$RUN_PID")
+	c0=$(run_cpu_ticks "$RUN_PID")
 	t0=$EPOCHREALTIME
 	{
 		for ((i = 0; i < STORM_PAIRS; i++)); do echo "link add s$i type veth peer name t$i"; done
@@ -204,7 +176,7 @@ if part c; then
 	} | ip -n "$NODE" -batch - || die "the storm"
 	sleep 2 # the notifications read, a check run
 	t1=$EPOCHREALTIME
-	c1=$(cpu_ticks "$RUN_PID")
+	c1=$(run_cpu_ticks "$RUN_PID")
 	repairs=$(count '.type == "repair"')
 	stop_run
 	awk -v c=$((c1 - c0)) -v hz="$HZ" -v t0="$t0" -v t1="$t1" -v r="$repairs" \

@@ -47,6 +47,41 @@ cleanup_lab() {
 	exit "$rc"
 }
 
+# A `nsping run` the script started in the background (RUN_PID): stop_run
+# ends it with SIGTERM and reaps it; run_pids lists it and its descendants
+# (the worker and its opener); run_cpu_ticks PIDS... sums their utime+stime.
+RUN_PID=
+stop_run() {
+	[ -n "$RUN_PID" ] || return 0
+	kill -TERM "$RUN_PID" 2>/dev/null || true
+	wait "$RUN_PID" 2>/dev/null || true
+	RUN_PID=
+}
+run_pids() {
+	local p=$RUN_PID kids
+	echo "$p"
+	kids=$(pgrep -P "$p" || true)
+	for k in $kids; do
+		echo "$k"
+		pgrep -P "$k" || true
+	done
+}
+run_cpu_ticks() { for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s += $1} END {print s + 0}'; }
+
+# cleanup_nsping: the EXIT handler of a script that applied $CONF in the lab:
+# stops its run, destroys what nsping made (bounded: a hang must not keep the
+# lab), removes the lab; the script's exit status is kept.
+cleanup_nsping() {
+	local rc=$?
+	cleanup_done
+	stop_run
+	[ -e "/run/netns/${NODE:-none}" ] && [ -f "${CONF:-none}" ] &&
+		timeout 30 "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" destroy \
+			>/dev/null 2>&1
+	lab_down
+	exit "$rc"
+}
+
 # run CMD...: runs CMD with its output in $log; on failure shows it and aborts.
 run() {
 	local rc=0

@@ -33,25 +33,7 @@ source bench/lib.sh
 preflight ip ethtool iptables jq awk
 NSPING=$(realpath "$NSPING")
 TESTGW=$(realpath "$TESTGW")
-
-RUN_PID=
-stop_run() {
-	[ -n "$RUN_PID" ] || return 0
-	kill -TERM "$RUN_PID" 2>/dev/null || true
-	wait "$RUN_PID" 2>/dev/null || true
-	RUN_PID=
-}
-cleanup() {
-	local rc=$?
-	cleanup_done
-	stop_run
-	[ -e "/run/netns/${NODE:-none}" ] && [ -f "${CONF:-none}" ] &&
-		timeout 60 "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" destroy \
-			>/dev/null 2>&1
-	lab_down
-	exit "$rc"
-}
-cleanup_on_exit cleanup
+cleanup_on_exit cleanup_nsping
 lab_init
 log=$T/log
 lab_up drop
@@ -76,19 +58,8 @@ count() { jq -R "fromjson? | select($1)" "$T/run.out" 2>/dev/null | jq -s length
 # prom NAME [LABEL_FILTER]: the sum of a metric's samples in the last text
 prom() { awk -v m="$1" -v f="${2:-}" '$1 ~ "^" m "({|$)" && index($1, f) { s += $2 } END { printf "%.0f\n", s }' "$PROM" 2>/dev/null; }
 
-# the run's processes: the reconciler and its descendants
-run_pids() {
-	local p=$RUN_PID kids
-	echo "$p"
-	kids=$(pgrep -P "$p" || true)
-	for k in $kids; do
-		echo "$k"
-		pgrep -P "$k" || true
-	done
-}
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
-cpu_ticks() { for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s += $1} END {print s + 0}'; }
 HZ=$(getconf CLK_TCK)
 
 # drift N: the Nth minute's drift, one of the kinds run repairs
@@ -122,7 +93,7 @@ printf "  %-4s %9s %9s %9s %5s %5s %5s %6s %7s %7s %6s %8s %6s\n" min "rss rec" 
 mapfile -t pids < <(run_pids)
 [ "${#pids[@]}" -ge 3 ] || die "expected the reconciler, the worker and its opener: ${pids[*]}"
 declare -a rss_w=() fd_w=()
-c0=$(cpu_ticks "${pids[@]}")
+c0=$(run_cpu_ticks "${pids[@]}")
 t0=$EPOCHREALTIME
 interval=1000
 for ((m = 1; m <= SOAK_MINUTES; m++)); do
@@ -134,7 +105,7 @@ for ((m = 1; m <= SOAK_MINUTES; m++)); do
 	kill -HUP "$RUN_PID" || die "run is gone at minute $m: $(tail -3 "$T/run.err")"
 	sleep 20
 	kill -0 "$RUN_PID" 2>/dev/null || die "run ended at minute $m: $(tail -3 "$T/run.err")"
-	c1=$(cpu_ticks "${pids[@]}") t1=$EPOCHREALTIME
+	c1=$(run_cpu_ticks "${pids[@]}") t1=$EPOCHREALTIME
 	rss=() fd=()
 	for p in "${pids[@]:0:3}"; do
 		rss+=("$(rss_kib "$p")")

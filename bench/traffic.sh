@@ -39,16 +39,7 @@ preflight ip ethtool iptables jq awk iperf3 sockperf
 NSPING=$(realpath "$NSPING")
 TESTGW=$(realpath "$TESTGW")
 
-cleanup() {
-	local rc=$?
-	cleanup_done
-	[ -e "/run/netns/${NODE:-none}" ] && [ -f "${CONF:-none}" ] &&
-		timeout 30 "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" destroy \
-			>/dev/null 2>&1
-	lab_down
-	exit "$rc"
-}
-cleanup_on_exit cleanup
+cleanup_on_exit cleanup_nsping
 lab_init
 log=$T/log
 lab_up drop
