@@ -70,7 +70,8 @@ run_cpu_ticks() { for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat" 2>/d
 
 # cleanup_nsping: the EXIT handler of a script that applied $CONF in the lab:
 # stops its run, destroys what nsping made (bounded: a hang must not keep the
-# lab), removes the lab; the script's exit status is kept.
+# lab), removes the lab and BENCH_EXTRA_DIR (a directory of the script's
+# outside $T, if any); the script's exit status is kept.
 cleanup_nsping() {
 	local rc=$?
 	cleanup_done
@@ -79,6 +80,7 @@ cleanup_nsping() {
 		timeout 30 "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" destroy \
 			>/dev/null 2>&1
 	lab_down
+	[ -z "${BENCH_EXTRA_DIR:-}" ] || rm -rf -- "$BENCH_EXTRA_DIR"
 	exit "$rc"
 }
 

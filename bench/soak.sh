@@ -17,7 +17,8 @@
 # with nspb<ID>; everything is removed on exit.
 #
 # Environment: NSPING (build/nsping), SOAK_MINUTES (30), TARGETS (10000),
-# WARMUP_MINUTES (4).
+# WARMUP_MINUTES (4), SOAK_DIR (/dev/shm: where the state dir and the metrics
+# file go, a tmpfs as /run is).
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -26,6 +27,7 @@ NSPING=${NSPING:-./build/nsping}
 SOAK_MINUTES=${SOAK_MINUTES:-30}
 TARGETS=${TARGETS:-10000}
 WARMUP_MINUTES=${WARMUP_MINUTES:-4}
+SOAK_DIR=${SOAK_DIR:-/dev/shm}
 
 BENCH_NAME=bench/soak
 # shellcheck source=bench/lib.sh
@@ -36,11 +38,18 @@ TESTGW=$(realpath "$TESTGW")
 cleanup_on_exit cleanup_nsping
 lab_init
 log=$T/log
+# nsping.service keeps its state dir and metrics file under /run, a tmpfs; so
+# does the soak (SOAK_DIR, /dev/shm: a tmpfs on every Debian host), so that it
+# measures nsping rather than the journal of the disk /tmp is on.
+F=$(mktemp -d "$SOAK_DIR/nspb$ID.XXXXXX")
+BENCH_EXTRA_DIR=$F
+STATE=$F/state
+mkdir -p "$STATE"
 lab_up drop
 # AnyIP: the gateway's kernel owns (and answers for) every address of 10.200.0.0/16
 run ip -n "$GW" route add local 10.200.0.0/16 dev lo
 lab_listen
-PROM=$T/nsping.prom
+PROM=$F/nsping.prom
 
 # conf INTERVAL_MS: one instance with both bindings at XDP and TARGETS targets.
 conf() {
