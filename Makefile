@@ -2,7 +2,7 @@
 # nsping: build, install, test, demo and benchmark entry points.
 #
 #   make                  build/nsping, linked against the system's libraries
-#   make STATIC=1         refused since /metrics uses libmicrohttpd (below)
+#   make STATIC=1         refused: Debian has no static libsystemd (below)
 #   make install          PREFIX, DESTDIR, SBINDIR, MANDIR, UNITDIR, SYSCONFDIR
 #   make uninstall        removes what install put there (not the config)
 #   make check            every test; make deps first (the README's test command)
@@ -38,14 +38,15 @@ CC          ?= gcc
 CLANG       ?= clang
 BPFTOOL     ?= bpftool
 PKG_CONFIG  ?= pkg-config
-PKGS        := libbpf libnl-3.0 libnl-route-3.0 libconfig libmicrohttpd libsystemd
+PKGS        := libbpf libnl-3.0 libnl-route-3.0 libconfig libsystemd
 STATIC      ?=
-# libmicrohttpd (the /metrics server) links GnuTLS, and GnuTLS p11-kit, of
-# which Debian ships no static archive: a static link cannot be made.
+# Debian ships no static libsystemd (sd_notify): a static link cannot be made.
 ifneq ($(STATIC),)
-$(error STATIC=1: Debian has no static libp11-kit, which libmicrohttpd's GnuTLS needs)
+$(error STATIC=1: Debian has no static libsystemd, which sd_notify needs)
 endif
-PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+# libmicrohttpd, the /metrics server: its header only; the worker loads the
+# library with dlopen(3) when an endpoint is asked for (worker/httplib.h).
+PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) libmicrohttpd 2>/dev/null)
 PKG_LIBS    := $(shell $(PKG_CONFIG) $(if $(STATIC),--static) --libs $(PKGS) 2>/dev/null)
 
 # CFLAGS, CPPFLAGS and LDFLAGS are the builder's (dpkg-buildflags sets them for

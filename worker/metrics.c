@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The Prometheus text, its file and its HTTP endpoint; see metrics.h. */
 #include <errno.h>
-#include <microhttpd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 
 #include "addr.h"
 #include "filereplace.h"
+#include "httplib.h"
 #include "metrics.h"
 
 #ifndef NSPING_VERSION
@@ -459,6 +459,7 @@ struct nsp_metrics_server {
 	pthread_mutex_t snap_lock;
 	struct snapshot *snap;
 	atomic_uint alive;
+	const struct nsp_httplib *http; /* libmicrohttpd, when it serves */
 	struct MHD_Daemon *mhd;
 	struct MHD_Response *not_found, *not_allowed, *unavailable;
 };
@@ -544,9 +545,10 @@ static void *formatter(void *arg)
 
 /* ---- HTTP: libmicrohttpd calls this from its thread ---- */
 
-static enum MHD_Result queue(struct MHD_Connection *c, unsigned int status, struct MHD_Response *r)
+static enum MHD_Result queue(const struct nsp_metrics_server *s, struct MHD_Connection *c,
+			     unsigned int status, struct MHD_Response *r)
 {
-	return r ? MHD_queue_response(c, status, r) : MHD_NO;
+	return r ? s->http->queue_response(c, status, r) : MHD_NO;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -562,39 +564,39 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	yield_to_the_loop(); /* libmicrohttpd's thread: the first request sets it */
 	/* Answered at once, before any body: a body is never read, only discarded. */
 	if (strcmp(url, "/metrics"))
-		return queue(c, MHD_HTTP_NOT_FOUND, s->not_found);
+		return queue(s, c, MHD_HTTP_NOT_FOUND, s->not_found);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return queue(c, MHD_HTTP_METHOD_NOT_ALLOWED, s->not_allowed);
+		return queue(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, s->not_allowed);
 	pthread_mutex_lock(&s->snap_lock);
 	snap = s->snap;
 	if (snap)
 		atomic_fetch_add(&snap->refs, 1);
 	pthread_mutex_unlock(&s->snap_lock);
 	if (!snap)
-		return queue(c, MHD_HTTP_SERVICE_UNAVAILABLE, s->unavailable);
+		return queue(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, s->unavailable);
 	/* The response reads the snapshot in place; its last reader frees it. */
-	r = MHD_create_response_from_buffer_with_free_callback_cls(snap->len, snap->text,
-								   snapshot_put, snap);
+	r = s->http->create_response_with_free(snap->len, snap->text, snapshot_put, snap);
 	if (!r) {
 		snapshot_put(snap);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				"text/plain; version=0.0.4; charset=utf-8");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
+	s->http->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				     "text/plain; version=0.0.4; charset=utf-8");
+	ret = s->http->queue_response(c, MHD_HTTP_OK, r);
+	s->http->destroy_response(r);
 	return ret;
 }
 
-static struct MHD_Response *fixed_response(const char *text, const char *header, const char *value)
+static struct MHD_Response *fixed_response(const struct nsp_httplib *http, const char *text,
+					   const char *header, const char *value)
 {
-	struct MHD_Response *r =
-		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r = http->create_response_from_buffer(strlen(text), (void *)text,
+								   MHD_RESPMEM_PERSISTENT);
 
-	if (r && (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-					  "text/plain; charset=utf-8") != MHD_YES ||
-		  (header && MHD_add_response_header(r, header, value) != MHD_YES))) {
-		MHD_destroy_response(r);
+	if (r && (http->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+					    "text/plain; charset=utf-8") != MHD_YES ||
+		  (header && http->add_response_header(r, header, value) != MHD_YES))) {
+		http->destroy_response(r);
 		r = NULL;
 	}
 	return r;
@@ -602,17 +604,29 @@ static struct MHD_Response *fixed_response(const char *text, const char *header,
 
 static int http_start(struct nsp_metrics_server *s, int fd)
 {
-	s->not_found = fixed_response("Not found: the metrics are at /metrics\n", NULL, NULL);
-	s->not_allowed = fixed_response("Method not allowed: GET or HEAD\n", MHD_HTTP_HEADER_ALLOW,
-					"GET, HEAD");
-	s->unavailable = fixed_response("No metrics yet\n", MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	const struct nsp_httplib *http;
+	const char *why = "";
+
+	http = nsp_httplib_load(&why);
+	if (!http) {
+		fprintf(stderr,
+			"nsping: ping: the /metrics endpoint needs libmicrohttpd (Debian: "
+			"libmicrohttpd12): %s\n",
+			why);
+		return -ENOPKG;
+	}
+	s->http = http;
+	s->not_found = fixed_response(http, "Not found: the metrics are at /metrics\n", NULL, NULL);
+	s->not_allowed = fixed_response(http, "Method not allowed: GET or HEAD\n",
+					MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	s->unavailable = fixed_response(http, "No metrics yet\n", MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	if (!s->not_found || !s->not_allowed || !s->unavailable)
 		return -ENOMEM;
 	/*
 	 * One thread of its own polls every connection without blocking;
 	 * ITC lets MHD_quiesce_daemon() hand the socket back at the end.
 	 */
-	s->mhd = MHD_start_daemon(
+	s->mhd = http->start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, 0, NULL, NULL,
 		on_request, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)NSP_HTTP_CONNECTIONS_MAX,
@@ -639,15 +653,15 @@ static void server_free(struct nsp_metrics_server *s)
 	}
 	if (s->mhd) {
 		/* the socket is cmd_ping.c's to close */
-		MHD_quiesce_daemon(s->mhd);
-		MHD_stop_daemon(s->mhd);
+		s->http->quiesce_daemon(s->mhd);
+		s->http->stop_daemon(s->mhd);
 	}
 	if (s->not_found)
-		MHD_destroy_response(s->not_found);
+		s->http->destroy_response(s->not_found);
 	if (s->not_allowed)
-		MHD_destroy_response(s->not_allowed);
+		s->http->destroy_response(s->not_allowed);
 	if (s->unavailable)
-		MHD_destroy_response(s->unavailable);
+		s->http->destroy_response(s->unavailable);
 	snapshot_put(s->snap);
 	for (size_t i = 0; i < 3; i++)
 		nsp_metrics_data_free(&s->bufs[i]);

@@ -78,6 +78,12 @@ test_package_binary() {
 		"$X/usr/sbin/nsping" -c "$f" validate >"$W/out" 2>&1 ||
 			fail "the packaged ${f#"$X"} does not validate: $(head -n 3 "$W/out")"
 	done
+	# libmicrohttpd is loaded when a /metrics endpoint is asked for (worker/httplib.h),
+	# so the package must depend on it by name, and no command loads GnuTLS at start.
+	readelf -dW "$X/usr/sbin/nsping" | grep -E 'NEEDED.*(microhttpd|gnutls)' &&
+		fail "/usr/sbin/nsping is linked with libmicrohttpd: every command would start GnuTLS"
+	dpkg-deb -f "$DEB" Depends | tr ',' '\n' | grep -qx ' *libmicrohttpd12' ||
+		fail "the package does not depend on libmicrohttpd12: $(dpkg-deb -f "$DEB" Depends)"
 	# Without -c, the packaged binary reads /etc/nsping/nsping.conf.
 	strace -qq -f -e trace=open,openat -o "$W/strace" "$X/usr/sbin/nsping" validate >/dev/null 2>&1
 	grep -q '"/etc/nsping/nsping.conf"' "$W/strace" ||
