@@ -21,7 +21,9 @@
 # throughput, and its p99 at most 1.05 of no hook's.
 #
 # Environment: NSPING (build/nsping), ROUNDS (4), SECS (3), TARGETS (1000),
-# SETUPS ("none xdp-native xdp-generic tc").
+# SETUPS ("none xdp-native xdp-generic tc"), UPLINK_GRO (off: the lab's uplink
+# is a veth, whose GRO is off unless asked for; "on" is what a NIC's driver
+# does by default, and then the tc hook runs once per aggregate, not per packet).
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -31,6 +33,7 @@ ROUNDS=${ROUNDS:-4}
 SECS=${SECS:-3}
 TARGETS=${TARGETS:-1000}
 SETUPS=${SETUPS:-"none xdp-native xdp-generic tc"}
+UPLINK_GRO=${UPLINK_GRO:-off}
 
 BENCH_NAME=bench/traffic
 # shellcheck source=bench/lib.sh
@@ -43,6 +46,7 @@ cleanup_on_exit cleanup_nsping
 lab_init
 log=$T/log
 lab_up drop
+ip netns exec "$NODE" ethtool -K eth0 gro "$UPLINK_GRO" || die "ethtool -K eth0 gro $UPLINK_GRO in the node"
 ip -n "$GW" route add local 10.200.0.0/16 dev lo || die "AnyIP route in the gateway"
 lab_listen
 
@@ -96,7 +100,7 @@ rr() { # "p50 p99" in microseconds
 }
 
 declare -A R
-echo "setups: $SETUPS; $ROUNDS rounds of ${SECS} s runs, interleaved; $TARGETS targets probed at 1/s meanwhile"
+echo "setups: $SETUPS; $ROUNDS rounds of ${SECS} s runs, interleaved; $TARGETS targets probed at 1/s meanwhile; the uplink's GRO $UPLINK_GRO"
 for s in $SETUPS; do
 	conf "$s"
 	before=$(features)
