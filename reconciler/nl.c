@@ -13,6 +13,7 @@
 #include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -316,6 +317,55 @@ int nsp_nl_dump_addrs(struct nsp_nl *nl, struct nsp_nl_addr **ret, size_t *ret_n
  * libnl-route-3's own parser of that object, without a cache (its hash
  * table and the per-message copies of libnl's receive loop).
  */
+/* RTA_VIA shorter than its family field: rtnl_route_parse() copies a negative length. */
+static bool via_well_formed(const struct rtattr *rta)
+{
+	return (rta->rta_type & NLA_TYPE_MASK) != RTA_VIA ||
+	       RTA_PAYLOAD(rta) >= offsetof(struct rtvia, rtvia_addr);
+}
+
+/*
+ * What libnl-route-3.7's rtnl_route_parse() cannot take, found by fuzz_nl: an
+ * RTA_VIA shorter than its family field (it copies a negative length), and an
+ * RTA_MULTIPATH next hop shorter than struct rtnexthop or whose aligned length
+ * overruns the attribute (its size_t count of what is left wraps, and it
+ * loops for ever, allocating a next hop a turn). The kernel sends neither;
+ * still, nothing is handed on that was not checked.
+ */
+static bool route_well_formed(const struct nlmsghdr *nh)
+{
+	const struct rtmsg *rtm = NLMSG_DATA(nh);
+	const struct rtattr *rta;
+	int len;
+
+	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)))
+		return false;
+	len = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*rtm)));
+	for (rta = RTM_RTA(rtm); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		const struct rtnexthop *hop = RTA_DATA(rta);
+		int left = (int)RTA_PAYLOAD(rta);
+
+		if (!via_well_formed(rta))
+			return false;
+		if ((rta->rta_type & NLA_TYPE_MASK) != RTA_MULTIPATH)
+			continue;
+		for (; left > 0; hop = RTNH_NEXT(hop)) {
+			const struct rtattr *a = RTNH_DATA(hop);
+			int alen;
+
+			if (left < (int)sizeof(*hop) || hop->rtnh_len < sizeof(*hop) ||
+			    (int)RTNH_ALIGN(hop->rtnh_len) > left)
+				return false;
+			alen = hop->rtnh_len - (int)sizeof(*hop);
+			for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen))
+				if (!via_well_formed(a))
+					return false;
+			left -= (int)RTNH_ALIGN(hop->rtnh_len);
+		}
+	}
+	return true;
+}
+
 static void on_route(const struct nlmsghdr *nh, void *arg)
 {
 	struct dump_array *d = arg;
@@ -326,6 +376,10 @@ static void on_route(const struct nlmsghdr *nh, void *arg)
 
 	if (d->err || nh->nlmsg_type != RTM_NEWROUTE)
 		return;
+	if (!route_well_formed(nh)) {
+		d->err = -EBADMSG;
+		return;
+	}
 	d->err = nl_to_errno(rtnl_route_parse((struct nlmsghdr *)nh, &rt));
 	if (d->err < 0)
 		return;
