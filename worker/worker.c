@@ -193,7 +193,9 @@ struct worker {
 	bool notify;			     /* NOTIFY_SOCKET is set: systemd listens */
 	uint64_t watchdog_ns;		     /* WATCHDOG_USEC, 0 when none */
 	uint64_t next_watchdog_ns;
-	char notified[160]; /* the last STATUS= sent */
+	char notified[256];		    /* the last STATUS= sent */
+	char last_repair[NSP_NAME_MAX + 1]; /* the instance run repaired last, "" none yet */
+	time_t last_repair_at;
 };
 
 static uint64_t ev_data(enum ev_kind kind, size_t index)
@@ -902,7 +904,8 @@ static void state_remove(struct worker *w)
  */
 static void notify(struct worker *w, uint64_t now)
 {
-	char status[160], down[80] = "";
+	char status[256], down[80] = "", last[96] = "";
+	struct tm tm;
 	size_t up = 0, paths_up = 0;
 	uint64_t repairs = 0;
 
@@ -920,9 +923,13 @@ static void notify(struct worker *w, uint64_t now)
 			snprintf(down, sizeof(down), " (%s: %s)", p->inst->name,
 				 nsp_path_cause_name(path_cause(p)));
 	}
+	/* the last repair: which instance and when (local time, what the journal shows) */
+	if (w->last_repair[0] && localtime_r(&w->last_repair_at, &tm))
+		snprintf(last, sizeof(last), " (last %s at %02d:%02d:%02d)", w->last_repair,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec);
 	snprintf(status, sizeof(status),
-		 "STATUS=targets up %zu of %zu; paths up %zu of %zu%s; repairs %llu", up,
-		 w->n_targets, paths_up, w->n_paths, down, (unsigned long long)repairs);
+		 "STATUS=targets up %zu of %zu; paths up %zu of %zu%s; repairs %llu%s", up,
+		 w->n_targets, paths_up, w->n_paths, down, (unsigned long long)repairs, last);
 	if (strcmp(status, w->notified)) {
 		sd_notify(0, status);
 		snprintf(w->notified, sizeof(w->notified), "%s", status);
@@ -1094,6 +1101,8 @@ static void on_ctl(struct worker *w)
 			p->excuse_until_ns = UINT64_MAX;
 			break;
 		case NSP_CTL_REPAIRED:
+			snprintf(w->last_repair, sizeof(w->last_repair), "%s", p->inst->name);
+			w->last_repair_at = time(NULL);
 			if (p->excuse_until_ns && !p->failing)
 				p->excuse_until_ns = m.t_ns + EXCUSE_MARGIN_NS;
 			p->broken = false;

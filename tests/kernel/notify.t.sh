@@ -5,7 +5,7 @@
 # systemd: the test listens on the NOTIFY_SOCKET it gives nsping. READY=1 once
 # apply has verified and the worker runs, STATUS= with targets up of total,
 # a path down named with its cause, WATCHDOG=1 from the worker's loop at half
-# WATCHDOG_USEC, RELOADING=1 then
+# WATCHDOG_USEC, the last repair (which instance, when), RELOADING=1 then
 # READY=1 around a reload, STOPPING=1 on SIGTERM.
 
 # nt_listen: a datagram socket at $T/notify; every message, one line each, in $T/notify.log
@@ -46,7 +46,7 @@ test_run_notifies_systemd() {
 		"^STATUS=targets up [01] of 1; paths up 0 of 1 ($INST: receive_path_missing); repairs 0\$"
 	ip -n "$NODE" link set dev eth0 xdp off || fail "foreign detach"
 	wait_for 60 "a STATUS with the path up again" nt_has 1 \
-		'^STATUS=targets up 1 of 1; paths up 1 of 1; repairs 1$'
+		"^STATUS=targets up 1 of 1; paths up 1 of 1; repairs 1 (last $INST at [0-9][0-9]:[0-9][0-9]:[0-9][0-9])\$"
 	conf_edit 's/interval_ms = 100;/interval_ms = 50;/'
 	ready=$(nt_count '^READY=1$')
 	kill -HUP "$WORKER"
