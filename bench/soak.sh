@@ -8,6 +8,9 @@
 # At the end, the run is stopped with SIGTERM; with a sanitizer build (NSPING=
 # build-asan/nsping) its stderr must hold no leak or error report.
 #
+# Beside it, a 1 ms sleep loop counts the machine's stalls (wake-ups more than
+# 20 ms late): a late send the loop saw too is the VM's, not nsping's.
+#
 # Goals, printed next to the numbers: RSS and fds flat after the warm-up (the
 # first WARMUP_MINUTES: the worker's heap settles by the fourth), no probe sent late, no target down, no sanitizer
 # report. No pass/fail threshold: it exits 1 only if a step fails.
@@ -93,12 +96,28 @@ for _ in $(seq 1 600); do
 done
 [ "$(prom nsping_target_up)" -gt 0 ] || die "no target up after 60 s: $(tail -3 "$T/run.err")"
 
+# stalls: a 1 ms sleep loop beside the run, logging each wake-up more than 20 ms
+# late. A late send of the worker's that the loop saw too is the machine's (the
+# VM's CPU taken away), not nsping's.
+: >"$T/stalls"
+/usr/bin/python3 -c '
+import sys, time
+out = open(sys.argv[1], "a", buffering=1)
+prev = time.monotonic()
+while True:
+    time.sleep(0.001)
+    now = time.monotonic()
+    if now - prev > 0.021:
+        out.write("%.1f ms\n" % ((now - prev - 0.001) * 1000))
+    prev = now' "$T/stalls" &
+bg_pid $!
+
 commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
 echo "nsping soak: nsping $commit ($NSPING), $TARGETS targets at 1 probe/s, ${SOAK_MINUTES} min,"
 echo "  a drift at :20 and a reload (SIGHUP, interval_ms 1000 <-> 999) at :40 of every minute"
 echo "  kernel $(uname -r), $(nproc) CPUs, load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "  %-4s %9s %9s %9s %5s %5s %5s %6s %7s %7s %6s %8s %6s\n" min "rss rec" "rss wrk" "rss opn" \
-	"fd r" "fd w" "fd o" "cpu%" repairs reloads late timeouts down
+printf "  %-4s %9s %9s %9s %5s %5s %5s %6s %7s %7s %6s %8s %6s %6s\n" min "rss rec" "rss wrk" "rss opn" \
+	"fd r" "fd w" "fd o" "cpu%" repairs reloads late timeouts down stalls
 mapfile -t pids < <(run_pids)
 [ "${#pids[@]}" -ge 3 ] || die "expected the reconciler, the worker and its opener: ${pids[*]}"
 declare -a rss_w=() fd_w=()
@@ -122,7 +141,7 @@ for ((m = 1; m <= SOAK_MINUTES; m++)); do
 	done
 	rss_w+=("${rss[*]}")
 	fd_w+=("${fd[*]}")
-	printf "  %-4d %9s %9s %9s %5s %5s %5s %6.2f %7s %7s %6s %8s %6s\n" "$m" \
+	printf "  %-4d %9s %9s %9s %5s %5s %5s %6.2f %7s %7s %6s %8s %6s %6s\n" "$m" \
 		"${rss[0]}" "${rss[1]}" "${rss[2]}" "${fd[0]}" "${fd[1]}" "${fd[2]}" \
 		"$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v t="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
 			'BEGIN { print 100 * c / hz / t }')" \
@@ -130,7 +149,8 @@ for ((m = 1; m <= SOAK_MINUTES; m++)); do
 		"$(grep -c '^nsping: reloaded' "$T/run.err" || true)" \
 		"$(prom nsping_probes_sent_late_total)" \
 		"$(prom nsping_probes_total 'result="timeout"')" \
-		"$(count '.type == "state" and .state == "down"')"
+		"$(count '.type == "state" and .state == "down"')" \
+		"$(wc -l <"$T/stalls")"
 	c0=$c1 t0=$t1
 done
 stop_run
@@ -145,6 +165,8 @@ echo "  after the warm-up (minute $((w + 1)) to $SOAK_MINUTES): RSS reconciler $
 echo "  probes sent late $(prom nsping_probes_sent_late_total) (goal 0); targets down $(count '.type == "state" and .state == "down"')" \
 	"(goal 0); timeouts $(prom nsping_probes_total 'result="timeout"'); repairs" \
 	"$(count '.type == "repair" and .result == "repaired"'), reloads $(grep -c '^nsping: reloaded' "$T/run.err" || true)"
+echo "  stalls of a 1 ms sleep loop beside it (wake-ups more than 20 ms late): $(wc -l <"$T/stalls")" \
+	"$(sort -g "$T/stalls" | tail -n 3 | tr '\n' ' ')"
 reports=$(grep -cE 'LeakSanitizer|AddressSanitizer|runtime error:' "$T/run.err" || true)
 echo "  sanitizer reports in run's stderr: $reports (goal 0)"
 [ "$reports" -eq 0 ] || sed -n '1,40p' "$T/run.err"
