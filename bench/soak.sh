@@ -12,8 +12,9 @@
 # 20 ms late): a late send the loop saw too is the VM's, not nsping's.
 #
 # Goals, printed next to the numbers: RSS and fds flat after the warm-up (the
-# first WARMUP_MINUTES: the worker's heap settles by the fourth), no probe sent late, no target down, no sanitizer
-# report. No pass/fail threshold: it exits 1 only if a step fails.
+# first WARMUP_MINUTES: the worker's heap settles by the fourth), no probe sent
+# late, no target down, no sanitizer report. No pass/fail threshold: it exits 1
+# only if a step fails.
 #
 # Lab: tests/lib/lab.sh's (NODE with the DROP rules, GW with a kernel listener
 # that owns 10.200.0.0/16, so that every target answers); every name starts
@@ -42,8 +43,8 @@ cleanup_on_exit cleanup_nsping
 lab_init
 log=$T/log
 # nsping.service keeps its state dir and metrics file under /run, a tmpfs; so
-# does the soak (SOAK_DIR, /dev/shm: a tmpfs on every Debian host), so that it
-# measures nsping rather than the journal of the disk /tmp is on.
+# does the soak (SOAK_DIR, /dev/shm: a tmpfs on every Debian host), to measure
+# what production runs (/tmp may be a disk's file system).
 F=$(mktemp -d "$SOAK_DIR/nspb$ID.XXXXXX")
 BENCH_EXTRA_DIR=$F
 STATE=$F/state

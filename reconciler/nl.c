@@ -312,11 +312,6 @@ int nsp_nl_dump_addrs(struct nsp_nl *nl, struct nsp_nl_addr **ret, size_t *ret_n
 	return dump_array(nl, RTM_GETADDR, &hdr, sizeof(hdr), NULL, on_addr, ret, ret_n);
 }
 
-/*
- * Routes and neighbours: each message of the raw dump goes through
- * libnl-route-3's own parser of that object, without a cache (its hash
- * table and the per-message copies of libnl's receive loop).
- */
 /* RTA_VIA shorter than its family field: rtnl_route_parse() copies a negative length. */
 static bool via_well_formed(const struct rtattr *rta)
 {
@@ -366,6 +361,11 @@ static bool route_well_formed(const struct nlmsghdr *nh)
 	return true;
 }
 
+/*
+ * Routes and neighbours: each message of the raw dump goes through
+ * libnl-route-3's own parser of that object, without a cache (its hash
+ * table and the per-message copies of libnl's receive loop).
+ */
 static void on_route(const struct nlmsghdr *nh, void *arg)
 {
 	struct dump_array *d = arg;

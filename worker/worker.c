@@ -193,9 +193,8 @@ struct worker {
 	bool notify;			     /* NOTIFY_SOCKET is set: systemd listens */
 	uint64_t watchdog_ns;		     /* WATCHDOG_USEC, 0 when none */
 	uint64_t next_watchdog_ns;
-	char notified[256];		    /* the last STATUS= sent */
-	char last_repair[NSP_NAME_MAX + 1]; /* the instance run repaired last, "" none yet */
-	time_t last_repair_at;
+	char notified[256];   /* the last STATUS= sent */
+	char last_repair[64]; /* " (last INSTANCE at HH:MM:SS)" for STATUS=, "" none yet */
 };
 
 static uint64_t ev_data(enum ev_kind kind, size_t index)
@@ -904,8 +903,7 @@ static void state_remove(struct worker *w)
  */
 static void notify(struct worker *w, uint64_t now)
 {
-	char status[256], down[80] = "", last[96] = "";
-	struct tm tm;
+	char status[256], down[80] = "";
 	size_t up = 0, paths_up = 0;
 	uint64_t repairs = 0;
 
@@ -923,13 +921,10 @@ static void notify(struct worker *w, uint64_t now)
 			snprintf(down, sizeof(down), " (%s: %s)", p->inst->name,
 				 nsp_path_cause_name(path_cause(p)));
 	}
-	/* the last repair: which instance and when (local time, what the journal shows) */
-	if (w->last_repair[0] && localtime_r(&w->last_repair_at, &tm))
-		snprintf(last, sizeof(last), " (last %s at %02d:%02d:%02d)", w->last_repair,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec);
 	snprintf(status, sizeof(status),
 		 "STATUS=targets up %zu of %zu; paths up %zu of %zu%s; repairs %llu%s", up,
-		 w->n_targets, paths_up, w->n_paths, down, (unsigned long long)repairs, last);
+		 w->n_targets, paths_up, w->n_paths, down, (unsigned long long)repairs,
+		 w->last_repair);
 	if (strcmp(status, w->notified)) {
 		sd_notify(0, status);
 		snprintf(w->notified, sizeof(w->notified), "%s", status);
@@ -1069,6 +1064,17 @@ static ssize_t ctl_recv(int sock, struct nsp_ctl_msg *m, int *ret_fd)
 	return n;
 }
 
+/* The last repair, which instance and when (local time, as the journal shows it), for STATUS=. */
+static void note_repair(struct worker *w, const struct path *p)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&now, &tm))
+		snprintf(w->last_repair, sizeof(w->last_repair), " (last %s at %02d:%02d:%02d)",
+			 p->inst->name, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 /* What run's reconciler says of a datapath, or a new configuration (ctl.h). */
 static void on_ctl(struct worker *w)
 {
@@ -1101,8 +1107,7 @@ static void on_ctl(struct worker *w)
 			p->excuse_until_ns = UINT64_MAX;
 			break;
 		case NSP_CTL_REPAIRED:
-			snprintf(w->last_repair, sizeof(w->last_repair), "%s", p->inst->name);
-			w->last_repair_at = time(NULL);
+			note_repair(w, p);
 			if (p->excuse_until_ns && !p->failing)
 				p->excuse_until_ns = m.t_ns + EXCUSE_MARGIN_NS;
 			p->broken = false;

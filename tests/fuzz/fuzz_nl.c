@@ -7,15 +7,11 @@
  * IFLA_AF_SPEC), IPv4 addresses, routes and neighbours (libnl-route-3's
  * parsers). The seeds are real answers (capture-nl.sh).
  */
-#include <errno.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <linux/rtnetlink.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <netlink/msg.h>
 
 #include "nl_answer.h"
 
