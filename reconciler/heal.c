@@ -69,7 +69,7 @@ struct heal_instance {
 	char reason[192]; /* why it is broken, as last said */
 	uint64_t repairs;
 	struct nsp_txwatch tx;
-	uint64_t tx_read_ns; /* when tx's counters were read last */
+	uint64_t tx_clean_ns; /* the last reading of tx's counters that saw no loss */
 };
 
 struct healer {
@@ -428,10 +428,11 @@ static void watch_transmit(struct healer *h, uint64_t now)
 					  lost);
 		/* the losses began after the last reading that saw none */
 		if (change == NSP_TX_FAILING)
-			say_transmit(h, i, true, x->tx_read_ns ? x->tx_read_ns : now);
+			say_transmit(h, i, true, x->tx_clean_ns ? x->tx_clean_ns : now);
 		else if (change == NSP_TX_FLOWING)
 			say_transmit(h, i, false, now);
-		x->tx_read_ns = now;
+		if (x->tx.lossless)
+			x->tx_clean_ns = now;
 		any |= lost_known;
 	}
 	h->tx_watch_at = any ? now + tx_watch_period(h->cfg) : 0;

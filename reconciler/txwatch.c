@@ -24,12 +24,14 @@ enum nsp_txwatch_change nsp_txwatch_feed(struct nsp_txwatch *w, uint32_t prog_id
 		w->prog_id = prog_id;
 		w->redirected = redirected;
 		w->lost = lost;
+		w->lossless = true;
 		return NSP_TX_UNCHANGED;
 	}
 	sent = redirected - w->redirected;
 	dropped = lost - w->lost;
 	w->redirected = redirected;
 	w->lost = lost;
+	w->lossless = !dropped;
 	if (!sent)
 		return NSP_TX_UNCHANGED;
 	if (dropped < sent) {

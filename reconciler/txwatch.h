@@ -21,6 +21,7 @@ struct nsp_txwatch {
 	uint32_t prog_id;    /* of that reading: a new program counts from 0 */
 	uint64_t redirected; /* tx_ping's, at that reading */
 	uint64_t lost;	     /* the uplink's transmit losses, at that reading */
+	bool lossless; /* that reading saw no probe lost since the one before (or was the first) */
 	bool failing;
 	uint64_t failed; /* frames lost since it began failing */
 };

@@ -47,6 +47,28 @@ static void test_every_redirect_lost_is_failing(void **state)
 	assert_int_equal(w.failed, 0);
 }
 
+/*
+ * The reading in which the uplink began to refuse saw some probes through and
+ * some lost: not yet failing, and not lossless either, so that run dates the
+ * failure from the reading before it (heal.c's tx_clean_ns) and the probes
+ * lost in between are excused too.
+ */
+static void test_the_reading_where_losses_begin_is_not_lossless(void **state)
+{
+	struct nsp_txwatch w = {0};
+
+	(void)state;
+	assert_int_equal(nsp_txwatch_feed(&w, 7, 10, true, 0), NSP_TX_UNCHANGED);
+	assert_true(w.lossless);
+	assert_int_equal(nsp_txwatch_feed(&w, 7, 20, true, 0), NSP_TX_UNCHANGED);
+	assert_true(w.lossless);
+	assert_int_equal(nsp_txwatch_feed(&w, 7, 30, true, 4), NSP_TX_UNCHANGED);
+	assert_false(w.lossless);
+	assert_false(w.failing);
+	assert_int_equal(nsp_txwatch_feed(&w, 7, 40, true, 14), NSP_TX_FAILING);
+	assert_false(w.lossless);
+}
+
 /* Some lost, some not: a lossy uplink, not a refusing one. */
 static void test_partial_loss_is_not_failing(void **state)
 {
@@ -97,6 +119,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first_reading_is_a_baseline),
 		cmocka_unit_test(test_every_redirect_lost_is_failing),
+		cmocka_unit_test(test_the_reading_where_losses_begin_is_not_lossless),
 		cmocka_unit_test(test_partial_loss_is_not_failing),
 		cmocka_unit_test(test_new_program_or_uplink_counts_afresh),
 		cmocka_unit_test(test_nothing_to_judge_ends_failing),
