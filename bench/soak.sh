@@ -73,6 +73,8 @@ prom() { awk -v m="$1" -v f="${2:-}" '$1 ~ "^" m "({|$)" && index($1, f) { s += 
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+# minflt PID: the minor page faults of a process so far (field 10 of its stat)
+minflt() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $8 }' || echo 0; }
 HZ=$(getconf CLK_TCK)
 
 # drift N: the Nth minute's drift, one of the kinds run repairs
@@ -117,13 +119,14 @@ commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
 echo "nsping soak: nsping $commit ($NSPING), $TARGETS targets at 1 probe/s, ${SOAK_MINUTES} min,"
 echo "  a drift at :20 and a reload (SIGHUP, interval_ms 1000 <-> 999) at :40 of every minute"
 echo "  kernel $(uname -r), $(nproc) CPUs, load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "  %-4s %9s %9s %9s %5s %5s %5s %6s %7s %7s %6s %8s %6s %6s\n" min "rss rec" "rss wrk" "rss opn" \
-	"fd r" "fd w" "fd o" "cpu%" repairs reloads late timeouts down stalls
+printf "  %-4s %9s %9s %9s %5s %5s %5s %6s %8s %7s %7s %6s %8s %6s %6s\n" min "rss rec" "rss wrk" "rss opn" \
+	"fd r" "fd w" "fd o" "cpu%" "flt/s w" repairs reloads late timeouts down stalls
 mapfile -t pids < <(run_pids)
 [ "${#pids[@]}" -ge 3 ] || die "expected the reconciler, the worker and its opener: ${pids[*]}"
 declare -a rss_w=() fd_w=()
 c0=$(run_cpu_ticks "${pids[@]}")
 t0=$EPOCHREALTIME
+flt0=$(minflt "${pids[1]}")
 interval=1000
 for ((m = 1; m <= SOAK_MINUTES; m++)); do
 	sleep 20
@@ -134,7 +137,7 @@ for ((m = 1; m <= SOAK_MINUTES; m++)); do
 	kill -HUP "$RUN_PID" || die "run is gone at minute $m: $(tail -3 "$T/run.err")"
 	sleep 20
 	kill -0 "$RUN_PID" 2>/dev/null || die "run ended at minute $m: $(tail -3 "$T/run.err")"
-	c1=$(run_cpu_ticks "${pids[@]}") t1=$EPOCHREALTIME
+	c1=$(run_cpu_ticks "${pids[@]}") t1=$EPOCHREALTIME flt1=$(minflt "${pids[1]}")
 	rss=() fd=()
 	for p in "${pids[@]:0:3}"; do
 		rss+=("$(rss_kib "$p")")
@@ -142,17 +145,18 @@ for ((m = 1; m <= SOAK_MINUTES; m++)); do
 	done
 	rss_w+=("${rss[*]}")
 	fd_w+=("${fd[*]}")
-	printf "  %-4d %9s %9s %9s %5s %5s %5s %6.2f %7s %7s %6s %8s %6s %6s\n" "$m" \
+	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+	printf "  %-4d %9s %9s %9s %5s %5s %5s %6.2f %8.0f %7s %7s %6s %8s %6s %6s\n" "$m" \
 		"${rss[0]}" "${rss[1]}" "${rss[2]}" "${fd[0]}" "${fd[1]}" "${fd[2]}" \
-		"$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v t="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
-			'BEGIN { print 100 * c / hz / t }')" \
+		"$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v t="$secs" 'BEGIN { print 100 * c / hz / t }')" \
+		"$(awk -v f=$((flt1 - flt0)) -v t="$secs" 'BEGIN { print f / t }')" \
 		"$(count '.type == "repair" and .result == "repaired"')" \
 		"$(grep -c '^nsping: reloaded' "$T/run.err" || true)" \
 		"$(prom nsping_probes_sent_late_total)" \
 		"$(prom nsping_probes_total 'result="timeout"')" \
 		"$(count '.type == "state" and .state == "down"')" \
 		"$(wc -l <"$T/stalls")"
-	c0=$c1 t0=$t1
+	c0=$c1 t0=$t1 flt0=$flt1
 done
 stop_run
 w=$((WARMUP_MINUTES < SOAK_MINUTES ? WARMUP_MINUTES : SOAK_MINUTES - 1))

@@ -351,11 +351,12 @@ static void instance_family(struct fmt *x, enum fam f)
 	}
 }
 
-int nsp_metrics_format(const struct nsp_metrics_data *d, char **ret_text, size_t *ret_len)
+int nsp_metrics_format(const struct nsp_metrics_data *d, struct nsp_metrics_text *t)
 {
-	struct fmt x = {.d = d};
+	struct fmt x = {.b = {.p = t->p, .cap = t->cap}, .d = d};
 	size_t n = d->n_targets ? d->n_targets : 1;
 
+	t->len = 0;
 	x.labels = malloc(n * sizeof(*x.labels));
 	x.labels_len = malloc(n);
 	if (!x.labels || !x.labels_len) {
@@ -388,23 +389,40 @@ int nsp_metrics_format(const struct nsp_metrics_data *d, char **ret_text, size_t
 		instance_family(&x, f);
 	free(x.labels);
 	free(x.labels_len);
-	if (x.b.failed) {
-		free(x.b.p);
+	t->p = x.b.p; /* realloc(3) that failed left it as it was */
+	t->cap = x.b.cap;
+	if (x.b.failed)
 		return -ENOMEM;
-	}
-	*ret_text = x.b.p;
-	*ret_len = x.b.len;
+	t->len = x.b.len;
 	return 0;
 }
 
-/* ---- the snapshot: a text that never changes, freed by its last reader ---- */
+/* ---- the snapshot: a text that never changes, given back by its last reader ---- */
 
 struct snapshot {
 	atomic_uint refs;
-	atomic_uint *alive; /* the server's count of snapshots not yet freed */
-	size_t len;
-	char *text;
+	atomic_uint *alive; /* the server's count of snapshots out with readers */
+	_Atomic(struct snapshot *) *given_back; /* the server's slot of one to format into */
+	struct nsp_metrics_text text;
 };
+
+static void snapshot_free(struct snapshot *s)
+{
+	if (s) {
+		free(s->text.p);
+		free(s);
+	}
+}
+
+/*
+ * The formatter's next text goes into the memory of a snapshot nobody reads
+ * any more: the 30 MB of 10,000 targets are then not allocated, faulted in
+ * and freed every second. One is kept; another given back is freed.
+ */
+static void snapshot_give_back(struct snapshot *s)
+{
+	snapshot_free(atomic_exchange(s->given_back, s));
+}
 
 static void snapshot_put(void *cls)
 {
@@ -412,8 +430,7 @@ static void snapshot_put(void *cls)
 
 	if (s && atomic_fetch_sub(&s->refs, 1) == 1) {
 		atomic_fetch_sub(s->alive, 1);
-		free(s->text);
-		free(s);
+		snapshot_give_back(s);
 	}
 }
 
@@ -459,7 +476,8 @@ struct nsp_metrics_server {
 	pthread_mutex_t snap_lock;
 	struct snapshot *snap;
 	atomic_uint alive;
-	const struct nsp_httplib *http; /* libmicrohttpd, when it serves */
+	_Atomic(struct snapshot *) given_back; /* a snapshot to format into */
+	const struct nsp_httplib *http;	       /* libmicrohttpd, when it serves */
 	struct MHD_Daemon *mhd;
 	struct MHD_Response *not_found, *not_allowed, *unavailable;
 };
@@ -470,24 +488,16 @@ struct nsp_metrics_server {
  * server goes on serving the current one (older by a second each second)
  * until they are done, rather than hold a text per slow client.
  */
-static void publish(struct nsp_metrics_server *s, char *text, size_t len)
+static void publish(struct nsp_metrics_server *s, struct snapshot *snap)
 {
-	struct snapshot *snap, *old;
+	struct snapshot *old;
 
 	if (atomic_load(&s->alive) >= NSP_HTTP_SNAPSHOTS_MAX) {
-		free(text);
+		snapshot_give_back(snap);
 		return;
 	}
-	snap = malloc(sizeof(*snap));
-	if (!snap) {
-		free(text);
-		return; /* the last one stays */
-	}
 	atomic_fetch_add(&s->alive, 1);
-	snap->alive = &s->alive;
 	atomic_init(&snap->refs, 1);
-	snap->text = text;
-	snap->len = len;
 	pthread_mutex_lock(&s->snap_lock);
 	old = s->snap;
 	s->snap = snap;
@@ -498,24 +508,31 @@ static void publish(struct nsp_metrics_server *s, char *text, size_t len)
 /* The text of d, into the file and, with a server, out to its readers. */
 static void render(struct nsp_metrics_server *s, const struct nsp_metrics_data *d)
 {
-	char *text = NULL;
-	size_t len = 0;
-	int err = nsp_metrics_format(d, &text, &len);
+	struct snapshot *snap = atomic_exchange(&s->given_back, NULL);
+	int err = 0;
 
+	if (!snap)
+		snap = calloc(1, sizeof(*snap));
+	if (!snap)
+		err = -ENOMEM;
+	else
+		err = nsp_metrics_format(d, &snap->text);
 	/* The node_exporter textfile convention: write aside, then rename over. */
 	if (!err && s->file)
-		err = nsp_file_replace(s->file, text, len);
+		err = nsp_file_replace(s->file, snap->text.p, snap->text.len);
 	if (err && !s->file_failed) {
 		fprintf(stderr, "nsping: ping: metrics%s%s: %s\n", s->file ? " file " : "",
 			s->file ? s->file : "", strerror(-err));
 		s->file_failed = true;
 	}
-	if (!text)
+	if (!snap)
 		return;
-	if (s->mhd)
-		publish(s, text, len);
+	snap->alive = &s->alive;
+	snap->given_back = &s->given_back;
+	if (s->mhd && snap->text.len)
+		publish(s, snap);
 	else
-		free(text);
+		snapshot_give_back(snap);
 }
 
 static void *formatter(void *arg)
@@ -575,7 +592,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!snap)
 		return queue(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, s->unavailable);
 	/* The response reads the snapshot in place; its last reader frees it. */
-	r = s->http->create_response_with_free(snap->len, snap->text, snapshot_put, snap);
+	r = s->http->create_response_with_free(snap->text.len, snap->text.p, snapshot_put, snap);
 	if (!r) {
 		snapshot_put(snap);
 		return MHD_NO;
@@ -663,6 +680,7 @@ static void server_free(struct nsp_metrics_server *s)
 	if (s->unavailable)
 		s->http->destroy_response(s->unavailable);
 	snapshot_put(s->snap);
+	snapshot_free(atomic_load(&s->given_back));
 	for (size_t i = 0; i < 3; i++)
 		nsp_metrics_data_free(&s->bufs[i]);
 	pthread_mutex_destroy(&s->lock);
@@ -689,6 +707,7 @@ int nsp_metrics_start(struct nsp_metrics *m)
 	pthread_cond_init(&s->cond, NULL);
 	pthread_mutex_init(&s->snap_lock, NULL);
 	atomic_init(&s->alive, 0);
+	atomic_init(&s->given_back, NULL);
 	err = m->listen_fd >= 0 ? http_start(s, m->listen_fd) : 0;
 	if (!err) {
 		err = -pthread_create(&s->formatter, NULL, formatter, s);
@@ -714,6 +733,7 @@ void nsp_metrics_update(struct nsp_metrics *m, const struct nsp_target_view *v, 
 
 		if (nsp_metrics_wanted(m) && !nsp_metrics_collect(&data, v, n))
 			render(&tmp, &data);
+		snapshot_free(atomic_load(&tmp.given_back));
 		nsp_metrics_data_free(&data);
 		return;
 	}

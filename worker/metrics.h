@@ -66,8 +66,18 @@ struct nsp_metrics {
 /* Copies the views into d (instances in order of first appearance); -ENOMEM. */
 int nsp_metrics_collect(struct nsp_metrics_data *d, const struct nsp_target_view *v, size_t n);
 void nsp_metrics_data_free(struct nsp_metrics_data *d);
-/* The text exposition of d, malloc'ed, not NUL-terminated. Pure; -ENOMEM. */
-int nsp_metrics_format(const struct nsp_metrics_data *d, char **ret_text, size_t *ret_len);
+/* A text exposition: len bytes at p, not NUL-terminated, in cap bytes malloc'ed. */
+struct nsp_metrics_text {
+	char *p;
+	size_t len, cap;
+};
+
+/*
+ * The text exposition of d into t, over what t held, in its memory (grown if
+ * need be): 10,000 targets make 30 MB, formatted every second. Pure; -ENOMEM
+ * (t->len is then 0; t->p stays the caller's to free).
+ */
+int nsp_metrics_format(const struct nsp_metrics_data *d, struct nsp_metrics_text *t);
 
 /* Whether the metrics go anywhere: a file or a socket. */
 bool nsp_metrics_wanted(const struct nsp_metrics *m);

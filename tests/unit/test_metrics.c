@@ -106,17 +106,17 @@ static void views(struct nsp_target_view v[3])
 static __attribute__((noinline)) char *exposition(const struct nsp_target_view *v, size_t n)
 {
 	struct nsp_metrics_data d = {0};
-	char *text, *out;
-	size_t len;
+	struct nsp_metrics_text text = {0};
+	char *out;
 
 	assert_int_equal(nsp_metrics_collect(&d, v, n), 0);
-	assert_int_equal(nsp_metrics_format(&d, &text, &len), 0);
+	assert_int_equal(nsp_metrics_format(&d, &text), 0);
 	nsp_metrics_data_free(&d);
-	out = malloc(len + 1);
+	out = malloc(text.len + 1);
 	assert_non_null(out);
-	memcpy(out, text, len);
-	out[len] = '\0';
-	free(text);
+	memcpy(out, text.p, text.len);
+	out[text.len] = '\0';
+	free(text.p);
 	return out;
 }
 
@@ -563,6 +563,46 @@ static void test_collect(void **state)
 	nsp_metrics_data_free(&d);
 }
 
+/*
+ * Formatting into a text formats over what it held, in its memory: a shorter
+ * text after a longer one is exact (nothing of the longer is left) and moves
+ * nothing; a longer one grows it.
+ */
+static void test_format_reuses_the_text(void **state)
+{
+	struct nsp_target_view v[3];
+	struct nsp_metrics_data d = {0};
+	struct nsp_metrics_text text = {0};
+	char *three, *one;
+	char *p;
+
+	(void)state;
+	fixtures_init();
+	views(v);
+	three = exposition(v, 3);
+	one = exposition(v, 1);
+	assert_int_equal(nsp_metrics_collect(&d, v, 3), 0);
+	assert_int_equal(nsp_metrics_format(&d, &text), 0);
+	assert_int_equal(text.len, strlen(three));
+	assert_true(text.cap >= text.len);
+	p = text.p;
+	assert_int_equal(nsp_metrics_collect(&d, v, 1), 0);
+	assert_int_equal(nsp_metrics_format(&d, &text), 0);
+	assert_ptr_equal(text.p, p);
+	assert_int_equal(text.len, strlen(one));
+	assert_memory_equal(text.p, one, text.len);
+	text.cap = 16; /* as if it had been small: it grows */
+	assert_int_equal(nsp_metrics_collect(&d, v, 3), 0);
+	assert_int_equal(nsp_metrics_format(&d, &text), 0);
+	assert_int_equal(text.len, strlen(three));
+	assert_true(text.cap >= text.len);
+	assert_memory_equal(text.p, three, text.len);
+	nsp_metrics_data_free(&d);
+	free(text.p);
+	free(three);
+	free(one);
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -639,18 +679,17 @@ static int print_expositions(void)
 	for (size_t i = 0; i <= ARRAY_SIZE(counts); i++) {
 		struct nsp_target_view big = {"gw1", inet_addr("10.99.0.1"), &fx[S_BIG], true,
 					      0,     NSP_CAUSE_NONE};
-		char *text;
-		size_t len;
+		struct nsp_metrics_text text = {0};
 
 		if (i == ARRAY_SIZE(counts) ? nsp_metrics_collect(&d, &big, 1)
 					    : nsp_metrics_collect(&d, v, counts[i]))
 			return 1;
-		if (nsp_metrics_format(&d, &text, &len))
+		if (nsp_metrics_format(&d, &text))
 			return 1;
 		if (i)
 			fputs("---\n", stdout);
-		rc |= fwrite(text, 1, len, stdout) != len;
-		free(text);
+		rc |= fwrite(text.p, 1, text.len, stdout) != text.len;
+		free(text.p);
 	}
 	nsp_metrics_data_free(&d);
 	return rc;
@@ -665,6 +704,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_histogram),
 		cmocka_unit_test(test_big_counters),
 		cmocka_unit_test(test_collect),
+		cmocka_unit_test(test_format_reuses_the_text),
 		cmocka_unit_test(test_file_writer),
 	};
 
