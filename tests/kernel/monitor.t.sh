@@ -11,7 +11,9 @@
 # stderr in $MOUT.err, its pid in MON; returns once it says it listens (its
 # signal handlers are in place: a background job of a script starts with
 # SIGINT ignored) and every program of the instance counts one monitor more
-# than before (MT_WANT monitors, if set).
+# than before (MT_WANT monitors, if set), or the monitor has already ended
+# (--count: a frame of the lab's own, a late segment of an earlier
+# connection, may be its events before the test's).
 mt_start() {
 	local before
 	before=$((${MT_WANT:-$(mt_monitors) + 1} - 1))
@@ -20,8 +22,9 @@ mt_start() {
 		>"$MOUT" 2>"$MOUT.err" &
 	MON=$!
 	bg_pid "$MON"
-	wait_for 30 "monitor $* to listen" grep -q "^nsping: monitor: listening to " "$MOUT.err"
-	wait_for 30 "monitor $* to switch the events on" mt_monitors_are $((before + 1))
+	mt_wait 30 "monitor $* to listen" "$MOUT" 'grep -q "^nsping: monitor: listening to " "$MOUT.err"'
+	mt_wait 30 "monitor $* to switch the events on, or to end" "$MOUT" \
+		'mt_monitors_are $((before + 1)) || ! alive "$MON"'
 }
 MT_N=0
 
