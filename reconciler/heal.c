@@ -32,6 +32,7 @@
 #include "progcache.h"
 #include "render.h"
 #include "runstate.h"
+#include "txalarm.h"
 #include "txwatch.h"
 #include "watch.h"
 #include "xdp.h"
@@ -54,7 +55,8 @@
 #define LOCK_RETRY_NS	 (50 * MS)
 /*
  * How often tx_ping's and the uplink's counters are read for transmit
- * errors, which nothing notifies (txwatch.h): every half of the shortest
+ * errors (txwatch.h) while a path loses probes, or always when the kernel
+ * cannot raise txalarm.h's alarm: every half of the shortest
  * ping.timeout_ms, so that a lost probe is excused before it times out,
  * within these bounds (the default timeout of 1 s: twice a second).
  */
@@ -83,14 +85,15 @@ struct healer {
 	struct heal_instance *inst;
 	bool *dirty; /* nsp_watch_read()'s view of inst[].dirty */
 	int ep, tfd, sfd, ctl;
-	int ethsock; /* AF_INET, in the host netns: the uplink's driver statistics */
+	int ethsock;		   /* AF_INET, in the host netns: the uplink's driver statistics */
+	struct nsp_txalarm *alarm; /* the kernel's word of a lost probe; NULL: read on a timer */
 	pid_t worker;
 	int exit_code;
 	bool worker_done;
 	uint64_t check_at; /* 0: none due */
 	uint64_t check_limit;
 	uint64_t fallback_at;
-	uint64_t tx_watch_at; /* 0: no instance binds tx_ping at XDP */
+	uint64_t tx_watch_at; /* 0: no instance binds tx_ping at XDP, or the alarm watches */
 	uint64_t retry_at;    /* after a failed repair, not before */
 	uint64_t backoff_ns;
 	bool reload;	/* SIGHUP came */
@@ -396,13 +399,34 @@ static uint64_t tx_watch_period(const struct nsp_config *cfg)
 	return ns < TX_WATCH_MIN_NS ? TX_WATCH_MIN_NS : ns;
 }
 
-/* tx_ping's counters and the uplink's XDP transmit losses (txwatch.h). */
+static void alarm_close(struct healer *h, int err)
+{
+	if (h->o->verbosity != NSP_QUIET)
+		fprintf(stderr,
+			"nsping: run: no alarm from the kernel for lost probes (%s): reading "
+			"tx_ping's counters every %llu ms\n",
+			strerror(-err), (unsigned long long)(tx_watch_period(h->cfg) / MS));
+	nsp_txalarm_close(h->alarm); /* its fd leaves the epoll set as it closes */
+	h->alarm = NULL;
+}
+
+/*
+ * tx_ping's counters and the uplink's XDP transmit losses (txwatch.h): read
+ * at start, after each check, at an alarm, and on a timer while a path
+ * loses probes (or always, without the alarm).
+ */
 static void watch_transmit(struct healer *h, uint64_t now)
 {
-	bool any = false;
+	uint32_t watched[NSP_MAX_INSTANCES];
+	size_t n_watched = 0;
+	bool any = false, quiet = true;
+	int r;
 
 	if (h->ethsock < 0)
 		h->ethsock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	/* a loss from now on is seen by this reading or raises the alarm, or both */
+	if (h->alarm)
+		nsp_txalarm_arm(h->alarm);
 	for (size_t i = 0; i < h->cfg->n_instances; i++) {
 		struct heal_instance *x = &h->inst[i];
 		const struct nsp_obs_link *up = &h->c.obs[i].uplink, *host = &h->c.obs[i].host;
@@ -433,9 +457,15 @@ static void watch_transmit(struct healer *h, uint64_t now)
 			say_transmit(h, i, false, now);
 		if (x->tx.lossless)
 			x->tx_clean_ns = now;
+		if (lost_known && n_watched < NSP_MAX_INSTANCES)
+			watched[n_watched++] = (uint32_t)host->ifindex;
+		quiet &= !lost_known || (x->tx.lossless && !x->tx.failing);
 		any |= lost_known;
 	}
-	h->tx_watch_at = any ? now + tx_watch_period(h->cfg) : 0;
+	if (h->alarm && (r = nsp_txalarm_watch(h->alarm, watched, n_watched)) < 0)
+		alarm_close(h, r);
+	/* with the alarm, a quiet path is read again when it raises it */
+	h->tx_watch_at = any && (!h->alarm || !quiet) ? now + tx_watch_period(h->cfg) : 0;
 }
 
 static void clear_dirty(struct healer *h)
@@ -690,6 +720,11 @@ static int setup(struct healer *h)
 		return -errno;
 	if (epoll_add(h, h->sfd) < 0 || epoll_add(h, h->tfd) < 0)
 		return -errno;
+	r = nsp_txalarm_open(&h->alarm);
+	if (r == 0)
+		r = epoll_add(h, nsp_txalarm_fd(h->alarm));
+	if (r < 0)
+		alarm_close(h, r);
 	reap(h); /* a SIGCHLD before the signalfd existed was lost */
 	r = setup_config(h);
 	if (r == 0)
@@ -700,6 +735,7 @@ static int setup(struct healer *h)
 static void teardown(struct healer *h)
 {
 	nsp_runstate_remove(h->o->state_dir, (int32_t)getpid());
+	nsp_txalarm_close(h->alarm);
 	teardown_config(h);
 	nsp_progcache_clear();
 	if (h->own_cfg) {
@@ -843,6 +879,17 @@ static int arm(struct healer *h)
 	return timerfd_settime(h->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0 ? -errno : 0;
 }
 
+/*
+ * A probe lost in transmit, or a few: read the counters, unless they are
+ * read on the timer already (a path losing probes: the alarm is armed again
+ * at each reading, so it rings at most once between two).
+ */
+static void alarm_raised(struct healer *h, uint64_t now)
+{
+	if (nsp_txalarm_take(h->alarm) && !h->tx_watch_at)
+		watch_transmit(h, now);
+}
+
 static int loop(struct healer *h)
 {
 	struct epoll_event evs[16];
@@ -887,6 +934,8 @@ static int loop(struct healer *h)
 				on_signal(h);
 			else if (fd == h->tfd)
 				r = (int)read(h->tfd, &expirations, sizeof(expirations));
+			else if (h->alarm && fd == nsp_txalarm_fd(h->alarm))
+				alarm_raised(h, now);
 			else
 				on_notification(h, fd, now);
 		}

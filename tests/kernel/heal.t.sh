@@ -326,3 +326,57 @@ test_run_names_uplink_tx_errors() {
 	jq -se '[.[] | select(.type == "summary")] | length == 1 and .[0].timeouts == 0' "$OUT" >/dev/null ||
 		pt_failv "probes lost on the uplink counted as timeouts" "$(grep summary "$OUT")"
 }
+
+# hl_alarm_links: the ids of the programs on the tracepoint bpf links that run's
+# process (WORKER) holds, one a line (a tp_btf program's link is a
+# raw_tracepoint link, or a tracing one, by kernel).
+hl_alarm_links() {
+	grep -lE '^link_type:[[:space:]]*(raw_tracepoint|tracing)$' /proc/"$WORKER"/fdinfo/* 2>/dev/null |
+		xargs -r awk '/^prog_id:/ { print $2 }'
+}
+
+# hl_wakeups: how many times run's main thread has gone to sleep and been woken.
+hl_wakeups() { awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/$WORKER/status"; }
+
+# The kernel's alarm for lost probes (reconciler/txalarm.h): while run runs it
+# holds the links of bpf/txloss.bpf.c's two tracepoint programs; while no probe
+# is lost its reconciler reads no counters on a timer (over 5 idle seconds it
+# wakes less than 5 times: a reading every 500 ms, as before the alarm, is 10);
+# the first lost probe wakes it, and the path is named failing, with no probe
+# counted as a timeout; the links go with run.
+test_run_wakes_for_a_lost_probe_not_on_a_timer() {
+	local progs before after
+	lab_up drop
+	pt_conf "interval_ms = 200; timeout_ms = 1000;"
+	lab_listen
+	pt_worker --json run
+	pt_wait 60 "a first answer" pt_has 1 '.type == "probe" and .result == "answered"'
+	progs=$(hl_alarm_links | sort -n | tr '\n' ' ')
+	[ -n "$progs" ] || pt_failv "run holds no tracepoint link" "$(ls -l /proc/"$WORKER"/fd)"
+	for p in $progs; do
+		bpftool -j prog show id "$p" | jq -r .name
+	done | sort | tr '\n' ' ' >"$T/alarm.names"
+	[ "$(cat "$T/alarm.names")" = "txloss_redirect txloss_xmit " ] ||
+		pt_failv "run's tracing programs are not the alarm's" "$(cat "$T/alarm.names")"
+	sleep 1 # run's start (its first checks and readings) is over
+	before=$(hl_wakeups)
+	sleep 5
+	after=$(hl_wakeups)
+	[ $((after - before)) -lt 5 ] ||
+		pt_failv "run woke $((after - before)) times in 5 idle seconds" "$(cat "/proc/$WORKER/status")"
+	ip netns exec "$GW" ethtool -K eth0 gro off >/dev/null || fail "GRO off at the gateway's end"
+	pt_wait 60 "run to say the transmit path fails" pt_has 1 \
+		'.type == "repair" and .result == "failing" and .cause == "uplink_tx_errors"'
+	ip netns exec "$GW" ethtool -K eth0 gro on >/dev/null || fail "GRO on at the gateway's end"
+	pt_wait 60 "run to say the probes flow again" pt_has 1 \
+		'.type == "repair" and .result == "flowing" and .cause == "uplink_tx_errors"'
+	pt_stop TERM
+	[ "$RC" = 0 ] || pt_fail "run exited $RC"
+	hl_no_down
+	jq -se '[.[] | select(.type == "summary")] | length == 1 and .[0].timeouts == 0' "$OUT" >/dev/null ||
+		pt_failv "probes lost on the uplink counted as timeouts" "$(grep summary "$OUT")"
+	for p in $progs; do
+		bpftool prog show id "$p" >/dev/null 2>&1 && pt_fail "program $p of the alarm outlived run"
+	done
+	return 0
+}
