@@ -84,7 +84,14 @@ iperf3_pid=$(pgrep -f "iperf3 -s -B 10.99.0.2" | head -1)
 conf none
 run "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply
 "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" -q ping >"$T/ping.out" 2>&1 &
-bg_pid $!
+PING_PID=$!
+bg_pid $PING_PID
+# the probe load: a worker that is there, before and after every measurement
+probing() {
+	kill -0 "$PING_PID" 2>/dev/null || die "the worker probing $TARGETS targets ended: $(tail -c 500 "$T/ping.out")"
+}
+sleep 1
+probing
 
 tcp() { # ARGS: iperf3 client options; prints Gb/s received
 	ip netns exec "$GW" iperf3 -c 10.99.0.2 -t "$SECS" -J "$@" 2>/dev/null |
@@ -118,16 +125,27 @@ for ((r = 0; r < ROUNDS; r++)); do
 		R[$s,p50]+="$p50 " R[$s,p99]+="$p99 "
 	done
 done
+probing
 
 # med_range VALUES...: "median [min..max]"; med: the median alone
 med() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 med_range() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {m = (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2); printf "%.3g [%.3g..%.3g]", m, v[1], v[NR]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
+# paired "VALUES" "BASE_VALUES": the median of the rounds' own ratios (each round's
+# value over the same round's no-hook value, taken a few seconds apart), with their
+# range: a slow minute of the VM then moves both sides of a ratio, not one median
+paired() {
+	local -a a b r=()
+	read -ra a <<<"$1"
+	read -ra b <<<"$2"
+	for i in "${!a[@]}"; do r+=("$(ratio "${a[$i]}" "${b[$i]}")"); done
+	med_range "${r[@]}"
+}
 
 echo
 printf '  %-12s %-22s %-22s %-24s %-24s %s\n' setup "TCP gw->node Gb/s" "TCP node->gw Gb/s" "UDP 64 B kpps" "RR p50 us" "RR p99 us"
 for s in $SETUPS; do
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086,SC2046
 	printf '  %-12s %-22s %-22s %-24s %-24s %s\n' "$s" "$(med_range ${R[$s,in]})" "$(med_range ${R[$s,out]})" \
 		"$(med_range $(for v in ${R[$s,udp]}; do awk -v v="$v" 'BEGIN {print v / 1000}'; done))" \
 		"$(med_range ${R[$s,p50]})" "$(med_range ${R[$s,p99]})"
@@ -143,4 +161,12 @@ for s in $SETUPS; do
 		"$(ratio "$(med ${R[$s,udp]})" "$(med ${R[none,udp]})")" \
 		"$(ratio "$(med ${R[$s,p50]})" "$(med ${R[none,p50]})")" \
 		"$(ratio "$(med ${R[$s,p99]})" "$(med ${R[none,p99]})")"
+done
+echo "  the rounds' own ratios to no hook, median [min..max]:"
+for s in $SETUPS; do
+	[ "$s" = none ] && continue
+	printf '  %-12s in %s, out %s, udp %s, p50 %s, p99 %s\n' "$s" \
+		"$(paired "${R[$s,in]}" "${R[none,in]}")" "$(paired "${R[$s,out]}" "${R[none,out]}")" \
+		"$(paired "${R[$s,udp]}" "${R[none,udp]}")" "$(paired "${R[$s,p50]}" "${R[none,p50]}")" \
+		"$(paired "${R[$s,p99]}" "${R[none,p99]}")"
 done

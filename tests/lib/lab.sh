@@ -279,7 +279,8 @@ lab_down() {
 # gateway 10.99.0.1 at GW_MAC, no xdp bindings. Instance i: the names above,
 # mac MACi (default "inherit"), address ${I_ADDR[i]} (default 10.99.0.2/24),
 # and the keys ${I_KEYS[i]} (xdp, ping, offload ...), when the caller set the
-# arrays I_ADDR / I_KEYS.
+# arrays I_ADDR / I_KEYS. Written aside and renamed over, as config management
+# does: a process reading the file meanwhile (a worker starting) never sees half.
 write_conf() {
 	local n=${1:-1} i mac sep
 	[ $# -gt 0 ] && shift
@@ -305,7 +306,7 @@ write_conf() {
 EOF
 		done
 		echo ');'
-	} >"$CONF"
+	} >"$CONF.new" && mv -f "$CONF.new" "$CONF"
 }
 declare -a I_ADDR=() I_KEYS=()
 
