@@ -136,10 +136,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else
 # range: a slow minute of the VM then moves both sides of a ratio, not one median
 paired() {
 	local -a a b r=()
+	local i
 	read -ra a <<<"$1"
 	read -ra b <<<"$2"
-	for i in "${!a[@]}"; do r+=("$(ratio "${a[$i]}" "${b[$i]}")"); done
-	med_range "${r[@]}"
+	for i in "${!a[@]}"; do
+		[ "${b[$i]:-0}" != 0 ] && r+=("$(ratio "${a[$i]}" "${b[$i]}")")
+	done
+	[ "${#r[@]}" -gt 0 ] && med_range "${r[@]}" || echo -
 }
 
 echo

@@ -399,6 +399,7 @@ static uint64_t tx_watch_period(const struct nsp_config *cfg)
 	return ns < TX_WATCH_MIN_NS ? TX_WATCH_MIN_NS : ns;
 }
 
+/* No alarm (it could not load, or failed): say so, and read on the timer from now on. */
 static void alarm_close(struct healer *h, int err)
 {
 	if (h->o->verbosity != NSP_QUIET)
@@ -410,23 +411,44 @@ static void alarm_close(struct healer *h, int err)
 	h->alarm = NULL;
 }
 
+/* The alarm watches the host-side veth of every instance whose tx_ping is attached. */
+static void alarm_watch(struct healer *h)
+{
+	uint32_t watched[NSP_MAX_INSTANCES];
+	size_t n = 0;
+	int r;
+
+	for (size_t i = 0; i < h->cfg->n_instances && n < NSP_MAX_INSTANCES; i++)
+		if (tx_prog_id(h, i) && h->c.obs[i].host.present)
+			watched[n++] = (uint32_t)h->c.obs[i].host.ifindex;
+	r = nsp_txalarm_watch(h->alarm, watched, n);
+	if (r < 0)
+		alarm_close(h, r);
+}
+
 /*
  * tx_ping's counters and the uplink's XDP transmit losses (txwatch.h): read
  * at start, after each check, at an alarm, and on a timer while a path
  * loses probes (or always, without the alarm).
+ *
+ * may_rest: this reading may end the timer, and arms the alarm first, so
+ * that a loss from then on raises it again. Not a reading the alarm asked
+ * for: the kernel counts a refused redirect a little after the tracepoint
+ * fires (veth folds its drops in at the end of its poll), so that reading
+ * may not see its loss yet. It is followed by one on the timer, which does;
+ * the alarm thus rings at most once a period, however many frames are lost.
  */
-static void watch_transmit(struct healer *h, uint64_t now)
+static void watch_transmit(struct healer *h, uint64_t now, bool may_rest)
 {
-	uint32_t watched[NSP_MAX_INSTANCES];
-	size_t n_watched = 0;
 	bool any = false, quiet = true;
-	int r;
 
 	if (h->ethsock < 0)
 		h->ethsock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	/* a loss from now on is seen by this reading or raises the alarm, or both */
-	if (h->alarm)
-		nsp_txalarm_arm(h->alarm);
+	if (h->alarm && may_rest) {
+		alarm_watch(h);
+		if (h->alarm)
+			nsp_txalarm_arm(h->alarm);
+	}
 	for (size_t i = 0; i < h->cfg->n_instances; i++) {
 		struct heal_instance *x = &h->inst[i];
 		const struct nsp_obs_link *up = &h->c.obs[i].uplink, *host = &h->c.obs[i].host;
@@ -455,17 +477,15 @@ static void watch_transmit(struct healer *h, uint64_t now)
 			say_transmit(h, i, true, x->tx_clean_ns ? x->tx_clean_ns : now);
 		else if (change == NSP_TX_FLOWING)
 			say_transmit(h, i, false, now);
-		if (x->tx.lossless)
+		/* (after an alarm, a loss was seen: "no loss" may be the counters' lag) */
+		if (x->tx.lossless && may_rest)
 			x->tx_clean_ns = now;
-		if (lost_known && n_watched < NSP_MAX_INSTANCES)
-			watched[n_watched++] = (uint32_t)host->ifindex;
 		quiet &= !lost_known || (x->tx.lossless && !x->tx.failing);
 		any |= lost_known;
 	}
-	if (h->alarm && (r = nsp_txalarm_watch(h->alarm, watched, n_watched)) < 0)
-		alarm_close(h, r);
 	/* with the alarm, a quiet path is read again when it raises it */
-	h->tx_watch_at = any && (!h->alarm || !quiet) ? now + tx_watch_period(h->cfg) : 0;
+	h->tx_watch_at =
+		any && (!h->alarm || !quiet || !may_rest) ? now + tx_watch_period(h->cfg) : 0;
 }
 
 static void clear_dirty(struct healer *h)
@@ -857,7 +877,7 @@ static int reload(struct healer *h)
 	check(h, now_ns());
 	h->k.sweep = NSP_SWEEP_NONE;
 	h->reloading = false;
-	watch_transmit(h, now_ns());
+	watch_transmit(h, now_ns(), true);
 	say_running(h);
 	sd_notify(0, "READY=1");
 	return 0;
@@ -880,14 +900,13 @@ static int arm(struct healer *h)
 }
 
 /*
- * A probe lost in transmit, or a few: read the counters, unless they are
- * read on the timer already (a path losing probes: the alarm is armed again
- * at each reading, so it rings at most once between two).
+ * A probe lost in transmit, or a few: read the counters now and once more on
+ * the timer (watch_transmit), unless the timer reads them already.
  */
 static void alarm_raised(struct healer *h, uint64_t now)
 {
 	if (nsp_txalarm_take(h->alarm) && !h->tx_watch_at)
-		watch_transmit(h, now);
+		watch_transmit(h, now, false);
 }
 
 static int loop(struct healer *h)
@@ -895,7 +914,7 @@ static int loop(struct healer *h)
 	struct epoll_event evs[16];
 
 	check(h, now_ns()); /* subscribes in each netns, and catches what changed since apply */
-	watch_transmit(h, now_ns());
+	watch_transmit(h, now_ns(), true);
 	/* applied and verified, the worker started, drift watched: ready (Type=notify) */
 	sd_notify(0, "READY=1");
 	while (!h->worker_done) {
@@ -913,11 +932,11 @@ static int loop(struct healer *h)
 			check(h, now);
 			/* a check may have attached tx_ping: watch it from now on */
 			if (!h->tx_watch_at)
-				watch_transmit(h, now_ns());
+				watch_transmit(h, now_ns(), true);
 			continue;
 		}
 		if (h->tx_watch_at && now >= h->tx_watch_at) {
-			watch_transmit(h, now);
+			watch_transmit(h, now, true);
 			continue;
 		}
 		r = arm(h);

@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "desired.h"
 #include "nsping_txloss.h"
 #include "txalarm.h"
 #include "txloss.skel.h"
+
+_Static_assert(NSP_TXLOSS_WATCHED_MAX >= NSP_MAX_INSTANCES, "one watched device per instance");
 
 struct nsp_txalarm {
 	struct txloss_bpf *skel;
@@ -27,9 +30,8 @@ static int on_alarm(void *ctx, void *data, size_t size)
 int nsp_txalarm_open(struct nsp_txalarm **ret)
 {
 	struct nsp_txalarm *a = calloc(1, sizeof(*a));
-	int r;
-
 	libbpf_print_fn_t print;
+	int r;
 
 	if (!a)
 		return -ENOMEM;

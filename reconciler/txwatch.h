@@ -3,8 +3,9 @@
  * run's watch on tx_ping's transmit: an uplink that refuses XDP frames
  * (ndo_xdp_xmit failing: a veth whose peer has no NAPI, a driver without XDP
  * transmit, a full ring) drops every probe after tx_ping redirected it, and
- * nothing in the kernel notifies it. So run reads, a few times a second,
- * how many probes tx_ping redirected and how many of them the kernel lost
+ * no netlink message says so. So run reads (when txalarm.h's alarm rings,
+ * then a few times a second while probes are lost) how many probes tx_ping
+ * redirected and how many of them the kernel lost
  * (redirects that failed, counted by the host-side veth, and the uplink
  * driver's XDP transmit errors; ethstats.h): as many lost as redirected is a
  * failing transmit path, and a redirect that was not lost is its end.

@@ -591,7 +591,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	pthread_mutex_unlock(&s->snap_lock);
 	if (!snap)
 		return queue(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, s->unavailable);
-	/* The response reads the snapshot in place; its last reader frees it. */
+	/* The response reads the snapshot in place; its last reader gives it back. */
 	r = s->http->create_response_with_free(snap->text.len, snap->text.p, snapshot_put, snap);
 	if (!r) {
 		snapshot_put(snap);

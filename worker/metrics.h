@@ -74,8 +74,8 @@ struct nsp_metrics_text {
 
 /*
  * The text exposition of d into t, over what t held, in its memory (grown if
- * need be): 10,000 targets make 30 MB, formatted every second. Pure; -ENOMEM
- * (t->len is then 0; t->p stays the caller's to free).
+ * need be): 10,000 targets make 30 MB, formatted every second. Touches
+ * nothing but t; -ENOMEM (t->len is then 0; t->p stays the caller's to free).
  */
 int nsp_metrics_format(const struct nsp_metrics_data *d, struct nsp_metrics_text *t);
 
