@@ -137,6 +137,7 @@ if part a; then
 			$(($(count '.type == "probe" and .result == "timeout"') - t0)) \
 			$(($(count '.type == "state" and .state == "down"') - d0))
 	done
+	run_alive
 	stop_run
 	downs=$(count '.type == "state" and .state == "down"')
 	timeouts=$(jq -R 'fromjson? | select(.type == "summary") | .timeouts' "$T/run.out" | awk '{s += $1} END {print s + 0}')
@@ -156,6 +157,7 @@ if part b; then
 		c0=$(run_cpu_ticks "${pids[@]}") s0=$(switches "${pids[@]}")
 		sleep "$IDLE_SECS"
 		c1=$(run_cpu_ticks "${pids[@]}") s1=$(switches "${pids[@]}")
+		run_alive
 		stop_run
 		awk -v c=$((c1 - c0)) -v s=$((s1 - s0)) -v t="$IDLE_SECS" -v hz="$HZ" -v n="$cmd" -v p="${#pids[@]}" \
 			'BEGIN { printf "    %-5s %d processes: CPU %.3f%%, %.1f wake-ups/s\n", n, p, 100 * c / hz / t, s / t }'
@@ -178,6 +180,7 @@ if part c; then
 	t1=$EPOCHREALTIME
 	c1=$(run_cpu_ticks "$RUN_PID")
 	repairs=$(count '.type == "repair"')
+	run_alive
 	stop_run
 	awk -v c=$((c1 - c0)) -v hz="$HZ" -v t0="$t0" -v t1="$t1" -v r="$repairs" \
 		'BEGIN { printf "    the reconciler: %.0f ms of CPU over %.1f s; repair lines: %d, changing requests: %d (goal: 0)\n", 1000 * c / hz, t1 - t0, r, r }'
@@ -219,6 +222,7 @@ if part d; then
 		read -r l1 s1 < <(lost)
 		printf '    %-26s %d / %d\n' "$name" $((l1 - l0)) $((s1 - s0))
 	done
+	run_alive
 	stop_run
 	echo "    (goal: 0 where the path survives; every change above keeps it)"
 fi

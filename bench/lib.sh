@@ -51,6 +51,11 @@ cleanup_lab() {
 # ends it with SIGTERM and reaps it; run_pids lists it and its descendants
 # (the worker and its opener); run_cpu_ticks PIDS... sums their utime+stime.
 RUN_PID=
+# run_alive: the background run is still there, or die with the end of its stderr
+# (a measurement of a run that ended says nothing).
+run_alive() {
+	kill -0 "$RUN_PID" 2>/dev/null || die "run ended before the measurement did: $(tail -c 400 "$T/run.err" 2>/dev/null)"
+}
 stop_run() {
 	[ -n "$RUN_PID" ] || return 0
 	kill -TERM "$RUN_PID" 2>/dev/null || true
