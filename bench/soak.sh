@@ -158,6 +158,7 @@ for ((m = 1; m <= SOAK_MINUTES; m++)); do
 		"$(wc -l <"$T/stalls")"
 	c0=$c1 t0=$t1 flt0=$flt1
 done
+run_alive
 stop_run
 w=$((WARMUP_MINUTES < SOAK_MINUTES ? WARMUP_MINUTES : SOAK_MINUTES - 1))
 read -r r0 rw0 ro0 <<<"${rss_w[$w]}"
