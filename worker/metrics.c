@@ -68,13 +68,12 @@ void nsp_metrics_data_free(struct nsp_metrics_data *d)
 /* ---- the text ---- */
 
 /*
- * A growing buffer and its own number printing: the text of 10,000 targets
- * is about 330,000 lines, each with a number or two, and printf(3) parses its
- * format string every time.
+ * Appending to the caller's text, grown as needed, with its own number
+ * printing: the text of 10,000 targets is about 330,000 lines, each with a
+ * number or two, and printf(3) parses its format string every time.
  */
 struct outbuf {
-	char *p;
-	size_t len, cap;
+	struct nsp_metrics_text *t;
 	bool failed;
 };
 
@@ -82,19 +81,19 @@ static bool ob_room(struct outbuf *b, size_t n)
 {
 	if (b->failed)
 		return false;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
+	if (b->t->len + n > b->t->cap) {
+		size_t cap = b->t->cap ? b->t->cap : 4096;
 		char *p;
 
-		while (cap < b->len + n)
+		while (cap < b->t->len + n)
 			cap *= 2;
-		p = realloc(b->p, cap);
+		p = realloc(b->t->p, cap);
 		if (!p) {
 			b->failed = true;
 			return false;
 		}
-		b->p = p;
-		b->cap = cap;
+		b->t->p = p;
+		b->t->cap = cap;
 	}
 	return true;
 }
@@ -102,8 +101,8 @@ static bool ob_room(struct outbuf *b, size_t n)
 static void ob_put(struct outbuf *b, const char *s, size_t n)
 {
 	if (ob_room(b, n)) {
-		memcpy(b->p + b->len, s, n);
-		b->len += n;
+		memcpy(b->t->p + b->t->len, s, n);
+		b->t->len += n;
 	}
 }
 
@@ -353,7 +352,7 @@ static void instance_family(struct fmt *x, enum fam f)
 
 int nsp_metrics_format(const struct nsp_metrics_data *d, struct nsp_metrics_text *t)
 {
-	struct fmt x = {.b = {.p = t->p, .cap = t->cap}, .d = d};
+	struct fmt x = {.b = {.t = t}, .d = d};
 	size_t n = d->n_targets ? d->n_targets : 1;
 
 	t->len = 0;
@@ -389,11 +388,10 @@ int nsp_metrics_format(const struct nsp_metrics_data *d, struct nsp_metrics_text
 		instance_family(&x, f);
 	free(x.labels);
 	free(x.labels_len);
-	t->p = x.b.p; /* realloc(3) that failed left it as it was */
-	t->cap = x.b.cap;
-	if (x.b.failed)
+	if (x.b.failed) {
+		t->len = 0; /* t->p: realloc(3) that failed left it as it was */
 		return -ENOMEM;
-	t->len = x.b.len;
+	}
 	return 0;
 }
 
