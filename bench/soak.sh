@@ -8,8 +8,11 @@
 # At the end, the run is stopped with SIGTERM; with a sanitizer build (NSPING=
 # build-asan/nsping) its stderr must hold no leak or error report.
 #
-# Beside it, a 1 ms sleep loop counts the machine's stalls (wake-ups more than
-# 10 ms late, as a late send is): a late send the loop saw too is the VM's, not nsping's.
+# Beside it, a 1 ms sleep loop logs the machine's stalls (wake-ups more than
+# 10 ms late, as a late send is), and a sampler reads the run's count of late
+# sends each second: a late send in a second the loop stalled too is the VM's,
+# not nsping's; the end prints how many had no stall beside them. Each minute
+# also shows the CPU time the hypervisor took from the VM (steal).
 #
 # Goals, printed next to the numbers: RSS and fds flat after the warm-up (the
 # first WARMUP_MINUTES: the worker's heap settles by the fourth), no probe sent
@@ -76,6 +79,8 @@ fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 # minflt PID: the minor page faults of a process so far (field 10 of its stat)
 minflt() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $8 }' || echo 0; }
 HZ=$(getconf CLK_TCK)
+# steal_ticks: the CPU time the hypervisor has taken from this VM so far (all CPUs)
+steal_ticks() { awk '$1 == "cpu" { print $9; exit }' /proc/stat; }
 
 # drift N: the Nth minute's drift, one of the kinds run repairs
 drift() {
@@ -99,9 +104,9 @@ for _ in $(seq 1 600); do
 done
 [ "$(prom nsping_target_up)" -gt 0 ] || die "no target up after 60 s: $(tail -3 "$T/run.err")"
 
-# stalls: a 1 ms sleep loop beside the run, logging each wake-up more than 10 ms
-# late. A late send of the worker's that the loop saw too is the machine's (the
-# VM's CPU taken away), not nsping's.
+# stalls: a 1 ms sleep loop beside the run, logging the time and length of each
+# wake-up more than 10 ms late. A late send of the worker's that the loop saw
+# too is the machine's (the VM's CPU taken away), not nsping's.
 : >"$T/stalls"
 /usr/bin/python3 -c '
 import sys, time
@@ -111,22 +116,32 @@ while True:
     time.sleep(0.001)
     now = time.monotonic()
     if now - prev > 0.011:
-        out.write("%.1f ms\n" % ((now - prev - 0.001) * 1000))
+        out.write("%.3f %.1f\n" % (time.time(), (now - prev - 0.001) * 1000))
     prev = now' "$T/stalls" &
+bg_pid $!
+# late: each second, the time, the run's count of probes sent late (the last
+# family of the metrics file, read from its end) and the CPU time the
+# hypervisor took from this VM (steal, in ticks of all CPUs).
+: >"$T/late"
+while sleep 1; do
+	n=$(tac "$PROM" 2>/dev/null | awk '/^nsping_probes_sent_late_total/ { print $2; exit }') || true
+	printf '%s %s %s\n' "$EPOCHREALTIME" "${n:-0}" "$(steal_ticks)"
+done >>"$T/late" &
 bg_pid $!
 
 commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
 echo "nsping soak: nsping $commit ($NSPING), $TARGETS targets at 1 probe/s, ${SOAK_MINUTES} min,"
 echo "  a drift at :20 and a reload (SIGHUP, interval_ms 1000 <-> 999) at :40 of every minute"
 echo "  kernel $(uname -r), $(nproc) CPUs, load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "  %-4s %9s %9s %9s %5s %5s %5s %6s %8s %7s %7s %6s %8s %6s %6s\n" min "rss rec" "rss wrk" "rss opn" \
-	"fd r" "fd w" "fd o" "cpu%" "flt/s w" repairs reloads late timeouts down stalls
+printf "  %-4s %9s %9s %9s %5s %5s %5s %6s %8s %7s %7s %6s %8s %6s %6s %8s\n" min "rss rec" "rss wrk" "rss opn" \
+	"fd r" "fd w" "fd o" "cpu%" "flt/s w" repairs reloads late timeouts down stalls "steal ms"
 mapfile -t pids < <(run_pids)
 [ "${#pids[@]}" -ge 3 ] || die "expected the reconciler, the worker and its opener: ${pids[*]}"
 declare -a rss_w=() fd_w=()
 c0=$(run_cpu_ticks "${pids[@]}")
 t0=$EPOCHREALTIME
 flt0=$(minflt "${pids[1]}")
+st0=$(steal_ticks)
 interval=1000
 for ((m = 1; m <= SOAK_MINUTES; m++)); do
 	sleep 20
@@ -137,7 +152,7 @@ for ((m = 1; m <= SOAK_MINUTES; m++)); do
 	kill -HUP "$RUN_PID" || die "run is gone at minute $m: $(tail -3 "$T/run.err")"
 	sleep 20
 	kill -0 "$RUN_PID" 2>/dev/null || die "run ended at minute $m: $(tail -3 "$T/run.err")"
-	c1=$(run_cpu_ticks "${pids[@]}") t1=$EPOCHREALTIME flt1=$(minflt "${pids[1]}")
+	c1=$(run_cpu_ticks "${pids[@]}") t1=$EPOCHREALTIME flt1=$(minflt "${pids[1]}") st1=$(steal_ticks)
 	rss=() fd=()
 	for p in "${pids[@]:0:3}"; do
 		rss+=("$(rss_kib "$p")")
@@ -146,7 +161,7 @@ for ((m = 1; m <= SOAK_MINUTES; m++)); do
 	rss_w+=("${rss[*]}")
 	fd_w+=("${fd[*]}")
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-	printf "  %-4d %9s %9s %9s %5s %5s %5s %6.2f %8.0f %7s %7s %6s %8s %6s %6s\n" "$m" \
+	printf "  %-4d %9s %9s %9s %5s %5s %5s %6.2f %8.0f %7s %7s %6s %8s %6s %6s %8s\n" "$m" \
 		"${rss[0]}" "${rss[1]}" "${rss[2]}" "${fd[0]}" "${fd[1]}" "${fd[2]}" \
 		"$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v t="$secs" 'BEGIN { print 100 * c / hz / t }')" \
 		"$(awk -v f=$((flt1 - flt0)) -v t="$secs" 'BEGIN { print f / t }')" \
@@ -155,8 +170,8 @@ for ((m = 1; m <= SOAK_MINUTES; m++)); do
 		"$(prom nsping_probes_sent_late_total)" \
 		"$(prom nsping_probes_total 'result="timeout"')" \
 		"$(count '.type == "state" and .state == "down"')" \
-		"$(wc -l <"$T/stalls")"
-	c0=$c1 t0=$t1 flt0=$flt1
+		"$(wc -l <"$T/stalls")" $(((st1 - st0) * 1000 / HZ))
+	c0=$c1 t0=$t1 flt0=$flt1 st0=$st1
 done
 run_alive
 stop_run
@@ -172,7 +187,23 @@ echo "  probes sent late $(prom nsping_probes_sent_late_total) (goal 0); targets
 	"(goal 0); timeouts $(prom nsping_probes_total 'result="timeout"'); repairs" \
 	"$(count '.type == "repair" and .result == "repaired"'), reloads $(grep -c '^nsping: reloaded' "$T/run.err" || true)"
 echo "  stalls of a 1 ms sleep loop beside it (wake-ups more than 10 ms late): $(wc -l <"$T/stalls")" \
-	"$(sort -g "$T/stalls" | tail -n 3 | tr '\n' ' ')"
+	"$(awk '{ print $2 " ms" }' "$T/stalls" | sort -g | tail -n 3 | tr '\n' ' ')"
+# Each rise of the late count is matched to the stalls: the worker counts a late
+# send when it sends it, right after the stall ends, the metrics file shows it
+# within a second, and it is read within the next. A rise with no stall in
+# (previous reading - 1.5 s, this reading] is nsping's own; so is a count
+# already there at the first reading, which no stall can be matched to.
+own=$(awk 'FILENAME == ARGV[1] { stall[++n] = $1; next }
+	FNR == 1 { t0 = $1; if ($2 > 0) { s += $2; printf "%d before the first reading, ", $2 > "/dev/stderr" } }
+	FNR > 1 && $2 > v {
+		d = $2 - v
+		for (i = 1; i <= n; i++)
+			if (stall[i] > t - 1.5 && stall[i] <= $1) { d = 0; break }
+		if (d) { s += d; printf "%d at %.0f s, ", d, $1 - t0 > "/dev/stderr" }
+	}
+	{ t = $1; v = $2 }
+	END { print s + 0 }' "$T/stalls" "$T/late" 2>"$T/own.where")
+echo "  probes sent late with no stall of the loop beside them: $own $(cat "$T/own.where")(goal 0)"
 reports=$(grep -cE 'LeakSanitizer|AddressSanitizer|runtime error:' "$T/run.err" || true)
 echo "  sanitizer reports in run's stderr: $reports (goal 0)"
 [ "$reports" -eq 0 ] || sed -n '1,40p' "$T/run.err"
