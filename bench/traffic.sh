@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # What the uplink hook costs the node's own traffic (issue 19): business
 # traffic through the uplink with no hook on it, with rx_ping in XDP native
-# and generic mode, and with rx_ping_tc, while the worker probes 1,000 targets.
+# and generic mode, and with rx_ping_tc, while the worker probes 1,000 targets;
+# on request (setup tc-pass), with the empty tc program on the uplink's tc
+# ingress: what the hook itself costs, before rx_ping_tc parses anything.
 #
 # Lab: tests/lib/lab.sh's (netns NODE with the DROP rules, eth0 wired to GW);
 # GW answers every address of 10.200.0.0/16 (route local ... dev lo, a kernel
@@ -21,7 +23,7 @@
 # throughput, and its p99 at most 1.05 of no hook's.
 #
 # Environment: NSPING (build/nsping), ROUNDS (4), SECS (3), TARGETS (1000),
-# SETUPS ("none xdp-native xdp-generic tc"), UPLINK_GRO (off: the lab's uplink
+# SETUPS ("none xdp-native xdp-generic tc"; tc-pass too on request), UPLINK_GRO (off: the lab's uplink
 # is a veth, whose GRO is off unless asked for; "on" is what a NIC's driver
 # does by default, and then the tc hook runs once per aggregate, not per packet).
 set -euo pipefail
@@ -38,9 +40,10 @@ UPLINK_GRO=${UPLINK_GRO:-off}
 BENCH_NAME=bench/traffic
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-preflight ip ethtool iptables jq awk iperf3 sockperf
+preflight ip tc ethtool iptables jq awk iperf3 sockperf
 NSPING=$(realpath "$NSPING")
 TESTGW=$(realpath "$TESTGW")
+TC_PASS=$(dirname "$NSPING")/bpf/tc_pass.bpf.o
 
 cleanup_on_exit cleanup_nsping
 lab_init
@@ -55,7 +58,7 @@ targets=$(for ((i = 1; i <= TARGETS; i++)); do printf '"10.200.%d.%d", ' $((i / 
 conf() {
 	local rx
 	case $1 in
-	none) rx= ;;
+	none | tc-pass) rx= ;;
 	xdp-native) rx=", { program = \"rx_ping\"; interface = \"eth0\"; mode = \"native\"; }" ;;
 	xdp-generic) rx=", { program = \"rx_ping\"; interface = \"eth0\"; mode = \"generic\"; }" ;;
 	tc) rx=", { program = \"rx_ping\"; interface = \"eth0\"; attach = \"tc\"; }" ;;
@@ -63,6 +66,23 @@ conf() {
 	I_KEYS[1]="xdp = ( { program = \"tx_ping\"; interface = \"$HOSTVETH\"; } $rx );
 	    ping = { interval_ms = 1000; timeout_ms = 1000; targets = ( ${targets%, } ); };"
 	write_conf 1
+}
+
+# tc_pass_off; tc_pass_on: the empty tc program (bpf/tc_pass.bpf.c) on the
+# uplink's tc ingress, at a priority of its own, for setup tc-pass only.
+tc_pass_off() { tc -n "$NODE" filter del dev eth0 ingress pref 1 2>/dev/null || true; }
+tc_pass_on() {
+	[ -f "$TC_PASS" ] || die "no $TC_PASS: make $TC_PASS"
+	tc -n "$NODE" qdisc add dev eth0 clsact 2>/dev/null || true
+	tc -n "$NODE" filter add dev eth0 ingress pref 1 bpf da obj "$TC_PASS" sec tc ||
+		die "the empty tc program on the uplink"
+}
+# setup SETUP: the uplink's hook of SETUP, applied by nsping (and tc for tc-pass)
+setup() {
+	tc_pass_off
+	conf "$1"
+	run "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply
+	[ "$1" != tc-pass ] || tc_pass_on
 }
 
 features() {
@@ -109,16 +129,14 @@ rr() { # "p50 p99" in microseconds
 declare -A R
 echo "setups: $SETUPS; $ROUNDS rounds of ${SECS} s runs, interleaved; $TARGETS targets probed at 1/s meanwhile; the uplink's GRO $UPLINK_GRO"
 for s in $SETUPS; do
-	conf "$s"
 	before=$(features)
-	run "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply
+	setup "$s"
 	echo "  $s: uplink offloads with the hook: $(features)"
 	[ "$(features)" = "$before" ] || echo "    (before: $before)"
 done
 for ((r = 0; r < ROUNDS; r++)); do
 	for s in $SETUPS; do
-		conf "$s"
-		run "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply
+		setup "$s"
 		sleep 0.5
 		R[$s,in]+="$(tcp) " R[$s,out]+="$(tcp -R) " R[$s,udp]+="$(udp) "
 		read -r p50 p99 < <(rr)

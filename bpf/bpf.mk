@@ -10,7 +10,7 @@
 #   BPF_BENCH_BINS               bench_xdp (root), with rx_ping of BENCH_BASE_REV beside
 #                                today's (git archive: needs the repository)
 
-BPF_PROGS        := tx_ping rx_ping tx_ping_tc rx_ping_tc xdp_pass txloss
+BPF_PROGS        := tx_ping rx_ping tx_ping_tc rx_ping_tc xdp_pass tc_pass txloss
 BPF_OBJS         := $(BPF_PROGS:%=$(BUILD)/bpf/%.bpf.o)
 BPF_SKELS        := $(BPF_PROGS:%=$(BUILD)/bpf/%.skel.h)
 BPF_HDRS         := $(wildcard bpf/*.h)
