@@ -146,10 +146,12 @@ interval=1000
 for ((m = 1; m <= SOAK_MINUTES; m++)); do
 	sleep 20
 	drift "$m" || die "the drift of minute $m"
+	echo "$EPOCHREALTIME the drift of minute $m" >>"$T/events"
 	sleep 20
 	interval=$((interval == 1000 ? 999 : 1000))
 	conf_edit "s/interval_ms = [0-9]*;/interval_ms = $interval;/"
 	kill -HUP "$RUN_PID" || die "run is gone at minute $m: $(tail -3 "$T/run.err")"
+	echo "$EPOCHREALTIME the reload of minute $m" >>"$T/events"
 	sleep 20
 	kill -0 "$RUN_PID" 2>/dev/null || die "run ended at minute $m: $(tail -3 "$T/run.err")"
 	c1=$(run_cpu_ticks "${pids[@]}") t1=$EPOCHREALTIME flt1=$(minflt "${pids[1]}") st1=$(steal_ticks)
@@ -192,17 +194,22 @@ echo "  stalls of a 1 ms sleep loop beside it (wake-ups more than 10 ms late): $
 # send when it sends it, right after the stall ends, the metrics file shows it
 # within a second, and it is read within the next. A rise with no stall in
 # (previous reading - 1.5 s, this reading] is nsping's own; so is a count
-# already there at the first reading, which no stall can be matched to.
+# already there at the first reading, which no stall can be matched to. Each
+# is placed after the last drift or reload before its reading.
+touch "$T/events"
 own=$(awk 'FILENAME == ARGV[1] { stall[++n] = $1; next }
-	FNR == 1 { t0 = $1; if ($2 > 0) { s += $2; printf "%d before the first reading, ", $2 > "/dev/stderr" } }
+	FILENAME == ARGV[2] { ev[++e] = $1; what[e] = substr($0, index($0, " ") + 1); next }
+	FNR == 1 { if ($2 > 0) { s += $2; printf "%d before the first reading; ", $2 > "/dev/stderr" } }
 	FNR > 1 && $2 > v {
 		d = $2 - v
 		for (i = 1; i <= n; i++)
 			if (stall[i] > t - 1.5 && stall[i] <= $1) { d = 0; break }
-		if (d) { s += d; printf "%d at %.0f s, ", d, $1 - t0 > "/dev/stderr" }
+		for (j = e; j > 0 && ev[j] > $1; j--)
+			;
+		if (d) { s += d; printf "%d at most %.1f s after %s; ", d, j ? $1 - ev[j] : 0, j ? what[j] : "the start" > "/dev/stderr" }
 	}
 	{ t = $1; v = $2 }
-	END { print s + 0 }' "$T/stalls" "$T/late" 2>"$T/own.where")
+	END { print s + 0 }' "$T/stalls" "$T/events" "$T/late" 2>"$T/own.where")
 echo "  probes sent late with no stall of the loop beside them: $own $(cat "$T/own.where")(goal 0)"
 reports=$(grep -cE 'LeakSanitizer|AddressSanitizer|runtime error:' "$T/run.err" || true)
 echo "  sanitizer reports in run's stderr: $reports (goal 0)"
