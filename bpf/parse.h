@@ -255,4 +255,39 @@ NSP_INLINE __u32 nsp_classify(const void *data, const void *data_end, const stru
 	return nsp_classify_frame(data, data_end, m, 1);
 }
 
+/*
+ * A frame the isolated netns sends (tx_ping, tx_ping_tc): NSP_CNT_REDIRECTED,
+ * out by the uplink, unless it is ARP (after up to two VLAN tags):
+ * NSP_CNT_DROP_ARP.  The netns has nothing to resolve (its gateway
+ * neighbour is permanent) and no ARP reply could reach it (the rx programs
+ * steal probe replies only), but its requests carry the node's address as
+ * their sender: on the wire they teach the gateway the peer's MAC for the
+ * node.  The peer's MAC is the uplink's until it drifts, and a MAC change
+ * flushes the peer's neighbours, the permanent one too; a probe in the
+ * moment before the repair then sends a request that points the gateway's
+ * traffic for the node at a MAC nobody has, for as long as the gateway
+ * keeps the entry.  Anything cut short of its ethertype is not ARP.
+ */
+NSP_INLINE __u32 nsp_classify_tx(const void *data, const void *data_end)
+{
+	const __u8 *l3 = (const __u8 *)data + ETH_HLEN;
+	const nsp_vlanhdr *vlan;
+	__be16 proto;
+	int i;
+
+	if ((const void *)l3 > data_end)
+		return NSP_CNT_REDIRECTED;
+	proto = *(const nsp_be16_alias *)((const __u8 *)data + offsetof(struct ethhdr, h_proto));
+	for (i = 0; i < NSP_MAX_VLANS; i++) {
+		if (proto != NSP_HTONS(ETH_P_8021Q) && proto != NSP_HTONS(ETH_P_8021AD))
+			break;
+		vlan = (const void *)l3;
+		if ((const void *)(vlan + 1) > data_end)
+			return NSP_CNT_REDIRECTED;
+		proto = vlan->encap_proto;
+		l3 = (const __u8 *)(vlan + 1);
+	}
+	return proto == NSP_HTONS(ETH_P_ARP) ? NSP_CNT_DROP_ARP : NSP_CNT_REDIRECTED;
+}
+
 #endif /* NSPING_PARSE_H */

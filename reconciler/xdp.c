@@ -410,8 +410,10 @@ int nsp_prog_counters(uint32_t prog_id, uint64_t *ret, size_t n)
 		    !strcmp(mi.name, "nsp_counters")) {
 			per_cpu = calloc((size_t)ncpu, sizeof(*per_cpu));
 			r = per_cpu ? 0 : -ENOMEM;
-			for (uint32_t k = 0; r == 0 && k < n && k < mi.max_entries; k++) {
+			/* an older build's map has fewer slots: its newer ones read 0 */
+			for (size_t k = 0; r == 0 && k < n; k++)
 				ret[k] = 0;
+			for (uint32_t k = 0; r == 0 && k < n && k < mi.max_entries; k++) {
 				if (bpf_map_lookup_elem(mfd, &k, per_cpu) < 0)
 					continue;
 				for (int c = 0; c < ncpu; c++)

@@ -4,7 +4,7 @@
  * arithmetic of nsping_magic.h, the counter names, and bpf/parse.h's
  * classifier over every case of frames.h and over every prefix of the
  * matching frames (including the lengths below an Ethernet header, which
- * BPF_PROG_RUN refuses to run).
+ * BPF_PROG_RUN refuses to run), and the send side's nsp_classify_tx().
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -312,13 +312,77 @@ static void test_classify_short_cut(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/*
+ * The send side drops ARP, tagged or not, and sends everything else: every
+ * case of the table at every length, and ARP with each of its tags' TPIDs
+ * replaced. A frame that ends before its ethertype (after the tags) is sent.
+ */
+static void test_classify_tx(void **state)
+{
+	static const struct {
+		struct frame_spec spec;
+		__u32 want;
+	} arp[] = {
+		{{.kind = FK_ARP}, NSP_CNT_DROP_ARP},
+		{{.kind = FK_ARP, .vlans = 1}, NSP_CNT_DROP_ARP},
+		{{.kind = FK_ARP, .vlans = 2, .tpid = {ETH_P_8021AD, ETH_P_8021Q}},
+		 NSP_CNT_DROP_ARP},
+		{{.kind = FK_ARP, .vlans = 2}, NSP_CNT_DROP_ARP},
+		/* past two tags: not read as ARP */
+		{{.kind = FK_ARP, .vlans = 3}, NSP_CNT_REDIRECTED},
+		/* not a TPID that the programs read */
+		{{.kind = FK_ARP, .vlans = 1, .tpid = {0x9100}}, NSP_CNT_REDIRECTED},
+	};
+	__u8 f[T_FRAME_MAX];
+	size_t i, len, cut, proto_end;
+	int bad = 0, dropped = 0;
+
+	(void)state;
+	for (i = 0; i < N_FRAME_CASES; i++) {
+		const struct frame_case *c = &frame_cases[i];
+		__u32 want = c->spec.kind == FK_ARP ? NSP_CNT_DROP_ARP : NSP_CNT_REDIRECTED;
+		const __u8 *g;
+
+		len = build_frame(&c->spec, f);
+		g = at_guard(f, len);
+		if (nsp_classify_tx(g, g + len) != want) {
+			print_error("case \"%s\": got %s, want %s\n", c->name,
+				    nsp_counter_name(nsp_classify_tx(g, g + len)),
+				    nsp_counter_name(want));
+			bad++;
+		}
+	}
+	for (i = 0; i < sizeof(arp) / sizeof(arp[0]); i++) {
+		int vlans = arp[i].spec.vlans;
+
+		len = build_frame(&arp[i].spec, f);
+		proto_end = ETH_HLEN + 4 * (size_t)(vlans < 2 ? vlans : 2);
+		for (cut = 0; cut <= len; cut++) {
+			const __u8 *g = at_guard(f, cut);
+			__u32 got = nsp_classify_tx(g, g + cut);
+			__u32 want = cut < proto_end ? NSP_CNT_REDIRECTED : arp[i].want;
+
+			dropped += got == NSP_CNT_DROP_ARP;
+			if (got != want) {
+				print_error(
+					"ARP with %d tag(s) cut at %zu of %zu: got %s, want %s\n",
+					vlans, cut, len, nsp_counter_name(got),
+					nsp_counter_name(want));
+				bad++;
+			}
+		}
+	}
+	assert_true(dropped > 100);
+	assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_byte_order),	   cmocka_unit_test(test_magic_trap),
 		cmocka_unit_test(test_csum_replace),	   cmocka_unit_test(test_counter_names),
 		cmocka_unit_test(test_classify_cases),	   cmocka_unit_test(test_classify_prefixes),
-		cmocka_unit_test(test_classify_short_cut),
+		cmocka_unit_test(test_classify_short_cut), cmocka_unit_test(test_classify_tx),
 	};
 
 	return cmocka_run_group_tests_name("bpf_parse", tests, guard_setup, guard_teardown);

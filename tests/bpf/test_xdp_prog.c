@@ -60,9 +60,10 @@
 #define T_INSTANCE "bpftest"
 #define T_BUILD_ID 0x6e7370696e67ULL
 
-enum target { TGT_NONE = 0, TGT_VETH, TGT_UPLINK };
+/* Where a frame ends: passed on (none), redirected to a veth or the uplink, or dropped. */
+enum target { TGT_NONE = 0, TGT_VETH, TGT_UPLINK, TGT_DROP };
 
-static const char *const target_names[] = {"none", "veth", "uplink"};
+static const char *const target_names[] = {"none", "veth", "uplink", "dropped"};
 
 /* One program instance under test. */
 struct prog_ref {
@@ -406,7 +407,7 @@ static void wait_sinks(enum target want)
 
 		if ((want == TGT_UPLINK && up) || (want == TGT_VETH && vn))
 			break;
-		if (want == TGT_NONE && i >= 20)
+		if ((want == TGT_NONE || want == TGT_DROP) && i >= 20)
 			break;
 		sleep_ms(1);
 	}
@@ -452,8 +453,10 @@ static int expected_retval(const struct prog_ref *p, enum target t)
 {
 	/* tc passes with TC_ACT_UNSPEC, so the filters after ours still run */
 	if (p->is_tc)
-		return t == TGT_NONE ? TC_ACT_UNSPEC : TC_ACT_REDIRECT;
-	return t == TGT_NONE ? XDP_PASS : XDP_REDIRECT;
+		return t == TGT_NONE   ? TC_ACT_UNSPEC
+		       : t == TGT_DROP ? TC_ACT_SHOT
+				       : TC_ACT_REDIRECT;
+	return t == TGT_NONE ? XDP_PASS : t == TGT_DROP ? XDP_DROP : XDP_REDIRECT;
 }
 
 static const char *retval_name(const struct prog_ref *p, int rv)
@@ -606,11 +609,15 @@ static const struct live_tc_case live_tc_cases[] = {
 	{ .name = "tx_ping_tc live: netns frame leaves by the uplink",
 	  .prog = &env.p_txtc, .attach_ifindex = &env.if_vh,
 	  .from_ns = &env.ns_b, .from_ifindex = &env.if_vn,
-	  .spec = { .kind = FK_ARP }, .reason = NSP_CNT_REDIRECTED, .target = TGT_UPLINK },
+	  .spec = { .kind = FK_IPV6 }, .reason = NSP_CNT_REDIRECTED, .target = TGT_UPLINK },
+	{ .name = "tx_ping_tc live: netns ARP goes nowhere",
+	  .prog = &env.p_txtc, .attach_ifindex = &env.if_vh,
+	  .from_ns = &env.ns_b, .from_ifindex = &env.if_vn,
+	  .spec = { .kind = FK_ARP }, .reason = NSP_CNT_DROP_ARP, .target = TGT_DROP },
 	{ .name = "tx_ping_tc(unset) live: netns frame stays on the host veth",
 	  .prog = &env.p_txtc_unset, .attach_ifindex = &env.if_vh,
 	  .from_ns = &env.ns_b, .from_ifindex = &env.if_vn,
-	  .spec = { .kind = FK_ARP }, .reason = NSP_CNT_PASS_UNCONFIGURED, .target = TGT_NONE },
+	  .spec = { .kind = FK_IPV6 }, .reason = NSP_CNT_PASS_UNCONFIGURED, .target = TGT_NONE },
 	{ .name = "rx_ping_tc live: reply enters the netns by the peer",
 	  .prog = &env.p_rxtc, .attach_ifindex = &env.if_up0,
 	  .from_ns = &env.ns_a, .from_ifindex = &env.if_up1,
@@ -756,9 +763,11 @@ static void setup_mon_refs(void)
 	ADD_MON_REF(env.txtc_unset, env.p_txtc_unset, NSP_MON_TX_PING_TC, 0, 1);
 }
 
-/* The verdict a program gives frame case fc (the table's, for the send side any frame's). */
+/* The verdict a program gives frame case fc (the table's; the send side's, any frame's but ARP). */
 static __u32 mon_verdict(const struct mon_ref *m, const struct frame_case *fc)
 {
+	if (!m->rx && fc->spec.kind == FK_ARP)
+		return NSP_CNT_DROP_ARP;
 	if (!m->rx || fc->reason == NSP_CNT_REDIRECTED)
 		return m->unset;
 	return fc->reason;
@@ -1000,7 +1009,11 @@ static void add_rx_cases(const struct prog_ref *p, const struct prog_ref *unset)
 	}
 }
 
-/* The send side redirects whatever it gets; a sample of the table. */
+/*
+ * The send side redirects whatever it gets but ARP, which it drops with
+ * its target set or not (parse.h, nsp_classify_tx); a sample of the table
+ * with every ARP case in it.
+ */
 static void add_tx_cases(const struct prog_ref *p, const struct prog_ref *unset)
 {
 	size_t i;
@@ -1010,6 +1023,11 @@ static void add_tx_cases(const struct prog_ref *p, const struct prog_ref *unset)
 
 		if (fc->spec.cut == CUT_IN_ETH)
 			continue;
+		if (fc->spec.kind == FK_ARP) {
+			add_case(p, fc, NSP_CNT_DROP_ARP, TGT_DROP);
+			add_case(unset, fc, NSP_CNT_DROP_ARP, TGT_DROP);
+			continue;
+		}
 		if (i % 4 && fc->spec.kind == FK_IPV4 && fc->spec.cut == CUT_NONE)
 			continue;
 		add_case(p, fc, NSP_CNT_REDIRECTED, TGT_UPLINK);
