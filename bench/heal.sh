@@ -55,10 +55,12 @@ log=$T/log
 lab_up drop
 lab_listen
 
-# conf INTERVAL_MS: one instance with both bindings.
+# conf INTERVAL_MS [ATTACH]: one instance with both bindings, at XDP (the
+# default here) or tc.
 conf() {
-	I_KEYS[1]="xdp = ( { program = \"tx_ping\"; interface = \"$HOSTVETH\"; },
-	                   { program = \"rx_ping\"; interface = \"eth0\"; attach = \"xdp\"; } );
+	local attach=${2:-xdp}
+	I_KEYS[1]="xdp = ( { program = \"tx_ping\"; interface = \"$HOSTVETH\"; attach = \"$attach\"; },
+	                   { program = \"rx_ping\"; interface = \"eth0\"; attach = \"$attach\"; } );
 	    ping = { interval_ms = $1; timeout_ms = 300; };"
 	write_conf 1
 }
@@ -113,8 +115,21 @@ if part a; then
 			ip netns exec "$GW" ethtool -K eth0 tx off gro on >/dev/null &&
 			ip -n "$NODE" link set eth0 up && ip -n "$GW" link set eth0 up
 	}
+	# nsping's tc filter, deleted by its priority (NSP_TC_PRIORITY, 0x4e53)
+	tc_drifts=(
+		"tx_ping_tc deleted|tc -n $NODE filter del dev $HOSTVETH ingress pref 20051"
+		"rx_ping_tc deleted|tc -n $NODE filter del dev eth0 ingress pref 20051"
+	)
 	printf '    %-24s %10s %10s  %-10s %s\n' drift "median ms" "max ms" requests "timeouts, targets down"
-	for d in "${drifts[@]}"; do
+	# the XDP bindings' drifts, then the same instance moved to tc (apply under
+	# run: run reloads) and the tc bindings' own
+	for d in "${drifts[@]}" switch-to-tc "${tc_drifts[@]}"; do
+		if [ "$d" = switch-to-tc ]; then
+			conf 50 tc
+			run "$NSPING" -c "$CONF" --host-netns "$NODE" --state-dir "$STATE" apply
+			sleep 1
+			continue
+		fi
 		name=${d%%|*} cmd=${d#*|}
 		: >"$T/lat"
 		t0=$(count '.type == "probe" and .result == "timeout"')
