@@ -46,9 +46,10 @@ enum nsp_counter {
 	/* passed: ICMP, but not a destination unreachable or time exceeded
 	 * that quotes a probe of this instance */
 	NSP_CNT_PASS_ICMP_NOT_PROBE,
-	/* dropped (tx programs): ARP from the isolated netns, which must not
-	 * reach the wire (parse.h, nsp_classify_tx) */
-	NSP_CNT_DROP_ARP,
+	/* dropped (tx programs): a frame of the isolated netns that is not
+	 * IPv4 (ARP, IPv6), which must not reach the wire (parse.h,
+	 * nsp_classify_tx) */
+	NSP_CNT_DROP_NOT_IPV4,
 	NSP_CNT_MAX
 };
 
@@ -71,7 +72,7 @@ static inline const char *nsp_counter_name(unsigned int idx)
 		[NSP_CNT_PASS_TRUNCATED] = "pass_truncated",
 		[NSP_CNT_PASS_WRONG_DST_PORT] = "pass_wrong_dst_port",
 		[NSP_CNT_PASS_ICMP_NOT_PROBE] = "pass_icmp_not_probe",
-		[NSP_CNT_DROP_ARP] = "drop_arp",
+		[NSP_CNT_DROP_NOT_IPV4] = "drop_not_ipv4",
 	};
 
 	return idx < NSP_CNT_MAX ? names[idx] : "unknown";

@@ -257,16 +257,19 @@ NSP_INLINE __u32 nsp_classify(const void *data, const void *data_end, const stru
 
 /*
  * A frame the isolated netns sends (tx_ping, tx_ping_tc): NSP_CNT_REDIRECTED,
- * out by the uplink, unless it is ARP (after up to two VLAN tags):
- * NSP_CNT_DROP_ARP.  The netns has nothing to resolve (its gateway
- * neighbour is permanent) and no ARP reply could reach it (the rx programs
- * steal probe replies only), but its requests carry the node's address as
- * their sender: on the wire they teach the gateway the peer's MAC for the
- * node.  The peer's MAC is the uplink's until it drifts, and a MAC change
- * flushes the peer's neighbours, the permanent one too; a probe in the
- * moment before the repair then sends a request that points the gateway's
- * traffic for the node at a MAC nobody has, for as long as the gateway
- * keeps the entry.  Anything cut short of its ethertype is not ARP.
+ * out by the uplink, if it is IPv4 (after up to two VLAN tags), else
+ * NSP_CNT_DROP_NOT_IPV4.  The netns speaks IPv4 to its gateway; what else
+ * its kernel sends speaks for the node with the peer's MAC.  ARP: the netns
+ * has nothing to resolve (its gateway neighbour is permanent) and no reply
+ * could reach it (the rx programs steal probe replies only), but a request
+ * carries the node's address as its sender.  IPv6: the peer's link-local
+ * address comes from its MAC, the node's own when the MAC is inherited, and
+ * its router solicitations carry that MAC.  The MAC is the uplink's until
+ * it drifts, and a MAC change flushes the peer's neighbours, the permanent
+ * one too; a probe in the moment before the repair then sent a request that
+ * pointed the gateway's traffic for the node at a MAC nobody has, for as
+ * long as the gateway kept the entry.  A frame cut short of its ethertype is
+ * not IPv4.
  */
 NSP_INLINE __u32 nsp_classify_tx(const void *data, const void *data_end)
 {
@@ -276,18 +279,18 @@ NSP_INLINE __u32 nsp_classify_tx(const void *data, const void *data_end)
 	int i;
 
 	if ((const void *)l3 > data_end)
-		return NSP_CNT_REDIRECTED;
+		return NSP_CNT_DROP_NOT_IPV4;
 	proto = *(const nsp_be16_alias *)((const __u8 *)data + offsetof(struct ethhdr, h_proto));
 	for (i = 0; i < NSP_MAX_VLANS; i++) {
 		if (proto != NSP_HTONS(ETH_P_8021Q) && proto != NSP_HTONS(ETH_P_8021AD))
 			break;
 		vlan = (const void *)l3;
 		if ((const void *)(vlan + 1) > data_end)
-			return NSP_CNT_REDIRECTED;
+			return NSP_CNT_DROP_NOT_IPV4;
 		proto = vlan->encap_proto;
 		l3 = (const __u8 *)(vlan + 1);
 	}
-	return proto == NSP_HTONS(ETH_P_ARP) ? NSP_CNT_DROP_ARP : NSP_CNT_REDIRECTED;
+	return proto == NSP_HTONS(ETH_P_IP) ? NSP_CNT_REDIRECTED : NSP_CNT_DROP_NOT_IPV4;
 }
 
 #endif /* NSPING_PARSE_H */

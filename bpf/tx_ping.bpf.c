@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * tx_ping: XDP on the host-side veth.  What the isolated netns sends leaves
- * through the uplink, past the node's netfilter rules; its ARP is dropped
- * (parse.h, nsp_classify_tx, says why).
+ * tx_ping: XDP on the host-side veth.  The IPv4 that the isolated netns sends
+ * leaves through the uplink, past the node's netfilter rules; the rest (ARP,
+ * IPv6) is dropped (parse.h, nsp_classify_tx, says why).
  */
 #include "nsping.bpf.h"
 #include "parse.h"

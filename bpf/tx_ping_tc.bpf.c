@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * tx_ping_tc: the tc alternative to tx_ping (attach = "tc"), for tc ingress
- * on the host-side veth.  What the isolated netns sends goes out of the
- * uplink's egress, past the node's netfilter rules; its ARP is dropped
- * (parse.h, nsp_classify_tx, says why).
+ * on the host-side veth.  The IPv4 that the isolated netns sends goes out
+ * of the uplink's egress, past the node's netfilter rules; the rest (ARP,
+ * IPv6) is dropped (parse.h, nsp_classify_tx, says why).
  */
 #include <linux/pkt_cls.h>
 
@@ -13,10 +13,7 @@
 SEC("tc")
 int tx_ping_tc(struct __sk_buff *skb)
 {
-	/*
-	 * The ethertype and VLAN tags of a frame from a veth are in the
-	 * linear part: a short read counts as not ARP, as in tx_ping.
-	 */
+	/* the Ethernet header and VLAN tags of a frame from a veth are linear */
 	__u32 verdict =
 		nsp_classify_tx((const void *)(long)skb->data, (const void *)(long)skb->data_end);
 

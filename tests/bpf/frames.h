@@ -404,4 +404,21 @@ static const struct frame_case frame_cases[] = {
 
 #define N_FRAME_CASES (sizeof(frame_cases) / sizeof(frame_cases[0]))
 
+/*
+ * What the send side does with frame s built len bytes long, from the spec
+ * alone: IPv4 behind at most two 802.1Q/802.1ad tags, its ethertype inside
+ * the frame, is sent (1); anything else is dropped (0).
+ */
+static inline int tx_sends(const struct frame_spec *s, size_t len)
+{
+	int i;
+
+	if (s->kind != FK_IPV4 || s->vlans > 2 || len < (size_t)(ETH_HLEN + 4 * s->vlans))
+		return 0;
+	for (i = 0; i < s->vlans; i++)
+		if (s->tpid[i] && s->tpid[i] != ETH_P_8021Q && s->tpid[i] != ETH_P_8021AD)
+			return 0;
+	return 1;
+}
+
 #endif /* NSPING_TEST_FRAMES_H */

@@ -609,15 +609,19 @@ static const struct live_tc_case live_tc_cases[] = {
 	{ .name = "tx_ping_tc live: netns frame leaves by the uplink",
 	  .prog = &env.p_txtc, .attach_ifindex = &env.if_vh,
 	  .from_ns = &env.ns_b, .from_ifindex = &env.if_vn,
-	  .spec = { .kind = FK_IPV6 }, .reason = NSP_CNT_REDIRECTED, .target = TGT_UPLINK },
+	  .spec = { 0 }, .reason = NSP_CNT_REDIRECTED, .target = TGT_UPLINK },
 	{ .name = "tx_ping_tc live: netns ARP goes nowhere",
 	  .prog = &env.p_txtc, .attach_ifindex = &env.if_vh,
 	  .from_ns = &env.ns_b, .from_ifindex = &env.if_vn,
-	  .spec = { .kind = FK_ARP }, .reason = NSP_CNT_DROP_ARP, .target = TGT_DROP },
+	  .spec = { .kind = FK_ARP }, .reason = NSP_CNT_DROP_NOT_IPV4, .target = TGT_DROP },
+	{ .name = "tx_ping_tc live: netns IPv6 goes nowhere",
+	  .prog = &env.p_txtc, .attach_ifindex = &env.if_vh,
+	  .from_ns = &env.ns_b, .from_ifindex = &env.if_vn,
+	  .spec = { .kind = FK_IPV6 }, .reason = NSP_CNT_DROP_NOT_IPV4, .target = TGT_DROP },
 	{ .name = "tx_ping_tc(unset) live: netns frame stays on the host veth",
 	  .prog = &env.p_txtc_unset, .attach_ifindex = &env.if_vh,
 	  .from_ns = &env.ns_b, .from_ifindex = &env.if_vn,
-	  .spec = { .kind = FK_IPV6 }, .reason = NSP_CNT_PASS_UNCONFIGURED, .target = TGT_NONE },
+	  .spec = { 0 }, .reason = NSP_CNT_PASS_UNCONFIGURED, .target = TGT_NONE },
 	{ .name = "rx_ping_tc live: reply enters the netns by the peer",
 	  .prog = &env.p_rxtc, .attach_ifindex = &env.if_up0,
 	  .from_ns = &env.ns_a, .from_ifindex = &env.if_up1,
@@ -763,11 +767,13 @@ static void setup_mon_refs(void)
 	ADD_MON_REF(env.txtc_unset, env.p_txtc_unset, NSP_MON_TX_PING_TC, 0, 1);
 }
 
-/* The verdict a program gives frame case fc (the table's; the send side's, any frame's but ARP). */
+/* The verdict a program gives frame case fc (the table's; the send side's, by tx_sends()). */
 static __u32 mon_verdict(const struct mon_ref *m, const struct frame_case *fc)
 {
-	if (!m->rx && fc->spec.kind == FK_ARP)
-		return NSP_CNT_DROP_ARP;
+	__u8 f[T_FRAME_MAX];
+
+	if (!m->rx && !tx_sends(&fc->spec, build_frame(&fc->spec, f)))
+		return NSP_CNT_DROP_NOT_IPV4;
 	if (!m->rx || fc->reason == NSP_CNT_REDIRECTED)
 		return m->unset;
 	return fc->reason;
@@ -1010,12 +1016,13 @@ static void add_rx_cases(const struct prog_ref *p, const struct prog_ref *unset)
 }
 
 /*
- * The send side redirects whatever it gets but ARP, which it drops with
- * its target set or not (parse.h, nsp_classify_tx); a sample of the table
- * with every ARP case in it.
+ * The send side redirects the IPv4 it gets and drops the rest, with its
+ * target set or not (parse.h, nsp_classify_tx); a sample of the table with
+ * every frame it drops in it.
  */
 static void add_tx_cases(const struct prog_ref *p, const struct prog_ref *unset)
 {
+	__u8 f[T_FRAME_MAX];
 	size_t i;
 
 	for (i = 0; i < N_FRAME_CASES; i++) {
@@ -1023,9 +1030,9 @@ static void add_tx_cases(const struct prog_ref *p, const struct prog_ref *unset)
 
 		if (fc->spec.cut == CUT_IN_ETH)
 			continue;
-		if (fc->spec.kind == FK_ARP) {
-			add_case(p, fc, NSP_CNT_DROP_ARP, TGT_DROP);
-			add_case(unset, fc, NSP_CNT_DROP_ARP, TGT_DROP);
+		if (!tx_sends(&fc->spec, build_frame(&fc->spec, f))) {
+			add_case(p, fc, NSP_CNT_DROP_NOT_IPV4, TGT_DROP);
+			add_case(unset, fc, NSP_CNT_DROP_NOT_IPV4, TGT_DROP);
 			continue;
 		}
 		if (i % 4 && fc->spec.kind == FK_IPV4 && fc->spec.cut == CUT_NONE)

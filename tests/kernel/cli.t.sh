@@ -215,7 +215,7 @@ test_validate_json() {
 # README "JSON", status --json: every documented member, its type, and when it
 # is there. Instance 1 has XDP bindings, instance 2 tc ones on the same uplink;
 # a worker runs on both.
-STATUS_COUNTERS='["drop_arp","pass_bad_ip_header","pass_bad_tcp_header","pass_fragment","pass_icmp_not_probe",
+STATUS_COUNTERS='["drop_not_ipv4","pass_bad_ip_header","pass_bad_tcp_header","pass_fragment","pass_icmp_not_probe",
 	"pass_not_ipv4","pass_not_tcp","pass_truncated","pass_unconfigured","pass_wrong_dst_ip",
 	"pass_wrong_dst_mac","pass_wrong_dst_port","pass_wrong_port","redirect_error","redirected"]'
 STATUS_TYPES='

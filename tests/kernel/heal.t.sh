@@ -68,14 +68,14 @@ test_run_repairs_every_drift() {
 # hl_gw_mac_of_node: the MAC the gateway holds for the node's address.
 hl_gw_mac_of_node() { ip -n "$GW" -j neigh show 10.99.0.2 dev eth0 | jq -r '.[0].lladdr // empty'; }
 
-# hl_drop_arp: tx_ping's drop_arp counter, as status shows it.
-hl_drop_arp() {
+# hl_dropped: tx_ping's drop_not_ipv4 counter, as status shows it.
+hl_dropped() {
 	nsp --json status 2>/dev/null |
-		jq -r --arg vh "$HOSTVETH" '.instances[0].bindings[] | select(.interface == $vh) | .counters.drop_arp'
+		jq -r --arg vh "$HOSTVETH" '.instances[0].bindings[] | select(.interface == $vh) | .counters.drop_not_ipv4'
 }
 
 # The netns's ARP never reaches the wire (docs/DESIGN.md, "What the netns may
-# send"), at either attach of tx_ping. A changed peer MAC flushes the peer's
+# send: IPv4 only"), at either attach of tx_ping. A changed peer MAC flushes the peer's
 # neighbours, the gateway's permanent entry too; a connection from the netns
 # then asks for the gateway, from the node's address, with the drifted MAC.
 # On the wire, that request would make the gateway send the node's traffic to
@@ -92,14 +92,14 @@ test_netns_arp_stays_off_the_wire() {
 		ip netns exec "$GW" timeout 2 bash -c 'echo >/dev/tcp/10.99.0.2/1' 2>/dev/null
 		[ "$(hl_gw_mac_of_node)" = "$NODE_MAC" ] ||
 			fail "$attach: the gateway did not learn the node's MAC: $(ip -n "$GW" neigh show)"
-		before=$(hl_drop_arp)
-		[[ $before =~ ^[0-9]+$ ]] || fail "$attach: status shows no drop_arp for tx_ping: $before"
+		before=$(hl_dropped)
+		[[ $before =~ ^[0-9]+$ ]] || fail "$attach: status shows no drop_not_ipv4 for tx_ping: $before"
 		ip -n "$PINGNS" link set "$PEER" address 02:11:22:33:44:55
 		[ -z "$(ip -n "$PINGNS" neigh show 10.99.0.1 dev "$PEER")" ] ||
 			fail "$attach: the MAC change left the gateway's entry: nothing would ask for it"
 		ip netns exec "$PINGNS" timeout 2 bash -c 'echo >/dev/tcp/10.99.0.1/1' 2>/dev/null
-		[ "$(hl_drop_arp)" -gt "$before" ] ||
-			fail "$attach: tx_ping dropped no ARP (drop_arp $before -> $(hl_drop_arp))"
+		[ "$(hl_dropped)" -gt "$before" ] ||
+			fail "$attach: tx_ping dropped no ARP (drop_not_ipv4 $before -> $(hl_dropped))"
 		[ "$(hl_gw_mac_of_node)" = "$NODE_MAC" ] ||
 			fail "$attach: the netns's ARP reached the gateway: $(ip -n "$GW" neigh show 10.99.0.2)"
 		expect_rc 0 nsp apply
