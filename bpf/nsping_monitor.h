@@ -142,7 +142,7 @@ struct nsp_monitor_state nsp_monitor_state SEC(NSP_MON_STATE_SEC);
  * Fill ev from the frame. Whether it concerns a probe: TCP from the probe
  * port (not a later fragment, which has no TCP header), or an ICMP message
  * that quotes a TCP segment to the probe port. Only the rx programs ask;
- * whatever reaches tx_ping is a probe's.
+ * tx_ping tells whatever reaches it (the isolated netns's frames).
  */
 static __always_inline int nsp_mon_parse(struct nsp_event *ev, const void *data,
 					 const void *data_end, __be16 probe_port)

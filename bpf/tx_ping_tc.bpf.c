@@ -13,7 +13,11 @@
 SEC("tc")
 int tx_ping_tc(struct __sk_buff *skb)
 {
-	/* the Ethernet header and VLAN tags of a frame from a veth are linear */
+	/*
+	 * A veth hands over the Ethernet header in the linear part; an outer
+	 * VLAN tag, if any, is already out of it (skb->vlan_tci) and goes back
+	 * on at the uplink: the ethertype read is the one inside it.
+	 */
 	__u32 verdict =
 		nsp_classify_tx((const void *)(long)skb->data, (const void *)(long)skb->data_end);
 

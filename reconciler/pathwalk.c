@@ -177,6 +177,8 @@ static void hop_tx_ping(struct walker *w)
 	evidence(w, "redirect_error", errors);
 	if (w->in->host.xdp_drop_known)
 		evidence(w, "redirect_dropped", w->in->host.xdp_drop_delta);
+	/* the netns's ARP and IPv6, kept off the wire: not the probes' */
+	evidence(w, "drop_not_ipv4", cnt(p, NSP_CNT_DROP_NOT_IPV4));
 	if (redirected < sent)
 		judge(w, NSP_HOP_FAIL,
 		      "tx_ping on %s redirected %llu of %u probes (redirect_error +%llu): the "

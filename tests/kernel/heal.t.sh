@@ -88,6 +88,9 @@ test_netns_arp_stays_off_the_wire() {
 		                   { program = \"rx_ping\"; interface = \"eth0\"; } );"
 		write_conf 1
 		expect_rc 0 nsp apply
+		# no IPv6 in the netns: what the counter gains below is the ARP request
+		ip netns exec "$PINGNS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 ||
+			fail "$attach: could not turn IPv6 off in $PINGNS"
 		# the gateway resolves the node's address: the node answers with its MAC
 		ip netns exec "$GW" timeout 2 bash -c 'echo >/dev/tcp/10.99.0.2/1' 2>/dev/null
 		[ "$(hl_gw_mac_of_node)" = "$NODE_MAC" ] ||

@@ -116,6 +116,25 @@ static void test_healthy(void **state)
 	assert_int_equal(w.hops[NSP_HOP_TX_PING].ev[0].value, PROBES);
 }
 
+/* What tx_ping drops (the netns's ARP and IPv6) is shown, and judged no fault of the path. */
+static void test_tx_drops_not_ipv4(void **state)
+{
+	struct nsp_walk_input in = healthy();
+	struct nsp_walk w;
+	unsigned int i;
+
+	(void)state;
+	in.tx.delta[NSP_CNT_DROP_NOT_IPV4] = 2;
+	nsp_walk(&in, &w);
+	assert_true(w.ok);
+	assert_int_equal(w.hops[NSP_HOP_TX_PING].status, NSP_HOP_OK);
+	for (i = 0; i < w.hops[NSP_HOP_TX_PING].n_ev; i++)
+		if (!strcmp(w.hops[NSP_HOP_TX_PING].ev[i].name, "drop_not_ipv4"))
+			break;
+	assert_true(i < w.hops[NSP_HOP_TX_PING].n_ev);
+	assert_int_equal(w.hops[NSP_HOP_TX_PING].ev[i].value, 2);
+}
+
 /* Every probe answered: a hop whose numbers do not add up is a warning, not a verdict. */
 static void test_answered_with_noise_is_ok(void **state)
 {
@@ -358,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_peer_down),
 		cmocka_unit_test(test_tx_ping_detached_or_failing),
 		cmocka_unit_test(test_tx_redirect_dropped),
+		cmocka_unit_test(test_tx_drops_not_ipv4),
 		cmocka_unit_test(test_uplink_loses_frames),
 		cmocka_unit_test(test_gateway_silent),
 		cmocka_unit_test(test_some_replies_lost_beyond_the_node),
