@@ -149,6 +149,28 @@ NSP_INLINE __u32 nsp_classify_tcp(const void *data, const void *data_end, const 
 	return nsp_classify_identity(data, iph, m);
 }
 
+/*
+ * Step over up to NSP_MAX_VLANS 802.1Q / 802.1ad tags starting at *l3, the
+ * frame's ethertype in *proto: on return *proto is the ethertype inside the
+ * tags and *l3 where its header starts.  -1 when the frame ends inside a tag.
+ */
+NSP_INLINE int nsp_skip_vlans(const __u8 **l3, __be16 *proto, const void *data_end)
+{
+	const nsp_vlanhdr *vlan;
+	int i;
+
+	for (i = 0; i < NSP_MAX_VLANS; i++) {
+		if (*proto != NSP_HTONS(ETH_P_8021Q) && *proto != NSP_HTONS(ETH_P_8021AD))
+			break;
+		vlan = (const void *)*l3;
+		if ((const void *)(vlan + 1) > data_end)
+			return -1;
+		*proto = vlan->encap_proto;
+		*l3 = (const __u8 *)(vlan + 1);
+	}
+	return 0;
+}
+
 /* The unit tests count the frames that nsp_classify()'s short cut judges. */
 #ifndef NSP_SHORT_CUT_TAKEN
 #define NSP_SHORT_CUT_TAKEN()                                                                      \
@@ -183,13 +205,11 @@ NSP_INLINE __u32 nsp_classify_frame(const void *data, const void *data_end,
 				    const struct nsp_match *m, const int short_cut)
 {
 	const __u8 *l3 = (const __u8 *)data + ETH_HLEN;
-	const nsp_vlanhdr *vlan;
 	const nsp_iphdr *iph;
 	const nsp_tcphdr *th;
 	__u32 ihl_len, verdict;
 	__be16 proto;
 	__u8 vhl;
-	int i;
 
 	if ((const void *)l3 > data_end)
 		return NSP_CNT_PASS_TRUNCATED;
@@ -211,15 +231,8 @@ NSP_INLINE __u32 nsp_classify_frame(const void *data, const void *data_end,
 		/* ICMP, or a TCP header cut short: the general path */
 	}
 
-	for (i = 0; i < NSP_MAX_VLANS; i++) {
-		if (proto != NSP_HTONS(ETH_P_8021Q) && proto != NSP_HTONS(ETH_P_8021AD))
-			break;
-		vlan = (const void *)l3;
-		if ((const void *)(vlan + 1) > data_end)
-			return NSP_CNT_PASS_TRUNCATED;
-		proto = vlan->encap_proto;
-		l3 = (const __u8 *)(vlan + 1);
-	}
+	if (nsp_skip_vlans(&l3, &proto, data_end) < 0)
+		return NSP_CNT_PASS_TRUNCATED;
 	if (proto != NSP_HTONS(ETH_P_IP))
 		return NSP_CNT_PASS_NOT_IPV4;
 
@@ -274,23 +287,14 @@ NSP_INLINE __u32 nsp_classify(const void *data, const void *data_end, const stru
 NSP_INLINE __u32 nsp_classify_tx(const void *data, const void *data_end)
 {
 	const __u8 *l3 = (const __u8 *)data + ETH_HLEN;
-	const nsp_vlanhdr *vlan;
 	__be16 proto;
-	int i;
 
 	if ((const void *)l3 > data_end)
 		return NSP_CNT_DROP_NOT_IPV4;
 	proto = *(const nsp_be16_alias *)((const __u8 *)data + offsetof(struct ethhdr, h_proto));
-	for (i = 0; i < NSP_MAX_VLANS; i++) {
-		if (proto != NSP_HTONS(ETH_P_8021Q) && proto != NSP_HTONS(ETH_P_8021AD))
-			break;
-		vlan = (const void *)l3;
-		if ((const void *)(vlan + 1) > data_end)
-			return NSP_CNT_DROP_NOT_IPV4;
-		proto = vlan->encap_proto;
-		l3 = (const __u8 *)(vlan + 1);
-	}
-	return proto == NSP_HTONS(ETH_P_IP) ? NSP_CNT_REDIRECTED : NSP_CNT_DROP_NOT_IPV4;
+	if (nsp_skip_vlans(&l3, &proto, data_end) < 0 || proto != NSP_HTONS(ETH_P_IP))
+		return NSP_CNT_DROP_NOT_IPV4;
+	return NSP_CNT_REDIRECTED;
 }
 
 #endif /* NSPING_PARSE_H */

@@ -411,8 +411,8 @@ int nsp_prog_counters(uint32_t prog_id, uint64_t *ret, size_t n)
 			per_cpu = calloc((size_t)ncpu, sizeof(*per_cpu));
 			r = per_cpu ? 0 : -ENOMEM;
 			/* an older build's map has fewer slots: its newer ones read 0 */
-			for (size_t k = 0; r == 0 && k < n; k++)
-				ret[k] = 0;
+			if (r == 0)
+				memset(ret, 0, n * sizeof(*ret));
 			for (uint32_t k = 0; r == 0 && k < n && k < mi.max_entries; k++) {
 				if (bpf_map_lookup_elem(mfd, &k, per_cpu) < 0)
 					continue;
