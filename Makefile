@@ -149,13 +149,18 @@ demo: deps
 	@tests/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(GW_BINS) $(BPF_BENCH_BINS) $(BUILD)/bench-tools/spawntime
+	@$(MAKE) --no-print-directory all $(GW_BINS) $(BPF_BENCH_BINS) $(BENCH_TOOLS)
 	@bench/run.sh
 
-# The bench's timer (bench/spawntime.c says why not the shell's clock).
+# The bench's timer (bench/spawntime.c says why not the shell's clock), and
+# its reader of BPF run-time statistics (bench/progstats.c).
+BENCH_TOOLS := $(BUILD)/bench-tools/spawntime $(BUILD)/bench-tools/progstats
 $(BUILD)/bench-tools/spawntime: bench/spawntime.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wall -Wextra -Werror -o $@ $<
+$(BUILD)/bench-tools/progstats: bench/progstats.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wall -Wextra -Werror $(PKG_CFLAGS) -o $@ $< $(shell $(PKG_CONFIG) --libs libbpf)
 
 # What install puts where; uninstall removes exactly these files.
 INSTALLED := $(SBINDIR)/nsping $(MANDIR)/man8/nsping.8 $(MANDIR)/man5/nsping.conf.5 \

@@ -18,11 +18,16 @@
 #   request/response latency p50 and p99 (sockperf ping-pong over TCP, SECS s)
 #   UDP small-packet rate, 64-byte datagrams, gateway -> node (iperf3 -u -b 0)
 # and the uplink's offload switches before and after the hook went on.
+# Every other round runs the setups in reverse order (ABBA). Then, per setup
+# with a hook, one more TCP and one UDP run with the kernel's BPF run-time
+# statistics on (bench/progstats.c): how often the uplink's program ran, its
+# nanoseconds per run, and its share of the CPU time the run kept busy.
 # Reported: median [min..max] per setup, and the ratio of the medians to no
 # hook. Goal (issue 19): the default setup at least 0.97 of the no-hook
 # throughput, and its p99 at most 1.05 of no hook's.
 #
-# Environment: NSPING (build/nsping), ROUNDS (4), SECS (3), TARGETS (1000),
+# Environment: NSPING (build/nsping), PROGSTATS (build/bench-tools/progstats),
+# ROUNDS (4), SECS (3), TARGETS (1000),
 # SETUPS ("none xdp-native xdp-generic tc"; tc-pass too on request), UPLINK_GRO (off: the lab's uplink
 # is a veth, whose GRO is off unless asked for; "on" is what a NIC's driver
 # does by default, and then the tc hook runs once per aggregate, not per packet).
@@ -40,10 +45,12 @@ UPLINK_GRO=${UPLINK_GRO:-off}
 BENCH_NAME=bench/traffic
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-preflight ip tc ethtool iptables jq awk iperf3 sockperf
+preflight ip tc ethtool iptables jq awk iperf3 sockperf bpftool
 NSPING=$(realpath "$NSPING")
 TESTGW=$(realpath "$TESTGW")
 TC_PASS=$(dirname "$NSPING")/bpf/tc_pass.bpf.o
+PROGSTATS=${PROGSTATS:-$(dirname "$NSPING")/bench-tools/progstats}
+[ -x "$PROGSTATS" ] || die "no $PROGSTATS: make $PROGSTATS"
 
 cleanup_on_exit cleanup_nsping
 lab_init
@@ -134,13 +141,47 @@ for s in $SETUPS; do
 	echo "  $s: uplink offloads with the hook: $(features)"
 	[ "$(features)" = "$before" ] || echo "    (before: $before)"
 done
+# ABBA: every other round runs the setups in reverse order, so that a drift of
+# the VM's speed within a round favours no setup (run first in every round,
+# no hook would get the fresher minute each time).
+read -ra order <<<"$SETUPS"
 for ((r = 0; r < ROUNDS; r++)); do
-	for s in $SETUPS; do
+	for ((k = 0; k < ${#order[@]}; k++)); do
+		s=${order[r % 2 ? ${#order[@]} - 1 - k : k]}
 		setup "$s"
 		sleep 0.5
 		R[$s,in]+="$(tcp) " R[$s,out]+="$(tcp -R) " R[$s,udp]+="$(udp) "
 		read -r p50 p99 < <(rr)
 		R[$s,p50]+="$p50 " R[$s,p99]+="$p99 "
+	done
+done
+probing
+
+# uplink_progs SETUP: the ids of the programs on the uplink's hook of SETUP
+# (bpftool as the observer: what the kernel runs, not what nsping says).
+uplink_progs() {
+	local q='.[0].tc[]? | select(.kind == "clsact/ingress") | .id'
+	case $1 in xdp-*) q='.[0].xdp[]? | .id' ;; esac
+	ip netns exec "$NODE" bpftool -j net show dev eth0 | jq -r "$q"
+}
+# The hook's own time: one more gw->node TCP run and one UDP run per setup,
+# with the kernel's BPF run-time statistics on (bench/progstats.c); these runs'
+# rates are not reported (the statistics cost two clock reads per run).
+declare -A H
+for s in $SETUPS; do
+	[ "$s" = none ] && continue
+	setup "$s"
+	sleep 0.5
+	ids=$(uplink_progs "$s" | tr '\n' ' ')
+	[ -n "$ids" ] || die "$s: no program on the uplink's hook (bpftool net show)"
+	for kind in tcp udp; do
+		args=(-c 10.99.0.2 -t "$SECS" -J)
+		[ "$kind" = udp ] && args+=(-u -b 0 -l 64)
+		# shellcheck disable=SC2086
+		"$PROGSTATS" "$T/hook" $ids -- ip netns exec "$GW" iperf3 "${args[@]}" >/dev/null ||
+			die "$s: progstats over iperf3 $kind"
+		H[$s,$kind]=$(awk '{r += $2; ns += $3; busy = $4} END {
+			printf "%.0f/s, %.0f ns each: %.2f%% of the busy CPU", r / '"$SECS"', (r ? ns / r : 0), (busy ? 100 * ns / busy : 0) }' "$T/hook")
 	done
 done
 probing
@@ -190,4 +231,10 @@ for s in $SETUPS; do
 		"$(paired "${R[$s,in]}" "${R[none,in]}")" "$(paired "${R[$s,out]}" "${R[none,out]}")" \
 		"$(paired "${R[$s,udp]}" "${R[none,udp]}")" "$(paired "${R[$s,p50]}" "${R[none,p50]}")" \
 		"$(paired "${R[$s,p99]}" "${R[none,p99]}")"
+done
+
+echo "  the uplink program's own time in one more ${SECS} s run of each (BPF run-time statistics):"
+for s in $SETUPS; do
+	[ "$s" = none ] && continue
+	printf '  %-12s TCP gw->node %s; UDP 64 B %s\n' "$s" "${H[$s,tcp]}" "${H[$s,udp]}"
 done
