@@ -155,10 +155,10 @@ bench: deps
 # The bench's timer (bench/spawntime.c says why not the shell's clock), and
 # its reader of BPF run-time statistics (bench/progstats.c).
 BENCH_TOOLS := $(BUILD)/bench-tools/spawntime $(BUILD)/bench-tools/progstats
-$(BUILD)/bench-tools/spawntime: bench/spawntime.c
+$(BUILD)/bench-tools/spawntime: bench/spawntime.c bench/spawnrun.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wall -Wextra -Werror -o $@ $<
-$(BUILD)/bench-tools/progstats: bench/progstats.c
+$(BUILD)/bench-tools/progstats: bench/progstats.c bench/spawnrun.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wall -Wextra -Werror $(PKG_CFLAGS) -o $@ $< $(shell $(PKG_CONFIG) --libs libbpf)
 

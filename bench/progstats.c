@@ -23,17 +23,15 @@
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_PROGS 8
+#include "spawnrun.h"
 
-extern char **environ;
+#define MAX_PROGS 8
 
 struct sample {
 	uint64_t runs, ns;
@@ -71,25 +69,6 @@ static uint64_t busy_ns(void)
 	return busy * (1000000000u / (uint64_t)sysconf(_SC_CLK_TCK));
 }
 
-static int run(char **argv)
-{
-	int err, status;
-	pid_t pid;
-
-	err = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
-	if (err) {
-		fprintf(stderr, "progstats: %s: %s\n", argv[0], strerror(err));
-		return 127;
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			fprintf(stderr, "progstats: waitpid: %s\n", strerror(errno));
-			return 127;
-		}
-	}
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-}
-
 int main(int argc, char **argv)
 {
 	struct sample before[MAX_PROGS], after[MAX_PROGS];
@@ -125,7 +104,7 @@ int main(int argc, char **argv)
 		if (prog_sample(fds[p], &before[p]))
 			return 127;
 	busy0 = busy_ns();
-	rc = run(argv + i + 1);
+	rc = spawn_and_wait("progstats", argv + i + 1);
 	busy1 = busy_ns();
 	for (int p = 0; p < n; p++)
 		if (prog_sample(fds[p], &after[p]))

@@ -16,14 +16,12 @@
  * CMD could not be started or the time not written.
  */
 #include <errno.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 
-extern char **environ;
+#include "spawnrun.h"
 
 static uint64_t monotonic_us(void)
 {
@@ -31,26 +29,6 @@ static uint64_t monotonic_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-/* Runs argv (NULL-terminated) and returns its exit status as a shell would. */
-static int run(char **argv)
-{
-	int err, status;
-	pid_t pid;
-
-	err = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
-	if (err) {
-		fprintf(stderr, "spawntime: %s: %s\n", argv[0], strerror(err));
-		return 127;
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			fprintf(stderr, "spawntime: waitpid: %s\n", strerror(errno));
-			return 127;
-		}
-	}
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
 int main(int argc, char **argv)
@@ -71,7 +49,7 @@ int main(int argc, char **argv)
 			end_of_cmd++;
 		argv[end_of_cmd] = NULL; /* argv[argc] is NULL already */
 		if (end_of_cmd > cmd)
-			rc = run(argv + cmd);
+			rc = spawn_and_wait("spawntime", argv + cmd);
 		cmd = end_of_cmd + 1;
 	}
 	end = monotonic_us();
