@@ -115,7 +115,7 @@ EOF
 }
 
 # write_confs N: writes ceil(N/64) files $state/scaleN.K.conf holding instances
-# 0..N-1, and sets confs=(the files).
+# 0..N-1, file K in scope scaleK, and sets confs=(the files).
 confs=()
 write_confs() {
 	local n=$1 i f k=0
@@ -125,7 +125,9 @@ write_confs() {
 			f=$state/scale$n.$k.conf
 			k=$((k + 1))
 			confs+=("$f")
-			printf 'version = 1;\ninstances = (\n' >"$f"
+			# a scope per file: in one scope each file's apply would prune
+			# the other's instances (nsping.conf(5), scope)
+			printf 'version = 1;\nscope = "scale%d";\ninstances = (\n' "$k" >"$f"
 		else
 			echo ',' >>"$f"
 		fi
@@ -437,5 +439,5 @@ fi
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Nothing of ours may remain but the lab, which cleanup removes.
-left=$(my_netns | grep -vxF -e "$NODE" -e "$GW" | tr '\n' ' ')
+left=$(my_netns | { grep -vxF -e "$NODE" -e "$GW" || true; } | tr '\n' ' ')
 [ -z "$left" ] || die "namespaces left behind: $left"
