@@ -37,13 +37,17 @@ struct sample {
 	uint64_t runs, ns;
 };
 
-static int prog_sample(int fd, struct sample *s)
+static int prog_sample(int fd, const char *id, struct sample *s)
 {
 	struct bpf_prog_info info = {0};
 	uint32_t len = sizeof(info);
 
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		int e = errno;
+
+		fprintf(stderr, "progstats: program %s: %s\n", id, strerror(e));
+		return -e;
+	}
 	*s = (struct sample){.runs = info.run_cnt, .ns = info.run_time_ns};
 	return 0;
 }
@@ -52,7 +56,7 @@ static int prog_sample(int fd, struct sample *s)
 static uint64_t busy_ns(void)
 {
 	unsigned long long v[10] = {0};
-	uint64_t busy = 0;
+	uint64_t busy;
 	FILE *f = fopen("/proc/stat", "r");
 	int n;
 
@@ -101,13 +105,13 @@ int main(int argc, char **argv)
 		return 127;
 	}
 	for (int p = 0; p < n; p++)
-		if (prog_sample(fds[p], &before[p]))
+		if (prog_sample(fds[p], argv[2 + p], &before[p]))
 			return 127;
 	busy0 = busy_ns();
 	rc = spawn_and_wait("progstats", argv + i + 1);
 	busy1 = busy_ns();
 	for (int p = 0; p < n; p++)
-		if (prog_sample(fds[p], &after[p]))
+		if (prog_sample(fds[p], argv[2 + p], &after[p]))
 			return 127;
 	close(stats_fd);
 

@@ -120,12 +120,17 @@ probing() {
 sleep 1
 probing
 
+# The client runs, the same for the measured runs and the hook-time runs:
+# IPERF, gw -> node for SECS s with a JSON report; UDP64 makes it the 64-byte
+# UDP flood.
+IPERF=(ip netns exec "$GW" iperf3 -c 10.99.0.2 -t "$SECS" -J)
+UDP64=(-u -b 0 -l 64)
 tcp() { # ARGS: iperf3 client options; prints Gb/s received
-	ip netns exec "$GW" iperf3 -c 10.99.0.2 -t "$SECS" -J "$@" 2>/dev/null |
+	"${IPERF[@]}" "$@" 2>/dev/null |
 		jq -r '.end.sum_received.bits_per_second / 1e9'
 }
 udp() { # packets/s received, 64-byte datagrams
-	ip netns exec "$GW" iperf3 -c 10.99.0.2 -u -b 0 -l 64 -t "$SECS" -J 2>/dev/null |
+	"${IPERF[@]}" "${UDP64[@]}" 2>/dev/null |
 		jq -r '.end.sum | (.packets - .lost_packets) / .seconds'
 }
 rr() { # "p50 p99" in microseconds
@@ -175,10 +180,10 @@ for s in $SETUPS; do
 	ids=$(uplink_progs "$s" | tr '\n' ' ')
 	[ -n "$ids" ] || die "$s: no program on the uplink's hook (bpftool net show)"
 	for kind in tcp udp; do
-		args=(-c 10.99.0.2 -t "$SECS" -J)
-		[ "$kind" = udp ] && args+=(-u -b 0 -l 64)
+		args=()
+		[ "$kind" = udp ] && args=("${UDP64[@]}")
 		# shellcheck disable=SC2086
-		"$PROGSTATS" "$T/hook" $ids -- ip netns exec "$GW" iperf3 "${args[@]}" >/dev/null ||
+		"$PROGSTATS" "$T/hook" $ids -- "${IPERF[@]}" "${args[@]}" >/dev/null ||
 			die "$s: progstats over iperf3 $kind"
 		H[$s,$kind]=$(awk '{r += $2; ns += $3; busy = $4} END {
 			printf "%.0f/s, %.0f ns each: %.2f%% of the busy CPU", r / '"$SECS"', (r ? ns / r : 0), (busy ? 100 * ns / busy : 0) }' "$T/hook")
