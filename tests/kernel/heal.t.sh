@@ -380,6 +380,8 @@ hl_alarm_links() {
 		xargs -r awk '/^prog_id:/ { print $2 }'
 }
 
+hl_has_alarm_links() { [ -n "$(hl_alarm_links)" ]; }
+
 # hl_wakeups: how many times run's main thread has gone to sleep and been woken.
 hl_wakeups() { awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/$WORKER/status"; }
 
@@ -396,6 +398,9 @@ test_run_wakes_for_a_lost_probe_not_on_a_timer() {
 	lab_listen
 	pt_worker --json run
 	pt_wait 60 "a first answer" pt_has 1 '.type == "probe" and .result == "answered"'
+	# run attaches the alarm beside its first pass, and the worker's first
+	# answer can come before the links do (make check saw it once, 1 s in)
+	pt_wait 60 "run's tracepoint links" hl_has_alarm_links
 	progs=$(hl_alarm_links | sort -n | tr '\n' ' ')
 	[ -n "$progs" ] || pt_failv "run holds no tracepoint link" "$(ls -l /proc/"$WORKER"/fd)"
 	for p in $progs; do
