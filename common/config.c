@@ -224,24 +224,26 @@ static bool valid_netns_name(const char *s)
 	       len;
 }
 
-static void get_ifname(struct ctx *c, const config_setting_t *group, const char *path,
-		       const char *key, char out[IFNAMSIZ])
+/* An interface name into out; its line, 0 when it is missing or not one. */
+static int get_ifname(struct ctx *c, const config_setting_t *group, const char *path,
+		      const char *key, char out[IFNAMSIZ])
 {
 	int line = 0;
 	const char *s = get_string(c, group, path, key, true, &line);
 	char full[256];
 
 	if (!s)
-		return;
+		return 0;
 	if (!nsp_ifname_valid(s)) {
 		join(full, sizeof(full), path, key);
 		report(c, line, full,
 		       "\"%s\" is not an interface name (1..15 bytes, no '/', ':' or space, not "
 		       "'.' or '..')",
 		       s);
-		return;
+		return 0;
 	}
 	strcpy(out, s);
+	return line;
 }
 
 static void get_unicast_mac(struct ctx *c, int line, const char *key, const char *s,
@@ -287,14 +289,21 @@ static void load_veth(struct ctx *c, const config_setting_t *inst, const char *p
 {
 	static const char *const keys[] = {"host", "peer", NULL};
 	const config_setting_t *v = member(c, inst, path, "veth", CONFIG_TYPE_GROUP, true);
-	char sub[160];
+	char sub[160], key[192];
+	int line;
 
 	if (!v)
 		return;
 	join(sub, sizeof(sub), path, "veth");
 	check_keys(c, v, sub, keys);
 	get_ifname(c, v, sub, "host", in->veth_host);
-	get_ifname(c, v, sub, "peer", in->veth_peer);
+	line = get_ifname(c, v, sub, "peer", in->veth_peer);
+	if (line && (!strcmp(in->veth_peer, NSP_HOLD_TX) || !strcmp(in->veth_peer, NSP_HOLD_RX))) {
+		join(key, sizeof(key), sub, "peer");
+		report(c, line, key,
+		       "\"%s\" is reserved: run keeps its own pair %s/%s in the netns",
+		       in->veth_peer, NSP_HOLD_TX, NSP_HOLD_RX);
+	}
 }
 
 static void load_gateway(struct ctx *c, const config_setting_t *inst, const char *path,

@@ -22,6 +22,12 @@
 #define NSP_DEFAULT_SCOPE "default"
 /* What nsping's marks (ifalias) begin with (reconciler/owner.c). */
 #define NSP_MARK_PREFIX "nsping:"
+/*
+ * The veth pair that run keeps down in each netns to hold its XDP programs
+ * (reconciler/xdphold.h): names a veth.peer may not take.
+ */
+#define NSP_HOLD_TX "nsping-hold-tx"
+#define NSP_HOLD_RX "nsping-hold-rx"
 
 enum nsp_program { NSP_PROG_TX_PING, NSP_PROG_RX_PING };
 enum nsp_xdp_mode { NSP_MODE_AUTO, NSP_MODE_NATIVE, NSP_MODE_GENERIC };

@@ -36,6 +36,7 @@
 #include "txwatch.h"
 #include "watch.h"
 #include "xdp.h"
+#include "xdphold.h"
 #include "workerstate.h"
 
 #define MS 1000000ULL
@@ -72,6 +73,8 @@ struct heal_instance {
 	uint64_t repairs;
 	struct nsp_txwatch tx;
 	uint64_t tx_clean_ns; /* the last reading of tx's counters that saw no loss */
+	bool held;	      /* its XDP programs are held (xdphold.h) as last observed */
+	bool hold_failed;     /* and why not was said */
 };
 
 struct healer {
@@ -506,6 +509,56 @@ static void failed(struct healer *h, uint64_t now, const char *why)
 			say_broken(h, i, NSP_CAUSE_REPAIR_FAILED, why);
 }
 
+/*
+ * Hold each instance's XDP programs of ours as observed (xdphold.h), where
+ * something changed since they were last held. A program gone from its
+ * device (drift, a missing uplink) stays held until another one is attached
+ * in its place: letting it go would cost the grace period the hold saves,
+ * with RTNL held. Best effort: without the hold, a re-attach only waits
+ * longer.
+ */
+static uint32_t to_hold(const struct nsp_obs_prog *p)
+{
+	return p->present && p->ours ? p->id : NSP_HOLD_KEEP;
+}
+
+static void hold_programs(struct healer *h, bool repaired)
+{
+	for (size_t i = 0; i < h->cfg->n_instances; i++) {
+		const struct nsp_instance *w = &h->cfg->instances[i];
+		const struct nsp_obs_instance *o = &h->c.obs[i];
+		struct heal_instance *x = &h->inst[i];
+		uint32_t want[2] = {0};
+		int r;
+
+		if (x->held && !x->dirty && !(repaired && changes_of(&h->c.done, i)))
+			continue;
+		if (!o->netns_present || !o->netns_owned || h->k.ns[i].netns_fd < 0)
+			continue;
+		for (size_t b = 0; b < w->n_bindings; b++)
+			if (w->bindings[b].attach == NSP_ATTACH_XDP)
+				want[w->bindings[b].program] = to_hold(&o->progs[b]);
+		r = nsp_xdphold_sync(&h->k.ns[i].nl, want);
+		x->held = r == 0;
+		if (r < 0 && !x->hold_failed)
+			fprintf(stderr,
+				"nsping: run: instance %s: holding its XDP programs in netns %s: %s"
+				" (a re-attach waits for the kernel's grace period)\n",
+				w->name, w->netns, strerror(-r));
+		x->hold_failed = r < 0;
+	}
+}
+
+/* Let the holds go: run ends. */
+static void release_programs(struct healer *h)
+{
+	static const uint32_t none[2];
+
+	for (size_t i = 0; h->inst && i < h->cfg->n_instances; i++)
+		if (h->inst[i].held && h->k.ns[i].netns_fd >= 0)
+			(void)nsp_xdphold_sync(&h->k.ns[i].nl, none);
+}
+
 /* Observe, and repair what drifted. */
 static void check(struct healer *h, uint64_t now)
 {
@@ -537,6 +590,7 @@ static void check(struct healer *h, uint64_t now)
 	/* an orphan's deletion (a reload's prune) is a change of no instance */
 	any |= changes_of(&h->c.plan, NSP_NO_INSTANCE);
 	if (!any) {
+		hold_programs(h, false);
 		clear_dirty(h);
 		return;
 	}
@@ -604,6 +658,7 @@ static void check(struct healer *h, uint64_t now)
 		else if (h->inst[i].repairing || h->inst[i].broken)
 			say_whole(h, i);
 	}
+	hold_programs(h, true);
 	clear_dirty(h);
 }
 
@@ -756,6 +811,7 @@ static void teardown(struct healer *h)
 {
 	nsp_runstate_remove(h->o->state_dir, (int32_t)getpid());
 	nsp_txalarm_close(h->alarm);
+	release_programs(h);
 	teardown_config(h);
 	nsp_progcache_clear();
 	if (h->own_cfg) {

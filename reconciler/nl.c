@@ -847,12 +847,16 @@ static struct nl_msg *link_msg(int type, int flags, int ifindex, unsigned up)
 	return msg;
 }
 
-int nsp_nl_veth_create(struct nsp_nl *nl, const char *host, const char *peer,
-		       const struct nsp_mac *peer_mac, int peer_netns_fd)
+/*
+ * A veth pair: host here (up when up), peer in the netns of peer_netns_fd
+ * (here when -1) with peer_mac (the kernel's choice when NULL).
+ */
+static int veth_create(struct nsp_nl *nl, const char *host, const char *peer,
+		       const struct nsp_mac *peer_mac, int peer_netns_fd, bool up)
 {
 	/* No IFF_UP for the peer here: veth can't open it before the pair is linked. */
 	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
-	struct nl_msg *msg = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0, 1);
+	struct nl_msg *msg = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0, up);
 	struct nlattr *info, *data, *p;
 
 	if (!msg)
@@ -864,8 +868,8 @@ int nsp_nl_veth_create(struct nsp_nl *nl, const char *host, const char *peer,
 	    !(p = nla_nest_start(msg, VETH_INFO_PEER)) ||
 	    nlmsg_append(msg, &peer_ifi, sizeof(peer_ifi), NLMSG_ALIGNTO) < 0 ||
 	    nla_put_string(msg, IFLA_IFNAME, peer) < 0 ||
-	    nla_put(msg, IFLA_ADDRESS, sizeof(peer_mac->b), peer_mac->b) < 0 ||
-	    nla_put_u32(msg, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd) < 0) {
+	    (peer_mac && nla_put(msg, IFLA_ADDRESS, sizeof(peer_mac->b), peer_mac->b) < 0) ||
+	    (peer_netns_fd >= 0 && nla_put_u32(msg, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd) < 0)) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
@@ -874,6 +878,33 @@ int nsp_nl_veth_create(struct nsp_nl *nl, const char *host, const char *peer,
 	nla_nest_end(msg, p);
 	nla_nest_end(msg, data);
 	nla_nest_end(msg, info);
+	return transact(nl, msg);
+}
+
+int nsp_nl_veth_create(struct nsp_nl *nl, const char *host, const char *peer,
+		       const struct nsp_mac *peer_mac, int peer_netns_fd)
+{
+	return veth_create(nl, host, peer, peer_mac, peer_netns_fd, true);
+}
+
+int nsp_nl_veth_create_down(struct nsp_nl *nl, const char *a, const char *b)
+{
+	return veth_create(nl, a, b, NULL, -1, false);
+}
+
+int nsp_nl_link_xdp(struct nsp_nl *nl, int ifindex, int prog_fd, uint32_t flags)
+{
+	struct nl_msg *msg = link_msg(RTM_SETLINK, 0, ifindex, 0);
+	struct nlattr *x;
+
+	if (!msg)
+		return -ENOMEM;
+	if (!(x = nla_nest_start(msg, IFLA_XDP)) || nla_put_s32(msg, IFLA_XDP_FD, prog_fd) < 0 ||
+	    nla_put_u32(msg, IFLA_XDP_FLAGS, flags) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nla_nest_end(msg, x);
 	return transact(nl, msg);
 }
 

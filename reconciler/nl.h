@@ -102,6 +102,10 @@ int nsp_nl_link_index(struct nsp_nl *nl, const char *name);
 
 int nsp_nl_veth_create(struct nsp_nl *nl, const char *host, const char *peer,
 		       const struct nsp_mac *peer_mac, int peer_netns_fd);
+/* A veth pair a and b, both here and down. */
+int nsp_nl_veth_create_down(struct nsp_nl *nl, const char *a, const char *b);
+/* Attach prog_fd at XDP (-1: detach) with these XDP_FLAGS_*; the caller's netns. */
+int nsp_nl_link_xdp(struct nsp_nl *nl, int ifindex, int prog_fd, uint32_t flags);
 int nsp_nl_link_delete(struct nsp_nl *nl, int ifindex);
 int nsp_nl_link_up(struct nsp_nl *nl, int ifindex);
 int nsp_nl_link_mac(struct nsp_nl *nl, int ifindex, const struct nsp_mac *mac);

@@ -65,6 +65,49 @@ test_run_repairs_every_drift() {
 	true
 }
 
+# hl_hold_id END: the XDP program that END of run's hold pair carries (empty:
+# none); fails when END is missing or up (docs/DESIGN.md, "A re-attach
+# without a grace period").
+hl_hold_id() {
+	local j
+	j=$(ip -n "$PINGNS" -j -d link show "$1" 2>/dev/null) || return 1
+	jq -e '.[0].flags | index("UP") | not' <<<"$j" >/dev/null || return 1
+	jq -r '.[0].xdp.prog.id // empty' <<<"$j"
+}
+
+# hl_held: run's hold pair carries the programs attached on the host veth and
+# the uplink.
+hl_held() {
+	local tx rx
+	tx=$(hl_hold_id nsping-hold-tx) && rx=$(hl_hold_id nsping-hold-rx) || return 1
+	[ -n "$tx" ] && [ "$tx" = "$(pt_xdp_id "$HOSTVETH")" ] &&
+		[ -n "$rx" ] && [ "$rx" = "$(pt_xdp_id eth0)" ]
+}
+
+# run attaches its XDP programs a second time, to a veth pair of its own that
+# it keeps down in the netns, so that a detach by another tool and run's
+# re-attach are no change to the kernel's XDP dispatcher: the repair
+# re-attaches the held program itself. A binding moved to tc leaves its end
+# empty; run's exit deletes the pair.
+test_run_holds_its_xdp_programs() {
+	local tx
+	hl_run
+	pt_wait 60 "the programs held" hl_held
+	tx=$(pt_xdp_id "$HOSTVETH")
+	hl_drift "tx_ping detached" ip -n "$NODE" link set "$HOSTVETH" xdp off
+	[ "$(pt_xdp_id "$HOSTVETH")" = "$tx" ] ||
+		pt_fail "tx_ping re-attached as program $(pt_xdp_id "$HOSTVETH"), not the held $tx"
+	hl_held || pt_fail "the hold after the repair: $(ip -n "$PINGNS" -d link show)"
+	conf_edit 's/attach = "xdp";/attach = "tc";/'
+	expect_rc 0 nsp apply
+	pt_wait 60 "rx_ping's end emptied" eval '[ -z "$(hl_hold_id nsping-hold-rx)" ] &&
+		[ "$(hl_hold_id nsping-hold-tx)" = "$tx" ]'
+	pt_stop TERM
+	[ "$RC" = 0 ] || pt_fail "run exited $RC"
+	ip -n "$PINGNS" link show nsping-hold-tx >/dev/null 2>&1 && fail "the hold pair outlived run"
+	true
+}
+
 # hl_gw_mac_of_node: the MAC the gateway holds for the node's address.
 hl_gw_mac_of_node() { ip -n "$GW" -j neigh show 10.99.0.2 dev eth0 | jq -r '.[0].lladdr // empty'; }
 
@@ -326,6 +369,7 @@ test_run_repairs_a_recreated_uplink() {
 	pt_wait 60 "a repair on the new uplink" pt_has 1 '.type == "repair" and .result == "repaired"'
 	pt_wait 60 "answers again" pt_answered_after "$(pt_last_line '.type == "repair" and .result == "repaired"')"
 	expect_rc 0 nsp plan --detailed-exitcode
+	pt_wait 30 "the new programs held" hl_held
 	pt_stop TERM
 	hl_no_down
 }

@@ -253,6 +253,12 @@ static const struct bad_case bad[] = {
 	 "  address = \"10.0.0.2/24\"; gateway = { ip = \"10.0.0.1\"; mac = \"02:00:00:00:00:01\"; "
 	 "}; } );\n",
 	 "t.conf:3: instances[0].veth.host: \"abcdefghijklmnop\" is not an interface name"},
+	{"peer named as run's hold pair",
+	 "version = 1;\ninstances = ( { name = \"a\"; netns = \"n\"; uplink = \"eth0\";\n"
+	 "  veth = { host = \"h\";\n    peer = \"nsping-hold-rx\"; };\n"
+	 "  address = \"10.0.0.2/24\"; gateway = { ip = \"10.0.0.1\"; mac = \"02:00:00:00:00:01\"; "
+	 "}; } );\n",
+	 "t.conf:4: instances[0].veth.peer: \"nsping-hold-rx\" is reserved"},
 	{"netns escape",
 	 "version = 1;\ninstances = ( { name = \"a\"; netns = \"..\"; uplink = \"eth0\";\n"
 	 "  veth = { host = \"h\"; peer = \"p\"; };\n"
