@@ -21,10 +21,11 @@
 
 #include "nsping_magic.h"
 #include "nsping_counters.h"
+#include "nsping_uplink.h"
 
 /* nsping instance name, NUL-padded (DESIGN.md: at most 15 chars). */
 const volatile char instance[16] = {};
-/* The uplink NIC (tx_ping's redirect target), host netns. */
+/* The uplink NIC when the program was loaded, host netns (uplink_now: now). */
 const volatile __u32 uplink_ifindex = 0;
 /* The host-side veth (rx_ping's redirect target), host netns. */
 const volatile __u32 veth_ifindex = 0;
@@ -58,6 +59,18 @@ const volatile char scope[16] = {};
  * attached. 0: unknown (an older build).
  */
 const volatile __u64 host_netns = 0;
+
+/*
+ * The uplink NIC now, host netns: uplink_ifindex at load, rewritten in place
+ * by run when the uplink comes back under a new ifindex (a driver reload), so
+ * that the same program serves on and no new one waits for the kernel's XDP
+ * dispatcher (docs/DESIGN.md, "A re-attach without a grace period").
+ * tx_ping's redirect target, read at every frame; where rx_ping belongs
+ * (it redirects only when it knows: unset, it passes a reply as tx_ping
+ * does a frame with no target; the read also binds the map to the program,
+ * so that run can read and write it).
+ */
+volatile __u32 uplink_now SEC(NSP_UPLINK_SEC) = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -21,5 +21,6 @@ int rx_ping(struct xdp_md *ctx)
 		nsp_monitor_xdp(ctx, NSP_MON_RX_PING, verdict);
 		return XDP_PASS;
 	}
-	return nsp_xdp_redirect(ctx, NSP_MON_RX_PING, veth_ifindex);
+	/* one that does not know its uplink is unset (nsping.bpf.h, uplink_now) */
+	return nsp_xdp_redirect(ctx, NSP_MON_RX_PING, uplink_now ? veth_ifindex : 0);
 }

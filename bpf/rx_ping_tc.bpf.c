@@ -36,5 +36,5 @@ int rx_ping_tc(struct __sk_buff *skb)
 		return NSP_TC_PASS;
 	}
 	/* bpf_redirect_peer takes the host-side veth and delivers into its peer's netns. */
-	return nsp_tc_redirect(skb, NSP_MON_RX_PING_TC, veth_ifindex, true);
+	return nsp_tc_redirect(skb, NSP_MON_RX_PING_TC, uplink_now ? veth_ifindex : 0, true);
 }

@@ -18,5 +18,5 @@ int tx_ping(struct xdp_md *ctx)
 		nsp_monitor_xdp(ctx, NSP_MON_TX_PING, verdict);
 		return XDP_DROP;
 	}
-	return nsp_xdp_redirect(ctx, NSP_MON_TX_PING, uplink_ifindex);
+	return nsp_xdp_redirect(ctx, NSP_MON_TX_PING, uplink_now);
 }

@@ -26,5 +26,5 @@ int tx_ping_tc(struct __sk_buff *skb)
 		nsp_monitor_tc(skb, NSP_MON_TX_PING_TC, verdict);
 		return TC_ACT_SHOT;
 	}
-	return nsp_tc_redirect(skb, NSP_MON_TX_PING_TC, uplink_ifindex, false);
+	return nsp_tc_redirect(skb, NSP_MON_TX_PING_TC, uplink_now, false);
 }

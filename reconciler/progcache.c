@@ -85,3 +85,18 @@ int nsp_progcache_get(enum nsp_program program, enum nsp_attach attach,
 	fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
 	return fd < 0 ? -errno : fd;
 }
+
+int nsp_progcache_kept(enum nsp_program program, enum nsp_attach attach, const char *instance,
+		       struct nsp_prog_params *ret)
+{
+	struct slot *s = enabled ? find(program, attach, instance) : NULL;
+	int fd;
+
+	if (!s)
+		return -ENOENT;
+	fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	*ret = s->params;
+	return fd;
+}

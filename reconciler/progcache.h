@@ -22,5 +22,8 @@ void nsp_progcache_put(enum nsp_program program, enum nsp_attach attach,
 /* A new fd on a kept program with exactly these params, or -ENOENT. */
 int nsp_progcache_get(enum nsp_program program, enum nsp_attach attach,
 		      const struct nsp_prog_params *params);
+/* A new fd on the instance's kept program, whatever its params (into *ret), or -ENOENT. */
+int nsp_progcache_kept(enum nsp_program program, enum nsp_attach attach, const char *instance,
+		       struct nsp_prog_params *ret);
 
 #endif

@@ -376,6 +376,24 @@ static int prog_attached(struct sweep *s, const struct nsp_cache_prog *p, struct
 }
 
 /*
+ * An rx_ping not attached where the cache says, whose uplink_now run
+ * rewrote since (the uplink re-created, xdp.c): its new place into p.
+ */
+static bool uplink_moved(struct nsp_cache_prog *p)
+{
+	struct nsp_obs_prog o;
+	enum nsp_program program;
+	enum nsp_attach attach;
+
+	if (p->program != NSP_PROG_RX_PING ||
+	    nsp_prog_describe(p->id, &program, &attach, &o) <= 0 ||
+	    (int)o.params.uplink_ifindex == p->ifindex)
+		return false;
+	p->ifindex = (int)o.params.uplink_ifindex;
+	return true;
+}
+
+/*
  * Our programs of the wanted scopes that no instance observed, attached in
  * the host netns: each read again from the kernel, name and rodata.
  */
@@ -413,6 +431,8 @@ static int sweep_progs(struct sweep *s)
 			goto next;
 		}
 		r = prog_attached(s, p, &link);
+		if (r == 0 && uplink_moved(p))
+			r = prog_attached(s, p, &link);
 		if (r == 0)
 			goto next; /* ours, loaded, not attached (yet, or held by run) */
 		if (r < 0 && r != -ENOMEM) {

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_link.h>
+#include <net/if.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,12 @@
 #include <unistd.h>
 
 #include "nsping_monitor.h" /* the skeletons name its types */
+#include "nsping_uplink.h"
 #include "rx_ping.skel.h"
 #include "rx_ping_tc.skel.h"
 #include "tx_ping.skel.h"
 #include "tx_ping_tc.skel.h"
+#include "owner.h"
 #include "progcache.h"
 #include "xdp.h"
 
@@ -94,43 +97,77 @@ static int xdp_flags(enum nsp_xdp_mode mode)
 }
 
 /*
- * Read the rodata map of a program we already hold an fd for.  An older
- * build's may be shorter: its instance name still proves it ours, and the
- * fields it lacks read as 0, which makes it stale.
+ * Call fn with each map the program of prog_fd uses (an fd fn may dup, and
+ * its info) until fn returns non-zero: that (0 after the last). -errno.
  */
-static int read_rodata(int prog_fd, nsp_rodata *ret)
+static int each_map(int prog_fd, int (*fn)(int fd, const struct bpf_map_info *mi, void *arg),
+		    void *arg)
 {
 	struct bpf_prog_info info = {0};
-	uint32_t len = sizeof(info), map_ids[8];
-	int r = -ENOENT;
+	uint32_t len = sizeof(info), map_ids[16];
+	int r = 0;
 
-	info.nr_map_ids = 8;
+	info.nr_map_ids = 16;
 	info.map_ids = (uint64_t)(unsigned long)map_ids;
 	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) < 0)
 		return -errno;
-	for (uint32_t i = 0; i < info.nr_map_ids && i < 8 && r == -ENOENT; i++) {
+	for (uint32_t i = 0; i < info.nr_map_ids && i < 16 && r == 0; i++) {
 		struct bpf_map_info mi = {0};
-		uint32_t mlen = sizeof(mi), zero = 0;
+		uint32_t mlen = sizeof(mi);
 		int fd = bpf_map_get_fd_by_id(map_ids[i]);
-		void *buf;
 
 		if (fd < 0)
 			continue;
-		if (bpf_obj_get_info_by_fd(fd, &mi, &mlen) == 0 && strstr(mi.name, ".rodata") &&
-		    mi.value_size >= RODATA_END(uplink_mac)) {
-			buf = calloc(1,
-				     mi.value_size > sizeof(*ret) ? mi.value_size : sizeof(*ret));
-			r = !buf ? -ENOMEM : bpf_map_lookup_elem(fd, &zero, buf) < 0 ? -errno : 0;
-			if (r == 0)
-				memcpy(ret, buf, sizeof(*ret));
-			free(buf);
-		}
+		if (bpf_obj_get_info_by_fd(fd, &mi, &mlen) == 0)
+			r = fn(fd, &mi, arg);
 		close(fd);
 	}
 	return r;
 }
 
-static void params_from_rodata(const nsp_rodata *ro, struct nsp_prog_params *p)
+struct program_data {
+	nsp_rodata *ro;
+	int r; /* -ENOENT until the rodata is read */
+	uint32_t *now;
+};
+
+static int read_program_data(int fd, const struct bpf_map_info *mi, void *arg)
+{
+	struct program_data *d = arg;
+	uint32_t zero = 0;
+	void *buf;
+
+	if (!strcmp(mi->name, NSP_UPLINK_SEC) && mi->value_size == sizeof(*d->now) &&
+	    bpf_map_lookup_elem(fd, &zero, d->now) < 0)
+		*d->now = 0;
+	if (d->r != -ENOENT || !strstr(mi->name, ".rodata") ||
+	    mi->value_size < RODATA_END(uplink_mac))
+		return 0;
+	buf = calloc(1, mi->value_size > sizeof(*d->ro) ? mi->value_size : sizeof(*d->ro));
+	d->r = !buf ? -ENOMEM : bpf_map_lookup_elem(fd, &zero, buf) < 0 ? -errno : 0;
+	if (d->r == 0)
+		memcpy(d->ro, buf, sizeof(*d->ro));
+	free(buf);
+	return 0;
+}
+
+/*
+ * Read the rodata map of a program we already hold an fd for, and its
+ * uplink_now (*ret_now; 0 when the object has none).  An older build's rodata
+ * may be shorter: its instance name still proves it ours, and the fields it
+ * lacks read as 0, which makes it stale.
+ */
+static int read_rodata(int prog_fd, nsp_rodata *ret, uint32_t *ret_now)
+{
+	struct program_data d = {.ro = ret, .r = -ENOENT, .now = ret_now};
+	int r;
+
+	*ret_now = 0;
+	r = each_map(prog_fd, read_program_data, &d);
+	return r < 0 ? r : d.r;
+}
+
+static void params_from_rodata(const nsp_rodata *ro, uint32_t uplink_now, struct nsp_prog_params *p)
 {
 	memcpy(p->instance, ro->instance, sizeof(p->instance));
 	p->instance[sizeof(p->instance) - 1] = '\0';
@@ -140,7 +177,8 @@ static void params_from_rodata(const nsp_rodata *ro, struct nsp_prog_params *p)
 			 (const char *)ro->scope);
 	else
 		snprintf(p->scope, sizeof(p->scope), "%s", NSP_DEFAULT_SCOPE);
-	p->uplink_ifindex = ro->uplink_ifindex;
+	/* where it is now; an older build's has no uplink_now */
+	p->uplink_ifindex = uplink_now ? uplink_now : ro->uplink_ifindex;
 	p->veth_ifindex = ro->veth_ifindex;
 	p->build_id = ro->build_id;
 	p->port = ro->port;
@@ -178,6 +216,7 @@ static int prog_read(uint32_t id, const struct nsp_owner *who, struct nsp_obs_pr
 	struct bpf_prog_info info = {0};
 	uint32_t len = sizeof(info);
 	nsp_rodata ro;
+	uint32_t now;
 	int fd, r = 0;
 
 	fd = bpf_prog_get_fd_by_id(id);
@@ -188,9 +227,9 @@ static int prog_read(uint32_t id, const struct nsp_owner *who, struct nsp_obs_pr
 		goto out;
 	}
 	memcpy(o->name, info.name, sizeof(o->name) - 1);
-	if (object_of_name(o->name, ret_program, ret_attach) && read_rodata(fd, &ro) == 0) {
+	if (object_of_name(o->name, ret_program, ret_attach) && read_rodata(fd, &ro, &now) == 0) {
 		o->nsping = true;
-		params_from_rodata(&ro, &o->params);
+		params_from_rodata(&ro, now, &o->params);
 		if (who && !strcmp(o->params.instance, who->instance) &&
 		    !strcmp(o->params.scope, who->scope))
 			nsp_progcache_put(*ret_program, *ret_attach, &o->params, fd);
@@ -248,13 +287,17 @@ int nsp_prog_next_id(uint32_t id, uint32_t *ret_id)
 	return bpf_prog_get_next_id(id, ret_id) < 0 ? -errno : 0;
 }
 
-/* Write params into the object's rodata; bytes we don't know keep their values. */
+/*
+ * Write params into the object's rodata (bytes we don't know keep their
+ * values) and its uplink_now.
+ */
 static int set_rodata(struct bpf_object *obj, const struct nsp_prog_params *p)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(obj, ".rodata");
 	const void *init = NULL;
 	nsp_rodata ro = {0};
 	size_t size = 0;
+	int r;
 
 	if (map)
 		init = bpf_map__initial_value(map, &size);
@@ -274,7 +317,76 @@ static int set_rodata(struct bpf_object *obj, const struct nsp_prog_params *p)
 	ro.host_netns = p->host_netns;
 	memset(ro.scope, 0, sizeof(ro.scope));
 	memcpy(ro.scope, p->scope, strnlen(p->scope, sizeof(ro.scope) - 1));
-	return bpf_map__set_initial_value(map, &ro, size);
+	r = bpf_map__set_initial_value(map, &ro, size);
+	map = bpf_object__find_map_by_name(obj, NSP_UPLINK_SEC);
+	if (r == 0 && map)
+		r = bpf_map__set_initial_value(map, &p->uplink_ifindex, sizeof(p->uplink_ifindex));
+	return r;
+}
+
+struct map_by_name {
+	const char *name;
+	int fd;
+};
+
+static int dup_if_named(int fd, const struct bpf_map_info *mi, void *arg)
+{
+	struct map_by_name *m = arg;
+
+	if (strcmp(mi->name, m->name))
+		return 0;
+	m->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	return m->fd < 0 ? -errno : 1;
+}
+
+/* An fd of the map of that name that the program of prog_fd uses; -ENOENT if none. */
+static int map_fd_by_name(int prog_fd, const char *name)
+{
+	struct map_by_name m = {.name = name, .fd = -ENOENT};
+	int r = each_map(prog_fd, dup_if_named, &m);
+
+	return r < 0 ? r : m.fd;
+}
+
+/* Write the program's uplink_now: it serves another uplink from now on. */
+static int set_uplink_now(int prog_fd, uint32_t uplink)
+{
+	uint32_t zero = 0;
+	int fd = map_fd_by_name(prog_fd, NSP_UPLINK_SEC), r;
+
+	if (fd < 0)
+		return fd;
+	r = bpf_map_update_elem(fd, &zero, &uplink, BPF_ANY) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/*
+ * run's program of this instance whose uplink is gone, when params differ
+ * from its own by the uplink's ifindex only (a driver reload: the NIC is
+ * back under another one): its uplink_now rewritten, kept under params, and
+ * a new fd on it. The same program then goes back in place, and its attach
+ * does not wait for the kernel's XDP dispatcher as a new one's would
+ * (xdphold.h). An uplink that still exists (the file names another) keeps
+ * its program: a new one is loaded. -ENOENT when none can serve.
+ */
+static int reuse_for_new_uplink(enum nsp_program program, enum nsp_attach attach,
+				const struct nsp_prog_params *params)
+{
+	struct nsp_prog_params kept, want = *params;
+	char name[IF_NAMESIZE];
+	int fd = nsp_progcache_kept(program, attach, params->instance, &kept);
+
+	if (fd < 0)
+		return fd;
+	want.uplink_ifindex = kept.uplink_ifindex;
+	if (!nsp_prog_params_equal(&want, &kept) || if_indextoname(kept.uplink_ifindex, name) ||
+	    set_uplink_now(fd, params->uplink_ifindex) < 0) {
+		close(fd);
+		return -ENOENT;
+	}
+	nsp_progcache_put(program, attach, params, fd);
+	return fd;
 }
 
 int nsp_prog_load(enum nsp_program program, enum nsp_attach attach,
@@ -288,6 +400,8 @@ int nsp_prog_load(enum nsp_program program, enum nsp_attach attach,
 	const void *elf = d->elf_bytes(&size);
 	int r = nsp_progcache_get(program, attach, params);
 
+	if (r < 0)
+		r = reuse_for_new_uplink(program, attach, params);
 	if (r >= 0)
 		return r;
 	opts.object_name = d->prog_name;
@@ -430,32 +544,11 @@ out:
 
 int nsp_prog_map_fd(uint32_t prog_id, const char *name)
 {
-	struct bpf_prog_info info = {0};
-	uint32_t len = sizeof(info), map_ids[16];
-	int fd = bpf_prog_get_fd_by_id(prog_id), r = -ENOENT;
+	int fd = bpf_prog_get_fd_by_id(prog_id), r;
 
 	if (fd < 0)
 		return -errno;
-	info.nr_map_ids = 16;
-	info.map_ids = (uint64_t)(unsigned long)map_ids;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
-		r = -errno;
-		goto out;
-	}
-	for (uint32_t i = 0; i < info.nr_map_ids && i < 16 && r == -ENOENT; i++) {
-		struct bpf_map_info mi = {0};
-		uint32_t mlen = sizeof(mi);
-		int mfd = bpf_map_get_fd_by_id(map_ids[i]);
-
-		if (mfd < 0)
-			continue;
-		if (bpf_obj_get_info_by_fd(mfd, &mi, &mlen) == 0 && !strcmp(mi.name, name)) {
-			r = mfd;
-			continue;
-		}
-		close(mfd);
-	}
-out:
+	r = map_fd_by_name(fd, name);
 	close(fd);
 	return r;
 }

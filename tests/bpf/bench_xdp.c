@@ -120,7 +120,7 @@ static int run(int prog_fd, const __u8 *f, size_t len, int repeat, struct sample
 }
 
 /* rx_ping configured as in production; BPF_PROG_RUN never transmits. */
-#define LOAD_RX_PING(type, ret)                                                                    \
+#define LOAD_RX_PING(type, ret, extra)                                                             \
 	do {                                                                                       \
 		struct type *rx = type##__open();                                                  \
                                                                                                    \
@@ -128,6 +128,7 @@ static int run(int prog_fd, const __u8 *f, size_t len, int repeat, struct sample
 		if (!rx)                                                                           \
 			break;                                                                     \
 		rx->rodata->uplink_ifindex = 1;                                                    \
+		extra;                                                                             \
 		rx->rodata->veth_ifindex = 1;                                                      \
 		rx->rodata->port = T_PORT;                                                         \
 		rx->rodata->addr = nsp_htonl(T_ADDR);                                              \
@@ -225,9 +226,10 @@ int main(int argc, char **argv)
 	for (l = 0; l < loads; l++)
 		rings[l] = -1;
 	for (l = 0; l < loads; l++) {
-		LOAD_RX_PING(rx_ping_bpf, off[l]);
-		LOAD_RX_PING(rx_ping_bpf, on[l]);
-		LOAD_RX_PING(rx_ping_base_bpf, base[l]);
+		/* the base build's object may have no uplink_now */
+		LOAD_RX_PING(rx_ping_bpf, off[l], rx->data_uplink->uplink_now = 1);
+		LOAD_RX_PING(rx_ping_bpf, on[l], rx->data_uplink->uplink_now = 1);
+		LOAD_RX_PING(rx_ping_base_bpf, base[l], (void)0);
 		pass[l] = xdp_pass_bpf__open_and_load();
 		if (!off[l] || !on[l] || !base[l] || !pass[l]) {
 			fprintf(stderr, "bench_xdp: load: %s (root?)\n", strerror(errno));

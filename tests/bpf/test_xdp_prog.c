@@ -88,11 +88,11 @@ static struct {
 	int if_up0, if_up1, if_vh, if_vn; /* if_vn is an index in netns B */
 	int ncpus;
 	struct sink_bpf *sink_up, *sink_vn;
-	struct rx_ping_bpf *rx, *rx_unset;
+	struct rx_ping_bpf *rx, *rx_unset, *rx_no_uplink;
 	struct tx_ping_bpf *tx, *tx_unset;
 	struct rx_ping_tc_bpf *rxtc, *rxtc_unset;
 	struct tx_ping_tc_bpf *txtc, *txtc_unset;
-	struct prog_ref p_rx, p_rx_unset, p_tx, p_tx_unset;
+	struct prog_ref p_rx, p_rx_unset, p_rx_no_uplink, p_tx, p_tx_unset;
 	struct prog_ref p_rxtc, p_rxtc_unset, p_txtc, p_txtc_unset;
 } env;
 
@@ -228,6 +228,7 @@ static void tc_clear(int ifindex)
 		snprintf((char *)(skel)->rodata->instance, sizeof((skel)->rodata->instance), "%s", \
 			 T_INSTANCE);                                                              \
 		(skel)->rodata->uplink_ifindex = (uplink);                                         \
+		(skel)->data_uplink->uplink_now = (uplink);                                        \
 		(skel)->rodata->veth_ifindex = (veth);                                             \
 		(skel)->rodata->build_id = T_BUILD_ID;                                             \
 		(skel)->rodata->port = T_PORT;                                                     \
@@ -302,6 +303,7 @@ static void setup_env(void)
 
 	LOAD_PROG(rx_ping_bpf, env.rx, env.if_up0, env.if_vh, (void)0);
 	LOAD_PROG(rx_ping_bpf, env.rx_unset, env.if_up0, 0, (void)0);
+	LOAD_PROG(rx_ping_bpf, env.rx_no_uplink, 0, env.if_vh, (void)0);
 	LOAD_PROG(tx_ping_bpf, env.tx, env.if_up0, env.if_vh, (void)0);
 	LOAD_PROG(tx_ping_bpf, env.tx_unset, 0, env.if_vh, (void)0);
 	LOAD_PROG(rx_ping_tc_bpf, env.rxtc, env.if_up0, env.if_vh,
@@ -315,6 +317,8 @@ static void setup_env(void)
 		env.if_up0);
 	set_ref(&env.p_rx_unset, "rx_ping(unset)", env.rx_unset->progs.rx_ping,
 		env.rx_unset->maps.nsp_counters, 0, env.if_up0);
+	set_ref(&env.p_rx_no_uplink, "rx_ping(no uplink)", env.rx_no_uplink->progs.rx_ping,
+		env.rx_no_uplink->maps.nsp_counters, 0, env.if_up0);
 	set_ref(&env.p_tx, "tx_ping", env.tx->progs.tx_ping, env.tx->maps.nsp_counters, 0,
 		env.if_vh);
 	set_ref(&env.p_tx_unset, "tx_ping(unset)", env.tx_unset->progs.tx_ping,
@@ -552,6 +556,37 @@ static void test_case(void **state)
 	run_plain(tc->name, tc->prog, f, len, tc->reason, tc->target);
 	if (!tc->prog->is_tc && len >= ETH_HLEN)
 		run_live(tc->name, tc->prog, f, len, tc->reason, tc->target);
+}
+
+/*
+ * tx_ping redirects to uplink_now, read at every frame: run rewrites it in
+ * place when the uplink comes back under a new ifindex (reconciler/xdp.c).
+ * Written through the map as run does, the same program sends the next
+ * frame to the new target (here the host veth), then back to the uplink.
+ */
+static void test_tx_follows_uplink_now(void **state)
+{
+	const struct frame_case *fc = NULL;
+	__u32 zero = 0, vh = (__u32)env.if_vh, up = (__u32)env.if_up0;
+	int map = bpf_map__fd(env.tx->maps.data_uplink);
+	__u8 f[T_FRAME_MAX];
+	size_t len = 0;
+
+	(void)state;
+	for (size_t i = 0; !fc && i < N_FRAME_CASES; i++) {
+		const struct frame_case *c = &frame_cases[i];
+
+		if (c->spec.kind == FK_IPV4 && c->spec.cut == CUT_NONE &&
+		    tx_sends(&c->spec, len = build_frame(&c->spec, f)))
+			fc = c;
+	}
+	assert_non_null(fc);
+	assert_int_equal(bpf_map_update_elem(map, &zero, &vh, BPF_ANY), 0);
+	run_live("tx_ping, uplink_now = the host veth", &env.p_tx, f, len, NSP_CNT_REDIRECTED,
+		 TGT_VETH);
+	assert_int_equal(bpf_map_update_elem(map, &zero, &up, BPF_ANY), 0);
+	run_live("tx_ping, uplink_now = the uplink again", &env.p_tx, f, len, NSP_CNT_REDIRECTED,
+		 TGT_UPLINK);
 }
 
 /* Every prefix of the matching frames, down to 0 bytes, is passed. */
@@ -1021,6 +1056,14 @@ static void add_rx_cases(const struct prog_ref *p, const struct prog_ref *unset)
 	}
 }
 
+/* An rx_ping that does not know its uplink (uplink_now 0) passes the replies it matches. */
+static void add_rx_no_uplink_cases(const struct prog_ref *p)
+{
+	for (size_t i = 0; i < N_FRAME_CASES; i++)
+		if (frame_cases[i].reason == NSP_CNT_REDIRECTED)
+			add_case(p, &frame_cases[i], NSP_CNT_PASS_UNCONFIGURED, TGT_NONE);
+}
+
 /*
  * The send side redirects the IPv4 it gets and drops the rest, with its
  * target set or not (parse.h, nsp_classify_tx); a sample of the table with
@@ -1097,9 +1140,11 @@ int main(void)
 	setup_env();
 
 	add_rx_cases(&env.p_rx, &env.p_rx_unset);
+	add_rx_no_uplink_cases(&env.p_rx_no_uplink);
 	failed += run_group("rx_ping (XDP)");
 
 	add_tx_cases(&env.p_tx, &env.p_tx_unset);
+	add("tx_ping: the redirect follows uplink_now", test_tx_follows_uplink_now, NULL);
 	failed += run_group("tx_ping (XDP)");
 
 	add_rx_cases(&env.p_rxtc, &env.p_rxtc_unset);

@@ -349,12 +349,15 @@ test_run_reload_prunes() {
 
 # A driver reload: the uplink goes and comes back with a new ifindex (and its
 # own MAC). While it is gone or without carrier the path is down with the
-# reason, the target keeps its state; run then replaces the programs whose
-# read-only data names the old ifindex, and probes pass again.
+# reason, the target keeps its state; run then gives both programs the new
+# ifindex in place (their uplink_now) and puts rx_ping back on the new uplink:
+# the same programs, no new load (docs/DESIGN.md, "A re-attach without a grace
+# period"). Probes pass again.
 test_run_repairs_a_recreated_uplink() {
-	local old
+	local old tx rx
 	hl_run
 	old=$(ifindex_of "$NODE" eth0)
+	tx=$(pt_xdp_id "$HOSTVETH") rx=$(pt_xdp_id eth0)
 	ip -n "$NODE" link del eth0 || fail "uplink del"
 	pt_wait 60 "the path down with the cause and the reason" pt_has 1 \
 		'.type == "path" and .state == "down" and (.cause | IN("uplink_missing", "uplink_down")) and
@@ -369,7 +372,9 @@ test_run_repairs_a_recreated_uplink() {
 	pt_wait 60 "a repair on the new uplink" pt_has 1 '.type == "repair" and .result == "repaired"'
 	pt_wait 60 "answers again" pt_answered_after "$(pt_last_line '.type == "repair" and .result == "repaired"')"
 	expect_rc 0 nsp plan --detailed-exitcode
-	pt_wait 30 "the new programs held" hl_held
+	[ "$(pt_xdp_id "$HOSTVETH")" = "$tx" ] && [ "$(pt_xdp_id eth0)" = "$rx" ] ||
+		pt_fail "new programs: tx_ping $tx -> $(pt_xdp_id "$HOSTVETH"), rx_ping $rx -> $(pt_xdp_id eth0)"
+	pt_wait 30 "the programs held" hl_held
 	pt_stop TERM
 	hl_no_down
 }
