@@ -8,11 +8,16 @@
 # `apply`. Uses the pt_ helpers of ping.t.sh (the runner sources every file
 # of the suite).
 
-# hl_run: the lab, listener and DROP rules, `run --json` in the background with
-# fast probes, and its first answer.
+# hl_run [tc]: the lab, listener and DROP rules, `run --json` in the background
+# with fast probes (both programs at tc with "tc"), and its first answer.
 hl_run() {
 	lab_up drop
-	pt_conf "interval_ms = 50; timeout_ms = 300;"
+	if [ "${1:-}" = tc ]; then
+		I_KEYS[1]="$(tc_bindings "$HOSTVETH") ping = { interval_ms = 50; timeout_ms = 300; };"
+		write_conf 1
+	else
+		pt_conf "interval_ms = 50; timeout_ms = 300;"
+	fi
 	lab_listen
 	pt_worker --json run
 	pt_wait 60 "a first answer" pt_has 1 '.type == "probe" and .result == "answered"'
@@ -347,17 +352,29 @@ test_run_reload_prunes() {
 	[ "$RC" = 0 ] || pt_fail "run exited $RC"
 }
 
+# hl_ids [tc]: "TX RX", the program ids of our bindings on the host veth and the
+# uplink (tc_ids: tc.t.sh).
+hl_ids() {
+	if [ "${1:-}" = tc ]; then
+		tc_ids
+	else
+		echo "$(pt_xdp_id "$HOSTVETH") $(pt_xdp_id eth0)"
+	fi
+}
+
 # A driver reload: the uplink goes and comes back with a new ifindex (and its
 # own MAC). While it is gone or without carrier the path is down with the
 # reason, the target keeps its state; run then gives both programs the new
 # ifindex in place (their uplink_now) and puts rx_ping back on the new uplink:
 # the same programs, no new load (docs/DESIGN.md, "A re-attach without a grace
-# period"). Probes pass again.
-test_run_repairs_a_recreated_uplink() {
-	local old tx rx
-	hl_run
+# period"), at XDP and at tc. Probes pass again.
+hl_recreated_uplink() {
+	local attach=$1 old ids
+	hl_run "$attach"
+	[ "$attach" = tc ] && TC_HANDLE=$(tc_handle)
 	old=$(ifindex_of "$NODE" eth0)
-	tx=$(pt_xdp_id "$HOSTVETH") rx=$(pt_xdp_id eth0)
+	ids=$(hl_ids "$attach")
+	[ -n "${ids% *}" ] && [ -n "${ids#* }" ] || fail "$attach: programs before the drift: '$ids'"
 	ip -n "$NODE" link del eth0 || fail "uplink del"
 	pt_wait 60 "the path down with the cause and the reason" pt_has 1 \
 		'.type == "path" and .state == "down" and (.cause | IN("uplink_missing", "uplink_down")) and
@@ -372,12 +389,15 @@ test_run_repairs_a_recreated_uplink() {
 	pt_wait 60 "a repair on the new uplink" pt_has 1 '.type == "repair" and .result == "repaired"'
 	pt_wait 60 "answers again" pt_answered_after "$(pt_last_line '.type == "repair" and .result == "repaired"')"
 	expect_rc 0 nsp plan --detailed-exitcode
-	[ "$(pt_xdp_id "$HOSTVETH")" = "$tx" ] && [ "$(pt_xdp_id eth0)" = "$rx" ] ||
-		pt_fail "new programs: tx_ping $tx -> $(pt_xdp_id "$HOSTVETH"), rx_ping $rx -> $(pt_xdp_id eth0)"
-	pt_wait 30 "the programs held" hl_held
+	[ "$(hl_ids "$attach")" = "$ids" ] ||
+		pt_fail "$attach: new programs (tx_ping rx_ping): $ids -> $(hl_ids "$attach")"
+	[ "$attach" = tc ] || pt_wait 30 "the programs held" hl_held
 	pt_stop TERM
 	hl_no_down
 }
+
+test_run_repairs_a_recreated_uplink() { hl_recreated_uplink xdp; }
+test_run_repairs_a_recreated_uplink_at_tc() { hl_recreated_uplink tc; }
 
 # An uplink that refuses tx_ping's frames (here the gateway's end of the
 # uplink veth loses its NAPI: GRO off, no XDP program) sends no notification;
