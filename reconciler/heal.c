@@ -549,13 +549,18 @@ static void hold_programs(struct healer *h, bool repaired)
 	}
 }
 
-/* Let the holds go: run ends. */
+/*
+ * Let the holds go, in every netns of ours that the last observe saw, held
+ * or not (a sync that failed half-way may have left a pair): run ends, or
+ * reloads another configuration, whose first check holds again.
+ */
 static void release_programs(struct healer *h)
 {
 	static const uint32_t none[2];
 
-	for (size_t i = 0; h->inst && i < h->cfg->n_instances; i++)
-		if (h->inst[i].held && h->k.ns[i].netns_fd >= 0)
+	for (size_t i = 0; h->c.obs && i < h->cfg->n_instances; i++)
+		if (h->c.obs[i].netns_present && h->c.obs[i].netns_owned &&
+		    h->k.ns[i].netns_fd >= 0)
 			(void)nsp_xdphold_sync(&h->k.ns[i].nl, none);
 }
 
@@ -903,6 +908,7 @@ static int reload(struct healer *h)
 			if (!strcmp(cfg->instances[i].name, old_cfg->instances[j].name))
 				repairs[i] = old[j].repairs;
 	h->inst = NULL; /* old, freed below */
+	release_programs(h);
 	nsp_watch_close(&h->watch);
 	nsp_converge_free(&h->c);
 	nsp_kernel_close(&h->k);

@@ -129,6 +129,7 @@ struct program_data {
 	nsp_rodata *ro;
 	int r; /* -ENOENT until the rodata is read */
 	uint32_t *now;
+	bool *has_now;
 };
 
 static int read_program_data(int fd, const struct bpf_map_info *mi, void *arg)
@@ -137,9 +138,12 @@ static int read_program_data(int fd, const struct bpf_map_info *mi, void *arg)
 	uint32_t zero = 0;
 	void *buf;
 
-	if (!strcmp(mi->name, NSP_UPLINK_SEC) && mi->value_size == sizeof(*d->now) &&
-	    bpf_map_lookup_elem(fd, &zero, d->now) < 0)
-		*d->now = 0;
+	/* unreadable, it reads 0: the program is stale, and replaced */
+	if (!strcmp(mi->name, NSP_UPLINK_SEC) && mi->value_size == sizeof(*d->now)) {
+		*d->has_now = true;
+		if (bpf_map_lookup_elem(fd, &zero, d->now) < 0)
+			*d->now = 0;
+	}
 	if (d->r != -ENOENT || !strstr(mi->name, ".rodata") ||
 	    mi->value_size < RODATA_END(uplink_mac))
 		return 0;
@@ -153,21 +157,23 @@ static int read_program_data(int fd, const struct bpf_map_info *mi, void *arg)
 
 /*
  * Read the rodata map of a program we already hold an fd for, and its
- * uplink_now (*ret_now; 0 when the object has none).  An older build's rodata
- * may be shorter: its instance name still proves it ours, and the fields it
- * lacks read as 0, which makes it stale.
+ * uplink_now (*ret_has_now false when the object has none: an older
+ * build's).  An older build's rodata may be shorter: its instance name still
+ * proves it ours, and the fields it lacks read as 0, which makes it stale.
  */
-static int read_rodata(int prog_fd, nsp_rodata *ret, uint32_t *ret_now)
+static int read_prog_data(int prog_fd, nsp_rodata *ret, uint32_t *ret_now, bool *ret_has_now)
 {
-	struct program_data d = {.ro = ret, .r = -ENOENT, .now = ret_now};
+	struct program_data d = {.ro = ret, .r = -ENOENT, .now = ret_now, .has_now = ret_has_now};
 	int r;
 
 	*ret_now = 0;
+	*ret_has_now = false;
 	r = each_map(prog_fd, read_program_data, &d);
 	return r < 0 ? r : d.r;
 }
 
-static void params_from_rodata(const nsp_rodata *ro, uint32_t uplink_now, struct nsp_prog_params *p)
+static void params_from_rodata(const nsp_rodata *ro, const uint32_t *uplink_now,
+			       struct nsp_prog_params *p)
 {
 	memcpy(p->instance, ro->instance, sizeof(p->instance));
 	p->instance[sizeof(p->instance) - 1] = '\0';
@@ -177,8 +183,8 @@ static void params_from_rodata(const nsp_rodata *ro, uint32_t uplink_now, struct
 			 (const char *)ro->scope);
 	else
 		snprintf(p->scope, sizeof(p->scope), "%s", NSP_DEFAULT_SCOPE);
-	/* where it is now; an older build's has no uplink_now */
-	p->uplink_ifindex = uplink_now ? uplink_now : ro->uplink_ifindex;
+	/* where it is now; an older build's has no uplink_now (NULL) */
+	p->uplink_ifindex = uplink_now ? *uplink_now : ro->uplink_ifindex;
 	p->veth_ifindex = ro->veth_ifindex;
 	p->build_id = ro->build_id;
 	p->port = ro->port;
@@ -217,6 +223,7 @@ static int prog_read(uint32_t id, const struct nsp_owner *who, struct nsp_obs_pr
 	uint32_t len = sizeof(info);
 	nsp_rodata ro;
 	uint32_t now;
+	bool has_now;
 	int fd, r = 0;
 
 	fd = bpf_prog_get_fd_by_id(id);
@@ -227,9 +234,10 @@ static int prog_read(uint32_t id, const struct nsp_owner *who, struct nsp_obs_pr
 		goto out;
 	}
 	memcpy(o->name, info.name, sizeof(o->name) - 1);
-	if (object_of_name(o->name, ret_program, ret_attach) && read_rodata(fd, &ro, &now) == 0) {
+	if (object_of_name(o->name, ret_program, ret_attach) &&
+	    read_prog_data(fd, &ro, &now, &has_now) == 0) {
 		o->nsping = true;
-		params_from_rodata(&ro, now, &o->params);
+		params_from_rodata(&ro, has_now ? &now : NULL, &o->params);
 		if (who && !strcmp(o->params.instance, who->instance) &&
 		    !strcmp(o->params.scope, who->scope))
 			nsp_progcache_put(*ret_program, *ret_attach, &o->params, fd);
@@ -319,7 +327,9 @@ static int set_rodata(struct bpf_object *obj, const struct nsp_prog_params *p)
 	memcpy(ro.scope, p->scope, strnlen(p->scope, sizeof(ro.scope) - 1));
 	r = bpf_map__set_initial_value(map, &ro, size);
 	map = bpf_object__find_map_by_name(obj, NSP_UPLINK_SEC);
-	if (r == 0 && map)
+	if (r == 0 && !map)
+		r = -ENOEXEC;
+	if (r == 0)
 		r = bpf_map__set_initial_value(map, &p->uplink_ifindex, sizeof(p->uplink_ifindex));
 	return r;
 }

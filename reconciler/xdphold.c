@@ -2,6 +2,7 @@
 /* run's second attachment of its XDP programs (xdphold.h). */
 #include <errno.h>
 #include <linux/if_link.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -13,20 +14,26 @@ static const char *const end_name[2] = {
 	[NSP_PROG_RX_PING] = NSP_HOLD_RX,
 };
 
-/* Both ends as they are now; -ENODEV for an end that is missing. */
+/*
+ * Both ends as they are now: 0, -ENODEV when neither is there, -EEXIST
+ * when what bears the names is not the pair (one end alone, a link of
+ * another kind, an altname): not ours to touch.
+ */
 static int read_ends(struct nsp_nl *nl, struct nsp_obs_link end[2])
 {
-	int r = 0;
-
 	for (int k = 0; k < 2; k++) {
-		int e = nsp_nl_get_link(nl, end_name[k], &end[k]);
+		int r = nsp_nl_get_link(nl, end_name[k], &end[k]);
 
-		if (e < 0 && e != -ENODEV)
-			return e;
-		if (e < 0)
-			r = e;
+		if (r < 0 && r != -ENODEV)
+			return r;
 	}
-	return r;
+	if (!end[0].present && !end[1].present)
+		return -ENODEV;
+	for (int k = 0; k < 2; k++)
+		if (!end[k].present || !end[k].is_veth || strcmp(end[k].name, end_name[k]) ||
+		    end[k].peer_ifindex != end[1 - k].ifindex || end[k].has_link_netnsid)
+			return -EEXIST;
+	return 0;
 }
 
 /* Attach program id (0: detach) to the end, natively. */
@@ -53,16 +60,9 @@ int nsp_xdphold_sync(struct nsp_nl *nl, const uint32_t want[2])
 	if (r < 0 && r != -ENODEV)
 		return r;
 	/* deleting one end of a veth pair deletes both */
-	if (!want[0] && !want[1]) {
-		for (int k = 0; k < 2; k++)
-			if (end[k].present)
-				return nsp_nl_link_delete(nl, end[k].ifindex);
-		return 0;
-	}
+	if (!want[0] && !want[1])
+		return r == -ENODEV ? 0 : nsp_nl_link_delete(nl, end[0].ifindex);
 	if (r == -ENODEV) {
-		for (int k = 0; k < 2; k++)
-			if (end[k].present && (r = nsp_nl_link_delete(nl, end[k].ifindex)) < 0)
-				return r;
 		r = nsp_nl_veth_create_down(nl, NSP_HOLD_TX, NSP_HOLD_RX);
 		if (r == 0)
 			r = read_ends(nl, end);

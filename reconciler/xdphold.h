@@ -9,7 +9,9 @@
  * kept down: no packet passes there. Then another tool's detach and run's
  * re-attach of the same program (progcache.h) change no dispatcher. The
  * pair's ends, NSP_HOLD_TX and NSP_HOLD_RX (desired.h), hold tx_ping and
- * rx_ping.
+ * rx_ping. They carry no mark: the pair is run's by its names, in a netns of
+ * ours (the caller's to check), and only as a pair of veth ends under those
+ * very names; anything else bearing them is left alone (-EEXIST).
  */
 #ifndef NSPING_XDPHOLD_H
 #define NSPING_XDPHOLD_H
@@ -26,7 +28,7 @@
  * Make the pair in the netns of nl hold the programs of these ids, indexed by
  * enum nsp_program (0: none, or NSP_HOLD_KEEP). With none at both ends the
  * pair is deleted; else it is made when missing. Two link reads when it
- * already holds them. -errno.
+ * already holds them. -errno; -EEXIST: the names are taken by something else.
  */
 int nsp_xdphold_sync(struct nsp_nl *nl, const uint32_t want[2]);
 

@@ -113,6 +113,29 @@ test_run_holds_its_xdp_programs() {
 	true
 }
 
+# A link of someone else's under one of the hold pair's names (here a veth
+# whose peer is named otherwise) is left alone: run says why it holds nothing,
+# probes and repairs go on, and the link is still there, without XDP, after
+# run ends.
+test_run_leaves_a_foreign_link_under_a_hold_name() {
+	lab_up drop
+	pt_conf "interval_ms = 50; timeout_ms = 300;"
+	lab_listen
+	expect_rc 0 nsp apply
+	ip -n "$PINGNS" link add nsping-hold-tx type veth peer name nspfor0 || fail "foreign veth"
+	pt_worker --json run
+	pt_wait 60 "a first answer" pt_has 1 '.type == "probe" and .result == "answered"'
+	pt_wait 30 "run's reason" eval 'grep -q "holding its XDP programs in netns $PINGNS: File exists" "$OUT.err"'
+	hl_drift "tx_ping detached" ip -n "$NODE" link set "$HOSTVETH" xdp off
+	pt_stop TERM
+	[ "$RC" = 0 ] || pt_fail "run exited $RC"
+	ip -n "$PINGNS" -j -d link show nsping-hold-tx | jq -e '.[0].xdp == null' >/dev/null ||
+		fail "the foreign link was touched: $(ip -n "$PINGNS" -d link show nsping-hold-tx 2>&1)"
+	ip -n "$PINGNS" link show nspfor0 >/dev/null || fail "its peer is gone"
+	ip -n "$PINGNS" link show nsping-hold-rx >/dev/null 2>&1 && fail "run made a half pair"
+	hl_no_down
+}
+
 # hl_gw_mac_of_node: the MAC the gateway holds for the node's address.
 hl_gw_mac_of_node() { ip -n "$GW" -j neigh show 10.99.0.2 dev eth0 | jq -r '.[0].lladdr // empty'; }
 
