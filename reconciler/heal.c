@@ -510,18 +510,21 @@ static void failed(struct healer *h, uint64_t now, const char *why)
 }
 
 /*
- * Hold each instance's XDP programs of ours as observed (xdphold.h), where
- * something changed since they were last held. A program gone from its
- * device (drift, a missing uplink) stays held until another one is attached
- * in its place: letting it go would cost the grace period the hold saves,
- * with RTNL held. Best effort: without the hold, a re-attach only waits
- * longer.
+ * What to hold of a binding's observed program: ours as attached; a program
+ * gone from its device (drift, a missing uplink) stays held until another one
+ * is attached in its place, since letting it go would cost the grace period
+ * the hold saves, with RTNL held.
  */
 static uint32_t to_hold(const struct nsp_obs_prog *p)
 {
 	return p->present && p->ours ? p->id : NSP_HOLD_KEEP;
 }
 
+/*
+ * Hold each instance's XDP programs (xdphold.h) where something changed
+ * since they were last held. Best effort: without the hold, a re-attach
+ * only waits longer.
+ */
 static void hold_programs(struct healer *h, bool repaired)
 {
 	for (size_t i = 0; i < h->cfg->n_instances; i++) {

@@ -74,18 +74,6 @@ void nsp_progcache_put(enum nsp_program program, enum nsp_attach attach,
 		.used = true, .program = program, .attach = attach, .params = *params, .fd = dup};
 }
 
-int nsp_progcache_get(enum nsp_program program, enum nsp_attach attach,
-		      const struct nsp_prog_params *params)
-{
-	struct slot *s = enabled ? find(program, attach, params->instance) : NULL;
-	int fd;
-
-	if (!s || !nsp_prog_params_equal(&s->params, params))
-		return -ENOENT;
-	fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
-	return fd < 0 ? -errno : fd;
-}
-
 int nsp_progcache_kept(enum nsp_program program, enum nsp_attach attach, const char *instance,
 		       struct nsp_prog_params *ret)
 {
@@ -98,5 +86,18 @@ int nsp_progcache_kept(enum nsp_program program, enum nsp_attach attach, const c
 	if (fd < 0)
 		return -errno;
 	*ret = s->params;
+	return fd;
+}
+
+int nsp_progcache_get(enum nsp_program program, enum nsp_attach attach,
+		      const struct nsp_prog_params *params)
+{
+	struct nsp_prog_params kept;
+	int fd = nsp_progcache_kept(program, attach, params->instance, &kept);
+
+	if (fd >= 0 && !nsp_prog_params_equal(&kept, params)) {
+		close(fd);
+		return -ENOENT;
+	}
 	return fd;
 }

@@ -506,48 +506,31 @@ int nsp_xdp_detach(struct nsp_nl *nl, int ifindex, uint32_t old_id, enum nsp_xdp
 
 int nsp_prog_counters(uint32_t prog_id, uint64_t *ret, size_t n)
 {
-	struct bpf_prog_info info = {0};
-	uint32_t len = sizeof(info), map_ids[8];
-	int fd = bpf_prog_get_fd_by_id(prog_id), r = -ENOENT, ncpu = libbpf_num_possible_cpus();
+	struct bpf_map_info mi = {0};
+	uint32_t mlen = sizeof(mi);
+	int ncpu = libbpf_num_possible_cpus(), fd, r = 0;
+	uint64_t *per_cpu;
 
-	if (fd < 0)
-		return -errno;
-	if (ncpu < 0) {
-		close(fd);
+	if (ncpu < 0)
 		return ncpu;
-	}
-	info.nr_map_ids = 8;
-	info.map_ids = (uint64_t)(unsigned long)map_ids;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
+	fd = nsp_prog_map_fd(prog_id, "nsp_counters");
+	if (fd < 0)
+		return fd;
+	if (bpf_obj_get_info_by_fd(fd, &mi, &mlen) < 0)
 		r = -errno;
-		goto out;
-	}
-	for (uint32_t i = 0; i < info.nr_map_ids && i < 8 && r == -ENOENT; i++) {
-		struct bpf_map_info mi = {0};
-		uint32_t mlen = sizeof(mi);
-		int mfd = bpf_map_get_fd_by_id(map_ids[i]);
-		uint64_t *per_cpu;
-
-		if (mfd < 0)
+	per_cpu = r == 0 ? calloc((size_t)ncpu, sizeof(*per_cpu)) : NULL;
+	if (r == 0 && !per_cpu)
+		r = -ENOMEM;
+	/* an older build's map has fewer slots: its newer ones read 0 */
+	if (r == 0)
+		memset(ret, 0, n * sizeof(*ret));
+	for (uint32_t k = 0; r == 0 && k < n && k < mi.max_entries; k++) {
+		if (bpf_map_lookup_elem(fd, &k, per_cpu) < 0)
 			continue;
-		if (bpf_obj_get_info_by_fd(mfd, &mi, &mlen) == 0 &&
-		    !strcmp(mi.name, "nsp_counters")) {
-			per_cpu = calloc((size_t)ncpu, sizeof(*per_cpu));
-			r = per_cpu ? 0 : -ENOMEM;
-			/* an older build's map has fewer slots: its newer ones read 0 */
-			if (r == 0)
-				memset(ret, 0, n * sizeof(*ret));
-			for (uint32_t k = 0; r == 0 && k < n && k < mi.max_entries; k++) {
-				if (bpf_map_lookup_elem(mfd, &k, per_cpu) < 0)
-					continue;
-				for (int c = 0; c < ncpu; c++)
-					ret[k] += per_cpu[c];
-			}
-			free(per_cpu);
-		}
-		close(mfd);
+		for (int c = 0; c < ncpu; c++)
+			ret[k] += per_cpu[c];
 	}
-out:
+	free(per_cpu);
 	close(fd);
 	return r;
 }
